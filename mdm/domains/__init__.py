@@ -1,0 +1,123 @@
+"""Domain declarations: one YAML file per domain in this folder.
+
+A domain lists its canonical attributes, each with a standardizer type (a key of
+matching.standardize.STANDARDIZERS), whether it is required, and the golden-ID coding rule.
+Adding an attribute or a domain is an edit here, never a new code path.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import cache, cached_property
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from matching.standardize import STANDARDIZERS, Standardized, standardize
+from mdm.errors import DeclarationError, RowRejected
+
+DOMAIN_DIR = Path(__file__).resolve().parent
+
+
+@dataclass(frozen=True)
+class Attribute:
+    name: str
+    type: str
+    label: str
+    required: bool = False
+
+
+@dataclass(frozen=True)
+class GoldenIdRule:
+    """Golden IDs look like PREFIX-[CATEGORY-]0000123; serials are never reused."""
+
+    prefix: str
+    digits: int = 7
+    category_attribute: str | None = None
+
+
+@dataclass(frozen=True)
+class Domain:
+    name: str
+    label: str
+    attributes: dict[str, Attribute]
+    golden_id: GoldenIdRule
+
+    @cached_property
+    def _standardize_order(self) -> list[Attribute]:
+        """Countries first: phones without a country code are read in the record's country."""
+        return sorted(self.attributes.values(), key=lambda a: a.type != "country")
+
+    def standardize(
+        self, values: dict[str, Any], *, phone_region: str
+    ) -> tuple[dict[str, Any], dict[str, list[str]]]:
+        """Standardize mapped source values into stored attributes and flagged issues.
+
+        Each attribute's canonical value is stored under its name and its derived parts
+        under `name__part`. Raises RowRejected when a required value is missing or a date or
+        number cannot be read; other problems (an invalid tax id, say) are flagged, not fatal.
+        """
+        attributes: dict[str, Any] = {}
+        issues: dict[str, list[str]] = {}
+        for attribute in self._standardize_order:
+            name = attribute.name
+            raw = values.get(name)
+            if raw is None:
+                if attribute.required:
+                    raise RowRejected(f"missing required value for {name!r}")
+                continue
+            result = raw if isinstance(raw, Standardized) else standardize(
+                attribute.type, raw, phone_region=phone_region
+            )
+            if attribute.type == "country" and result.value and not result.problems:
+                phone_region = result.value
+            if result.fatal:
+                raise RowRejected(f"{name}: {'; '.join(result.problems)}")
+            if result.value is None and attribute.required:
+                raise RowRejected(f"missing required value for {name!r}")
+            if result.value is not None:
+                attributes[name] = result.value
+                for part, part_value in result.parts.items():
+                    if part_value is not None:
+                        attributes[f"{name}__{part}"] = part_value
+            if result.problems:
+                issues[name] = list(result.problems)
+        return attributes, issues
+
+
+def _load(path: Path) -> Domain:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        attributes = {}
+        for name, spec in data["attributes"].items():
+            if spec["type"] not in STANDARDIZERS:
+                raise DeclarationError(
+                    f"{path.name}: attribute {name!r} has unknown type {spec['type']!r}"
+                )
+            attributes[name] = Attribute(
+                name=name,
+                type=spec["type"],
+                label=spec.get("label", name),
+                required=bool(spec.get("required", False)),
+            )
+        rule = GoldenIdRule(**data["golden_id"])
+    except (KeyError, TypeError, yaml.YAMLError) as exc:
+        raise DeclarationError(f"{path.name}: malformed domain declaration ({exc})") from None
+    if rule.category_attribute and rule.category_attribute not in attributes:
+        raise DeclarationError(f"{path.name}: golden_id.category_attribute is not an attribute")
+    return Domain(name=data["name"], label=data["label"], attributes=attributes, golden_id=rule)
+
+
+@cache
+def all_domains() -> dict[str, Domain]:
+    domains = (_load(path) for path in sorted(DOMAIN_DIR.glob("*.yaml")))
+    return {domain.name: domain for domain in domains}
+
+
+def get_domain(name: str) -> Domain:
+    try:
+        return all_domains()[name]
+    except KeyError:
+        known = ", ".join(all_domains())
+        raise DeclarationError(f"unknown domain {name!r} (known: {known})") from None

@@ -1,0 +1,18 @@
+from mdm.models.feed import ChangeEvent, FeedCounter
+from mdm.models.golden import GoldenIdSequence, GoldenRecord
+from mdm.models.history import HistoryStamp
+from mdm.models.imports import ImportReject, ImportRun
+from mdm.models.records import SourceRecord
+from mdm.models.systems import SourceSystem
+
+__all__ = [
+    "ChangeEvent",
+    "FeedCounter",
+    "GoldenIdSequence",
+    "GoldenRecord",
+    "HistoryStamp",
+    "ImportReject",
+    "ImportRun",
+    "SourceRecord",
+    "SourceSystem",
+]

@@ -1,0 +1,54 @@
+from django.db import models
+
+
+class ImportRun(models.Model):
+    """One ingest of one file: what was read and what became of every row."""
+
+    class Status(models.TextChoices):
+        RUNNING = "running"
+        COMPLETED = "completed"
+        FAILED = "failed"
+        INTERRUPTED = "interrupted"
+
+    operation = models.UUIDField(unique=True)
+    system = models.ForeignKey("mdm.SourceSystem", on_delete=models.PROTECT, related_name="imports")
+    domain = models.CharField(max_length=40)
+    profile = models.CharField(max_length=100)
+    file_name = models.CharField(max_length=500)
+    file_sha256 = models.CharField(max_length=64)
+    file_format = models.CharField(max_length=10)
+    encoding = models.CharField(max_length=40, blank=True)
+    snapshot = models.BooleanField(default=False)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.RUNNING)
+    actor = models.CharField(max_length=150)
+    host = models.CharField(max_length=200)
+    pid = models.PositiveIntegerField()
+    read = models.PositiveIntegerField(default=0)
+    inserted = models.PositiveIntegerField(default=0)
+    updated = models.PositiveIntegerField(default=0)
+    unchanged = models.PositiveIntegerField(default=0)
+    deleted = models.PositiveIntegerField(default=0)
+    rejected = models.PositiveIntegerField(default=0)
+    error = models.TextField(blank=True)
+    report_path = models.CharField(max_length=500, blank=True)
+    started_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-started_at"]
+
+    def __str__(self) -> str:
+        return f"import {self.pk} {self.system_id}/{self.profile} {self.status}"
+
+
+class ImportReject(models.Model):
+    """A row that was not loaded, with the reason and the row as read (long fields cut)."""
+
+    run = models.ForeignKey(ImportRun, on_delete=models.CASCADE, related_name="rejects")
+    row_number = models.PositiveIntegerField()
+    source_key = models.CharField(max_length=200, blank=True)
+    reason = models.TextField()
+    raw = models.JSONField()
+
+    class Meta:
+        ordering = ["run", "row_number"]

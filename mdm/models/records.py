@@ -1,0 +1,50 @@
+from django.db import models
+from simple_history.models import HistoricalRecords
+
+from mdm.models.history import HistoryStamp
+
+
+class SourceRecord(models.Model):
+    """One record of one source system, as received and standardized.
+
+    Unique per (domain, system, source_key). `raw` is the payload exactly as read from the
+    source; `attributes` the standardized canonical values (with derived parts under
+    `attr__part`); `issues` the problems flagged by standardization. `content_hash` covers
+    what the source said (profile, raw payload, deletion flag), so an unchanged row is
+    recognised, and skipped, before any standardization work. `version` counts the versions kept in history. `golden` is the cross-reference:
+    the golden record this source record belongs to (set by matching). `profile` names the
+    mapping that read it, so each attribute traces back to a source field.
+    """
+
+    domain = models.CharField(max_length=40)
+    system = models.ForeignKey("mdm.SourceSystem", on_delete=models.PROTECT, related_name="records")
+    source_key = models.CharField(max_length=200)
+    profile = models.CharField(max_length=100)
+    raw = models.JSONField()
+    attributes = models.JSONField()
+    issues = models.JSONField(default=dict, blank=True)
+    content_hash = models.CharField(max_length=64)
+    version = models.PositiveIntegerField(default=1)
+    is_deleted = models.BooleanField(default=False)
+    received_at = models.DateTimeField()
+    updated_at = models.DateTimeField()
+    deleted_at = models.DateTimeField(null=True, blank=True)
+    golden = models.ForeignKey(
+        "mdm.GoldenRecord",
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="members",
+    )
+    history = HistoricalRecords(bases=[HistoryStamp])
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["domain", "system", "source_key"], name="source_record_unique_key"
+            )
+        ]
+        indexes = [models.Index(fields=["domain", "golden"], name="source_record_golden")]
+
+    def __str__(self) -> str:
+        return f"{self.domain}:{self.system_id}:{self.source_key}"

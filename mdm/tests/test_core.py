@@ -1,0 +1,58 @@
+import pytest
+from django.utils import timezone
+
+from mdm import history
+from mdm.errors import DeclarationError, MdmError
+from mdm.models import GoldenRecord, SourceSystem
+from mdm.selectors import GoldenRecordNotFound, golden_record_resolve
+from mdm.services import golden_ids_allocate, source_system_register
+
+
+def test_golden_ids_follow_the_domain_coding_rule_and_are_never_reused(db):
+    assert golden_ids_allocate(domain="customer", count=2) == ["CUST-0000001", "CUST-0000002"]
+    assert golden_ids_allocate(domain="customer") == ["CUST-0000003"]
+    assert golden_ids_allocate(domain="product", category="fast") == ["PROD-FAST-0000001"]
+    assert golden_ids_allocate(domain="product", category="ELEC") == ["PROD-ELEC-0000001"]
+    with pytest.raises(DeclarationError, match="unknown domain 'animal'"):
+        golden_ids_allocate(domain="animal")
+
+
+def _golden(golden_id, change, **kwargs):
+    now = timezone.now()
+    record = GoldenRecord(golden_id=golden_id, domain="customer", created_at=now, updated_at=now, **kwargs)
+    history.stamp(record, change).save()
+    return record
+
+
+def test_a_retired_golden_id_resolves_through_its_chain_to_the_active_record(db, change):
+    survivor = _golden("CUST-0000003", change)
+    middle = _golden("CUST-0000002", change, status="retired", successor=survivor)
+    _golden("CUST-0000001", change, status="retired", successor=middle)
+
+    assert golden_record_resolve("CUST-0000001") == survivor
+    assert golden_record_resolve("CUST-0000003") == survivor
+    with pytest.raises(GoldenRecordNotFound):
+        golden_record_resolve("CUST-9999999")
+
+
+def test_a_retired_record_must_name_its_successor(db, change):
+    with pytest.raises(Exception):
+        _golden("CUST-0000001", change, status="retired")
+
+
+def test_a_save_without_a_change_is_refused_rather_than_writing_anonymous_history(db):
+    with pytest.raises(MdmError, match="saved without a Change"):
+        SourceSystem.objects.create(code="x", name="X")
+
+
+def test_registering_a_system_twice_with_the_same_values_writes_no_history(db, change):
+    source_system_register(code="erp", name="SAP", change=change)
+    source_system_register(code="erp", name="SAP", change=change)
+    system = source_system_register(
+        code="erp", name="SAP", trust={"customer": {"tax_id": 1, "*": 5}}, change=change
+    )
+
+    assert system.history.count() == 2
+    assert system.trust_rank("customer", "tax_id") == 1
+    assert system.trust_rank("customer", "email") == 5
+    assert system.trust_rank("product", "name") == 100

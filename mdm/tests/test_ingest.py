@@ -1,0 +1,301 @@
+import csv
+import json
+from pathlib import Path
+
+import openpyxl
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from mdm.errors import DeclarationError, ImportFailed, UnknownSourceSystem
+from mdm.ingest.run import import_file
+from mdm.models import ChangeEvent, ImportRun, SourceRecord
+from mdm.services import source_system_register
+
+PROFILE = """
+name: test_customers
+domain: customer
+key: KUNNR
+deleted: {field: LOEVM, equals: X}
+fields:
+  name: [NAME1, NAME2]
+  city: ORT01
+  phone: TELF1
+  tax_id: STCD1
+  changed_at: {field: ERDAT, date_format: "%Y%m%d"}
+"""
+HEADER = ["KUNNR", "NAME1", "NAME2", "ORT01", "TELF1", "STCD1", "ERDAT", "LOEVM"]
+ROWS = [
+    ["0000100001", "华为技术有限公司", "", "深圳", "0755-28780808", "914403001922038216", "20230105", ""],
+    ["0000100002", "ＡＢＣ　Ｔｒａｄｉｎｇ", "Co., Ltd.", "上海", "+86 21 5555 1234", "", "20230210", ""],
+    ["0000100003", "北京京东世纪贸易有限公司", "", "北京", "13800138000", "", "20220301", ""],
+]
+
+
+@pytest.fixture
+def profile(tmp_path):
+    path = tmp_path / "test_customers.yaml"
+    path.write_text(PROFILE, encoding="utf-8")
+    return str(path)
+
+
+def write_csv(path: Path, rows, header=HEADER, encoding="utf-8") -> Path:
+    with path.open("w", newline="", encoding=encoding) as f:
+        writer = csv.writer(f)
+        writer.writerow(header)
+        writer.writerows(rows)
+    return path
+
+
+def load(path, profile, system="erp", **kwargs) -> ImportRun:
+    return import_file(path=path, system_code=system, profile_name=profile, **kwargs)
+
+
+def test_it_loads_rows_keeping_the_raw_payload_as_received(erp, profile, tmp_path):
+    run = load(write_csv(tmp_path / "kna1.csv", ROWS), profile)
+
+    assert (run.status, run.read, run.inserted, run.rejected) == ("completed", 3, 3, 0)
+    record = SourceRecord.objects.get(source_key="0000100002")
+    assert record.raw == dict(zip(HEADER, ROWS[1]))
+    assert record.attributes["name"].startswith("ABC Trading")
+    assert record.attributes["phone"] == "+862155551234"
+    assert record.attributes["changed_at"] == "2023-02-10"
+    assert record.version == 1 and not record.is_deleted
+
+
+def test_it_writes_history_with_actor_reason_and_operation_on_bulk_insert(erp, profile, tmp_path):
+    run = load(write_csv(tmp_path / "kna1.csv", ROWS), profile)
+
+    history = SourceRecord.history.all()
+    assert history.count() == 3
+    assert {(h.history_type, h.history_actor, h.history_operation) for h in history} == {
+        ("+", "system:erp", run.operation)
+    }
+    assert all(h.history_change_reason == "import of kna1.csv (test_customers)" for h in history)
+
+
+def test_it_changes_nothing_when_the_same_file_is_loaded_twice(erp, profile, tmp_path):
+    path = write_csv(tmp_path / "kna1.csv", ROWS)
+    load(path, profile)
+    before = (SourceRecord.history.count(), ChangeEvent.objects.count())
+
+    again = load(path, profile)
+
+    assert (again.inserted, again.updated, again.unchanged) == (0, 0, 3)
+    assert (SourceRecord.history.count(), ChangeEvent.objects.count()) == before
+    assert set(SourceRecord.objects.values_list("version", flat=True)) == {1}
+
+
+def test_it_creates_exactly_one_version_for_a_changed_row(erp, profile, tmp_path):
+    load(write_csv(tmp_path / "a.csv", ROWS), profile)
+    changed = [row[:] for row in ROWS]
+    changed[2][3] = "天津"
+
+    run = load(write_csv(tmp_path / "b.csv", changed), profile)
+
+    assert (run.inserted, run.updated, run.unchanged) == (0, 1, 2)
+    record = SourceRecord.objects.get(source_key="0000100003")
+    assert record.version == 2 and record.attributes["city"] == "天津"
+    versions = record.history.order_by("history_date")
+    assert [(h.history_type, h.version, h.attributes["city"]) for h in versions] == [
+        ("+", 1, "北京"),
+        ("~", 2, "天津"),
+    ]
+    assert versions.last().history_operation == run.operation
+
+
+def test_change_feed_gets_one_event_per_change_in_strict_sequence(erp, profile, tmp_path):
+    load(write_csv(tmp_path / "a.csv", ROWS), profile)
+    changed = [row[:] for row in ROWS]
+    changed[0][6] = "20240101"
+    load(write_csv(tmp_path / "b.csv", changed), profile)
+
+    events = list(ChangeEvent.objects.order_by("sequence"))
+    assert [e.sequence for e in events] == list(range(1, 5))
+    assert [(e.kind, e.source_key, e.record_version) for e in events][-1] == (
+        "source.upserted", "0000100001", 2
+    )
+    with pytest.raises(Exception, match="append-only"):
+        events[0].save()
+    with pytest.raises(Exception, match="append-only"):
+        events[0].delete()
+
+
+BROKEN_REASONS = {
+    3: "missing source key",
+    4: "duplicate key '0000100001' within the file (first at row 2)",
+    5: "changed_at: date '2023-13-45' does not match format '%Y%m%d'",
+    6: "is 10,485,760 characters long",
+    7: "spreadsheet formula",
+    8: "bytes not valid utf-8 in NAME1",
+    9: "row has 3 fields, the header has 8",
+    10: "missing required value for 'name'",
+}
+
+
+def write_broken(path: Path) -> Path:
+    good = ROWS[0]
+    lines = [
+        HEADER,
+        good,  # row 2
+        ["", "No key Ltd", "", "", "", "", "", ""],
+        ["0000100001", "Duplicate of row 2", "", "", "", "", "", ""],
+        ["0000100005", "Bad date Ltd", "", "", "", "", "2023-13-45", ""],
+        ["0000100006", "x" * (10 * 1024 * 1024), "", "", "", "", "", ""],
+        ["0000100007", '=HYPERLINK("http://evil.example","click")', "", "", "", "", "", ""],
+        None,  # row 8: written as bytes below
+        ["0000100009", "short", "row"],
+        ["0000100010", "", "", "杭州", "", "", "", ""],
+        ["0000100011", "Good Two Ltd", "", "Berlin", "+49 30 1234567", "", "20230101", ""],
+    ]
+    with path.open("wb") as f:
+        for line in lines:
+            if line is None:
+                f.write("0000100008,".encode() + "坏编码公司".encode("gb18030") + b",,,,,,\r\n")
+                continue
+            buffer = []
+            writer = csv.writer(_Collect(buffer))
+            writer.writerow(line)
+            f.write("".join(buffer).encode("utf-8"))
+    return path
+
+
+class _Collect:
+    def __init__(self, buffer):
+        self.buffer = buffer
+
+    def write(self, text):
+        self.buffer.append(text)
+
+
+def test_a_broken_file_loads_every_good_row_and_reports_each_bad_one(erp, profile, tmp_path):
+    report = tmp_path / "rejects.csv"
+    run = load(write_broken(tmp_path / "broken.csv"), profile, report_path=report)
+
+    assert run.status == "completed"
+    assert (run.read, run.inserted, run.rejected) == (10, 2, 8)
+    assert set(SourceRecord.objects.values_list("source_key", flat=True)) == {
+        "0000100001", "0000100011"
+    }
+    rejects = {r.row_number: r for r in run.rejects.all()}
+    assert sorted(rejects) == sorted(BROKEN_REASONS)
+    for row, reason in BROKEN_REASONS.items():
+        assert reason in rejects[row].reason, (row, rejects[row].reason)
+    assert rejects[8].raw["NAME1"].startswith("\\x")  # the bad bytes are shown, not dropped
+    assert len(rejects[6].raw["NAME1"]) < 1000  # the 10 MB value is cut in the report
+    with report.open(encoding="utf-8-sig") as f:
+        lines = list(csv.DictReader(f))
+    assert [int(line["row"]) for line in lines] == sorted(BROKEN_REASONS)
+    assert all(not line["raw"].startswith("=") for line in lines)
+
+
+def test_it_reads_gb18030_exports_and_honours_a_given_encoding(erp, profile, tmp_path):
+    path = write_csv(tmp_path / "gbk.csv", ROWS, encoding="gb18030")
+
+    run = load(path, profile)
+
+    assert (run.encoding, run.inserted, run.rejected) == ("gb18030", 3, 0)
+    assert SourceRecord.objects.get(source_key="0000100001").raw["NAME1"] == "华为技术有限公司"
+
+
+def test_a_wrong_encoding_fails_the_run_with_a_clear_message(erp, profile, tmp_path):
+    path = write_csv(tmp_path / "gbk.csv", ROWS, header=["客户编码", *HEADER[1:]], encoding="gb18030")
+
+    run = load(path, profile, encoding="utf-8")
+
+    assert run.status == "failed"
+    assert "header is not valid utf-8" in run.error
+    assert SourceRecord.objects.count() == 0
+
+
+def test_it_reads_xlsx_json_jsonl_and_parquet(db, change, profile, tmp_path):
+    records = [dict(zip(HEADER, row)) for row in ROWS]
+    book = openpyxl.Workbook()
+    book.active.append(HEADER)
+    for row in ROWS:
+        book.active.append(row)
+    book.save(tmp_path / "k.xlsx")
+    (tmp_path / "k.json").write_text(json.dumps(records, ensure_ascii=False), encoding="utf-8")
+    (tmp_path / "k.jsonl").write_text(
+        "\n".join(json.dumps(r, ensure_ascii=False) for r in records), encoding="utf-8"
+    )
+    pq.write_table(pa.Table.from_pylist(records), tmp_path / "k.parquet")
+
+    formats = ("xlsx", "json", "jsonl", "parquet")
+    for ext in formats:
+        source_system_register(code=ext, name=ext, change=change)
+    runs = [load(tmp_path / f"k.{ext}", profile, system=ext) for ext in formats]
+
+    assert [(r.file_format, r.inserted, r.rejected) for r in runs] == [
+        (ext, 3, 0) for ext in formats
+    ]
+    attributes = {
+        ext: dict(
+            SourceRecord.objects.filter(system__code=ext).values_list("source_key", "attributes")
+        )
+        for ext in formats
+    }
+    assert attributes["xlsx"] == attributes["json"] == attributes["jsonl"] == attributes["parquet"]
+
+
+def test_a_bad_jsonl_line_is_rejected_and_the_rest_loads(erp, profile, tmp_path):
+    path = tmp_path / "k.jsonl"
+    good = json.dumps(dict(zip(HEADER, ROWS[0])), ensure_ascii=False)
+    path.write_text(f'{good}\n{{"KUNNR": "2", "NAME1": \n[1, 2]\n', encoding="utf-8")
+
+    run = load(path, profile)
+
+    assert (run.inserted, run.rejected) == (1, 2)
+    assert {r.row_number: r.reason[:14] for r in run.rejects.all()} == {
+        2: "not valid JSON", 3: "a record must "
+    }
+
+
+def test_invalid_json_fails_the_run_and_stores_nothing(erp, profile, tmp_path):
+    path = tmp_path / "k.json"
+    path.write_text('[{"KUNNR": "1"', encoding="utf-8")
+
+    run = load(path, profile)
+
+    assert run.status == "failed" and "not valid JSON" in run.error
+    assert SourceRecord.objects.count() == 0
+
+
+def test_unknown_system_profile_and_domain_are_refused_with_clear_messages(erp, profile, tmp_path):
+    path = write_csv(tmp_path / "k.csv", ROWS)
+    with pytest.raises(UnknownSourceSystem, match="register_system"):
+        load(path, profile, system="sap")
+    with pytest.raises(DeclarationError, match="unknown profile 'nope'"):
+        load(path, "nope")
+    with pytest.raises(DeclarationError, match="maps the 'customer' domain, not 'product'"):
+        load(path, profile, domain="product")
+    with pytest.raises(ImportFailed, match="unsupported file type"):
+        load(tmp_path / "test_customers.yaml", profile)
+    assert ImportRun.objects.count() == 0
+
+
+def test_a_deletion_flag_soft_deletes_and_a_snapshot_deletes_what_is_missing(
+    erp, profile, tmp_path
+):
+    load(write_csv(tmp_path / "a.csv", ROWS), profile)
+    flagged = [ROWS[0][:7] + ["X"], ROWS[1][:6] + ["bad date", ""]]
+
+    run = load(write_csv(tmp_path / "b.csv", flagged), profile, snapshot=True)
+
+    assert (run.deleted, run.rejected) == (2, 1)
+    states = dict(SourceRecord.objects.values_list("source_key", "is_deleted"))
+    # Row 1 is flagged deleted, row 3 is missing from the snapshot; row 2 was rejected, so
+    # the snapshot must not take it for gone.
+    assert states == {"0000100001": True, "0000100002": False, "0000100003": True}
+    assert ChangeEvent.objects.filter(kind="source.deleted").count() == 2
+
+
+def test_the_command_prints_counts_and_fails_loudly(erp, profile, tmp_path, capsys):
+    path = write_csv(tmp_path / "k.csv", ROWS)
+    call_command("ingest", str(path), system="erp", profile=profile, no_progress=True)
+    assert "inserted 3" in capsys.readouterr().out
+
+    with pytest.raises(CommandError, match="unknown source system 'nope'"):
+        call_command("ingest", str(path), system="nope", profile=profile, no_progress=True)
