@@ -1,9 +1,10 @@
 """Bulk inserts and updates with their history rows, fast on both databases.
 
-Each object's row is converted to database values once and written with COPY on
-PostgreSQL or executemany on SQLite; the same values then make its history row, so a bulk
-load costs little more than the load itself. Primary keys are drawn before the insert, so
-callers (and history rows) know them. Use these only through mdm.history, which stamps
+Rows are plain dicts (attname -> value), not model instances, which a large load cannot
+afford. Each row is converted to database values once and written with COPY on PostgreSQL
+or executemany on SQLite; the same values then make its history row, so a bulk load costs
+little more than the load itself. Primary keys are drawn before the insert, so callers
+(and history rows) know them. Use these only through mdm.history, which stamps
 the history rows with the acting Change.
 """
 
@@ -20,26 +21,31 @@ Row = dict[str, Any]
 _temp_names = itertools.count()
 
 
-def insert(model: type[models.Model], objs: Sequence[models.Model]) -> list[Row]:
-    """Insert objs, setting their pks; returns their rows as written (attname -> value)."""
+def as_row(obj: models.Model) -> Row:
+    """A model instance as a row (attname -> value), for code that holds instances."""
+    return {f.attname: getattr(obj, f.attname) for f in obj._meta.concrete_fields}
+
+
+def insert(model: type[models.Model], rows: Sequence[Row]) -> list[Row]:
+    """Insert rows (attname -> value; missing fields take their defaults). Rows without a
+    primary key get one, set in the row. Returns the rows as written (database values)."""
     conn = connections[DEFAULT_DB_ALIAS]
     meta = model._meta
-    _assign_pks(conn, model, [obj for obj in objs if obj.pk is None])
+    pk = meta.pk.attname
+    _assign_pks(conn, model, [row for row in rows if row.get(pk) is None])
     fields = meta.concrete_fields
-    rows = _rows(conn, fields, objs)
-    _write(conn, meta.db_table, fields, rows)
-    for obj in objs:
-        obj._state.adding = False
-        obj._state.db = conn.alias
-    return rows
+    defaults = {f.attname: f.get_default() for f in fields if f.attname != pk}
+    written = _convert(conn, fields, [{**defaults, **row} for row in rows])
+    _write(conn, meta.db_table, fields, written)
+    return written
 
 
-def update(model: type[models.Model], objs: Sequence[models.Model], names: list[str]) -> list[Row]:
-    """Write `names` of complete objs (matched by pk); returns their full rows."""
+def update(model: type[models.Model], rows: Sequence[Row], names: list[str]) -> list[Row]:
+    """Write `names` of complete rows (matched by primary key); returns them as written."""
     conn = connections[DEFAULT_DB_ALIAS]
     meta = model._meta
     qn = conn.ops.quote_name
-    rows = _rows(conn, meta.concrete_fields, objs)
+    written = _convert(conn, meta.concrete_fields, rows)
     fields = [meta.get_field(name) for name in names]
     pk = qn(meta.pk.column)
     with conn.cursor() as cursor:
@@ -50,7 +56,7 @@ def update(model: type[models.Model], objs: Sequence[models.Model], names: list[
                 f"CREATE TEMPORARY TABLE {temp} ON COMMIT DROP AS "
                 f"SELECT {columns} FROM {qn(meta.db_table)} WITH NO DATA"
             )
-            _write(conn, temp, [meta.pk, *fields], rows)
+            _write(conn, temp, [meta.pk, *fields], written)
             assignments = ", ".join(f"{qn(f.column)} = u.{qn(f.column)}" for f in fields)
             cursor.execute(
                 f"UPDATE {qn(meta.db_table)} t SET {assignments} FROM {temp} u WHERE t.{pk} = u.{pk}"
@@ -60,9 +66,9 @@ def update(model: type[models.Model], objs: Sequence[models.Model], names: list[
             assignments = ", ".join(f"{qn(f.column)} = %s" for f in fields)
             cursor.executemany(
                 f"UPDATE {qn(meta.db_table)} SET {assignments} WHERE {pk} = %s",
-                [[row[f.attname] for f in fields] + [row[meta.pk.attname]] for row in rows],
+                [[row[f.attname] for f in fields] + [row[meta.pk.attname]] for row in written],
             )
-    return rows
+    return written
 
 
 def insert_history(model: type[models.Model], rows: list[Row], stamp: dict[str, Any]) -> None:
@@ -76,8 +82,8 @@ def insert_history(model: type[models.Model], rows: list[Row], stamp: dict[str, 
     _write(conn, history.db_table, fields, history_rows)
 
 
-def _assign_pks(conn, model: type[models.Model], objs: Sequence[models.Model]) -> None:
-    if not objs:
+def _assign_pks(conn, model: type[models.Model], rows: Sequence[Row]) -> None:
+    if not rows:
         return
     meta = model._meta
     qn = conn.ops.quote_name
@@ -85,7 +91,7 @@ def _assign_pks(conn, model: type[models.Model], objs: Sequence[models.Model]) -
         if conn.vendor == "postgresql":
             cursor.execute(
                 "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
-                [meta.db_table, meta.pk.column, len(objs)],
+                [meta.db_table, meta.pk.column, len(rows)],
             )
             pks = [pk for (pk,) in cursor.fetchall()]
         else:
@@ -97,14 +103,14 @@ def _assign_pks(conn, model: type[models.Model], objs: Sequence[models.Model]) -
                 [meta.db_table],
             )
             first = cursor.fetchone()[0] + 1
-            pks = range(first, first + len(objs))
-    for obj, pk in zip(objs, pks):
-        obj.pk = pk
+            pks = range(first, first + len(rows))
+    for row, pk in zip(rows, pks):
+        row[meta.pk.attname] = pk
 
 
-def _rows(conn, fields, objs) -> list[Row]:
+def _convert(conn, fields, rows: Sequence[Row]) -> list[Row]:
     converters = [(f.attname, _converter(f, conn)) for f in fields]
-    return [{name: convert(getattr(obj, name)) for name, convert in converters} for obj in objs]
+    return [{name: convert(row[name]) for name, convert in converters} for row in rows]
 
 
 def _converter(field: models.Field, conn) -> Callable[[Any], Any]:

@@ -65,17 +65,16 @@ def _fill_history_stamp(sender, instance, history_instance, **kwargs) -> None:
     history_instance.history_operation = change.operation
 
 
-def bulk_create(model: type[M], objs: list[M], change: Change) -> list[M]:
-    """Insert objs (their pks get set) and one "+" history row each."""
-    if objs:
-        bulk.insert_history(model, bulk.insert(model, objs), _stamp("+", change))
-    return objs
+def bulk_create(model: type[models.Model], rows: list[bulk.Row], change: Change) -> None:
+    """Insert rows (attname -> value; their pks get set) and one "+" history row each."""
+    if rows:
+        bulk.insert_history(model, bulk.insert(model, rows), _stamp("+", change))
 
 
-def bulk_update(model: type[M], objs: list[M], fields: list[str], change: Change) -> None:
-    """Update `fields` of complete objs and write one "~" history row each."""
-    if objs:
-        bulk.insert_history(model, bulk.update(model, objs, fields), _stamp("~", change))
+def bulk_update(model: type[models.Model], rows: list[bulk.Row], fields: list[str], change: Change) -> None:
+    """Update `fields` of complete rows and write one "~" history row each."""
+    if rows:
+        bulk.insert_history(model, bulk.update(model, rows, fields), _stamp("~", change))
 
 
 def _stamp(history_type: str, change: Change) -> dict:

@@ -91,7 +91,7 @@ def source_system_register(
     return system
 
 
-def _append_events(events: list[ChangeEvent]) -> None:
+def _append_events(events: list[bulk.Row]) -> None:
     """Give events the next sequence numbers and insert them.
 
     The counter row stays locked until the surrounding transaction commits, so sequence
@@ -101,7 +101,7 @@ def _append_events(events: list[ChangeEvent]) -> None:
         return
     counter = FeedCounter.objects.select_for_update().get(pk=1)
     for offset, event in enumerate(events, start=1):
-        event.sequence = counter.last_sequence + offset
+        event["sequence"] = counter.last_sequence + offset
     counter.last_sequence += len(events)
     counter.save(update_fields=["last_sequence"])
     bulk.insert(ChangeEvent, events)
@@ -143,39 +143,40 @@ def source_records_upsert(
     }
     now = timezone.now()
     counts = UpsertCounts()
-    to_insert: list[SourceRecord] = []
-    to_update: list[SourceRecord] = []
+    to_insert: list[bulk.Row] = []
+    to_update: list[bulk.Row] = []
     golden_codes: dict[str, str] = {}
     for incoming in records:
         current = existing.get(incoming.source_key)
         if current is not None and current["content_hash"] == incoming.content_hash:
             counts.unchanged += 1
             continue
-        record = SourceRecord(
-            domain=domain,
-            system=system,
-            source_key=incoming.source_key,
-            profile=incoming.profile,
-            raw=incoming.raw,
-            attributes=incoming.attributes,
-            issues=incoming.issues,
-            content_hash=incoming.content_hash,
-            is_deleted=incoming.deleted,
-            updated_at=now,
-        )
+        row = {
+            "domain": domain,
+            "system_id": system.pk,
+            "source_key": incoming.source_key,
+            "profile": incoming.profile,
+            "raw": incoming.raw,
+            "attributes": incoming.attributes,
+            "issues": incoming.issues,
+            "content_hash": incoming.content_hash,
+            "is_deleted": incoming.deleted,
+            "updated_at": now,
+        }
         if current is None:
-            record.version = 1
-            record.received_at = now
-            record.deleted_at = now if incoming.deleted else None
-            to_insert.append(record)
+            row.update(id=None, version=1, received_at=now, golden_id=None,
+                       deleted_at=now if incoming.deleted else None)
+            to_insert.append(row)
         else:
-            record.pk = current["id"]
-            record.version = current["version"] + 1
-            record.received_at = current["received_at"]
-            record.golden_id = current["golden_id"]
-            record.deleted_at = (current["deleted_at"] or now) if incoming.deleted else None
-            golden_codes[record.source_key] = current["golden__golden_id"] or ""
-            to_update.append(record)
+            row.update(
+                id=current["id"],
+                version=current["version"] + 1,
+                received_at=current["received_at"],
+                golden_id=current["golden_id"],
+                deleted_at=(current["deleted_at"] or now) if incoming.deleted else None,
+            )
+            golden_codes[incoming.source_key] = current["golden__golden_id"] or ""
+            to_update.append(row)
         if incoming.deleted and not (current and current["is_deleted"]):
             counts.deleted += 1
         elif current is None:
@@ -187,8 +188,8 @@ def source_records_upsert(
     history.bulk_update(SourceRecord, to_update, _UPDATED_FIELDS, change)
     _append_events(
         [
-            _source_event(r, system, golden_codes.get(r.source_key, ""), change, now)
-            for r in to_insert + to_update
+            _source_event(row, system, golden_codes.get(row["source_key"], ""), change, now)
+            for row in to_insert + to_update
         ]
     )
     return counts
@@ -208,34 +209,40 @@ def source_records_delete_missing(
     live = SourceRecord.objects.filter(domain=domain, system=system, is_deleted=False)
     gone_ids = [pk for pk, key in live.values_list("id", "source_key") if key not in present]
     gone = list(SourceRecord.objects.filter(pk__in=gone_ids).select_related("golden"))
+    rows = []
     for record in gone:
-        record.is_deleted = True
-        record.deleted_at = now
-        record.updated_at = now
-        record.version += 1
-        record.content_hash = content_hash(record.profile, record.raw, True)
-    history.bulk_update(SourceRecord, gone, _UPDATED_FIELDS, change)
+        row = bulk.as_row(record)
+        row.update(
+            is_deleted=True,
+            deleted_at=now,
+            updated_at=now,
+            version=record.version + 1,
+            content_hash=content_hash(record.profile, record.raw, True),
+        )
+        rows.append(row)
+    history.bulk_update(SourceRecord, rows, _UPDATED_FIELDS, change)
     _append_events(
-        [_source_event(r, system, r.golden.golden_id if r.golden else "", change, now) for r in gone]
+        [
+            _source_event(row, system, r.golden.golden_id if r.golden else "", change, now)
+            for row, r in zip(rows, gone)
+        ]
     )
     return len(gone)
 
 
-def _source_event(
-    record: SourceRecord, system: SourceSystem, golden_id: str, change: Change, now
-) -> ChangeEvent:
-    return ChangeEvent(
-        kind=ChangeEvent.Kind.SOURCE_DELETED if record.is_deleted else ChangeEvent.Kind.SOURCE_UPSERTED,
-        domain=record.domain,
-        golden_id=golden_id,
-        system_code=system.code,
-        source_key=record.source_key,
-        record_version=record.version,
-        payload={"content_hash": record.content_hash},
-        actor=change.actor,
-        operation=change.operation,
-        created_at=now,
-    )
+def _source_event(row: bulk.Row, system: SourceSystem, golden_id: str, change: Change, now) -> bulk.Row:
+    return {
+        "kind": ChangeEvent.Kind.SOURCE_DELETED if row["is_deleted"] else ChangeEvent.Kind.SOURCE_UPSERTED,
+        "domain": row["domain"],
+        "golden_id": golden_id,
+        "system_code": system.code,
+        "source_key": row["source_key"],
+        "record_version": row["version"],
+        "payload": {"content_hash": row["content_hash"]},
+        "actor": change.actor,
+        "operation": change.operation,
+        "created_at": now,
+    }
 
 
 @transaction.atomic

@@ -145,6 +145,7 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = DATA_DIR / "static"
+STATIC_ROOT.mkdir(exist_ok=True)
 
 LOGGING = {
     "version": 1,
@@ -158,6 +159,8 @@ LOGGING = {
 MDM_PHONE_REGION = env_str("MDM_PHONE_REGION", "CN")
 # Rows per ingest transaction: a killed import loses at most one batch of work, never data.
 MDM_INGEST_BATCH_SIZE = env_int("MDM_INGEST_BATCH_SIZE", 2000)
+# Processes that standardize rows beside the one writing them (0 or 1: standardize inline).
+MDM_INGEST_WORKERS = env_int("MDM_INGEST_WORKERS", min(2, os.cpu_count() or 1))
 # A single source field longer than this is rejected (keeps 10 MB pastes out of the hub).
 MDM_MAX_FIELD_CHARS = env_int("MDM_MAX_FIELD_CHARS", 65536)
 # Extra folders searched for profiles and domains, besides the shipped ones.

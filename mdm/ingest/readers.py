@@ -14,6 +14,7 @@ import datetime as dt
 import decimal
 import io
 import json
+import re
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -32,6 +33,9 @@ FORMATS = {
     ".parquet": "parquet",
 }
 _SAMPLE_BYTES = 1 << 20
+# What surrogateescape decoding leaves for bytes the encoding could not read.
+_SURROGATE = re.compile("[\udc80-\udcff]")
+_NON_ASCII = re.compile("[^\x00-\x7f]")
 
 csv.field_size_limit(sys.maxsize)  # long fields are rejected by the importer, with a reason
 
@@ -121,7 +125,7 @@ class RowSource:
                 )
                 continue
             row = dict(zip(header, values))
-            bad = [k for k, v in row.items() if _has_surrogates(v)]
+            bad = _SURROGATE.search("".join(values)) and [k for k, v in row.items() if _has_surrogates(v)]
             if bad:
                 shown = {k: _printable(v) for k, v in row.items()}
                 yield SourceRow(
@@ -226,8 +230,8 @@ def detect_encoding(sample: bytes) -> str:
     if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return "utf-16"
     decoded = sample.decode("utf-8", errors="surrogateescape")
-    bad = sum(1 for ch in decoded if "\udc80" <= ch <= "\udcff")
-    multibyte = sum(1 for ch in decoded if ord(ch) > 0x7F and not "\udc80" <= ch <= "\udcff")
+    bad = len(_SURROGATE.findall(decoded))
+    multibyte = len(_NON_ASCII.findall(decoded)) - bad
     # A cut at the end of the sample may split one character: allow a few stray bytes.
     if bad <= 3 or multibyte >= 10 * bad:
         return "utf-8"
@@ -250,7 +254,7 @@ def _sniff_delimiter(sample: bytes, encoding: str) -> str:
 def _has_surrogates(value: Any) -> bool:
     if isinstance(value, list):
         return any(_has_surrogates(v) for v in value)
-    return isinstance(value, str) and any("\udc80" <= ch <= "\udcff" for ch in value)
+    return isinstance(value, str) and _SURROGATE.search(value) is not None
 
 
 def _printable(value: str) -> str:

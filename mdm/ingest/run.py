@@ -13,7 +13,7 @@ import json
 import os
 import re
 import socket
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,6 +28,7 @@ from mdm.errors import DeclarationError, ImportFailed, MdmError, RowRejected
 from mdm.history import Change
 from mdm.ingest.profiles import Profile, get_profile
 from mdm.ingest.readers import RowSource, SourceRow
+from mdm.ingest.workers import Standardizer
 from mdm.models import ImportReject, ImportRun, SourceRecord, SourceSystem
 from mdm.selectors import source_record_hashes
 
@@ -55,6 +56,7 @@ class _Batch:
     pending: list[_Pending] = field(default_factory=list)
     rejects: list[ImportReject] = field(default_factory=list)
     read: int = 0
+    unchanged: int = 0
 
 
 def import_file(
@@ -142,6 +144,25 @@ class _Importer:
         self.analyzed_at = 5000
 
     def load(self, on_progress: ProgressCallback | None) -> None:
+        workers = settings.MDM_INGEST_WORKERS
+        with Standardizer(self.profile, self.domain, self.phone_region, workers) as standardizer:
+            previous = None
+            for batch in self._batches():
+                # Batch N+1 is standardized (in workers) while batch N is written; keys are
+                # unique within the file, so batch N's writes cannot change N+1's lookups.
+                current = (batch, self._start(batch, standardizer))
+                if previous:
+                    self._write(*previous)
+                    if on_progress:
+                        on_progress(self.source, self.run)
+                previous = current
+            if previous:
+                self._write(*previous)
+        self.source.done = self.source.total
+        if on_progress:
+            on_progress(self.source, self.run)
+
+    def _batches(self) -> Iterator[_Batch]:
         batch = _Batch()
         for row in self.source.rows():
             batch.read += 1
@@ -150,14 +171,10 @@ class _Importer:
             except RowRejected as exc:
                 batch.rejects.append(self._reject(row, exc.message))
             if batch.read >= self.batch_size:
-                self._flush(batch)
+                yield batch
                 batch = _Batch()
-                if on_progress:
-                    on_progress(self.source, self.run)
-        self._flush(batch)
-        self.source.done = self.source.total
-        if on_progress:
-            on_progress(self.source, self.run)
+        if batch.read:
+            yield batch
 
     def _check(self, row: SourceRow) -> _Pending:
         if row.error:
@@ -171,20 +188,6 @@ class _Importer:
         deleted = self.profile.is_deleted(record)
         digest = services.content_hash(self.profile.name, record, deleted)
         return _Pending(row=row, key=key, deleted=deleted, content_hash=digest)
-
-    def _standardize(self, pending: _Pending) -> services.IncomingRecord:
-        attributes, issues = self.domain.standardize(
-            self.profile.extract(pending.row.data), phone_region=self.phone_region
-        )
-        return services.IncomingRecord(
-            source_key=pending.key,
-            profile=self.profile.name,
-            raw=pending.row.data,
-            content_hash=pending.content_hash,
-            attributes=attributes,
-            issues=issues,
-            deleted=pending.deleted,
-        )
 
     def _check_values(self, record: Any, path: str = "") -> None:
         if isinstance(record, dict):
@@ -221,22 +224,33 @@ class _Importer:
             raw=_shorten(row.data),
         )
 
-    def _flush(self, batch: _Batch) -> None:
-        if not batch.read:
-            return
+    def _start(self, batch: _Batch, standardizer: Standardizer) -> Callable[[], list]:
+        """Drop rows whose content is unchanged and send the rest to be standardized."""
         stored = source_record_hashes(
             domain=self.profile.domain, system=self.system, keys=[p.key for p in batch.pending]
         )
-        unchanged = 0
+        batch.unchanged = sum(1 for p in batch.pending if stored.get(p.key) == p.content_hash)
+        batch.pending = [p for p in batch.pending if stored.get(p.key) != p.content_hash]
+        return standardizer.submit([p.row.data for p in batch.pending])
+
+    def _write(self, batch: _Batch, outcomes: Callable[[], list]) -> None:
         records = []
-        for pending in batch.pending:
-            if stored.get(pending.key) == pending.content_hash:
-                unchanged += 1  # skip standardizing; the upsert checks again under its lock
+        for pending, outcome in zip(batch.pending, outcomes(), strict=True):
+            if isinstance(outcome, str):
+                batch.rejects.append(self._reject(pending.row, outcome))
                 continue
-            try:
-                records.append(self._standardize(pending))
-            except RowRejected as exc:
-                batch.rejects.append(self._reject(pending.row, exc.message))
+            attributes, issues = outcome
+            records.append(
+                services.IncomingRecord(
+                    source_key=pending.key,
+                    profile=self.profile.name,
+                    raw=pending.row.data,
+                    content_hash=pending.content_hash,
+                    attributes=attributes,
+                    issues=issues,
+                    deleted=pending.deleted,
+                )
+            )
         with transaction.atomic():
             counts = services.source_records_upsert(
                 domain=self.profile.domain, system=self.system, records=records, change=self.change
@@ -246,7 +260,7 @@ class _Importer:
             run.read += batch.read
             run.inserted += counts.inserted
             run.updated += counts.updated
-            run.unchanged += counts.unchanged + unchanged
+            run.unchanged += counts.unchanged + batch.unchanged
             run.deleted += counts.deleted
             run.rejected += len(batch.rejects)
             run.save(

@@ -299,3 +299,28 @@ def test_the_command_prints_counts_and_fails_loudly(erp, profile, tmp_path, caps
 
     with pytest.raises(CommandError, match="unknown source system 'nope'"):
         call_command("ingest", str(path), system="nope", profile=profile, no_progress=True)
+
+
+def test_phones_without_a_country_code_are_read_in_the_records_country(erp, tmp_path):
+    profile = tmp_path / "p.yaml"
+    profile.write_text("domain: customer\nkey: id\nfields: {name: name, phone: phone, country: country}\n")
+    rows = [["1", "Bosch GmbH", "0711 400400", "Deutschland"], ["2", "华为", "0755 28780808", ""]]
+
+    load(write_csv(tmp_path / "k.csv", rows, header=["id", "name", "phone", "country"]), str(profile))
+
+    phones = dict(SourceRecord.objects.values_list("source_key", "attributes__phone"))
+    assert phones == {"1": "+49711400400", "2": "+8675528780808"}
+
+
+def test_a_multi_batch_bulk_load_writes_one_history_row_per_record(erp, profile, tmp_path, settings):
+    settings.MDM_INGEST_BATCH_SIZE = 100
+    rows = [[f"K{i:05d}", f"客户{i}有限公司", "", "北京", "", "", "20230101", ""] for i in range(1050)]
+
+    run = load(write_csv(tmp_path / "k.csv", rows), profile)
+
+    assert run.inserted == 1050
+    history = SourceRecord.history.filter(history_operation=run.operation)
+    assert history.count() == 1050
+    assert history.values("id").distinct().count() == 1050
+    assert not history.exclude(history_actor="system:erp").exists()
+    assert ChangeEvent.objects.filter(operation=run.operation).count() == 1050

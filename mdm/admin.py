@@ -1,0 +1,66 @@
+"""Read-only admin pages for browsing the hub; every change goes through mdm.services."""
+
+from django.contrib import admin
+from simple_history.admin import SimpleHistoryAdmin
+
+from mdm.models import ChangeEvent, GoldenRecord, ImportReject, ImportRun, SourceRecord, SourceSystem
+
+
+class ReadOnly:
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(SourceSystem)
+class SourceSystemAdmin(ReadOnly, SimpleHistoryAdmin):
+    list_display = ["code", "name", "created_at"]
+    search_fields = ["code", "name"]
+
+
+@admin.register(SourceRecord)
+class SourceRecordAdmin(ReadOnly, SimpleHistoryAdmin):
+    list_display = ["source_key", "domain", "system", "name", "version", "is_deleted", "golden", "updated_at"]
+    list_filter = ["domain", "system", "is_deleted"]
+    search_fields = ["source_key"]
+    list_select_related = ["system", "golden"]
+    history_list_display = ["version", "is_deleted", "history_actor"]
+
+    @admin.display(description="name")
+    def name(self, obj):
+        return obj.attributes.get("name", "")
+
+
+@admin.register(GoldenRecord)
+class GoldenRecordAdmin(ReadOnly, SimpleHistoryAdmin):
+    list_display = ["golden_id", "domain", "status", "version", "updated_at"]
+    list_filter = ["domain", "status"]
+    search_fields = ["golden_id"]
+
+
+class ImportRejectInline(ReadOnly, admin.TabularInline):
+    model = ImportReject
+    fields = ["row_number", "source_key", "reason", "raw"]
+    readonly_fields = fields
+
+
+@admin.register(ImportRun)
+class ImportRunAdmin(ReadOnly, admin.ModelAdmin):
+    list_display = [
+        "id", "system", "profile", "status", "read", "inserted", "updated", "unchanged",
+        "deleted", "rejected", "started_at",
+    ]
+    list_filter = ["status", "system", "domain"]
+    inlines = [ImportRejectInline]
+
+
+@admin.register(ChangeEvent)
+class ChangeEventAdmin(ReadOnly, admin.ModelAdmin):
+    list_display = ["sequence", "kind", "domain", "golden_id", "system_code", "source_key", "record_version", "created_at"]
+    list_filter = ["kind", "domain", "system_code"]
+    search_fields = ["golden_id", "source_key"]
