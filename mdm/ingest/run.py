@@ -192,21 +192,29 @@ class _Importer:
     def _check_values(self, record: Any, path: str = "") -> None:
         if isinstance(record, dict):
             for name, value in record.items():
-                self._check_values(value, f"{path}.{name}" if path else str(name))
+                if isinstance(value, str):  # the common, flat case without the recursion
+                    first = value[:1]
+                    if len(value) > self.max_chars or first in "=+-@" or first.isspace():
+                        self._check_text(value, f"{path}.{name}" if path else str(name))
+                elif value is not None:
+                    self._check_values(value, f"{path}.{name}" if path else str(name))
         elif isinstance(record, list):
             for index, value in enumerate(record):
                 self._check_values(value, f"{path}.{index}")
         elif isinstance(record, str):
-            if len(record) > self.max_chars:
-                raise RowRejected(
-                    f"field {path!r} is {len(record):,} characters long "
-                    f"(limit {self.max_chars:,}, MDM_MAX_FIELD_CHARS)"
-                )
-            if FORMULA.match(record):
-                raise RowRejected(
-                    f"field {path!r} holds a spreadsheet formula ({record[:40]!r}); "
-                    "formulas are refused to keep exports safe"
-                )
+            self._check_text(record, path)
+
+    def _check_text(self, value: str, path: str) -> None:
+        if len(value) > self.max_chars:
+            raise RowRejected(
+                f"field {path!r} is {len(value):,} characters long "
+                f"(limit {self.max_chars:,}, MDM_MAX_FIELD_CHARS)"
+            )
+        if FORMULA.match(value):
+            raise RowRejected(
+                f"field {path!r} holds a spreadsheet formula ({value[:40]!r}); "
+                "formulas are refused to keep exports safe"
+            )
 
     def _reject(self, row: SourceRow, reason: str) -> ImportReject:
         key = ""

@@ -324,3 +324,24 @@ def test_a_multi_batch_bulk_load_writes_one_history_row_per_record(erp, profile,
     assert history.values("id").distinct().count() == 1050
     assert not history.exclude(history_actor="system:erp").exists()
     assert ChangeEvent.objects.filter(operation=run.operation).count() == 1050
+
+
+@pytest.mark.parametrize(
+    "value, refused",
+    [
+        ("=1+1", True),
+        ("\u3000 =HYPERLINK(\"x\")", True),
+        ("@SUM(A1:A9)", True),
+        ("-cmd|' /C calc'!A0", True),
+        ("+86 755 2878 0808", False),
+        ("-5", False),
+        ("@home Ltd", False),
+        ("a=b Trading", False),
+    ],
+)
+def test_spreadsheet_formulas_are_refused_and_lookalikes_kept(erp, profile, tmp_path, value, refused):
+    run = load(write_csv(tmp_path / "k.csv", [["1", "Name Ltd", "", value, "", "", "", ""]]), profile)
+
+    assert (run.rejected, run.inserted) == ((1, 0) if refused else (0, 1))
+    if refused:
+        assert "spreadsheet formula" in run.rejects.get().reason

@@ -1,0 +1,1020 @@
+"""The matching engine: the only module that imports Splink.
+
+Plain rows in (dicts, a pandas DataFrame or a pyarrow Table holding ``unique_id``,
+``source_system`` and the standardized attributes of one domain), results out: trained
+models as JSON, scored pairs with per-comparison evidence, clusters. No ORM, no writes:
+services elsewhere persist what this returns.
+
+    model = train("customer", rows)                   # TrainedModel, model.report
+    model = refine_with_labels(model, rows, labels)   # steward decisions → m values
+    check_blocking(model, rows, cap=...)              # raises BlockingTooLarge
+    pairs = predict(model, rows, threshold=...)       # list[Pair], evidence included
+    clusters = cluster(pairs, threshold, must_link=..., cannot_link=...)
+    weight, evidence = score_pair(model, left, right) # pure Python, equal to Splink
+    explanation = explain(model, left, right)
+
+Model design, per domain, lives in matching/models; derived columns in matching/features.
+Weights are Splink match weights (log2 Bayes factors): total = prior + Σ comparison
+weights (+ term-frequency adjustments), and every Evidence item carries its share.
+
+Backends: everything specific to one SQL engine (the database API, how a condition of the
+model vocabulary becomes a Splink level, blocking-rule counting) is in the "backend"
+section below. DuckDB runs in-process; Spark gets the same model because settings are
+rebuilt from the declaration and the stored parameters for the backend in use.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import math
+import time
+from collections import Counter, defaultdict
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+import pyarrow as pa
+
+from matching import models as m
+from matching.features import features
+
+logger = logging.getLogger(__name__)
+
+FORMAT_VERSION = 1
+DEFAULT_BLOCKING_CAP = 20_000_000  # comparisons one blocking rule may generate
+DEFAULT_U_MAX_PAIRS = 2_000_000
+MSG_BLOCKING_TOO_LARGE = (
+    "blocking rule {rule!r} would generate {count:,} comparisons (cap {cap:,}); "
+    "largest blocks: {blocks}. Tighten the rule, clean the dominant values or raise the cap."
+)
+MSG_MODEL_MISMATCH = "model was trained for {trained!r}, declaration is {declared!r}: retrain"
+MSG_CONFLICTING_LINKS = "pair ({left}, {right}) is both a must-link and a cannot-link"
+MSG_DUPLICATE_ID = "unique_id {uid!r} occurs more than once"
+
+
+class EngineError(Exception):
+    code = "matching_error"
+
+
+class BlockingTooLarge(EngineError):
+    """A blocking rule would explode: raised before any pair is generated."""
+
+    code = "blocking_too_large"
+
+    def __init__(self, rule: str, count: int, cap: int, blocks: list[tuple[str, int]]):
+        self.rule, self.count, self.cap, self.blocks = rule, count, cap, blocks
+        shown = ", ".join(f"{value} ({size:,} records)" for value, size in blocks) or "none"
+        super().__init__(MSG_BLOCKING_TOO_LARGE.format(rule=rule, count=count, cap=cap, blocks=shown))
+
+
+# ---------------------------------------------------------------------------
+# Results
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Evidence:
+    """One comparison's contribution: the level that applied and its match weight."""
+
+    comparison: str
+    level: str
+    weight: float
+
+
+@dataclass(frozen=True, slots=True)
+class Pair:
+    left: str
+    right: str
+    weight: float
+    probability: float
+    evidence: tuple[Evidence, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Explanation:
+    weight: float
+    probability: float
+    prior_weight: float
+    evidence: tuple[Evidence, ...]
+
+    def lines(self) -> list[str]:
+        out = [f"prior {self.prior_weight:+.2f}"]
+        out += [f"{e.comparison}: {e.level} {e.weight:+.2f}" for e in self.evidence]
+        out.append(f"total {self.weight:+.2f} (p = {self.probability:.4f})")
+        return out
+
+
+@dataclass
+class TrainedModel:
+    """A trained model of one domain: declaration, parameters, term frequencies and the
+    calibrated thresholds. `to_json` / `from_json` round-trip it exactly (the artifact
+    stored by other code)."""
+
+    domain: str
+    declaration_version: int
+    declaration: dict[str, Any]
+    prior: float
+    parameters: list[list[dict[str, float | None]]]  # per comparison, per level: m, u
+    tf_tables: dict[str, dict[str, float]]
+    thresholds: dict[str, float] = field(default_factory=dict)  # match / review weights
+    report: dict[str, Any] = field(default_factory=dict)
+    created_at: str = ""
+    format_version: int = FORMAT_VERSION
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self), ensure_ascii=False, sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str | bytes) -> TrainedModel:
+        data = json.loads(text)
+        return cls(**data)
+
+    @property
+    def model(self) -> m.DomainModel:
+        return _declaration_from_dict(self.declaration)
+
+    def with_thresholds(self, *, match: float, review: float) -> TrainedModel:
+        data = json.loads(self.to_json())
+        data["thresholds"] = {"match": match, "review": review}
+        return TrainedModel(**data)
+
+
+# ---------------------------------------------------------------------------
+# Declaration (de)serialisation: the artifact is self-contained
+# ---------------------------------------------------------------------------
+
+_CONDITIONS: dict[str, type] = {
+    cls.__name__: cls
+    for cls in (m.Exact, m.Differ, m.Null, m.BothNull, m.JaroWinkler, m.Damerau, m.Overlap, m.Subset,
+                m.EitherTrue, m.EitherFalse, m.All, m.Any, m.Not)
+}
+
+
+def _condition_to_dict(cond: m.Condition | None) -> Any:
+    if cond is None:
+        return None
+    if isinstance(cond, (m.All, m.Any)):
+        return {"op": type(cond).__name__, "parts": [_condition_to_dict(p) for p in cond.parts]}
+    if isinstance(cond, m.Not):
+        return {"op": "Not", "part": _condition_to_dict(cond.part)}
+    return {"op": type(cond).__name__, **{k: v for k, v in asdict(cond).items()}}
+
+
+def _condition_from_dict(data: Any) -> m.Condition | None:
+    if data is None:
+        return None
+    op = data["op"]
+    if op in ("All", "Any"):
+        return _CONDITIONS[op](*(_condition_from_dict(p) for p in data["parts"]))
+    if op == "Not":
+        return m.Not(_condition_from_dict(data["part"]))
+    return _CONDITIONS[op](**{k: v for k, v in data.items() if k != "op"})
+
+
+def declaration_to_dict(model: m.DomainModel) -> dict[str, Any]:
+    return {
+        "domain": model.domain,
+        "version": model.version,
+        "comparisons": [
+            {
+                "name": c.name,
+                "description": c.description,
+                "levels": [
+                    {
+                        "label": lv.label,
+                        "condition": _condition_to_dict(lv.condition),
+                        "null": lv.null,
+                        "m": lv.m,
+                        "weight": lv.weight,
+                        "tf": lv.tf,
+                    }
+                    for lv in c.levels
+                ],
+            }
+            for c in model.comparisons
+        ],
+        "blocking": {k: list(v) for k, v in model.blocking.items()},
+        "em_blocking": [list(r) for r in model.em_blocking],
+        "deterministic": [list(r) for r in model.deterministic],
+        "deterministic_recall": model.deterministic_recall,
+        "tf_columns": list(model.tf_columns),
+    }
+
+
+def _declaration_from_dict(data: dict[str, Any]) -> m.DomainModel:
+    return m.DomainModel(
+        domain=data["domain"],
+        version=data["version"],
+        comparisons=tuple(
+            m.Comparison(
+                c["name"],
+                c["description"],
+                tuple(
+                    m.Level(
+                        label=lv["label"],
+                        condition=_condition_from_dict(lv["condition"]),
+                        null=lv["null"],
+                        m=lv["m"],
+                        weight=lv["weight"],
+                        tf=lv["tf"],
+                    )
+                    for lv in c["levels"]
+                ),
+            )
+            for c in data["comparisons"]
+        ),
+        blocking={k: tuple(v) for k, v in data["blocking"].items()},
+        em_blocking=tuple(tuple(r) for r in data["em_blocking"]),
+        deterministic=tuple(tuple(r) for r in data["deterministic"]),
+        deterministic_recall=data["deterministic_recall"],
+        tf_columns=tuple(data["tf_columns"]),
+    )
+
+
+# ---------------------------------------------------------------------------
+# Rows → feature table
+# ---------------------------------------------------------------------------
+
+
+def _iter_rows(rows: Any) -> Iterable[Mapping[str, Any]]:
+    if isinstance(rows, pa.Table):
+        return rows.to_pylist()
+    if hasattr(rows, "to_dict") and hasattr(rows, "columns"):  # pandas
+        return rows.to_dict(orient="records")
+    return rows
+
+
+def _feature_type(values: list[Any]) -> pa.DataType:
+    sample = next((v for v in values if v is not None), None)
+    if isinstance(sample, bool):
+        return pa.bool_()
+    if isinstance(sample, list):
+        return pa.list_(pa.string())
+    if isinstance(sample, (int, float)):
+        return pa.float64()
+    return pa.string()
+
+
+def feature_rows(domain: str, rows: Any) -> list[dict[str, Any]]:
+    """unique_id, source_system and the feature columns of each row (see matching.features)."""
+    out = []
+    seen: set[str] = set()
+    for row in _iter_rows(rows):
+        uid = str(row["unique_id"])
+        if uid in seen:
+            raise EngineError(MSG_DUPLICATE_ID.format(uid=uid))
+        seen.add(uid)
+        out.append({"unique_id": uid, "source_system": row.get("source_system"), **features(domain, row)})
+    return out
+
+
+def feature_table(domain: str, rows: Any, columns: Sequence[str], *, prepared: bool = False) -> pa.Table:
+    """A typed Arrow table of unique_id, source_system and `columns` (feature columns).
+    `prepared`: `rows` are feature rows already (from `feature_rows`)."""
+    frows = rows if prepared else feature_rows(domain, rows)
+    names = ["unique_id", "source_system", *columns]
+    arrays = []
+    for name in names:
+        values = [r.get(name) for r in frows]
+        kind = pa.string() if name in ("unique_id", "source_system") else _feature_type(values)
+        arrays.append(pa.array(values, type=kind))
+    return pa.table(arrays, names=names)
+
+
+# ---------------------------------------------------------------------------
+# Backend: DuckDB now, Spark later. Everything SQL-engine specific is here.
+# ---------------------------------------------------------------------------
+
+
+def _db_api(backend: str = "duckdb", **options: Any) -> Any:
+    if backend == "duckdb":
+        from splink import DuckDBAPI
+
+        return DuckDBAPI(**options)
+    if backend == "spark":  # pragma: no cover - needs a Spark session
+        from splink import SparkAPI
+
+        return SparkAPI(**options)
+    raise EngineError(f"unknown backend {backend!r}")
+
+
+def _level_creator(cond: m.Condition | None) -> Any:
+    import splink.comparison_level_library as cll
+
+    def custom(sql: str) -> Any:
+        return cll.CustomLevel(sql, base_dialect_str="duckdb")
+
+    if cond is None:
+        return cll.ElseLevel()
+    match cond:
+        case m.Exact(column=c):
+            return cll.ExactMatchLevel(c)
+        case m.Differ(column=c):
+            return cll.Not(cll.ExactMatchLevel(c))
+        case m.Null(column=c):
+            return cll.NullLevel(c)
+        case m.BothNull(column=c):
+            return custom(f'"{c}_l" IS NULL AND "{c}_r" IS NULL')
+        case m.JaroWinkler(column=c, threshold=t):
+            return cll.JaroWinklerLevel(c, t)
+        case m.Damerau(column=c, distance=n):
+            return cll.DamerauLevenshteinLevel(c, n)
+        case m.Overlap(column=c, size=n):
+            return cll.ArrayIntersectLevel(c, n)
+        case m.Subset(column=c):
+            return cll.ArraySubsetLevel(c)
+        case m.EitherTrue(column=c):
+            return custom(f'"{c}_l" OR "{c}_r"')
+        case m.EitherFalse(column=c):
+            return custom(f'"{c}_l" = FALSE OR "{c}_r" = FALSE')
+        case m.All(parts=parts):
+            return cll.And(*(_level_creator(p) for p in parts))
+        case m.Any(parts=parts):
+            return cll.Or(*(_level_creator(p) for p in parts))
+        case m.Not(part=p):
+            return cll.Not(_level_creator(p))
+    raise EngineError(f"unsupported condition {cond!r}")
+
+
+def _splink_settings(model: m.DomainModel, parameters: list[list[dict[str, Any]]] | None, prior: float | None) -> Any:
+    """Splink settings for the declaration; with `parameters`, every m and u fixed to them."""
+    import splink.comparison_library as cl
+    from splink import SettingsCreator, block_on
+
+    comparisons = []
+    for ci, comp in enumerate(model.comparisons):
+        levels = []
+        for li, level in enumerate(comp.levels):
+            creator = _level_creator(level.condition)
+            options: dict[str, Any] = {"label_for_charts": level.label}
+            if level.null:
+                options["is_null_level"] = True
+            else:
+                if level.tf:
+                    options.update(tf_adjustment_column=level.tf, tf_adjustment_weight=1.0)
+                if parameters is not None:
+                    p = parameters[ci][li]
+                    options.update(m_probability=p["m"], u_probability=p["u"],
+                                   fix_m_probability=True, fix_u_probability=True)
+                elif level.m is not None:
+                    options.update(m_probability=level.m, fix_m_probability=True)
+                    if level.weight is not None:
+                        options.update(u_probability=level.m / 2**level.weight, fix_u_probability=True)
+            levels.append(creator.configure(**options))
+        comparisons.append(
+            cl.CustomComparison(output_column_name=comp.name, comparison_levels=levels,
+                                comparison_description=comp.description)
+        )
+    return SettingsCreator(
+        link_type="dedupe_only",
+        unique_id_column_name="unique_id",
+        comparisons=comparisons,
+        blocking_rules_to_generate_predictions=[block_on(*cols) if cols else "1=1" for cols in model.blocking.values()],
+        probability_two_random_records_match=prior if prior is not None else 0.0001,
+        retain_intermediate_calculation_columns=True,
+        retain_matching_columns=True,  # the gamma columns (which level applied) need it
+        additional_columns_to_retain=["source_system"],
+    )
+
+
+def _linker(model: m.DomainModel, table: pa.Table, *, parameters=None, prior=None, tf_tables=None,
+            backend: str = "duckdb") -> Any:
+    from splink import Linker
+
+    db_api = _db_api(backend)
+    sdf = db_api.register(table)
+    linker = Linker(sdf, _splink_settings(model, parameters, prior), log_level=logging.ERROR)
+    for column, table_values in (tf_tables or {}).items():
+        values = list(table_values.items()) or [("\x00", 0.0)]
+        tf = pa.table({column: [v for v, _ in values], f"tf_{column}": [f for _, f in values]})
+        linker.table_management.register_term_frequency_lookup(db_api.register(tf), column)
+    return linker
+
+
+def blocking_counts(model: m.DomainModel, table: pa.Table, *, top: int = 5) -> list[dict[str, Any]]:
+    """Comparisons each blocking rule generates (before deduplication across rules) and its
+    largest blocks, counted with one GROUP BY per rule (no pair is generated)."""
+    import duckdb
+
+    con = duckdb.connect()
+    con.register("records", table)
+    out = []
+    for name, columns in model.blocking.items():
+        keys = ", ".join(f'"{c}"' for c in columns)
+        where = " AND ".join(f'"{c}" IS NOT NULL' for c in columns)
+        rows = con.execute(
+            f"SELECT {keys}, count(*) AS n FROM records WHERE {where} GROUP BY ALL HAVING n > 1 ORDER BY n DESC"
+        ).fetchall()
+        total = sum(r[-1] * (r[-1] - 1) // 2 for r in rows)
+        blocks = [(" / ".join(str(v) for v in r[:-1]), int(r[-1])) for r in rows[:top]]
+        out.append({"rule": name, "columns": list(columns), "comparisons": int(total), "largest_blocks": blocks})
+    con.close()
+    return out
+
+
+# ---------------------------------------------------------------------------
+# Training
+# ---------------------------------------------------------------------------
+
+
+def _tf_tables(model: m.DomainModel, frows: list[dict[str, Any]], *, max_values: int = 100_000) -> dict[str, dict[str, float]]:
+    """Term frequencies of the TF columns; values seen once are left out (no adjustment)."""
+    tables = {}
+    total = len(frows)
+    for column in model.tf_columns:
+        counts = Counter(r[column] for r in frows if r.get(column) is not None)
+        common = [(v, n) for v, n in counts.most_common(max_values) if n > 1]
+        tables[column] = {v: n / total for v, n in common}
+    return tables
+
+
+def _read_parameters(linker: Any, model: m.DomainModel, u_floor: float) -> tuple[list[list[dict[str, Any]]], list[str]]:
+    notes = []
+    parameters = []
+    for comp, cc in zip(model.comparisons, linker._settings_obj.comparisons, strict=True):
+        levels = []
+        for level, cl in zip(comp.levels, cc.comparison_levels, strict=True):
+            if cl.is_null_level:
+                levels.append({"m": None, "u": None})
+                continue
+            mp, up = cl.m_probability, cl.u_probability
+            if not cl._m_is_trained and not cl._fix_m_probability:
+                notes.append(f"{comp.name}: m of {level.label!r} not trained, default {mp:.3g} kept")
+            if cl._u_probability in (None,) or cl._u_probability == "level not observed in training dataset" or up is None or up < u_floor:
+                if not cl._fix_u_probability:
+                    notes.append(f"{comp.name}: u of {level.label!r} not observed, floor {u_floor:.3g} used")
+                    up = max(up or 0.0, u_floor)
+            if not cl._fix_m_probability and (mp is None or mp < M_FLOOR):
+                notes.append(f"{comp.name}: m of {level.label!r} {mp or 0:.3g} floored to {M_FLOOR}")
+                mp = M_FLOOR
+            levels.append({"m": float(mp), "u": float(up)})
+        parameters.append(levels)
+    return parameters, notes
+
+
+def train(domain: str, rows: Any, *, seed: int = 1, u_max_pairs: float = DEFAULT_U_MAX_PAIRS,
+          model: m.DomainModel | None = None) -> TrainedModel:
+    """Train the domain's model without labels: u by random sampling, m by EM on the
+    declared blocking rules, the prior from deterministic rules. Deterministic for a
+    given seed and input order. `model.report` says what was estimated and how long it took."""
+    declared = model or m.get_model(domain)
+    started = time.perf_counter()
+    frows = feature_rows(domain, rows)
+    columns = declared.condition_columns()
+    table = feature_table(domain, frows, columns, prepared=True)
+    tf_tables = _tf_tables(declared, frows)
+    linker = _linker(declared, table, tf_tables=tf_tables)
+    report: dict[str, Any] = {"records": len(frows), "seed": seed, "notes": []}
+    from splink import block_on
+
+    t0 = time.perf_counter()
+    try:
+        linker.training.estimate_probability_two_random_records_match(
+            [block_on(*r) for r in declared.deterministic], recall=declared.deterministic_recall
+        )
+    except ValueError as error:  # more deterministic matches than the recall allows
+        report["notes"].append(f"prior: {error}; recall 1.0 used")
+        linker.training.estimate_probability_two_random_records_match(
+            [block_on(*r) for r in declared.deterministic], recall=1.0
+        )
+    report["prior_seconds"] = round(time.perf_counter() - t0, 3)
+
+    t0 = time.perf_counter()
+    pairs_possible = len(frows) * (len(frows) - 1) / 2
+    u_pairs = min(u_max_pairs, max(pairs_possible, 1))
+    linker.training.estimate_u_using_random_sampling(max_pairs=u_pairs, seed=seed)
+    report["u_seconds"] = round(time.perf_counter() - t0, 3)
+
+    t0 = time.perf_counter()
+    report["em"] = []
+    for rule in declared.em_blocking:
+        try:
+            session = linker.training.estimate_parameters_using_expectation_maximisation(
+                block_on(*rule), fix_u_probabilities=True
+            )
+            report["em"].append({"rule": list(rule), "trained": True})
+            del session
+        except Exception as error:  # noqa: BLE001 - a rule without pairs must not stop training
+            report["em"].append({"rule": list(rule), "error": str(error).splitlines()[0][:200]})
+    report["em_seconds"] = round(time.perf_counter() - t0, 3)
+
+    prior = float(linker._settings_obj._probability_two_random_records_match)
+    u_floor = 0.5 / u_pairs
+    parameters, notes = _read_parameters(linker, declared, u_floor)
+    report["notes"].extend(notes)
+    report["prior"] = prior
+    report["train_seconds"] = round(time.perf_counter() - started, 3)
+    trained = TrainedModel(
+        domain=domain,
+        declaration_version=declared.version,
+        declaration=declaration_to_dict(declared),
+        prior=prior,
+        parameters=parameters,
+        tf_tables=tf_tables,
+        report=report,
+        created_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+    )
+    trained.report["levels"] = parameter_table(trained)
+    return trained
+
+
+M_FLOOR = 0.01  # no level is impossible for a true match: learned m values are floored
+
+
+def refine_with_labels(trained: TrainedModel, rows: Any, labels: Iterable[tuple[str, str]]) -> TrainedModel:
+    """Steward-approved pairs (unique_id, unique_id) refine the m values with Splink's
+    `estimate_m_from_pairwise_labels`; levels fixed in the declaration keep their values.
+    Rejected pairs are no evidence about m: they constrain clustering (cannot-link)."""
+    declared = trained.model
+    table = feature_table(trained.domain, rows, declared.condition_columns())
+    linker = _linker(declared, table, parameters=None, prior=trained.prior, tf_tables=trained.tf_tables)
+    _set_parameters(linker, declared, trained.parameters)
+    pairs = [{"unique_id_l": str(a), "unique_id_r": str(b)} for a, b in labels]
+    if not pairs:
+        return trained
+    labels_sdf = linker._db_api.register(pa.Table.from_pylist(pairs))
+    linker.training.estimate_m_from_pairwise_labels(labels_sdf)
+    parameters, notes = _read_parameters(linker, declared, 0.0)
+    for ci, comp in enumerate(declared.comparisons):  # u stays as trained
+        for li, _ in enumerate(comp.levels):
+            if parameters[ci][li]["u"] is not None:
+                parameters[ci][li]["u"] = trained.parameters[ci][li]["u"]
+    data = json.loads(trained.to_json())
+    data["parameters"] = parameters
+    data["report"] = {**trained.report, "labels": len(pairs), "label_notes": notes}
+    refined = TrainedModel(**data)
+    refined.report["levels"] = parameter_table(refined)
+    return refined
+
+
+def _set_parameters(linker: Any, declared: m.DomainModel, parameters: list[list[dict[str, Any]]]) -> None:
+    for comp, cc, params in zip(declared.comparisons, linker._settings_obj.comparisons, parameters, strict=True):
+        for level, cl, p in zip(comp.levels, cc.comparison_levels, params, strict=True):
+            if cl.is_null_level:
+                continue
+            cl.u_probability = p["u"]
+            cl._fix_u_probability = True
+            if level.m is None:
+                cl.m_probability = p["m"]
+            else:
+                cl.m_probability = level.m
+                cl._fix_m_probability = True
+
+
+def parameter_table(trained: TrainedModel) -> list[dict[str, Any]]:
+    """Every level with its m, u and match weight: the training report's core."""
+    out = []
+    for comp, params in zip(trained.model.comparisons, trained.parameters, strict=True):
+        for level, p in zip(comp.levels, params, strict=True):
+            if level.null:
+                continue
+            out.append({
+                "comparison": comp.name,
+                "level": level.label,
+                "m": p["m"],
+                "u": p["u"],
+                "weight": _level_weight(p["m"], p["u"]),
+                "set": level.m is not None,
+            })
+    return out
+
+
+# ---------------------------------------------------------------------------
+# Prediction
+# ---------------------------------------------------------------------------
+
+
+def check_blocking(trained: TrainedModel | str, rows: Any, *, cap: int = DEFAULT_BLOCKING_CAP) -> list[dict[str, Any]]:
+    """Count the comparisons each blocking rule would generate; raise BlockingTooLarge
+    naming the first rule over `cap` and its largest blocks. Returns the counts."""
+    declared = trained.model if isinstance(trained, TrainedModel) else m.get_model(trained)
+    table = feature_table(declared.domain, rows, declared.condition_columns())
+    return _check_blocking(declared, table, cap)
+
+
+def _check_blocking(declared: m.DomainModel, table: pa.Table, cap: int) -> list[dict[str, Any]]:
+    counts = blocking_counts(declared, table)
+    for entry in counts:
+        if entry["comparisons"] > cap:
+            raise BlockingTooLarge(entry["rule"], entry["comparisons"], cap, entry["largest_blocks"])
+    return counts
+
+
+def _level_weight(mp: float | None, up: float | None) -> float:
+    if mp is None or up is None:
+        return 0.0
+    return math.log2(max(mp, 1e-300) / max(up, 1e-300))
+
+
+def predict(trained: TrainedModel, rows: Any, *, threshold: float | None = None,
+            cap: int = DEFAULT_BLOCKING_CAP, backend: str = "duckdb", all_pairs: bool = False) -> list[Pair]:
+    """Score every blocked pair with a match weight ≥ `threshold` (all pairs when None).
+    Refuses with BlockingTooLarge before generating pairs when a rule would explode.
+    `all_pairs` scores every pair without blocking (small sets: tests, audits)."""
+    declared = trained.model
+    if declared.version != m.get_model(trained.domain).version:
+        logger.warning(MSG_MODEL_MISMATCH.format(trained=declared.version, declared=m.get_model(trained.domain).version))
+    table = feature_table(trained.domain, rows, declared.condition_columns())
+    if all_pairs:
+        declared = m.DomainModel(**{**declared.__dict__, "blocking": {"all pairs": ()}})
+    else:
+        _check_blocking(declared, table, cap)
+    linker = _linker(declared, table, parameters=trained.parameters, prior=trained.prior,
+                     tf_tables=trained.tf_tables, backend=backend)
+    result = linker.inference.predict(threshold_match_weight=threshold, warning_mode="never")
+    wanted = ["match_weight", "match_probability", "unique_id_l", "unique_id_r"]
+    for comp in declared.comparisons:
+        wanted += [f"gamma_{comp.name}", f"mw_{comp.name}"]
+        if comp.name in _tf_comparisons(declared):
+            wanted.append(f"mw_tf_adj_{comp.name}")
+    sql = f"SELECT {', '.join(wanted)} FROM {result.physical_name} ORDER BY unique_id_l, unique_id_r"
+    frame = linker.misc.query_sql(sql, output_type="pandas")
+    result.drop_table_from_database_and_remove_from_cache()
+    return _pairs_from_frame(declared, frame)
+
+
+def _pairs_from_frame(declared: m.DomainModel, frame: Any) -> list[Pair]:
+    labels = []
+    for comp in declared.comparisons:
+        n = len(comp.levels)
+        # Splink numbers levels n-2 .. 0 after the null level (-1), top level highest
+        by_gamma: dict[int, str] = {}
+        value = sum(1 for lv in comp.levels if not lv.null) - 1
+        for level in comp.levels:
+            if level.null:
+                by_gamma[-1] = level.label
+            else:
+                by_gamma[value] = level.label
+                value -= 1
+        labels.append((comp.name, by_gamma, comp.name in _tf_comparisons(declared)))
+        del n
+    columns = {c: frame[c].tolist() for c in frame.columns}
+    out = []
+    for i in range(len(frame)):
+        evidence = []
+        for name, by_gamma, has_tf in labels:
+            weight = float(columns[f"mw_{name}"][i])
+            if has_tf:
+                weight += float(columns[f"mw_tf_adj_{name}"][i])
+            evidence.append(Evidence(name, by_gamma[int(columns[f"gamma_{name}"][i])], weight))
+        out.append(Pair(
+            left=str(columns["unique_id_l"][i]),
+            right=str(columns["unique_id_r"][i]),
+            weight=float(columns["match_weight"][i]),
+            probability=float(columns["match_probability"][i]),
+            evidence=tuple(evidence),
+        ))
+    return out
+
+
+def _tf_comparisons(declared: m.DomainModel) -> set[str]:
+    return {c.name for c in declared.comparisons if any(lv.tf for lv in c.levels)}
+
+
+# ---------------------------------------------------------------------------
+# Clustering with must-link and cannot-link constraints
+# ---------------------------------------------------------------------------
+
+
+def cluster(
+    pairs: Iterable[Pair | tuple[str, str, float]],
+    threshold: float,
+    *,
+    must_link: Iterable[tuple[str, str]] = (),
+    cannot_link: Iterable[tuple[str, str]] = (),
+    records: Iterable[str] = (),
+    conflict_below: float | None = None,
+) -> list[list[str]]:
+    """Group records into clusters from scored pairs.
+
+    Must-link pairs are joined first. Then pairs with weight ≥ `threshold` are taken from
+    the strongest down, and two clusters are joined only when no cannot-link pair (and,
+    with `conflict_below`, no scored pair below that weight) connects them: a rejected
+    pair is never in one cluster, whatever chain of other pairs would join it. Records in
+    `records` without any pair come out as singletons. Clusters and their members are
+    sorted, so the output is deterministic. Raises EngineError when a pair is both
+    must-link and cannot-link."""
+    parent: dict[str, str] = {}
+    members: dict[str, set[str]] = {}
+    blocked: dict[str, set[str]] = defaultdict(set)  # root -> roots it may never join
+
+    def add(x: str) -> None:
+        if x not in parent:
+            parent[x] = x
+            members[x] = {x}
+
+    def find(x: str) -> str:
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    def union(a: str, b: str) -> bool:
+        ra, rb = find(a), find(b)
+        if ra == rb:
+            return True
+        if rb in blocked[ra]:
+            return False
+        if len(members[ra]) < len(members[rb]):
+            ra, rb = rb, ra
+        parent[rb] = ra
+        members[ra] |= members.pop(rb)
+        merged = blocked.pop(ra, set()) | blocked.pop(rb, set())
+        merged = {find(x) for x in merged} - {ra}
+        blocked[ra] = merged
+        for other in merged:
+            blocked[other] = {find(x) for x in blocked[other]} - {rb} | {ra}
+        return True
+
+    for r in records:
+        add(str(r))
+    scored: list[tuple[float, str, str]] = []
+    for p in pairs:
+        left, right, weight = (p.left, p.right, p.weight) if isinstance(p, Pair) else p
+        add(left)
+        add(right)
+        scored.append((weight, left, right))
+    cannot = [(str(a), str(b)) for a, b in cannot_link]
+    if conflict_below is not None:
+        cannot += [(a, b) for w, a, b in scored if w < conflict_below]
+    cannot_set = {frozenset(c) for c in cannot}
+    for a, b in must_link:
+        a, b = str(a), str(b)
+        if frozenset((a, b)) in cannot_set:
+            raise EngineError(MSG_CONFLICTING_LINKS.format(left=a, right=b))
+        add(a)
+        add(b)
+    for a, b in must_link:
+        union(str(a), str(b))
+    for a, b in cannot:
+        add(a)
+        add(b)
+        ra, rb = find(a), find(b)
+        if ra == rb:
+            raise EngineError(MSG_CONFLICTING_LINKS.format(left=a, right=b))
+        blocked[ra].add(rb)
+        blocked[rb].add(ra)
+    for weight, a, b in sorted(scored, key=lambda s: (-s[0], s[1], s[2])):
+        if weight >= threshold:
+            union(a, b)
+    return sorted(sorted(group) for group in members.values())
+
+
+# ---------------------------------------------------------------------------
+# Pure-Python scoring: the same levels and weights as Splink, one pair at a time
+# ---------------------------------------------------------------------------
+
+
+def jaro_winkler(a: str, b: str) -> float:
+    """Jaro-Winkler similarity as DuckDB computes it (prefix scale 0.1, up to 4
+    characters, the boost only when the Jaro similarity exceeds 0.7)."""
+    if a == b:
+        return 1.0
+    la, lb = len(a), len(b)
+    if not la or not lb:
+        return 0.0
+    window = max(0, max(la, lb) // 2 - 1)
+    a_flags = [False] * la
+    b_flags = [False] * lb
+    matches = 0
+    for i, ch in enumerate(a):
+        lo, hi = max(0, i - window), min(lb, i + window + 1)
+        for j in range(lo, hi):
+            if not b_flags[j] and b[j] == ch:
+                a_flags[i] = b_flags[j] = True
+                matches += 1
+                break
+    if not matches:
+        return 0.0
+    transpositions = 0
+    j = 0
+    for i in range(la):
+        if a_flags[i]:
+            while not b_flags[j]:
+                j += 1
+            if a[i] != b[j]:
+                transpositions += 1
+            j += 1
+    t = transpositions // 2
+    sim = (matches / la + matches / lb + (matches - t) / matches) / 3
+    if sim > 0.7:
+        prefix = 0
+        for x, y in zip(a[:4], b[:4]):
+            if x != y:
+                break
+            prefix += 1
+        sim += prefix * 0.1 * (1 - sim)
+    return sim
+
+
+def damerau_levenshtein(a: str, b: str) -> int:
+    """Unrestricted Damerau-Levenshtein distance (as DuckDB's damerau_levenshtein)."""
+    la, lb = len(a), len(b)
+    big = la + lb
+    last_row: dict[str, int] = {}
+    d = [[big] * (lb + 2) for _ in range(la + 2)]
+    for i in range(la + 1):
+        d[i + 1][0] = big
+        d[i + 1][1] = i
+    for j in range(lb + 1):
+        d[0][j + 1] = big
+        d[1][j + 1] = j
+    for i in range(1, la + 1):
+        last_match_col = 0
+        for j in range(1, lb + 1):
+            i1 = last_row.get(b[j - 1], 0)
+            j1 = last_match_col
+            cost = 1
+            if a[i - 1] == b[j - 1]:
+                cost = 0
+                last_match_col = j
+            d[i + 1][j + 1] = min(
+                d[i][j] + cost,
+                d[i + 1][j] + 1,
+                d[i][j + 1] + 1,
+                d[i1][j1] + (i - i1 - 1) + 1 + (j - j1 - 1),
+            )
+        last_row[a[i - 1]] = i
+    return d[la + 1][lb + 1]
+
+
+Predicate = Callable[[Mapping[str, Any], Mapping[str, Any]], "bool | None"]
+
+
+def _and(values: Iterable[bool | None]) -> bool | None:
+    result: bool | None = True
+    for v in values:
+        if v is False:
+            return False
+        if v is None:
+            result = None
+    return result
+
+
+def _or(values: Iterable[bool | None]) -> bool | None:
+    result: bool | None = False
+    for v in values:
+        if v is True:
+            return True
+        if v is None:
+            result = None
+    return result
+
+
+def _compile(cond: m.Condition) -> Predicate:
+    """A Python predicate with SQL's three-valued logic (None is NULL)."""
+    match cond:
+        case m.Exact(column=c):
+            return lambda l, r: None if l[c] is None or r[c] is None else l[c] == r[c]
+        case m.Differ(column=c):
+            return lambda l, r: None if l[c] is None or r[c] is None else l[c] != r[c]
+        case m.Null(column=c):
+            return lambda l, r: l[c] is None or r[c] is None
+        case m.BothNull(column=c):
+            return lambda l, r: l[c] is None and r[c] is None
+        case m.JaroWinkler(column=c, threshold=t):
+            return lambda l, r: None if l[c] is None or r[c] is None else jaro_winkler(l[c], r[c]) >= t
+        case m.Damerau(column=c, distance=n):
+            return lambda l, r: None if l[c] is None or r[c] is None else damerau_levenshtein(l[c], r[c]) <= n
+        case m.Overlap(column=c, size=n):
+            return lambda l, r: None if l[c] is None or r[c] is None else len(set(l[c]) & set(r[c])) >= n
+        case m.Subset(column=c):
+            def subset(l: Mapping[str, Any], r: Mapping[str, Any]) -> bool | None:
+                a, b = l[c], r[c]
+                if a is None or b is None:  # LEAST skips NULL: FALSE only when the other is empty
+                    other = b if a is None else a
+                    return False if other is not None and len(other) == 0 else None
+                smaller = min(len(a), len(b))
+                if smaller == 0:
+                    return False
+                return len(set(a) & set(b)) == smaller
+            return subset
+        case m.EitherTrue(column=c):
+            return lambda l, r: _or((l[c], r[c]))
+        case m.EitherFalse(column=c):
+            return lambda l, r: _or((None if l[c] is None else l[c] is False, None if r[c] is None else r[c] is False))
+        case m.All(parts=parts):
+            fs = [_compile(p) for p in parts]
+            return lambda l, r: _and(f(l, r) for f in fs)
+        case m.Any(parts=parts):
+            fs = [_compile(p) for p in parts]
+            return lambda l, r: _or(f(l, r) for f in fs)
+        case m.Not(part=p):
+            f = _compile(p)
+
+            def negate(l: Mapping[str, Any], r: Mapping[str, Any]) -> bool | None:
+                v = f(l, r)
+                return None if v is None else not v
+            return negate
+    raise EngineError(f"unsupported condition {cond!r}")
+
+
+@dataclass(frozen=True)
+class _CompiledLevel:
+    label: str
+    test: Predicate | None
+    weight: float
+    tf_column: str | None
+    log2_u_exact: float
+
+
+class Scorer:
+    """A trained model compiled for pure-Python scoring (reuse it: compiling is the slow part)."""
+
+    def __init__(self, trained: TrainedModel):
+        self.trained = trained
+        self.domain = trained.domain
+        declared = trained.model
+        self.prior_weight = math.log2(trained.prior / (1 - trained.prior))
+        self.comparisons: list[tuple[str, list[_CompiledLevel]]] = []
+        self.tf_tables = trained.tf_tables
+        for comp, params in zip(declared.comparisons, trained.parameters, strict=True):
+            levels = []
+            for level, p in zip(comp.levels, params, strict=True):
+                weight = 0.0 if level.null else _level_weight(p["m"], p["u"])
+                log2_u = math.log2(p["u"]) if level.tf and p["u"] else 0.0
+                levels.append(_CompiledLevel(
+                    label=level.label,
+                    test=_compile(level.condition) if level.condition is not None else None,
+                    weight=weight,
+                    tf_column=None if level.null else level.tf,
+                    log2_u_exact=log2_u,
+                ))
+            self.comparisons.append((comp.name, levels))
+        self.columns = declared.condition_columns()
+
+    def prepare(self, row: Mapping[str, Any]) -> dict[str, Any]:
+        """Feature row of a standardized row (already prepared rows pass through)."""
+        if "_prepared" in row:
+            return row  # type: ignore[return-value]
+        frow = features(self.domain, row)
+        frow["_prepared"] = True
+        frow["unique_id"] = row.get("unique_id")
+        return frow
+
+    def score(self, left: Mapping[str, Any], right: Mapping[str, Any]) -> tuple[float, tuple[Evidence, ...]]:
+        l, r = self.prepare(left), self.prepare(right)
+        total = self.prior_weight
+        evidence = []
+        for name, levels in self.comparisons:
+            for level in levels:
+                if level.test is None or level.test(l, r) is True:
+                    weight = level.weight
+                    if level.tf_column is not None:
+                        weight += self._tf_adjustment(level, l, r)
+                    evidence.append(Evidence(name, level.label, weight))
+                    total += weight
+                    break
+        return total, tuple(evidence)
+
+    def _tf_adjustment(self, level: _CompiledLevel, l: Mapping[str, Any], r: Mapping[str, Any]) -> float:
+        table = self.tf_tables.get(level.tf_column or "", {})
+        tf_l, tf_r = table.get(l[level.tf_column]), table.get(r[level.tf_column])
+        if tf_l is None and tf_r is None:
+            return 0.0
+        tf = max(tf_l if tf_l is not None else tf_r, tf_r if tf_r is not None else tf_l, 0.0)
+        return 1.0 * (level.log2_u_exact - math.log2(tf))
+
+
+_SCORERS: dict[int, Scorer] = {}
+
+
+def scorer(trained: TrainedModel) -> Scorer:
+    key = id(trained)
+    cached = _SCORERS.get(key)
+    if cached is None or cached.trained is not trained:
+        cached = _SCORERS[key] = Scorer(trained)
+    return cached
+
+
+def score_pair(trained: TrainedModel, left: Mapping[str, Any], right: Mapping[str, Any]) -> tuple[float, tuple[Evidence, ...]]:
+    """Match weight and evidence of one pair, in pure Python: the same level and the same
+    weight as Splink's predict for the model (tested on thousands of pairs)."""
+    return scorer(trained).score(left, right)
+
+
+def probability(weight: float) -> float:
+    return 1 / (1 + 2 ** (-weight)) if weight >= 0 else 2**weight / (1 + 2**weight)
+
+
+def explain(trained: TrainedModel, left: Mapping[str, Any], right: Mapping[str, Any]) -> Explanation:
+    """Why a pair scores what it scores: the prior and, for each comparison, the level that
+    applied and its weight; they sum to the total."""
+    s = scorer(trained)
+    weight, evidence = s.score(left, right)
+    return Explanation(weight=weight, probability=probability(weight), prior_weight=s.prior_weight, evidence=evidence)
+
+
+def score_candidates(trained: TrainedModel, record: Mapping[str, Any], candidates: Iterable[Mapping[str, Any]],
+                     *, threshold: float | None = None) -> list[tuple[str, float, tuple[Evidence, ...]]]:
+    """Score one record against candidate records (real-time matching), strongest first."""
+    s = scorer(trained)
+    left = s.prepare(record)
+    out = []
+    for candidate in candidates:
+        weight, evidence = s.score(left, candidate)
+        if threshold is None or weight >= threshold:
+            out.append((str(candidate.get("unique_id")), weight, evidence))
+    return sorted(out, key=lambda x: -x[1])

@@ -1,0 +1,481 @@
+"""Matching features: columns derived from standardized attributes, in one place.
+
+The matcher compares these columns, never the raw attributes. Every function here is pure
+Python (no Django, no Splink), deterministic and cheap, so batch matching (Splink on DuckDB
+or Spark), the real-time scorer and the tests all see the same values.
+
+Input rows hold the stored attributes (``name``, ``name__core``, ``tax_id``, ...: see
+matching/standardize.py); `features(domain, row)` returns a flat dict of feature columns
+(strings, numbers, booleans, lists of strings, or None). Missing stays None, never "".
+
+Company names (customers and suppliers)
+    nm_core     the name without region, legal form and branch ("星晟安电气")
+    nm_brand    the distinctive part, industry words stripped ("星晟安")
+    nm_trade    the industry words that were stripped, as language-neutral concepts
+                ("电气" and "Electric" → "electric"; "信息技术" → "info tech"), or as
+                written when the lexicon does not know them; None when there are none
+    nm_mapped   True when nm_trade is concepts (comparable across scripts)
+    nm_script   "cjk" or "latin": trade words only conflict within one script
+    nm_pinyin   the brand as toneless pinyin, a list of readings (by phrase and by
+                character: ["xingchengan", "xingshengan"]); for Latin names the first word
+                of the core, so "Xiamen Xingchengan Electric Co., Ltd." meets 星晟安 and
+                homophone typos (华为 / 华伟) meet
+    nm_key      one reading of the brand (character by character), for blocking
+    nm_sorted   the brand's characters sorted (swapped characters: 为华 / 华为)
+    nm_long     True when the brand has 3+ characters (dropped-character typos are only
+                trusted there: two-character brands differ in one character all the time)
+    nm_region   the region in the name, as pinyin ("(厦门)" / "Xiamen" → "xiamen")
+    nm_branch   the branch place as pinyin ("南京分公司" / "Nanjing Branch" → "nanjing")
+Products
+    pd_type     the product type words: name without spec, material, brackets
+    pd_material sorted material and grade codes found in the name (304, 316L, Q235B, 8.8级)
+    sp_key      the spec as a sorted multiset of canonical tokens (order and separators
+                ignored, values in base units: "0805 1MΩ ±1%" = "1m 1%0805")
+    sp_compact  the spec without separators ("6204-2RS" = "62042RS"; "2.2k" ≠ "22k")
+    sp_nums     the spec's numbers in base units, sorted, as a list ("M6x20" → ["20", "6"])
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from collections.abc import Callable, Iterable, Mapping
+from decimal import Decimal, InvalidOperation
+from functools import lru_cache
+from typing import Any
+
+from pypinyin import lazy_pinyin
+
+FeatureRow = dict[str, Any]
+
+_CJK_RE = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
+_LATIN_WORD_RE = re.compile(r"[a-z0-9]+")
+_NON_ALNUM_RE = re.compile(r"[\W_]+")
+
+# Public web-mail domains say nothing about which company a mailbox belongs to.
+FREE_MAIL_DOMAINS = frozenset(
+    """
+    qq.com foxmail.com 163.com 126.com yeah.net sina.com sina.cn sohu.com aliyun.com 139.com
+    189.cn wo.cn tom.com 21cn.com gmail.com googlemail.com outlook.com hotmail.com live.com
+    msn.com yahoo.com yahoo.co.jp ymail.com icloud.com me.com aol.com gmx.de gmx.net web.de
+    t-online.de mail.ru yandex.ru proton.me protonmail.com
+    """.split()
+)
+
+
+def _fold(text: str) -> str:
+    return unicodedata.normalize("NFKC", text).casefold()
+
+
+def has_cjk(text: str) -> bool:
+    return _CJK_RE.search(text) is not None
+
+
+@lru_cache(maxsize=65536)
+def pinyin(text: str, by_char: bool = False) -> str:
+    """Toneless pinyin of `text`, letters and digits only ("厦门" → "xiamen"); Latin text is
+    folded and kept. By default words are read with pypinyin's phrase dictionary (place
+    and person names); `by_char` reads each character on its own (brands are not words)."""
+    folded = _fold(text)
+    if not has_cjk(folded):
+        return _NON_ALNUM_RE.sub("", folded)
+    if by_char:
+        syllables = [lazy_pinyin(char)[0] if _CJK_RE.match(char) else char for char in folded]
+    else:
+        syllables = lazy_pinyin(folded)
+    return _NON_ALNUM_RE.sub("", "".join(syllables))
+
+
+def pinyin_variants(text: str) -> list[str]:
+    """The phrase and character-by-character readings, distinct and sorted."""
+    return sorted({pinyin(text), pinyin(text, by_char=True)} - {""})
+
+
+def _text(row: Mapping[str, Any], key: str) -> str | None:
+    value = row.get(key)
+    if value is None or value != value:  # NaN from pandas
+        return None
+    value = str(value).strip()
+    return value or None
+
+
+# ---------------------------------------------------------------------------
+# Organisations (customer, supplier)
+# ---------------------------------------------------------------------------
+
+_CITY_SUFFIX_RE = re.compile(r"(?:市|地区|自治州|盟)$")
+# Chinese street addresses: the street and house number identify the building; the floor or
+# room the unit. Whatever precedes the street (province, city, district) is dropped.
+_CN_STREET_RE = re.compile(r"([\u4e00-\u9fff]{1,12}?(?:大道|大街|路|街|道|巷|弄|胡同))\s*(\d+)\s*(?:号|#)?")
+_CN_UNIT_RE = re.compile(r"(\d+)\s*(?:层|楼|f|F|室)?\s*$")
+_LATIN_ADDRESS_NOISE = frozenset({"no", "floor", "room", "suite", "building"})
+
+
+def city_key(city: str | None) -> str | None:
+    """City as comparable pinyin or folded Latin: 厦门 / 厦门市 / Xiamen → "xiamen"."""
+    if not city:
+        return None
+    folded = _fold(city).strip()
+    if has_cjk(folded):
+        folded = _CITY_SUFFIX_RE.sub("", folded)
+    else:
+        folded = unicodedata.normalize("NFD", folded)
+        folded = "".join(c for c in folded if not unicodedata.combining(c))
+    return pinyin(folded) or None
+
+
+def address_keys(address: str | None) -> tuple[str | None, str | None]:
+    """(building, unit): "福建省厦门市集美区学院路216号科技大厦7层" → ("学院路216", "7").
+
+    Latin addresses: the house number and the street's first word, no unit."""
+    if not address:
+        return None, None
+    folded = _fold(address)
+    m = _CN_STREET_RE.search(folded)
+    if m is not None:
+        street = m.group(1)
+        # keep only the last road name when a district or city was glued before it
+        for marker in ("区", "县", "市", "镇"):
+            if marker in street[:-1]:
+                street = street.rsplit(marker, 1)[1] or street
+        building = f"{street}{m.group(2)}"
+        unit_match = _CN_UNIT_RE.search(folded[m.end() :].split(" ")[0] if " " in folded[m.end() :] else folded[m.end() :])
+        return building, (unit_match.group(1) if unit_match else None)
+    if has_cjk(folded):
+        compact = _NON_ALNUM_RE.sub("", folded)
+        return compact or None, None
+    # Latin: house number and the first word of the street ("51 Zanker Road, San Jose" and
+    # "51 Zanker Rd." → "51 zanker"); city, state and postcode that follow are ignored
+    words = [w for w in _LATIN_WORD_RE.findall(folded) if w not in _LATIN_ADDRESS_NOISE]
+    number = next((w for w in words if w.isdigit()), None)
+    word = next((w for w in words if w.isalpha() and len(w) > 1), None)
+    return (f"{number} {word}" if number and word else None), None
+
+
+# Trade (industry) words in Chinese and English mapped to one concept, so that the trade of
+# "Jinhongchen Information Technology" can be compared with that of 金宏晨精密制造.
+_TRADE_CONCEPTS = """
+tech 科技 技术 technology technologies tech
+info 信息 information info
+electronics 电子 electronics electronic
+component 元件 元器件 components component
+electric 电气 电器 electric electrical
+machinery 机械 machinery machine machines mechanical
+precision 精密 precision
+manufacturing 制造 manufacturing manufacture
+intelligent 智能 intelligent smart
+equipment 装备 设备 equipment
+automation 自动化 automation
+environment 环保 环境 environmental environment
+bio 生物 bio biology
+bio+tech biotechnology biotech
+pharma 医药 制药 药业 pharmaceutical pharmaceuticals pharma
+medical 医疗 医疗器械 medical
+chemical 化工 化学 chemical chemicals
+raw 原料 raw
+trade 贸易 商贸 经贸 工贸 trading trade
+logistics 物流 logistics
+opto 光电 optoelectronics optoelectronic photoelectric
+new 新 new
+materials 材料 materials material
+software 软件 software
+network 网络 network networks
+communication 通信 通讯 communications communication telecom
+auto 汽车 automotive auto
+parts 零部件 配件 部件 parts
+food 食品 food foods
+construction 建设 建筑 construction
+energy 能源 energy
+hardware 五金 hardware
+steel 钢铁 钢 steel
+pipe 管 管材 pipe pipes
+packaging 包装 packaging
+fastener 紧固件 fasteners fastener
+bearing 轴承 bearing bearings
+mould 模具 mould moulds mold molds
+metal 金属 metal metals
+products 制品 产品 products product
+industrial 实业 工业 industrial industries industry
+investment 投资 investment investments
+development 发展 development
+instruments 仪器 仪表 instruments instrument
+textile 纺织 textile textiles
+garment 服装 garment garments apparel
+semiconductor 半导体 semiconductor semiconductors
+"""
+
+
+def _build_trade_lexicon() -> dict[str, str]:
+    lexicon = {}
+    for line in _TRADE_CONCEPTS.strip().splitlines():
+        concept, *forms = line.split()
+        for form in forms:
+            lexicon[form] = concept
+    return lexicon
+
+
+_TRADE_LEXICON = _build_trade_lexicon()
+_TRADE_FORMS = sorted(_TRADE_LEXICON, key=len, reverse=True)
+_LEGAL_WORDS = frozenset("co ltd limited company inc incorporated corp corporation llc gmbh ag kg group plc sa".split())
+
+
+def trade_key(trade: str) -> tuple[str, bool]:
+    """(key, mapped): the trade's concepts sorted ("信息技术" and "informationtechnology"
+    → "info tech", True), or the trade itself when some of it is not in the lexicon."""
+    rest, concepts, i = trade, set(), 0
+    leftover = []
+    while i < len(rest):
+        form = next((f for f in _TRADE_FORMS if rest.startswith(f, i)), None)
+        if form is None:
+            leftover.append(rest[i])
+            i += 1
+            continue
+        concepts.update(_TRADE_LEXICON[form].split("+"))
+        i += len(form)
+    if concepts and not "".join(leftover).strip():
+        return " ".join(sorted(concepts)), True
+    return trade, False
+
+
+def strip_trade(brand: str) -> str:
+    """`brand` without trailing trade words of the lexicon that the standardizer left
+    ("瑞立精汽车零部件" → "瑞立精"), keeping at least 2 CJK or 3 Latin characters."""
+    minimum = 2 if has_cjk(brand) else 3
+    for _ in range(4):
+        form = next((f for f in _TRADE_FORMS if brand.endswith(f) and len(brand) - len(f) >= minimum), None)
+        if form is None:
+            break
+        brand = brand[: -len(form)]
+    return brand
+
+
+def _web_domains(row: Mapping[str, Any]) -> list[str] | None:
+    domains = {
+        d.lower()
+        for d in (_text(row, "email__domain"), _text(row, "website__domain"))
+        if d and d.lower() not in FREE_MAIL_DOMAINS
+    }
+    return sorted(domains) or None
+
+
+def _latin_first_word(display: str, core: str) -> str | None:
+    """First word of the display name that starts the core ("Beijing Tengpingyuan
+    Optoelectronics Co., Ltd." with core "tengpingyuanoptoelectronics" → "tengpingyuan")."""
+    for word in _LATIN_WORD_RE.findall(_fold(display)):
+        if core.startswith(word):
+            return word
+    return None
+
+
+def organisation_features(row: Mapping[str, Any]) -> FeatureRow:
+    """Features of a customer or supplier row (see the module docstring)."""
+    name = _text(row, "name") or ""
+    core = _text(row, "name__core") or _NON_ALNUM_RE.sub("", _fold(name)) or None
+    brand = _text(row, "name__distinct") or core
+    brand = strip_trade(brand) if brand else brand
+    script = "cjk" if core and has_cjk(core) else "latin"
+    trade, mapped = None, None
+    if core and brand and core != brand and core.startswith(brand):
+        trade, mapped = trade_key(core[len(brand) :])
+    if script == "cjk":
+        brand_pinyin = pinyin_variants(brand) if brand else []
+    else:
+        word = (_latin_first_word(name, core) if core else None) or brand
+        brand_pinyin = [word] if word else []
+    region = _text(row, "name__region")
+    branch = _text(row, "name__branch")
+    building, unit = address_keys(_text(row, "address__folded") or _text(row, "address"))
+    email = _text(row, "email")
+    contact = _text(row, "contact")
+    return {
+        "nm_core": core,
+        "nm_brand": brand,
+        "nm_trade": trade,
+        "nm_mapped": mapped,
+        "nm_script": script,
+        "nm_pinyin": brand_pinyin or None,
+        "nm_key": (pinyin(brand, by_char=True) if script == "cjk" else brand_pinyin[0]) if brand_pinyin else None,
+        "nm_sorted": "".join(sorted(brand)) if brand else None,
+        "nm_long": bool(brand and len(brand) >= 3),
+        "nm_region": pinyin(region) if region else None,
+        "nm_branch": pinyin(branch) if branch else None,
+        "tax_id": _text(row, "tax_id"),
+        "tax_valid": row.get("tax_id__valid") if row.get("tax_id__valid") is not None else None,
+        "phone": _text(row, "phone"),
+        "addr_building": building,
+        "addr_unit": unit,
+        "postcode": _text(row, "postcode"),
+        "city": city_key(_text(row, "city")),
+        "email": email.lower() if email else None,
+        "web_domains": _web_domains(row),
+        "contact": pinyin(contact) if contact else None,
+        "bank_account": _text(row, "bank_account"),
+    }
+
+
+# ---------------------------------------------------------------------------
+# Products
+# ---------------------------------------------------------------------------
+
+# Materials and grades: steel and alloy grades, property classes of fasteners, and the
+# material words that go with them. Codes (with digits) decide conflicts; words are removed
+# from the product type so "304不锈钢无缝管" and "不锈钢无缝管 ... 304" have the same type.
+_MATERIAL_CODE_RE = re.compile(
+    r"(?<![a-z0-9.])("
+    r"\d{1,2}\.\d级"  # property class 8.8级 / 12.9级
+    r"|sus\d{3}l?"
+    r"|q\d{3}[a-e]?"  # Q235, Q235B, Q345
+    r"|\d{2}#"  # 45#
+    r"|\d{2}(?:cr|mn|crmo)\w*"  # 40Cr, 65Mn
+    r"|[1-9]\d{2}l?(?=不锈钢|钢|\s|$|[\u4e00-\u9fff])"  # 304, 316L
+    r"|[1-7]\d{3}(?=铝|铝合金)"  # 6061铝合金
+    r"|h\d{2}(?=黄铜|铜|\s|$)"
+    r")"
+)
+_MATERIAL_WORDS = (
+    "不锈钢", "碳钢镀锌", "碳钢", "合金钢", "铝合金", "黄铜", "紫铜", "镀锌", "钢", "铝", "铜", "尼龙",
+)
+_MATERIAL_WORD_RE = re.compile("|".join(sorted(_MATERIAL_WORDS, key=len, reverse=True)))
+_BRACKETS_RE = re.compile(r"[(（\[【][^)）\]】]*[)）\]】]")
+_CJK_RUN_RE = re.compile("[\u4e00-\u9fff]+")
+
+
+_SPEC_LIKE_RE = re.compile(r"[×*φΦøω%]|\dx\d|^m\d|^\d+(?:\.\d+)?$")
+
+
+def _without_spec(folded_name: str, spec: str | None) -> str:
+    """The name without its spec: the spec text itself and any word that looks like one."""
+    if spec:
+        folded_name = folded_name.replace(_fold(spec), " ")
+    return " ".join(w for w in folded_name.split() if not _SPEC_LIKE_RE.search(w))
+
+
+def _material_codes(folded_name: str) -> list[str]:
+    return sorted({m.group(1) for m in _MATERIAL_CODE_RE.finditer(folded_name)})
+
+
+def product_type(name: str, spec: str | None) -> str | None:
+    """The product type: "316L不锈钢无缝管" / "不锈钢无缝管 Φ48×2 316L" → "无缝管"."""
+    folded = _BRACKETS_RE.sub(" ", _without_spec(_fold(name), spec))
+    folded = _MATERIAL_CODE_RE.sub(" ", folded)
+    folded = _MATERIAL_WORD_RE.sub(" ", folded)
+    runs = _CJK_RUN_RE.findall(folded)
+    if runs:  # the type comes first; words people add follow it
+        return runs[0]
+    words = [w for w in _LATIN_WORD_RE.findall(folded) if not any(c.isdigit() for c in w)]
+    return " ".join(words) or None
+
+
+# Spec tokens. The standardizer already gives the canonical spec ("M6x20", "6.8kΩ",
+# "Φ48x2.5"); here it is cut into tokens compared as a multiset, with electrical values in
+# base units (pF, Ω) so EIA codes ("104" = 100nF) meet, tolerance letters read as percent
+# ("-F" = ±1%), Φ/D/DN prefixes unified, separators ignored.
+_SPEC_SPLIT_RE = re.compile(r"[\s,;/()（）\-]+|(?<=%)(?=\d)")
+_QUANTITY_RE = re.compile(r"^(\d+(?:\.\d+)?)([pnµumkKMG]?)(Ω|F|H|V|A|W|VA|Hz)$")
+_SI = {"p": Decimal("1e-12"), "n": Decimal("1e-9"), "µ": Decimal("1e-6"), "u": Decimal("1e-6"),
+       "m": Decimal("1e-3"), "": Decimal(1), "k": Decimal("1e3"), "K": Decimal("1e3"),
+       "M": Decimal("1e6"), "G": Decimal("1e9")}
+_TOLERANCE_CODES = {"B": "0.1%", "C": "0.25%", "D": "0.5%", "F": "1%", "G": "2%", "J": "5%", "K": "10%", "M": "20%"}
+_EIA_RE = re.compile(r"^[1-9]\d[0-9]$")
+_DIAMETER_RE = re.compile(r"^(?:Φ|D|DIA|OD)(?=\d)", re.IGNORECASE)
+_DN_RE = re.compile(r"^DN\d+$", re.IGNORECASE)
+_LENGTH_UNIT_RE = re.compile(r"(?<=\d)mm$")
+_NUMBER_RE = re.compile(r"\d+(?:\.\d+)?")
+_DRAWING_PREFIX_RE = re.compile(r"^图号[:：]?")
+
+
+def _plain(number: Decimal) -> str:
+    text = format(number.normalize(), "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def _base_value(number: str, prefix: str, unit: str) -> str:
+    value = Decimal(number) * _SI[prefix]
+    if unit == "F":  # capacitors in pF, so that EIA codes compare equal
+        return _plain(value / _SI["p"])
+    return _plain(value) + ("" if unit == "Ω" else unit)
+
+
+@lru_cache(maxsize=65536)
+def spec_tokens(spec: str) -> tuple[str, ...]:
+    """Canonical tokens of a standardized spec (see the comment above)."""
+    text = _DRAWING_PREFIX_RE.sub("", spec.replace("±", "").replace("/", " "))
+    raw = [t for t in _SPEC_SPLIT_RE.split(text) if t]
+    has_percent = any("%" in t for t in raw)
+    has_value = any(_QUANTITY_RE.match(t) and _QUANTITY_RE.match(t).group(3) in ("Ω", "F") for t in raw)
+    tokens: list[str] = []
+    for token in raw:
+        if _DN_RE.match(token):
+            continue  # nominal size: implied by the outer diameter
+        token = _DIAMETER_RE.sub("Φ", token)
+        token = _LENGTH_UNIT_RE.sub("", token)
+        if token.startswith("Φ"):  # Φ48x3 = D48x3 = 48x3
+            token = token[1:]
+        if "x" in token:
+            tokens.append(token)
+            continue
+        m = _QUANTITY_RE.match(token)
+        if m is not None:
+            tokens.append(_base_value(m.group(1), m.group(2), m.group(3)))
+            continue
+        if has_percent and re.fullmatch(r"\d+(?:\.\d+)?m", token):
+            # "1M" read as metres by the standardizer: next to a tolerance it is megaohm
+            tokens.append(_base_value(token[:-1], "M", "Ω"))
+            continue
+        if has_value and token.upper() in _TOLERANCE_CODES and len(token) == 1:
+            tokens.append(_TOLERANCE_CODES[token.upper()])
+            continue
+        if _EIA_RE.match(token) and not has_value and (has_percent or any(t.endswith("V") for t in raw)):
+            digits = token
+            tokens.append(_plain(Decimal(digits[:2]) * (Decimal(10) ** int(digits[2]))))
+            continue
+        tokens.append(token.upper() if not any(c.isdigit() for c in token) else token)
+    return tuple(sorted(tokens))
+
+
+def _spec_numbers(tokens: Iterable[str]) -> list[str]:
+    numbers: set[str] = set()
+    for token in tokens:
+        for number in _NUMBER_RE.findall(token):
+            try:
+                numbers.add(_plain(Decimal(number)))
+            except InvalidOperation:  # pragma: no cover - the regex only finds numbers
+                continue
+    return sorted(numbers)
+
+
+_SPEC_SEPARATORS_RE = re.compile(r"[\s\-/_,;:()（）±]+")  # not ".": 2.2k is not 22k
+
+
+def product_features(row: Mapping[str, Any]) -> FeatureRow:
+    """Features of a product row (see the module docstring)."""
+    name = _text(row, "name") or ""
+    spec = _text(row, "spec")
+    tokens = spec_tokens(spec) if spec else ()
+    compact = _SPEC_SEPARATORS_RE.sub("", _fold(_DRAWING_PREFIX_RE.sub("", spec))) if spec else ""
+    materials = _material_codes(_without_spec(_fold(name), spec))
+    brand = _text(row, "brand__folded") or _text(row, "brand")
+    barcode = _text(row, "barcode")
+    return {
+        "pd_type": product_type(name, spec),
+        "pd_material": materials or None,
+        "sp_key": " ".join(tokens) or None,
+        "sp_compact": compact or None,
+        "sp_nums": _spec_numbers(tokens) or None,
+        "unit": _text(row, "unit"),
+        "category": _text(row, "category"),
+        "brand": pinyin(brand) if brand else None,
+        "barcode": barcode if row.get("barcode__valid") is not False else None,
+    }
+
+
+FEATURES: dict[str, Callable[[Mapping[str, Any]], FeatureRow]] = {
+    "customer": organisation_features,
+    "supplier": organisation_features,
+    "product": product_features,
+}
+
+
+def features(domain: str, row: Mapping[str, Any]) -> FeatureRow:
+    """Feature columns of one standardized row of `domain` (KeyError for an unknown domain)."""
+    return FEATURES[domain](row)

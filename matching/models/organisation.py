@@ -1,0 +1,158 @@
+"""Customer and supplier models: organisations, with look-alikes kept apart.
+
+Design (see matching.features for the columns):
+- name: the whole core name, then the brand (exact or by pinyin, so English names and
+  homophone typos meet), then brand typos (swapped or dropped characters). Each of these
+  requires the rest of the name to be compatible: no conflicting trade words (华为技术 vs
+  华为终端 is a sister company), region or branch (…南京分公司 vs the head office). A pair
+  whose brands agree but whose trade, region or branch conflicts lands in a look-alike
+  level whose weight is set negative on purpose: random-pair sampling would rate "same
+  brand" as strong evidence, but among real data a same-brand pair with another trade is
+  usually a sister company sharing a switchboard, a building and a mail domain.
+- tax id: exact is decisive; a near miss where one side fails the check character is a
+  typo; any other difference is strong evidence against (m fixed small).
+- location: phone, street address, postcode and city describe one fact, where the company
+  sits, so they form one comparison with ordered levels instead of four independent ones
+  that would count the same evidence up to four times.
+- internet: e-mail address, then shared company mail/web domain (free-mail domains are
+  ignored by the features).
+- contact person (by pinyin), and for suppliers the bank account.
+"""
+
+from __future__ import annotations
+
+from matching.models import (
+    All,
+    Any,
+    BothNull,
+    Comparison,
+    Damerau,
+    Differ,
+    DomainModel,
+    EitherFalse,
+    EitherTrue,
+    Exact,
+    Level,
+    Null,
+    Overlap,
+)
+
+# trade words unknown to the lexicon cannot be compared across scripts: no conflict then
+_TRADE_OK = Any(Null("nm_trade"), Exact("nm_trade"), All(Differ("nm_script"), EitherFalse("nm_mapped")))
+_REGION_OK = Any(Null("nm_region"), Exact("nm_region"))
+_BRANCH_OK = Any(BothNull("nm_branch"), Exact("nm_branch"))
+_COMPATIBLE = All(_TRADE_OK, _REGION_OK, _BRANCH_OK)
+_BRAND_SAME = Any(Exact("nm_brand"), Overlap("nm_pinyin", 1))
+_BRAND_TYPO = Any(Exact("nm_sorted"), All(Damerau("nm_brand", 1), EitherTrue("nm_long")))
+
+NAME = Comparison(
+    "name",
+    "company name: core, brand, brand typos, look-alikes",
+    (
+        Level("name missing", Null("nm_core"), null=True),
+        Level("name exact (legal form and region stripped)", All(Exact("nm_core"), _COMPATIBLE)),
+        Level("same brand (or its pinyin), compatible name", All(_BRAND_SAME, _COMPATIBLE)),
+        Level("brand with a typo (swapped or dropped character)", All(_BRAND_TYPO, _COMPATIBLE)),
+        Level(
+            "same brand, other trade, region or branch (look-alike)",
+            Any(_BRAND_SAME, _BRAND_TYPO),
+            m=0.001,
+            weight=-8.0,
+        ),
+        Level("names differ", None),
+    ),
+)
+
+TAX_ID = Comparison(
+    "tax_id",
+    "tax id (unified social credit code, VAT id)",
+    (
+        Level("tax id missing", Null("tax_id"), null=True),
+        Level("tax id exact", Exact("tax_id")),
+        Level("tax id typo (check fails, ≤ 2 edits)", All(Damerau("tax_id", 2), EitherFalse("tax_valid"))),
+        Level("tax ids differ", None, m=0.005),
+    ),
+)
+
+LOCATION = Comparison(
+    "location",
+    "where the company sits: phone, address, postcode, city as one fact",
+    (
+        Level(
+            "phone, address, postcode and city missing",
+            All(Null("phone"), Null("addr_building"), Null("postcode"), Null("city")),
+            null=True,
+        ),
+        Level("same phone and address", All(Exact("phone"), Exact("addr_building"))),
+        Level("same phone", Exact("phone")),
+        Level("same address and unit", All(Exact("addr_building"), Any(Null("addr_unit"), Exact("addr_unit")))),
+        Level("same building, other unit", Exact("addr_building")),
+        Level("same postcode", Exact("postcode")),
+        Level("same city", Exact("city")),
+        Level("different place", None),
+    ),
+)
+
+INTERNET = Comparison(
+    "internet",
+    "e-mail address and company mail or web domain",
+    (
+        Level("e-mail and domains missing", All(Null("email"), Null("web_domains")), null=True),
+        Level("e-mail exact", Exact("email")),
+        Level("same company domain", Overlap("web_domains", 1)),
+        Level("e-mail or domain differs", None),
+    ),
+)
+
+CONTACT = Comparison(
+    "contact",
+    "contact person (pinyin)",
+    (
+        Level("contact missing", Null("contact"), null=True),
+        Level("contact exact", Exact("contact")),
+        Level("contacts differ", None),
+    ),
+)
+
+BANK = Comparison(
+    "bank_account",
+    "bank account number",
+    (
+        Level("bank account missing", Null("bank_account"), null=True),
+        Level("bank account exact", Exact("bank_account")),
+        Level("bank accounts differ", None),
+    ),
+)
+
+_BLOCKING = {
+    "tax_id": ("tax_id",),
+    "phone": ("phone",),
+    "name_core": ("nm_core",),
+    "brand": ("nm_brand",),
+    "brand_pinyin": ("nm_key",),
+    "brand_sorted": ("nm_sorted",),
+    "email": ("email",),
+    "address": ("addr_building",),
+}
+_EM = (("tax_id",), ("nm_core",), ("phone",))
+_DETERMINISTIC = (("tax_id",), ("nm_core", "phone"), ("email",))
+
+CUSTOMER = DomainModel(
+    domain="customer",
+    version=1,
+    comparisons=(NAME, TAX_ID, LOCATION, INTERNET, CONTACT),
+    blocking=_BLOCKING,
+    em_blocking=_EM,
+    deterministic=_DETERMINISTIC,
+    deterministic_recall=0.8,
+)
+
+SUPPLIER = DomainModel(
+    domain="supplier",
+    version=1,
+    comparisons=(NAME, TAX_ID, LOCATION, INTERNET, CONTACT, BANK),
+    blocking={**_BLOCKING, "bank_account": ("bank_account",)},
+    em_blocking=_EM,
+    deterministic=(*_DETERMINISTIC, ("bank_account",)),
+    deterministic_recall=0.8,
+)

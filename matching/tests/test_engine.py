@@ -1,0 +1,163 @@
+"""The matching engine: Splink parity of the Python scorer, look-alikes kept apart, the
+blocking skew guard, constrained clustering, the model artifact. No database is used."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from bench.quality import load_samples
+from matching import engine
+from mdm.domains import get_domain
+
+
+@pytest.fixture(scope="module")
+def samples():
+    return load_samples()
+
+
+@pytest.fixture(scope="module")
+def customer_model(samples):
+    return engine.train("customer", samples["customer"].rows)
+
+
+@pytest.fixture(scope="module")
+def product_model(samples):
+    return engine.train("product", samples["product"].rows)
+
+
+def _row(domain: str, uid: str, **values):
+    attributes, _ = get_domain(domain).standardize(values, phone_region="CN")
+    return {"unique_id": uid, "source_system": "test", **attributes}
+
+
+def _assert_same_as_splink(model, rows):
+    pairs = engine.predict(model, rows, all_pairs=True)
+    assert len(pairs) == len(rows) * (len(rows) - 1) // 2
+    by_id = {r["unique_id"]: r for r in rows}
+    for pair in pairs:
+        weight, evidence = engine.score_pair(model, by_id[pair.left], by_id[pair.right])
+        assert weight == pytest.approx(pair.weight, abs=1e-9), (pair.left, pair.right)
+        assert [(e.comparison, e.level) for e in evidence] == [(e.comparison, e.level) for e in pair.evidence]
+        assert [e.weight for e in evidence] == pytest.approx([e.weight for e in pair.evidence], abs=1e-9)
+    return pairs
+
+
+def test_it_scores_every_pair_like_splink_customers(samples, customer_model):
+    rows = random.Random(1).sample(samples["customer"].rows, 180)
+    pairs = _assert_same_as_splink(customer_model, rows)
+    levels = {(e.comparison, e.level) for p in pairs for e in p.evidence}
+    assert len(levels) >= 15  # the sample reaches most levels, not just "differ"
+
+
+def test_it_scores_every_pair_like_splink_products(samples, product_model):
+    _assert_same_as_splink(product_model, samples["product"].rows)  # 195 rows, 18,915 pairs
+
+
+def test_it_scores_blocked_pairs_like_splink_suppliers(samples):
+    rows = samples["supplier"].rows
+    model = engine.train("supplier", rows)
+    by_id = {r["unique_id"]: r for r in rows}
+    for pair in engine.predict(model, rows):
+        assert engine.score_pair(model, by_id[pair.left], by_id[pair.right])[0] == pytest.approx(pair.weight, abs=1e-9)
+
+
+def test_it_keeps_sister_companies_and_branches_apart(customer_model):
+    huawei = _row("customer", "a", name="华为技术有限公司", tax_id="914403001922038216", phone="0755-28780808",
+                  email="info@huawei.com", address="坂田华为基地1号", city="深圳")
+    same = _row("customer", "b", name="华为技术（深圳）有限公司", tax_id="914403001922038216", phone="+86 755 2878 0808",
+                email="sales@huawei.com", city="深圳市")
+    short = _row("customer", "c", name="华为技术", phone="075528780808", city="深圳")
+    sister = _row("customer", "d", name="华为终端有限公司", tax_id="91441900615453257H", phone="0755-28780808",
+                  email="service@huawei.com", address="坂田华为基地1号", city="深圳")
+    branch = _row("customer", "e", name="华为技术有限公司上海分公司", tax_id="91310115MA1H7RUR2K", phone="0755-28780808",
+                  email="sh@huawei.com", city="上海")
+    match = engine.score_pair(customer_model, huawei, same)[0]
+    assert match > 10
+    assert engine.score_pair(customer_model, huawei, short)[0] > 0
+    for look_alike in (sister, branch):
+        weight, evidence = engine.score_pair(customer_model, huawei, look_alike)
+        assert weight < 0, evidence
+        assert weight < match - 15
+
+
+def test_it_keeps_size_variants_apart(product_model):
+    bolt = _row("product", "a", name="六角头螺栓 M6x20 304不锈钢", spec="M6x20", unit="PCS", category="FAST")
+    same = _row("product", "b", name="304不锈钢六角头螺栓", spec="M6*20", unit="个", category="FAST")
+    longer = _row("product", "c", name="六角头螺栓 M6x25 304不锈钢", spec="M6x25", unit="PCS", category="FAST")
+    r68 = _row("product", "d", name="贴片电阻 0603 6.8kΩ ±1%", spec="6K8", unit="PCS", category="ELEC")
+    r6k8 = _row("product", "e", name="贴片电阻 0603 6.8kΩ ±1%", spec="6.8kΩ", unit="PCS", category="ELEC")
+    r68k = _row("product", "f", name="贴片电阻 0603 68kΩ ±1%", spec="68kΩ", unit="PCS", category="ELEC")
+    same_weight = engine.score_pair(product_model, bolt, same)[0]
+    assert same_weight > engine.score_pair(product_model, bolt, longer)[0] + 10
+    assert engine.score_pair(product_model, bolt, longer)[0] < 0
+    assert engine.score_pair(product_model, r68, r6k8)[0] > 0
+    assert engine.score_pair(product_model, r6k8, r68k)[0] < 0
+
+
+def test_it_explains_every_score(customer_model, samples):
+    rows = samples["customer"].rows
+    explanation = engine.explain(customer_model, rows[0], rows[1])
+    assert explanation.weight == pytest.approx(explanation.prior_weight + sum(e.weight for e in explanation.evidence))
+    assert [e.comparison for e in explanation.evidence] == ["name", "tax_id", "location", "internet", "contact"]
+    assert explanation.lines()[-1].startswith("total")
+
+
+def test_it_refuses_a_skewed_blocking_rule(customer_model):
+    rows = [_row("customer", f"r{i}", name=f"公司{i:04d}", phone="0755-28780808") for i in range(500)]
+    with pytest.raises(engine.BlockingTooLarge) as raised:
+        engine.predict(customer_model, rows, cap=10_000)
+    assert raised.value.rule == "phone"
+    assert raised.value.count == 500 * 499 // 2
+    assert "'phone'" in str(raised.value) and "+867552878080" in str(raised.value)
+    counts = engine.check_blocking(customer_model, rows, cap=200_000)
+    assert {c["rule"]: c["comparisons"] for c in counts}["phone"] == 124_750
+
+
+def test_it_never_clusters_a_cannot_link_pair_even_through_a_chain():
+    pairs = [("a", "b", 20.0), ("b", "c", 15.0), ("c", "d", 12.0), ("x", "y", -3.0)]
+    clusters = engine.cluster(pairs, 0.0, cannot_link=[("a", "c")], records=["z"])
+    assert ["a", "b"] in clusters
+    assert not any({"a", "c"} <= set(c) for c in clusters)
+    assert ["c", "d"] in clusters and ["z"] in clusters and ["x"] in clusters
+
+
+def test_it_honours_must_link_pairs():
+    clusters = engine.cluster([("a", "b", 20.0)], 0.0, must_link=[("b", "q"), ("r", "s")])
+    assert ["a", "b", "q"] in clusters and ["r", "s"] in clusters
+    with pytest.raises(engine.EngineError):
+        engine.cluster([], 0.0, must_link=[("a", "b")], cannot_link=[("b", "a")])
+    with pytest.raises(engine.EngineError):  # joined by must-links, then forbidden
+        engine.cluster([], 0.0, must_link=[("a", "b"), ("b", "c")], cannot_link=[("a", "c")])
+
+
+def test_it_treats_strongly_negative_pairs_as_conflicts():
+    pairs = [("a", "m", 10.0), ("m", "b", 9.0), ("a", "b", -20.0)]
+    assert engine.cluster(pairs, 0.0) == [["a", "b", "m"]]
+    assert engine.cluster(pairs, 0.0, conflict_below=-10.0) == [["a", "m"], ["b"]]
+
+
+def test_it_round_trips_the_model_artifact(customer_model, samples):
+    restored = engine.TrainedModel.from_json(customer_model.to_json())
+    assert restored.to_json() == customer_model.to_json()
+    rows = samples["customer"].rows[:20]
+    for left, right in zip(rows, rows[1:]):
+        assert engine.score_pair(restored, left, right)[0] == engine.score_pair(customer_model, left, right)[0]
+    report = customer_model.report
+    assert report["records"] == len(samples["customer"].rows)
+    assert {lv["comparison"] for lv in report["levels"]} == {"name", "tax_id", "location", "internet", "contact"}
+
+
+def test_it_refines_m_values_from_steward_labels(customer_model, samples):
+    dataset = samples["customer"]
+    by_entity: dict[str, list[str]] = {}
+    for uid, entity in dataset.truth.items():
+        by_entity.setdefault(entity, []).append(uid)
+    labels = [(ids[0], ids[1]) for ids in by_entity.values() if len(ids) > 1][:60]
+    refined = engine.refine_with_labels(customer_model, dataset.rows, labels)
+    assert refined.report["labels"] == len(labels)
+    assert refined.parameters != customer_model.parameters
+    # levels set in the declaration keep their values
+    look_alike = next(i for i, lv in enumerate(refined.model.comparisons[0].levels) if lv.weight is not None)
+    assert refined.parameters[0][look_alike] == customer_model.parameters[0][look_alike]
