@@ -20,6 +20,15 @@ import psycopg
 ROOT = Path(__file__).resolve().parent.parent
 
 
+ANALYSIS = """\
+Where the time goes: standardizing one customer row (company-name parsing, `phonenumbers`,
+dates, addresses) costs about as much CPU as the whole database write of that row, its
+history row and its change event (COPY, JSONB parsing and index upkeep in PostgreSQL).
+Standardization runs in worker processes beside the writer, so on two cores the load is
+bound by the total CPU of both halves; the "standardize only" line above is the floor for
+one process."""
+
+
 def recreate_database(url: str) -> None:
     base, name = url.rsplit("/", 1)
     with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
@@ -39,6 +48,20 @@ def copy_baseline(url: str, path: Path) -> float:
                     copy.write(chunk)
         conn.commit()
         return time.perf_counter() - started
+
+
+def standardize_only(path: Path) -> float:
+    """CPU cost of reading and standardizing alone: the floor under any ingest design."""
+    from mdm.domains import get_domain
+    from mdm.ingest.profiles import get_profile
+    from mdm.ingest.readers import RowSource
+
+    profile = get_profile("sap_kna1")
+    domain = get_domain(profile.domain)
+    started = time.perf_counter()
+    for row in RowSource(path, profile).rows():
+        domain.standardize(profile.extract(row.data), phone_region="CN")
+    return time.perf_counter() - started
 
 
 def main() -> None:
@@ -66,6 +89,7 @@ def main() -> None:
     import django
 
     django.setup()
+    from django.conf import settings
     from django.core.management import call_command
 
     from mdm.history import Change
@@ -74,6 +98,7 @@ def main() -> None:
     from mdm.services import source_system_register
 
     call_command("migrate", verbosity=0)
+    standardize_seconds = standardize_only(path)
     source_system_register(code="erp", name="SAP ERP", change=Change(actor="bench", reason="bench"))
 
     started = time.perf_counter()
@@ -93,6 +118,7 @@ def main() -> None:
         ("PostgreSQL COPY of the file (baseline)", f"{copy_seconds:.2f} s ({run.read / copy_seconds:,.0f} rows/s)"),
         ("ingest, first load", f"{first_seconds:.2f} s (**{rate:,.0f} records/s**, target ≥ 10,000)"),
         ("ingest / COPY ratio", f"{first_seconds / copy_seconds:.1f}×"),
+        ("read + map + standardize only, one process, no database", f"{standardize_seconds:.2f} s ({run.read / standardize_seconds:,.0f} records/s)"),
         ("re-load of the same file (all unchanged)", f"{again_seconds:.2f} s ({again.unchanged:,} unchanged, {run.read / again_seconds:,.0f} records/s)"),
     ]
     table = "| measure | value |\n| --- | --- |\n" + "\n".join(f"| {a} | {b} |" for a, b in rows)
@@ -102,7 +128,10 @@ def main() -> None:
     write_section(
         "Ingest throughput (PostgreSQL)",
         f"`python -m bench.ingest --records {args.records}`: SAP KNA1 CSV from the fixture "
-        f"generator, end to end (read, map, standardize, hash, upsert, history, change feed).\n\n{table}",
+        f"generator, end to end (read, map, standardize, hash, upsert, history, change feed), "
+        f"with MDM_INGEST_WORKERS={settings.MDM_INGEST_WORKERS} standardizing processes beside "
+        f"the writer, on {os.cpu_count()} cores.\n\n{table}\n\n{ANALYSIS} The 10,000 records/s target is "
+        f"{'met' if rate >= 10_000 else 'not met'} on this machine.",
     )
 
 

@@ -835,10 +835,12 @@ def _parse_phone(number: str, region: str) -> tuple[str, str] | None:
         parsed = phonenumbers.parse(number, region)
     except phonenumbers.NumberParseException:
         return None
-    if not phonenumbers.is_valid_number(parsed):
+    # number_type is what is_valid_number computes (UNKNOWN = invalid): call it once.
+    number_type = phonenumbers.number_type(parsed)
+    if number_type == phonenumbers.PhoneNumberType.UNKNOWN:
         return None
     e164 = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
-    return e164, _PHONE_KINDS.get(phonenumbers.number_type(parsed), "other")
+    return e164, _PHONE_KINDS.get(number_type, "other")
 
 
 def std_phone(raw: object, *, region: str = "CN") -> Standardized:

@@ -1,4 +1,5 @@
 import pytest
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from mdm import history
@@ -36,7 +37,7 @@ def test_a_retired_golden_id_resolves_through_its_chain_to_the_active_record(db,
 
 
 def test_a_retired_record_must_name_its_successor(db, change):
-    with pytest.raises(Exception):
+    with pytest.raises(IntegrityError), transaction.atomic():
         _golden("CUST-0000001", change, status="retired")
 
 
