@@ -1,0 +1,40 @@
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.db import connection
+
+from mdm.integrity import run_checks
+from mdm.models import SourceRecord
+from mdm.tests.test_ingest import PROFILE, ROWS, load, write_csv
+
+
+@pytest.fixture
+def loaded(erp, tmp_path):
+    profile = tmp_path / "p.yaml"
+    profile.write_text(PROFILE)
+    load(write_csv(tmp_path / "a.csv", ROWS), str(profile))
+    changed = [row[:] for row in ROWS]
+    changed[0][3] = "广州"
+    load(write_csv(tmp_path / "b.csv", changed), str(profile))
+
+
+def test_a_hub_written_through_the_services_passes_every_check(loaded, capsys):
+    assert run_checks() == {name: [] for name in run_checks()}
+    call_command("check_integrity")
+    assert "FAIL" not in capsys.readouterr().out
+
+
+def test_a_version_without_its_history_row_is_reported(loaded):
+    record = SourceRecord.objects.get(source_key="0000100002")
+    with connection.cursor() as cursor:  # tampering that bypasses the services
+        cursor.execute("UPDATE mdm_sourcerecord SET version = 5 WHERE id = %s", [record.pk])
+        cursor.execute("DELETE FROM mdm_changeevent WHERE sequence = 2")
+
+    problems = run_checks()
+
+    assert problems["history_matches_versions"] == [
+        f"source record {record.pk} (0000100002) is at version 5 but has 1 history rows"
+    ]
+    assert "gaps" in problems["feed_is_contiguous"][0]
+    with pytest.raises(CommandError, match="2 invariant"):
+        call_command("check_integrity")
