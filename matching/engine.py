@@ -270,15 +270,46 @@ def feature_rows(domain: str, rows: Any) -> list[dict[str, Any]]:
     return out
 
 
-def feature_table(domain: str, rows: Any, columns: Sequence[str], *, prepared: bool = False) -> pa.Table:
+def _declared_types(model: m.DomainModel | None) -> dict[str, pa.DataType]:
+    """Column types the model's conditions imply: list columns (Overlap, Subset) and
+    boolean ones (EitherTrue, EitherFalse). Used when no row holds a value to infer from,
+    so a column that is empty in this data still has the type its SQL expects."""
+    types: dict[str, pa.DataType] = {}
+
+    def visit(cond: m.Condition | None) -> None:
+        if isinstance(cond, (m.All, m.Any)):
+            for part in cond.parts:
+                visit(part)
+        elif isinstance(cond, m.Not):
+            visit(cond.part)
+        elif isinstance(cond, (m.Overlap, m.Subset)):
+            types[cond.column] = pa.list_(pa.string())
+        elif isinstance(cond, (m.EitherTrue, m.EitherFalse)):
+            types[cond.column] = pa.bool_()
+
+    for comparison in (model.comparisons if model else ()):
+        for level in comparison.levels:
+            visit(level.condition)
+    return types
+
+
+def feature_table(domain: str, rows: Any, columns: Sequence[str], *, prepared: bool = False,
+                  model: m.DomainModel | None = None) -> pa.Table:
     """A typed Arrow table of unique_id, source_system and `columns` (feature columns).
-    `prepared`: `rows` are feature rows already (from `feature_rows`)."""
+    `prepared`: `rows` are feature rows already (from `feature_rows`). A column without any
+    value takes the type `model`'s conditions imply (else string)."""
     frows = rows if prepared else feature_rows(domain, rows)
     names = ["unique_id", "source_system", *columns]
+    declared = _declared_types(model)
     arrays = []
     for name in names:
         values = [r.get(name) for r in frows]
-        kind = pa.string() if name in ("unique_id", "source_system") else _feature_type(values)
+        if name in ("unique_id", "source_system"):
+            kind = pa.string()
+        elif name in declared and all(v is None for v in values):
+            kind = declared[name]
+        else:
+            kind = _feature_type(values)
         arrays.append(pa.array(values, type=kind))
     return pa.table(arrays, names=names)
 
@@ -463,7 +494,7 @@ def train(domain: str, rows: Any, *, seed: int = 1, u_max_pairs: float = DEFAULT
     started = time.perf_counter()
     frows = feature_rows(domain, rows)
     columns = declared.condition_columns()
-    table = feature_table(domain, frows, columns, prepared=True)
+    table = feature_table(domain, frows, columns, prepared=True, model=declared)
     tf_tables = _tf_tables(declared, frows)
     linker = _linker(declared, table, tf_tables=tf_tables)
     report: dict[str, Any] = {"records": len(frows), "seed": seed, "notes": []}
@@ -528,7 +559,7 @@ def refine_with_labels(trained: TrainedModel, rows: Any, labels: Iterable[tuple[
     `estimate_m_from_pairwise_labels`; levels fixed in the declaration keep their values.
     Rejected pairs are no evidence about m: they constrain clustering (cannot-link)."""
     declared = trained.model
-    table = feature_table(trained.domain, rows, declared.condition_columns())
+    table = feature_table(trained.domain, rows, declared.condition_columns(), model=declared)
     linker = _linker(declared, table, parameters=None, prior=trained.prior, tf_tables=trained.tf_tables)
     _set_parameters(linker, declared, trained.parameters)
     pairs = [{"unique_id_l": str(a), "unique_id_r": str(b)} for a, b in labels]
@@ -590,7 +621,7 @@ def check_blocking(trained: TrainedModel | str, rows: Any, *, cap: int = DEFAULT
     """Count the comparisons each blocking rule would generate; raise BlockingTooLarge
     naming the first rule over `cap` and its largest blocks. Returns the counts."""
     declared = trained.model if isinstance(trained, TrainedModel) else m.get_model(trained)
-    table = feature_table(declared.domain, rows, declared.condition_columns())
+    table = feature_table(declared.domain, rows, declared.condition_columns(), model=declared)
     return _check_blocking(declared, table, cap)
 
 
@@ -616,7 +647,7 @@ def predict(trained: TrainedModel, rows: Any, *, threshold: float | None = None,
     declared = trained.model
     if declared.version != m.get_model(trained.domain).version:
         logger.warning(MSG_MODEL_MISMATCH.format(trained=declared.version, declared=m.get_model(trained.domain).version))
-    table = feature_table(trained.domain, rows, declared.condition_columns())
+    table = feature_table(trained.domain, rows, declared.condition_columns(), model=declared)
     if all_pairs:
         declared = m.DomainModel(**{**declared.__dict__, "blocking": {"all pairs": ()}})
     else:

@@ -3,7 +3,16 @@
 from django.contrib import admin
 from simple_history.admin import SimpleHistoryAdmin
 
-from mdm.models import ChangeEvent, GoldenRecord, ImportReject, ImportRun, SourceRecord, SourceSystem
+from mdm.models import (
+    ChangeEvent,
+    GoldenRecord,
+    ImportReject,
+    ImportRun,
+    MatchModel,
+    MatchRun,
+    SourceRecord,
+    SourceSystem,
+)
 
 
 class ReadOnly:
@@ -38,9 +47,28 @@ class SourceRecordAdmin(ReadOnly, SimpleHistoryAdmin):
 
 @admin.register(GoldenRecord)
 class GoldenRecordAdmin(ReadOnly, SimpleHistoryAdmin):
-    list_display = ["golden_id", "domain", "status", "version", "updated_at"]
+    list_display = ["golden_id", "domain", "name", "status", "successor", "version", "updated_at"]
     list_filter = ["domain", "status"]
     search_fields = ["golden_id"]
+    list_select_related = ["successor"]
+    history_list_display = ["version", "status", "history_actor"]
+
+    @admin.display(description="name")
+    def name(self, obj):
+        return obj.attributes.get("name", "")
+
+
+@admin.register(MatchModel)
+class MatchModelAdmin(ReadOnly, admin.ModelAdmin):
+    list_display = ["domain", "version", "is_active", "labels", "thresholds", "created_by", "created_at"]
+    list_filter = ["domain", "is_active"]
+    exclude = ["artifact"]
+
+
+@admin.register(MatchRun)
+class MatchRunAdmin(ReadOnly, admin.ModelAdmin):
+    list_display = ["id", "domain", "model", "status", "thresholds", "started_at", "finished_at"]
+    list_filter = ["domain", "status"]
 
 
 class ImportRejectInline(ReadOnly, admin.TabularInline):

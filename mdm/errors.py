@@ -29,3 +29,15 @@ class ImportFailed(MdmError):
     """The file as a whole cannot be read (not a row problem)."""
 
     code = "import_failed"
+
+
+class GoldenRecordError(MdmError):
+    """A golden-record change that would break an invariant (not a partition, not active...)."""
+
+    code = "golden_record_invalid"
+
+
+class StalePlan(MdmError):
+    """The records or golden records changed after a plan was made: plan again."""
+
+    code = "stale_plan"

@@ -9,7 +9,8 @@ class GoldenRecordNotFound(MdmError):
 
 
 def golden_record_resolve(golden_id: str) -> GoldenRecord:
-    """The active golden record for a golden ID, following retirements to the successor."""
+    """The record a golden ID stands for now: retirements are followed to the successor, so
+    the result is active, or deleted when every source record of the entity was deleted."""
     try:
         record = GoldenRecord.objects.get(golden_id=golden_id)
     except GoldenRecord.DoesNotExist:

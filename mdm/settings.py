@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "simple_history",
     "mdm",
+    "stewardship",
 ]
 
 MIDDLEWARE = [

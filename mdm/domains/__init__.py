@@ -1,13 +1,15 @@
 """Domain declarations: one YAML file per domain in this folder.
 
 A domain lists its canonical attributes, each with a standardizer type (a key of
-matching.standardize.STANDARDIZERS), whether it is required, and the golden-ID coding rule.
+matching.standardize.STANDARDIZERS), whether it is required, the golden-ID coding rule,
+the survivorship rules that pick each golden attribute among the members' values, and
+the matching defaults (how sure the model must be to merge, or to ask a steward).
 Adding an attribute or a domain is an edit here, never a new code path.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache, cached_property
 from pathlib import Path
 from typing import Any
@@ -37,12 +39,40 @@ class GoldenIdRule:
     category_attribute: str | None = None
 
 
+# Survivorship rules (see mdm/survivorship.py); each ranks the candidate values of one
+# attribute, and a later rule in a list only breaks the ties of the earlier ones.
+SURVIVORSHIP_RULES = ("source_priority", "most_recent", "most_frequent", "longest", "first_non_empty")
+
+
+@dataclass(frozen=True)
+class Survivorship:
+    """Which rules pick each attribute: `attributes[name]` or else `default`."""
+
+    default: tuple[str, ...] = ("source_priority", "most_frequent", "most_recent")
+    attributes: dict[str, tuple[str, ...]] = field(default_factory=dict)
+
+    def rules(self, attribute: str) -> tuple[str, ...]:
+        return self.attributes.get(attribute, self.default)
+
+
+@dataclass(frozen=True)
+class MatchingDefaults:
+    """Default thresholds, as the model's match probability (the trained model turns them
+    into match weights), and the weight below which a scored pair keeps two records apart."""
+
+    auto_merge_probability: float = 0.99
+    review_probability: float = 0.5
+    conflict_below: float = -10.0
+
+
 @dataclass(frozen=True)
 class Domain:
     name: str
     label: str
     attributes: dict[str, Attribute]
     golden_id: GoldenIdRule
+    survivorship: Survivorship = field(default_factory=Survivorship)
+    matching: MatchingDefaults = field(default_factory=MatchingDefaults)
 
     @cached_property
     def _standardize_order(self) -> list[Attribute]:
@@ -102,11 +132,45 @@ def _load(path: Path) -> Domain:
                 required=bool(spec.get("required", False)),
             )
         rule = GoldenIdRule(**data["golden_id"])
-    except (KeyError, TypeError, yaml.YAMLError) as exc:
+        survivorship = _survivorship(path.name, data.get("survivorship") or {}, attributes)
+        matching = MatchingDefaults(**(data.get("matching") or {}))
+    except (KeyError, TypeError, ValueError, yaml.YAMLError) as exc:
         raise DeclarationError(f"{path.name}: malformed domain declaration ({exc})") from None
     if rule.category_attribute and rule.category_attribute not in attributes:
         raise DeclarationError(f"{path.name}: golden_id.category_attribute is not an attribute")
-    return Domain(name=data["name"], label=data["label"], attributes=attributes, golden_id=rule)
+    if not 0 < matching.review_probability <= matching.auto_merge_probability < 1:
+        raise DeclarationError(
+            f"{path.name}: matching needs 0 < review_probability <= auto_merge_probability < 1"
+        )
+    return Domain(
+        name=data["name"],
+        label=data["label"],
+        attributes=attributes,
+        golden_id=rule,
+        survivorship=survivorship,
+        matching=matching,
+    )
+
+
+def _survivorship(where: str, data: dict[str, Any], attributes: dict[str, Attribute]) -> Survivorship:
+    def rules(value: Any, what: str) -> tuple[str, ...]:
+        names = (value,) if isinstance(value, str) else tuple(value)
+        unknown = [n for n in names if n not in SURVIVORSHIP_RULES]
+        if not names or unknown:
+            raise DeclarationError(
+                f"{where}: survivorship of {what}: unknown rules {unknown or names!r} "
+                f"(known: {', '.join(SURVIVORSHIP_RULES)})"
+            )
+        return names
+
+    unknown = set(data.get("attributes") or {}) - set(attributes)
+    if unknown:
+        raise DeclarationError(f"{where}: survivorship names unknown attributes {sorted(unknown)}")
+    default = rules(data["default"], "the default") if "default" in data else Survivorship.default
+    return Survivorship(
+        default=default,
+        attributes={name: rules(v, name) for name, v in (data.get("attributes") or {}).items()},
+    )
 
 
 @cache

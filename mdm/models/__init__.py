@@ -2,6 +2,7 @@ from mdm.models.feed import ChangeEvent, FeedCounter
 from mdm.models.golden import GoldenIdSequence, GoldenRecord
 from mdm.models.history import HistoryStamp
 from mdm.models.imports import ImportReject, ImportRun
+from mdm.models.matching import MatchModel, MatchRun
 from mdm.models.records import SourceRecord
 from mdm.models.systems import SourceSystem
 
@@ -13,6 +14,8 @@ __all__ = [
     "HistoryStamp",
     "ImportReject",
     "ImportRun",
+    "MatchModel",
+    "MatchRun",
     "SourceRecord",
     "SourceSystem",
 ]

@@ -8,18 +8,28 @@ class GoldenRecord(models.Model):
     """The consolidated record of one real-world entity.
 
     `golden_id` follows the domain's coding rule and is never reused. `attributes` hold the
-    surviving values; `lineage` maps each attribute to the source record and field it came
-    from. A retired record points to its `successor`, so an old golden ID still resolves.
+    surviving values (with the winning member's derived parts under `attr__part`);
+    `lineage` maps each attribute to the source record and field it came from, or to the
+    steward override in `overrides` that set it. Members are the source records whose
+    `golden` points here.
+
+    Status: active; retired into its `successor` (merged), so an old golden ID still
+    resolves; or deleted: every source record of it was deleted at its source, so the entity
+    is gone (the ID still resolves, to this record, and is never reused). `version` counts
+    the versions kept in history: a change of attributes, lineage, overrides or status, a
+    merge into it or a split from it.
     """
 
     class Status(models.TextChoices):
         ACTIVE = "active"
         RETIRED = "retired"
+        DELETED = "deleted"
 
     golden_id = models.CharField(max_length=40, unique=True)
     domain = models.CharField(max_length=40)
     attributes = models.JSONField(default=dict)
     lineage = models.JSONField(default=dict)
+    overrides = models.JSONField(default=dict, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE)
     successor = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="predecessors"
@@ -33,7 +43,7 @@ class GoldenRecord(models.Model):
         indexes = [models.Index(fields=["domain", "status"], name="golden_domain_status")]
         constraints = [
             models.CheckConstraint(
-                condition=models.Q(status="active", successor__isnull=True)
+                condition=models.Q(status__in=["active", "deleted"], successor__isnull=True)
                 | models.Q(status="retired", successor__isnull=False),
                 name="golden_retired_has_successor",
             )

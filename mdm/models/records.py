@@ -11,9 +11,11 @@ class SourceRecord(models.Model):
     source; `attributes` the standardized canonical values (with derived parts under
     `attr__part`); `issues` the problems flagged by standardization. `content_hash` covers
     what the source said (profile, raw payload, deletion flag), so an unchanged row is
-    recognised, and skipped, before any standardization work. `version` counts the versions kept in history. `golden` is the cross-reference:
-    the golden record this source record belongs to (set by matching). `profile` names the
-    mapping that read it, so each attribute traces back to a source field.
+    recognised, and skipped, before any standardization work. `version` counts the
+    versions kept in history: what the source sent, and the cross-reference `golden`, the
+    golden record this source record belongs to (set by matching and steward decisions; a
+    deleted record leaves its golden record when the deletion arrives). `profile` names
+    the mapping that read it, so each attribute traces back to a source field.
     """
 
     domain = models.CharField(max_length=40)

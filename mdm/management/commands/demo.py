@@ -9,18 +9,37 @@ from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db.models import Count
 
+from matching.services import domain_summary, match_run, model_train
+from mdm.domains import all_domains
 from mdm.history import Change
 from mdm.ingest.run import import_file
 from mdm.models import SourceRecord
 from mdm.services import source_system_register
 
 SAMPLES = Path(settings.BASE_DIR) / "fixtures" / "samples"
+# Survivorship trust ranks of the demo systems (lower wins; "*": every other attribute):
+# the ERPs win for legal data (name, tax id, bank), the CRMs for e-mail, phone and contact.
+DEMO_TRUST = {
+    "erp": {
+        "customer": {"name": 1, "tax_id": 1, "address": 2, "*": 3},
+        "supplier": {"name": 1, "tax_id": 1, "bank_name": 1, "bank_account": 1, "payment_terms": 1, "*": 3},
+        "product": {"*": 1},
+    },
+    "s4": {"customer": {"name": 1, "tax_id": 1, "address": 2, "*": 3}},
+    "oracle": {"customer": {"tax_id": 2, "*": 4}, "supplier": {"tax_id": 2, "bank_account": 2, "*": 4}},
+    "crm": {"customer": {"email": 1, "phone": 1, "contact": 1, "*": 5}},
+    "crm2": {"customer": {"email": 1, "phone": 1, "contact": 1, "*": 5}},
+    "forms": {"customer": {"*": 6}},
+    "mes": {"customer": {"*": 6}},
+    "srm": {"supplier": {"email": 1, "phone": 1, "contact": 1, "*": 4}},
+    "plm": {"product": {"spec": 1, "barcode": 2, "*": 2}},
+}
 
 
 class Command(BaseCommand):
     help = (
         "The main job on demo data: migrate, load the sample exports of every shipped "
-        "profile, print a summary, then serve the web app."
+        "profile, train and match every domain, print a summary, then serve the web app."
     )
 
     def add_arguments(self, parser):
@@ -33,7 +52,7 @@ class Command(BaseCommand):
         manifest = yaml.safe_load((SAMPLES / "manifest.yaml").read_text(encoding="utf-8"))
         systems = {sample["system"]: sample["system_name"] for sample in manifest["samples"]}
         for code, name in systems.items():
-            source_system_register(code=code, name=name, change=change)
+            source_system_register(code=code, name=name, trust=DEMO_TRUST.get(code, {}), change=change)
         failed = []
         for sample in manifest["samples"]:
             run = import_file(
@@ -54,9 +73,24 @@ class Command(BaseCommand):
             self.stdout.write(f"  {row['domain']:<10} {row['n']}")
         if failed:
             raise CommandError(f"demo samples did not load cleanly: {', '.join(failed)}")
+        self._match(change.actor)
         if options["no_serve"]:
             return
         self._serve(options["addr"])
+
+    def _match(self, actor: str) -> None:
+        self.stdout.write("Matching (train without labels, then match; golden IDs stay stable across re-runs):")
+        for domain in all_domains():
+            model = model_train(domain=domain, actor=actor)
+            result = match_run(domain=domain, actor=actor)
+            c, summary = result.counts, domain_summary(domain)
+            self.stdout.write(
+                f"  {domain:<10} model v{model.version}: {summary['records']:>4} live source records -> "
+                f"{summary['golden_records']:>4} golden records, {c['records_merged']:>4} duplicates auto-merged "
+                f"(into {c['golden_multi_record']} golden records), {summary['proposals_pending']:>3} proposals "
+                f"waiting; this run: {c['golden_created']} created, {c['golden_merged']} merged, "
+                f"{c['golden_split']} split, {c['golden_updated']} updated"
+            )
 
     def _serve(self, addr: str) -> None:
         call_command("collectstatic", interactive=False, verbosity=0)
