@@ -36,8 +36,13 @@ from mdm.survivorship import Member, Trust, survive
 
 def content_hash(profile: str, raw: Any, deleted: bool) -> str:
     """Hash of what the source said (through which profile). Standardized attributes are
-    derived from it, so an unchanged hash means an unchanged record."""
-    text = json.dumps([profile, raw, deleted], sort_keys=True, ensure_ascii=False, default=str)
+    derived from it, so an unchanged hash means an unchanged record.
+
+    Raises ValueError for what no database can store as JSON: NaN or infinite numbers and
+    unpaired surrogates (invalid Unicode)."""
+    text = json.dumps(
+        [profile, raw, deleted], sort_keys=True, ensure_ascii=False, allow_nan=False, default=str
+    )
     return hashlib.sha256(text.encode()).hexdigest()
 
 
@@ -105,6 +110,7 @@ def _append_events(events: list[bulk.Row]) -> None:
     """
     if not events:
         return
+    FeedCounter.objects.get_or_create(pk=1)  # a migration makes it; a flushed database lacks it
     counter = FeedCounter.objects.select_for_update().get(pk=1)
     for offset, event in enumerate(events, start=1):
         event["sequence"] = counter.last_sequence + offset
@@ -138,8 +144,11 @@ def source_records_upsert(
     record. New records wait for the next match run to get one.
     """
     get_domain(domain)
-    # One import per system at a time: concurrent bulk inserts of one key would collide.
+    # Locks in the one order every writer uses (system, domain, feed), all before reading:
+    # one import per system at a time (concurrent bulk inserts of one key would collide),
+    # and no steward action or match run moves these records between our read and write.
     SourceSystem.objects.select_for_update().get(pk=system.pk)
+    golden_domain_lock(domain)
     existing = {
         row["source_key"]: row
         for row in SourceRecord.objects.filter(
@@ -195,8 +204,6 @@ def source_records_upsert(
     history.bulk_create(SourceRecord, to_insert, change)
     history.bulk_update(SourceRecord, to_update, _UPDATED_FIELDS, change)
     goldens = {row["golden_id"] for row in to_update if row["golden_id"] is not None}
-    if goldens:
-        golden_domain_lock(domain)  # before the feed counter: locks are taken in one order
     _append_events(
         [
             _source_event(row, system, golden_codes.get(row["source_key"], ""), change, now)
@@ -216,6 +223,7 @@ def source_records_delete_missing(
     Used after a full snapshot load: what the source no longer sends is deleted there.
     """
     SourceSystem.objects.select_for_update().get(pk=system.pk)
+    golden_domain_lock(domain)  # the same order as source_records_upsert, before reading
     present = set(present_keys)
     now = timezone.now()
     live = SourceRecord.objects.filter(domain=domain, system=system, is_deleted=False)
@@ -234,8 +242,6 @@ def source_records_delete_missing(
         rows.append(row)
     history.bulk_update(SourceRecord, rows, _UPDATED_FIELDS, change)
     goldens = {r.golden_id for r in gone if r.golden_id is not None}
-    if goldens:
-        golden_domain_lock(domain)
     _append_events(
         [
             _source_event(row, system, r.golden.golden_id if r.golden else "", change, now)

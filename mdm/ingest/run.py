@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
+import math
 import os
 import re
 import socket
@@ -114,11 +115,22 @@ def import_file(
     except MdmError as exc:
         run.status = ImportRun.Status.FAILED
         run.error = exc.message
+    except Exception as exc:
+        # A database error (a deadlock, a lost connection) rolled back its batch; earlier
+        # batches stay. Record the failure before letting the error through.
+        run.status = ImportRun.Status.FAILED
+        run.error = f"{type(exc).__name__}: {exc}"
+        _finish(run, source, report_path)
+        raise
+    _finish(run, source, report_path)
+    return run
+
+
+def _finish(run: ImportRun, source: RowSource, report_path: Path | None) -> None:
     run.encoding = source.encoding
     run.finished_at = timezone.now()
     run.report_path = str(_write_report(run, report_path))
     run.save()
-    return run
 
 
 class _Importer:
@@ -186,7 +198,10 @@ class _Importer:
         if first != row.number:
             raise RowRejected(f"duplicate key {key!r} within the file (first at row {first})")
         deleted = self.profile.is_deleted(record)
-        digest = services.content_hash(self.profile.name, record, deleted)
+        try:
+            digest = services.content_hash(self.profile.name, record, deleted)
+        except ValueError as exc:  # NaN, infinity, unpaired surrogates
+            raise RowRejected(f"a value cannot be stored: {exc}") from None
         return _Pending(row=row, key=key, deleted=deleted, content_hash=digest)
 
     def _check_values(self, record: Any, path: str = "") -> None:
@@ -194,7 +209,7 @@ class _Importer:
             for name, value in record.items():
                 if isinstance(value, str):  # the common, flat case without the recursion
                     first = value[:1]
-                    if len(value) > self.max_chars or first in "=+-@" or first.isspace():
+                    if len(value) > self.max_chars or first in "=+-@" or first.isspace() or "\x00" in value:
                         self._check_text(value, f"{path}.{name}" if path else str(name))
                 elif value is not None:
                     self._check_values(value, f"{path}.{name}" if path else str(name))
@@ -205,6 +220,8 @@ class _Importer:
             self._check_text(record, path)
 
     def _check_text(self, value: str, path: str) -> None:
+        if "\x00" in value:
+            raise RowRejected(f"field {path!r} contains a NUL character")
         if len(value) > self.max_chars:
             raise RowRejected(
                 f"field {path!r} is {len(value):,} characters long "
@@ -283,12 +300,18 @@ class _Importer:
 
 
 def _shorten(value: Any) -> Any:
+    """The row as read, safe to store: long values cut, and what JSON cannot hold (NaN,
+    unpaired surrogates, NUL) spelled out, so the report shows it rather than failing."""
     if isinstance(value, dict):
         return {k: _shorten(v) for k, v in value.items()}
     if isinstance(value, list):
         return [_shorten(v) for v in value]
-    if isinstance(value, str) and len(value) > REPORT_VALUE_CHARS:
-        return f"{value[:REPORT_VALUE_CHARS]}… [{len(value):,} characters]"
+    if isinstance(value, float) and not math.isfinite(value):
+        return repr(value)
+    if isinstance(value, str):
+        value = value.encode("utf-8", "backslashreplace").decode("utf-8").replace("\x00", "\\x00")
+        if len(value) > REPORT_VALUE_CHARS:
+            return f"{value[:REPORT_VALUE_CHARS]}… [{len(value):,} characters]"
     return value
 
 

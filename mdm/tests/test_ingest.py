@@ -345,3 +345,32 @@ def test_spreadsheet_formulas_are_refused_and_lookalikes_kept(erp, profile, tmp_
     assert (run.rejected, run.inserted) == ((1, 0) if refused else (0, 1))
     if refused:
         assert "spreadsheet formula" in run.rejects.get().reason
+
+
+def test_values_no_database_can_store_are_rejected_row_by_row(erp, profile, tmp_path):
+    good = json.dumps(dict(zip(HEADER, ROWS[0])), ensure_ascii=False)
+    lines = [
+        good,
+        '{"KUNNR": "2", "NAME1": "NaN Ltd", "ORT01": NaN}',
+        '{"KUNNR": "3", "NAME1": "Surrogate \\ud800 Ltd"}',
+        '{"KUNNR": "4", "NAME1": "Nul \\u0000 Ltd"}',
+        json.dumps(dict(zip(HEADER, ROWS[1])), ensure_ascii=False),
+    ]
+    path = tmp_path / "k.jsonl"
+    path.write_text("\n".join(lines), encoding="utf-8")
+
+    run = load(path, profile)
+
+    assert (run.status, run.inserted, run.rejected) == ("completed", 2, 3)
+    reasons = {r.row_number: r.reason for r in run.rejects.all()}
+    assert "cannot be stored" in reasons[2] and "cannot be stored" in reasons[3]
+    assert "NUL character" in reasons[4]
+
+
+def test_a_nul_byte_in_a_csv_field_rejects_that_row_only(erp, profile, tmp_path):
+    rows = [ROWS[0], ["0000100009", "Nul\x00 Ltd", "", "", "", "", "", ""], ROWS[1]]
+
+    run = load(write_csv(tmp_path / "k.csv", rows), profile)
+
+    assert (run.inserted, run.rejected) == (2, 1)
+    assert "NUL character" in run.rejects.get().reason
