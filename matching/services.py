@@ -128,9 +128,10 @@ class Snapshot:
 
 
 def fingerprint(domain: str) -> tuple[Any, ...]:
-    """Changes whenever a record, golden record, ruling or proposal of the domain changes
-    (every such change writes a history row)."""
+    """Changes whenever a record, golden record, ruling or proposal of the domain, or a
+    source system's trust ranks (survivorship), changes: each such change writes a history row."""
     return (
+        SourceSystem.history.aggregate(h=Max("history_id")),
         SourceRecord.objects.filter(domain=domain).aggregate(n=Count("id"), at=Max("updated_at")),
         SourceRecord.history.filter(domain=domain).aggregate(h=Max("history_id")),
         GoldenRecord.history.filter(domain=domain).aggregate(h=Max("history_id")),

@@ -437,3 +437,16 @@ def test_the_commands_report_a_dry_run_and_a_run(customers):
     call_command("match", "customer", "--no-progress", "--lower", "2", stdout=out)
     assert "match customer (run" in out.text and "proposals >= +2.00" in out.text
     assert MatchRun.objects.get().thresholds["lower"] == 2.0
+
+
+def test_a_trust_change_makes_a_planned_run_stale(db, erp):
+    from matching.services import fingerprint
+    from mdm.history import Change
+    from mdm.services import source_system_register
+
+    before = fingerprint("customer")
+    source_system_register(
+        code=erp.code, name=erp.name, trust={"customer": {"*": 1}}, change=Change(actor="t", reason="t")
+    )
+
+    assert fingerprint("customer") != before
