@@ -10,21 +10,12 @@ from mdm.history import Change
 from mdm.integrity import run_checks
 from mdm.models import GoldenRecord, SourceRecord
 from mdm.services import (
-    IncomingRecord,
-    content_hash,
     golden_record_create,
     golden_record_merge,
     source_records_upsert,
     source_system_register,
 )
-
-
-def record(key: str, name: str) -> IncomingRecord:
-    raw = {"key": key, "name": name}
-    return IncomingRecord(
-        source_key=key, profile="p", raw=raw, content_hash=content_hash("p", raw, False),
-        attributes={"name": name},
-    )
+from mdm.tests.factories import incoming
 
 
 @pytest.mark.django_db(transaction=True)
@@ -32,7 +23,7 @@ def test_an_import_during_a_steward_merge_keeps_history_and_golden_values_true()
     setup = Change(actor="test", reason="setup")
     erp = source_system_register(code="erp", name="erp", change=setup)
     source_records_upsert(
-        domain="customer", system=erp, records=[record("a", "Alpha Ltd"), record("b", "Beta Ltd")],
+        domain="customer", system=erp, records=[incoming("customer", "a", name="Alpha Ltd"), incoming("customer", "b", name="Beta Ltd")],
         change=setup,
     )
     a, b = SourceRecord.objects.get(source_key="a"), SourceRecord.objects.get(source_key="b")
@@ -60,7 +51,7 @@ def test_an_import_during_a_steward_merge_keeps_history_and_golden_values_true()
         merging.wait()
         try:
             source_records_upsert(
-                domain="customer", system=erp, records=[record("a", "Alpha Renamed Ltd")],
+                domain="customer", system=erp, records=[incoming("customer", "a", name="Alpha Renamed Ltd")],
                 change=Change(actor="system:erp", reason="import"),
             )
         except Exception as exc:

@@ -8,15 +8,8 @@ from django.db import connection, transaction
 
 from mdm.history import Change
 from mdm.models import ChangeEvent
-from mdm.services import IncomingRecord, content_hash, source_records_upsert, source_system_register
-
-
-def record(key: str) -> IncomingRecord:
-    raw = {"id": key}
-    return IncomingRecord(
-        source_key=key, profile="p", raw=raw, content_hash=content_hash("p", raw, False),
-        attributes={"name": key},
-    )
+from mdm.services import source_records_upsert, source_system_register
+from mdm.tests.factories import incoming
 
 
 @pytest.mark.django_db(transaction=True)
@@ -29,7 +22,7 @@ def test_a_later_writer_waits_for_the_earlier_one_and_gets_higher_sequences():
 
     def slow_writer():
         with transaction.atomic():
-            source_records_upsert(domain="customer", system=first, records=[record("a")], change=change)
+            source_records_upsert(domain="customer", system=first, records=[incoming("customer", "a", name="a")], change=change)
             holding.set()
             time.sleep(1.0)  # a reader polling now must not see the other writer's events
             order.append("first committed")
@@ -37,7 +30,7 @@ def test_a_later_writer_waits_for_the_earlier_one_and_gets_higher_sequences():
 
     def fast_writer():
         holding.wait()
-        source_records_upsert(domain="customer", system=second, records=[record("b")], change=change)
+        source_records_upsert(domain="customer", system=second, records=[incoming("customer", "b", name="b")], change=change)
         order.append("second committed")
         connection.close()
 
