@@ -29,12 +29,17 @@ class MergeProposal(models.Model):
         APPROVE = "approve"
         REJECT = "reject"
 
+    class Kind(models.TextChoices):
+        REVIEW = "review"  # scored in the review band
+        HELD = "held"  # scored for an automatic merge that a run's alarm held for review
+
     domain = models.CharField(max_length=40)
     left = models.ForeignKey("mdm.SourceRecord", on_delete=models.PROTECT, related_name="+")
     right = models.ForeignKey("mdm.SourceRecord", on_delete=models.PROTECT, related_name="+")
     weight = models.FloatField()
     probability = models.FloatField()
     evidence = models.JSONField(default=list)
+    kind = models.CharField(max_length=8, choices=Kind.choices, default=Kind.REVIEW)
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.PENDING)
     decision = models.CharField(max_length=10, choices=Decision.choices, blank=True)
     reason = models.TextField(blank=True)

@@ -2,7 +2,7 @@ from mdm.models.feed import ChangeEvent, FeedCounter
 from mdm.models.golden import GoldenIdSequence, GoldenRecord
 from mdm.models.history import HistoryStamp
 from mdm.models.imports import ImportReject, ImportRun
-from mdm.models.matching import MatchModel, MatchRun
+from mdm.models.matching import MatchKey, MatchModel, MatchRun
 from mdm.models.records import SourceRecord
 from mdm.models.systems import SourceSystem
 
@@ -14,6 +14,7 @@ __all__ = [
     "HistoryStamp",
     "ImportReject",
     "ImportRun",
+    "MatchKey",
     "MatchModel",
     "MatchRun",
     "SourceRecord",

@@ -43,7 +43,10 @@ class MatchModel(models.Model):
 
 class MatchRun(models.Model):
     """One run of `match` on one domain: the model and thresholds used, what it found and
-    changed (`counts`), and how long each step took (`timings`, seconds)."""
+    changed (`counts`), how long each step took (`timings`, seconds), how it compares with
+    the previous run of the domain (`report`: match rate, auto-merge and review shares,
+    cluster sizes, parameter drift) and the alarms it raised (`alarms`: a run with any
+    holds its automatic merges for review instead of applying them)."""
 
     class Status(models.TextChoices):
         RUNNING = "running"
@@ -57,6 +60,8 @@ class MatchRun(models.Model):
     thresholds = models.JSONField(default=dict)
     counts = models.JSONField(default=dict)
     timings = models.JSONField(default=dict)
+    report = models.JSONField(default=dict)
+    alarms = models.JSONField(default=list)
     actor = models.CharField(max_length=150)
     error = models.TextField(blank=True)
     started_at = models.DateTimeField()
@@ -67,3 +72,23 @@ class MatchRun(models.Model):
 
     def __str__(self) -> str:
         return f"match {self.pk} {self.domain} {self.status}"
+
+
+class MatchKey(models.Model):
+    """A blocking key of a live source record under the domain's active model: the index
+    real-time matching retrieves candidates through (one row per record, rule and value;
+    derived data, rebuilt from the records, so it carries no history)."""
+
+    domain = models.CharField(max_length=40)
+    rule = models.CharField(max_length=60)
+    value = models.CharField(max_length=255)
+    record = models.ForeignKey("mdm.SourceRecord", on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["record", "rule", "value"], name="match_key_unique"),
+        ]
+        indexes = [models.Index(fields=["domain", "rule", "value"], name="match_key_lookup")]
+
+    def __str__(self) -> str:
+        return f"{self.domain} {self.rule}={self.value} -> {self.record_id}"
