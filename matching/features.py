@@ -327,7 +327,7 @@ _MATERIAL_CODE_RE = re.compile(
     r"|q\d{3}[a-e]?"  # Q235, Q235B, Q345
     r"|\d{2}#"  # 45#
     r"|\d{2}(?:cr|mn|crmo)\w*"  # 40Cr, 65Mn
-    r"|[1-9]\d{2}l?(?=不锈钢|钢|\s|$|[\u4e00-\u9fff])"  # 304, 316L
+    r"|(?:20[12]|30[1-9]|31[0-7]|32[1-9]|347|4[0-4]\d|904)l?(?=不锈钢|钢|\s|$|[\u4e00-\u9fff])"  # 304, 316L
     r"|[1-7]\d{3}(?=铝|铝合金)"  # 6061铝合金
     r"|h\d{2}(?=黄铜|铜|\s|$)"
     r")"
@@ -453,7 +453,10 @@ def product_features(row: Mapping[str, Any]) -> FeatureRow:
     spec = _text(row, "spec")
     tokens = spec_tokens(spec) if spec else ()
     compact = _SPEC_SEPARATORS_RE.sub("", _fold(_DRAWING_PREFIX_RE.sub("", spec))) if spec else ""
-    materials = _material_codes(_without_spec(_fold(name), spec))
+    folded = _fold(name)
+    # a bare grade ("… Φ48×2 304") looks like a number to _without_spec: search the name
+    # without the spec text only; the grade list keeps sizes out
+    materials = _material_codes(folded.replace(_fold(spec), " ") if spec else folded)
     brand = _text(row, "brand__folded") or _text(row, "brand")
     barcode = _text(row, "barcode")
     return {

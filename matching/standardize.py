@@ -33,6 +33,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
+from importlib.resources import files
 from typing import TypeVar
 
 import phonenumbers
@@ -587,12 +588,34 @@ def _tidy(key: str) -> str:
     return key if key.isascii() else _CJK_SPACE_RE.sub("", key)
 
 
+def _build_simplified() -> dict[int, str]:
+    """Traditional Chinese and Japanese kanji forms → simplified characters, one character
+    at a time (OpenCC's tables, first candidate): 台灣積體電路製造 and 台湾积体电路制造,
+    株式会社三和精機 and 三和精机 then share their matching keys. Only the keys change;
+    the display name keeps the source's characters."""
+    folder = files("opencc") / "dictionary"
+    table: dict[int, str] = {}
+    for line in (folder / "TSCharacters.txt").read_text(encoding="utf-8").splitlines():
+        source, _, targets = line.partition("\t")
+        if len(source) == 1 and targets:
+            table[ord(source)] = targets.split()[0]
+    for line in (folder / "JPVariants.txt").read_text(encoding="utf-8").splitlines():
+        traditional, _, japanese = line.partition("\t")  # the Japanese form of a traditional one
+        for form in japanese.split():
+            if len(form) == 1 and len(traditional) == 1 and ord(form) not in table and form != traditional:
+                table[ord(form)] = table.get(ord(traditional), traditional)
+    return table
+
+
+_SIMPLIFIED = _build_simplified()
+
+
 def _name_key(display: str) -> str:
-    """Casefolded name, accents dropped, punctuation (except brackets and &)
-    as single spaces, no spaces next to CJK characters."""
+    """Casefolded name, accents dropped, traditional characters simplified, punctuation
+    (except brackets and &) as single spaces, no spaces next to CJK characters."""
     key = display.casefold()
     if not key.isascii():
-        key = _strip_accents(key)
+        key = _strip_accents(key).translate(_SIMPLIFIED)
     key = _NAME_PUNCT_RE.sub(" ", _APOSTROPHE_RE.sub("", key)).replace("&", " & ")
     return _tidy(key)
 

@@ -126,9 +126,14 @@ class Level:
 
 @dataclass(frozen=True)
 class Comparison:
+    """`ordered`: the levels go from the strongest agreement down, so no level may weigh
+    more than the one above it (a learned weight that would is capped: a small sample can
+    make a fuzzy level look rarer, and so stronger, than exact agreement)."""
+
     name: str
     description: str
     levels: tuple[Level, ...]
+    ordered: bool = False
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,7 @@ SPEC = Comparison(
         Level("spec numbers contained in the other", Subset("sp_nums")),
         Level("specs differ (other size or value)", None, m=0.003),
     ),
+    ordered=True,
 )
 
 BARCODE = Comparison(
@@ -47,6 +48,7 @@ TYPE = Comparison(
         Level("type Jaro-Winkler ≥ 0.88", JaroWinkler("pd_type", 0.88)),
         Level("types differ", None),
     ),
+    ordered=True,
 )
 
 MATERIAL = Comparison(
@@ -56,8 +58,9 @@ MATERIAL = Comparison(
         Level("material missing", Null("pd_material"), null=True),
         Level("material exact", Exact("pd_material")),
         Level("materials overlap", Overlap("pd_material", 1)),
-        Level("materials differ", None),
+        Level("materials differ (another grade or material)", None, m=0.01),
     ),
+    ordered=True,
 )
 
 BRAND = Comparison(
@@ -92,7 +95,7 @@ CATEGORY = Comparison(
 
 PRODUCT = DomainModel(
     domain="product",
-    version=1,
+    version=2,
     comparisons=(SPEC, BARCODE, TYPE, MATERIAL, BRAND, UNIT, CATEGORY),
     blocking={
         "barcode": ("barcode",),

@@ -3,6 +3,7 @@ blocking skew guard, constrained clustering, the model artifact. No database is 
 
 from __future__ import annotations
 
+import itertools
 import random
 
 import pytest
@@ -61,6 +62,30 @@ def test_it_scores_blocked_pairs_like_splink_suppliers(samples):
     by_id = {r["unique_id"]: r for r in rows}
     for pair in engine.predict(model, rows):
         assert engine.score_pair(model, by_id[pair.left], by_id[pair.right])[0] == pytest.approx(pair.weight, abs=1e-9)
+
+
+def _level(model, comparison, label_start):
+    return next(row for row in model.report["levels"]
+                if row["comparison"] == comparison and row["level"].startswith(label_start))
+
+
+def test_it_does_not_count_true_matches_as_random_agreement(samples, customer_model):
+    # In the samples, 1 in ~200 random pairs shares a tax id, nearly all of them duplicates;
+    # counted as non-matches they would make "tax id exact" look 40 times more common.
+    rows = [r for r in samples["customer"].rows if r.get("tax_id")]
+    shared = sum(1 for a, b in itertools.combinations(rows, 2) if a["tax_id"] == b["tax_id"])
+    naive_u = shared / (len(rows) * (len(rows) - 1) / 2)
+    assert naive_u > 1e-3
+    assert _level(customer_model, "tax_id", "tax id exact")["u"] < naive_u / 10
+
+
+def test_it_keeps_the_levels_of_an_ordered_comparison_in_order(customer_model, product_model):
+    for model in (customer_model, product_model):
+        for comparison in model.model.comparisons:
+            if not comparison.ordered:
+                continue
+            weights = [row["weight"] for row in model.report["levels"] if row["comparison"] == comparison.name]
+            assert weights == sorted(weights, reverse=True), (comparison.name, weights)
 
 
 def test_it_keeps_sister_companies_and_branches_apart(customer_model):

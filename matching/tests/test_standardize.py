@@ -329,8 +329,10 @@ def test_it_normalises_codes(raw: object, value: str) -> None:
         ),
         ("某某投资合伙企业（有限合伙）", "某某投资合伙企业(有限合伙)", "某某投资", "某某", "partnership", None, None),
         ("张三五金店（个体工商户）", "张三五金店(个体工商户)", "张三五金店", "张三五金店", "sole", None, None),
-        ("株式会社日立製作所", "株式会社日立製作所", "日立製作所", "日立製作所", "kk", None, None),
-        ("トヨタ自動車株式会社", "トヨタ自動車株式会社", "トヨタ自動車", "トヨタ自動車", "kk", None, None),
+        ("株式会社日立製作所", "株式会社日立製作所", "日立制作所", "日立制作所", "kk", None, None),
+        ("トヨタ自動車株式会社", "トヨタ自動車株式会社", "トヨタ自动车", "トヨタ自动车", "kk", None, None),
+        # Traditional characters: the display keeps them, the matching keys are simplified.
+        ("台灣積體電路製造股份有限公司", "台灣積體電路製造股份有限公司", "积体电路制造", "积体电路", "joint_stock", "台湾", None),
         # The core never becomes empty: it falls back to the whole folded name.
         ("有限公司", "有限公司", "有限公司", "有限公司", None, None, None),
         ("Company Limited", "Company Limited", "companylimited", "companylimited", None, None, None),
@@ -357,6 +359,8 @@ def test_it_splits_company_names(
         ],
         ["ABC Co., Ltd.", "ＡＢＣ　Ｃｏ．，Ｌｔｄ．", "abc company limited", "ABC Ltd", "ABC Co.,Ltd", "ABC Limited"],
         ["Huawei Technologies Co., Ltd.", "Shenzhen Huawei Technologies Co., Ltd.", "HUAWEI TECHNOLOGIES CO LTD"],
+        ["鸿海精密工业股份有限公司", "鴻海精密工業股份有限公司"],
+        ["株式会社三和精機", "三和精机株式会社"],
     ],
 )
 def test_it_gives_name_variants_the_same_core(variants: list[str]) -> None:
