@@ -27,26 +27,50 @@ and maps the clusters onto the golden records that exist:
 
 The plan is computed first (that is all a dry run does), then applied in one transaction
 under the domain's golden-record lock, after checking nothing changed since it was read.
+
+Every run is measured and compared with the last run of the domain that applied its
+automatic merges (`MatchRun.report`, figures only, of the clusters as the model and the
+rulings form them, before anything is held): match rate (share of live records in
+multi-record clusters), auto-merge and review shares of the scored pairs, cluster sizes,
+the largest clusters, and when the model changed, how far each level's match weight moved.
+Beyond the domain's limits (mdm/domains `matching:`) a run raises alarms
+(`MatchRun.alarms`) and holds automatic merges instead of applying them:
+
+- A cluster larger than `max_cluster_size` that the run would create or grow (a shared
+  switchboard phone chaining companies) is never formed: its records keep their golden
+  records, its merges become proposals of kind "held" (at most `held_per_cluster`).
+- A drift alarm (match rate, auto-merge share, parameter drift) holds every automatic
+  merge of the run the same way, and its splits: golden records are kept as they are.
+  The first run of a domain has nothing to compare with.
+- A held run still gives new records golden records of their own and applies updates,
+  deletions and the stewards' must-links; approving a held proposal merges (proposal_decide).
+  `accept_alarms` applies the merges anyway and records who accepted which alarms; a held
+  run is no baseline, so re-running on the same data holds the same merges again.
+- Rulings that contradict each other (a chain of must-links joining a cannot-linked pair,
+  left from before decisions were checked as a whole) raise an alarm naming the records,
+  which keep their golden records; the rest of the domain is matched as usual.
 """
 
 from __future__ import annotations
 
 import json
 import math
+import sys
 import time
 import uuid
 from collections import Counter, defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from itertools import combinations
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Count, Max, Q
 from django.utils import timezone
 
 from matching import engine
-from mdm.domains import get_domain
+from mdm.domains import MatchingDefaults, get_domain
 from mdm.errors import MdmError, StalePlan
 from mdm.history import Change
 from mdm.models import GoldenRecord, MatchModel, MatchRun, SourceRecord, SourceSystem
@@ -74,6 +98,47 @@ GROUP_SCORE_LIMIT = 300  # records of a candidate group scored pair by pair in P
 MSG_NO_MODEL = "no trained model for {domain}: run `python manage.py train {domain}` first"
 MSG_NO_RECORDS = "no live {domain} source records to train on"
 MSG_THRESHOLDS = "the lower threshold ({lower:+.2f}) must not be above the upper one ({upper:+.2f})"
+MSG_CONTRADICTION = "source records {left} and {right} are both ruled one entity and ruled apart"
+MSG_UNKNOWN_CHECK = "unknown alarm check(s) {checks}: accept one of {known}"
+
+# Alarm checks (MatchRun.alarms[*]["check"])
+CHECK_CLUSTER_SIZE = "cluster_size"
+CHECK_MATCH_RATE = "match_rate_change"
+CHECK_AUTO_SHARE = "auto_share_change"
+CHECK_PARAMETER_DRIFT = "parameter_drift"
+CHECK_CONTRADICTIONS = "contradictory_rulings"
+DRIFT_CHECKS = (CHECK_MATCH_RATE, CHECK_AUTO_SHARE, CHECK_PARAMETER_DRIFT)
+ACCEPTABLE = (CHECK_CLUSTER_SIZE, *DRIFT_CHECKS)  # contradictions hold nothing: a steward fixes the rulings
+MSG_ALARM = {
+    CHECK_CLUSTER_SIZE: (
+        "a cluster of {value} records (limit {limit}) would join {goldens} golden records and {new} new "
+        "records{shared}: not formed, {proposals} of its {merges} automatic merges held as proposals"
+    ),
+    CHECK_MATCH_RATE: "the match rate moved from {before:.1%} to {after:.1%} since run {run} (limit ±{limit:.1%})",
+    CHECK_AUTO_SHARE: (
+        "the auto-merge share of scored pairs moved from {before:.1%} to {after:.1%} since run {run} "
+        "(limit ±{limit:.1%})"
+    ),
+    CHECK_PARAMETER_DRIFT: (
+        "model v{before} -> v{after}: the weight of {comparison} / {level} moved by {value:.2f} bits "
+        "(limit {limit:.2f})"
+    ),
+    CHECK_CONTRADICTIONS: (
+        "{value} source records are under rulings that contradict each other (a chain of must-links joins "
+        "a cannot-linked pair: {pairs}): they keep their golden records until a steward splits them"
+    ),
+}
+LIMITS = (  # of MatchingDefaults, copied into each run's report
+    "max_cluster_size",
+    "max_match_rate_change",
+    "max_auto_share_change",
+    "max_parameter_drift",
+    "drift_min_records",
+    "held_per_cluster",
+)
+SIZE_BUCKETS = (("1", 1), ("2", 2), ("3-5", 5), ("6-10", 10), ("11-50", 50), (">50", sys.maxsize))
+LARGEST = 5  # largest clusters listed in a run's report
+MEMBERS_SHOWN = 3  # member labels listed per cluster in a report or an alarm
 
 
 class MatchingError(MdmError):
@@ -273,7 +338,7 @@ class _Components:
 class Scored:
     """The scored pairs of a run, sorted into what they mean at the thresholds."""
 
-    auto: list[tuple[str, str, float]] = field(default_factory=list)
+    auto: list[engine.Pair] = field(default_factory=list)
     review: list[engine.Pair] = field(default_factory=list)
     conflicts: list[tuple[int, int]] = field(default_factory=list)
     checked: int = 0  # pairs scored inside candidate groups, looking for conflicts
@@ -287,12 +352,13 @@ def score(
     if len(snapshot.rows) < 2:
         return scored
     try:
-        pairs = engine.predict(trained, snapshot.rows, threshold=thresholds["lower"])
+        pairs = engine.predict(trained, snapshot.rows, threshold=thresholds["lower"],
+                               backend=settings.MDM_MATCH_BACKEND)
     except engine.EngineError as exc:
         raise MatchingError(str(exc)) from None
     for pair in pairs:
         if pair.weight >= thresholds["upper"]:
-            scored.auto.append((pair.left, pair.right, pair.weight))
+            scored.auto.append(pair)
         else:
             scored.review.append(pair)
     scored.conflicts, scored.checked = _conflicts(trained, snapshot, scored.auto, conflict_below)
@@ -300,7 +366,7 @@ def score(
 
 
 def _conflicts(
-    trained: engine.TrainedModel, snapshot: Snapshot, auto: Sequence[tuple[str, str, float]], conflict_below: float
+    trained: engine.TrainedModel, snapshot: Snapshot, auto: Sequence[engine.Pair], conflict_below: float
 ) -> tuple[list[tuple[int, int]], int]:
     """Pairs scored below `conflict_below` inside the groups that auto-merge pairs and
     must-links could form: only there can a conflict keep two records apart (a record in
@@ -309,8 +375,8 @@ def _conflicts(
     engine's pure-Python scorer, which gives Splink's weights; a group too large for that
     falls back to Splink's blocked pairs within it."""
     groups = _Components()
-    for left, right, _ in auto:
-        groups.union(int(left), int(right))
+    for pair in auto:
+        groups.union(int(pair.left), int(pair.right))
     for a, b in snapshot.must_link:
         groups.union(a, b)
     members: dict[int, list[int]] = defaultdict(list)
@@ -337,30 +403,208 @@ def _conflicts(
     return sorted(conflicts), checked
 
 
-def cluster(snapshot: Snapshot, scored: Scored, upper: float) -> list[list[int]]:
-    """Clusters of live records under the rulings: must-links first, never across a
-    cannot-link or a conflict pair (conflicts inside a must-link group give way)."""
+@dataclass
+class Contradiction:
+    """Rulings that contradict each other: a chain of must-links joins cannot-linked pairs."""
+
+    records: list[int]  # the chain
+    pairs: list[tuple[int, int]]  # the cannot-linked pairs inside it
+
+
+def contradictions(snapshot: Snapshot) -> list[Contradiction]:
+    """The must-link chains of live records that hold a cannot-linked pair."""
     groups = _Components()
     for a, b in snapshot.must_link:
         groups.union(a, b)
+    broken: dict[int, list[tuple[int, int]]] = defaultdict(list)
     for a, b in snapshot.cannot_link:
         if groups.find(a) == groups.find(b):
-            raise MatchingError(
-                f"source records {a} and {b} are both ruled one entity and ruled apart: "
-                "a steward must split them explicitly"
-            )
-    conflicts = [(a, b) for a, b in scored.conflicts if groups.find(a) != groups.find(b)]
+            broken[groups.find(a)].append((a, b))
+    if not broken:
+        return []
+    chains: dict[int, list[int]] = defaultdict(list)
+    for sid in sorted(groups.parent):
+        root = groups.find(sid)
+        if root in broken:
+            chains[root].append(sid)
+    return [Contradiction(records=chains[root], pairs=sorted(broken[root])) for root in sorted(broken)]
+
+
+def tied(snapshot: Snapshot, seeds: Iterable[int]) -> set[int]:
+    """`seeds` and every live record tied to them: in one golden record now, or joined by
+    must-links, transitively. Keeping these as they are keeps every ruling among them."""
+    found = set(seeds)
+    if not found:
+        return found
+    by_golden: dict[int, list[int]] = defaultdict(list)
+    for sid, golden in snapshot.current.items():
+        if golden is not None:
+            by_golden[golden].append(sid)
+    must: dict[int, list[int]] = defaultdict(list)
+    for a, b in snapshot.must_link:
+        must[a].append(b)
+        must[b].append(a)
+    seen_goldens: set[int] = set()
+    todo = list(found)
+    while todo:
+        sid = todo.pop()
+        golden = snapshot.current.get(sid)
+        others = list(must.get(sid, ()))
+        if golden is not None and golden not in seen_goldens:
+            seen_goldens.add(golden)
+            others += by_golden[golden]
+        for other in others:
+            if other not in found:
+                found.add(other)
+                todo.append(other)
+    return found
+
+
+def _as_they_are(records: Iterable[int], snapshot: Snapshot) -> list[list[int]]:
+    """Records grouped by the golden record they are in now; a record in none alone."""
+    by_golden: dict[int, list[int]] = defaultdict(list)
+    alone = []
+    for sid in sorted(records):
+        golden = snapshot.current.get(sid)
+        if golden is None:
+            alone.append([sid])
+        else:
+            by_golden[golden].append(sid)
+    return [*by_golden.values(), *alone]
+
+
+def cluster(snapshot: Snapshot, scored: Scored, upper: float, *, pinned: Collection[int] = ()) -> list[list[int]]:
+    """Clusters of live records under the rulings: must-links first, never across a
+    cannot-link or a conflict pair (conflicts inside a must-link group give way). Records
+    in `pinned` (contradictory rulings and what they are tied to) are not clustered: they
+    stay in the golden records they are in, a record in none alone."""
+    pinned = set(pinned)
+    must = [(a, b) for a, b in snapshot.must_link if a not in pinned and b not in pinned]
+    cannot = [(a, b) for a, b in snapshot.cannot_link if a not in pinned and b not in pinned]
+    groups = _Components()
+    for a, b in must:
+        groups.union(a, b)
+    for a, b in cannot:
+        if groups.find(a) == groups.find(b):
+            raise MatchingError(MSG_CONTRADICTION.format(left=a, right=b))
+    conflicts = [
+        (a, b)
+        for a, b in scored.conflicts
+        if a not in pinned and b not in pinned and groups.find(a) != groups.find(b)
+    ]
+    auto, rows = scored.auto, snapshot.rows
+    if pinned:
+        auto = [p for p in auto if int(p.left) not in pinned and int(p.right) not in pinned]
+        rows = [row for row in rows if int(row["unique_id"]) not in pinned]
     try:
         clusters = engine.cluster(
-            scored.auto,
+            auto,
             upper,
-            must_link=[(str(a), str(b)) for a, b in snapshot.must_link],
-            cannot_link=[(str(a), str(b)) for a, b in [*snapshot.cannot_link, *conflicts]],
-            records=[row["unique_id"] for row in snapshot.rows],
+            must_link=[(str(a), str(b)) for a, b in must],
+            cannot_link=[(str(a), str(b)) for a, b in [*cannot, *conflicts]],
+            records=[row["unique_id"] for row in rows],
         )
     except engine.EngineError as exc:
         raise MatchingError(str(exc)) from None
-    return sorted((sorted(int(uid) for uid in c) for c in clusters), key=lambda c: c[0])
+    found = [sorted(int(uid) for uid in c) for c in clusters] + _as_they_are(pinned, snapshot)
+    return sorted(found, key=lambda c: c[0])
+
+
+def grows(members: Sequence[int], snapshot: Snapshot) -> bool:
+    """Whether a cluster joins records that are not all in one golden record now."""
+    goldens = {snapshot.current.get(sid) for sid in members}
+    return len(goldens) > 1 or None in goldens
+
+
+def hold(
+    planned: Sequence[Sequence[int]],
+    held: Collection[int],
+    snapshot: Snapshot,
+    scored: Scored,
+    pinned: Collection[int] = (),
+) -> tuple[list[list[int]], set[int]]:
+    """The clusters a run applies when it holds the planned clusters at indexes `held`:
+    their records, and every record tied to them (`tied`), keep their golden records (a
+    new record alone), joined only where the stewards' must-links join them; a planned
+    cluster that loses records to them falls apart into what its automatic pairs still
+    join. Returns the clusters and the records kept as they are."""
+    if not held:
+        return [list(c) for c in planned], set()
+    frozen = tied(snapshot, (sid for ci in held for sid in planned[ci])) - set(pinned)
+    kept: list[list[int]] = []
+    rest: dict[int, int] = {}  # record -> planned cluster, for clusters that lose records
+    for ci, members in enumerate(planned):
+        inside = sum(1 for sid in members if sid in frozen)
+        if not inside:
+            kept.append(list(members))
+        elif inside < len(members):
+            rest.update({sid: ci for sid in members if sid not in frozen})
+    if rest:
+        groups = _Components()
+        for sid in rest:
+            groups.find(sid)
+        links = [(int(p.left), int(p.right)) for p in scored.auto] + list(snapshot.must_link)
+        for a, b in links:
+            if a in rest and rest[a] == rest.get(b):
+                groups.union(a, b)
+        parts: dict[int, list[int]] = defaultdict(list)
+        for sid in sorted(rest):
+            parts[groups.find(sid)].append(sid)
+        kept += parts.values()
+    by_golden: dict[int, list[int]] = defaultdict(list)
+    for sid in sorted(frozen):
+        golden = snapshot.current.get(sid)
+        if golden is not None:
+            by_golden[golden].append(sid)
+    try:
+        as_they_are = engine.cluster(
+            [(str(ids[0]), str(sid), 1.0) for ids in by_golden.values() for sid in ids[1:]],
+            0.0,
+            must_link=[(str(a), str(b)) for a, b in snapshot.must_link if a in frozen and b in frozen],
+            cannot_link=[(str(a), str(b)) for a, b in snapshot.cannot_link if a in frozen and b in frozen],
+            records=[str(sid) for sid in sorted(frozen)],
+        )
+    except engine.EngineError as exc:
+        raise MatchingError(str(exc)) from None
+    kept += [sorted(int(uid) for uid in c) for c in as_they_are]
+    return sorted(kept, key=lambda c: c[0]), frozen
+
+
+def held_merges(
+    planned: Sequence[Sequence[int]],
+    held: Collection[int],
+    clusters: Sequence[Sequence[int]],
+    snapshot: Snapshot,
+    scored: Scored,
+) -> dict[int, list[engine.Pair]]:
+    """For each held planned cluster, the automatic merges it would make between the
+    clusters the run applies instead: strongest pairs first, one pair per join (approving
+    them all forms the planned cluster), none between clusters a ruling keeps apart."""
+    cluster_of = {sid: ci for ci, members in enumerate(clusters) for sid in members}
+    held_of = {sid: hi for hi in held for sid in planned[hi]}
+    found: dict[int, list[engine.Pair]] = defaultdict(list)
+    for pair in scored.auto:
+        a, b = int(pair.left), int(pair.right)
+        where = held_of.get(a)
+        if where is not None and where == held_of.get(b) and cluster_of[a] != cluster_of[b]:
+            found[where].append(pair)
+    apart = {_pair(cluster_of[a], cluster_of[b]) for a, b in snapshot.cannot_link}
+    joins = _Components()
+    merges: dict[int, list[engine.Pair]] = {}
+    for where, pairs in sorted(found.items()):
+        chosen = []
+        for pair in sorted(pairs, key=lambda p: (-p.weight, int(p.left), int(p.right))):
+            ca, cb = cluster_of[int(pair.left)], cluster_of[int(pair.right)]
+            if joins.find(ca) == joins.find(cb) or _pair(ca, cb) in apart:
+                continue
+            joins.union(ca, cb)
+            chosen.append(pair)
+        merges[where] = chosen
+    return merges
+
+
+def _pair(a: int, b: int) -> tuple[int, int]:
+    return (a, b) if a < b else (b, a)
 
 
 @dataclass
@@ -447,33 +691,69 @@ def plan_goldens(clusters: Sequence[Sequence[int]], mapping: ClusterMap, snapsho
     )
 
 
-def proposal_candidates(clusters: Sequence[Sequence[int]], snapshot: Snapshot, scored: Scored) -> list[Candidate]:
-    """The strongest review-band pair between each two clusters that no ruling keeps apart."""
+def proposal_candidates(
+    clusters: Sequence[Sequence[int]],
+    snapshot: Snapshot,
+    scored: Scored,
+    *,
+    held: Iterable[engine.Pair] = (),
+    skip: Collection[int] = (),
+) -> list[Candidate]:
+    """The strongest review-band pair between each two clusters that no ruling keeps apart,
+    and the automatic merges a run holds (`held`: kind "held", in place of a review pair
+    between the same two clusters); none about the records in `skip` (contradictory rulings)."""
     cluster_of = {sid: ci for ci, members in enumerate(clusters) for sid in members}
-    apart = {tuple(sorted((cluster_of[a], cluster_of[b]))) for a, b in snapshot.cannot_link}
+    apart = {_pair(cluster_of[a], cluster_of[b]) for a, b in snapshot.cannot_link}
     best: dict[tuple[int, int], engine.Pair] = {}
     for pair in scored.review:
         a, b = int(pair.left), int(pair.right)
-        key = tuple(sorted((cluster_of[a], cluster_of[b])))
-        if key[0] == key[1] or key in apart:
+        key = _pair(cluster_of[a], cluster_of[b])
+        if key[0] == key[1] or key in apart or a in skip or b in skip:
             continue
-        kept = best.get(key)  # type: ignore[arg-type]
-        if kept is None or (-pair.weight, min(a, b), max(a, b)) < (
-            -kept.weight,
-            min(int(kept.left), int(kept.right)),
-            max(int(kept.left), int(kept.right)),
-        ):
-            best[key] = pair  # type: ignore[index]
-    return [
-        Candidate(
-            left=min(int(p.left), int(p.right)),
-            right=max(int(p.left), int(p.right)),
-            weight=round(p.weight, 6),
-            probability=round(p.probability, 6),
-            evidence=[{"comparison": e.comparison, "level": e.level, "weight": round(e.weight, 4)} for e in p.evidence],
-        )
-        for _, p in sorted(best.items())
-    ]
+        kept = best.get(key)
+        if kept is None or _rank(pair) < _rank(kept):
+            best[key] = pair
+    kinds: dict[tuple[int, int], str] = {}
+    for pair in held:
+        key = _pair(cluster_of[int(pair.left)], cluster_of[int(pair.right)])
+        best[key] = pair
+        kinds[key] = MergeProposal.Kind.HELD
+    return [_candidate(pair, kinds.get(key, MergeProposal.Kind.REVIEW)) for key, pair in sorted(best.items())]
+
+
+def _rank(pair: engine.Pair) -> tuple[float, int, int]:
+    a, b = int(pair.left), int(pair.right)
+    return (-pair.weight, min(a, b), max(a, b))
+
+
+def _candidate(pair: engine.Pair, kind: str) -> Candidate:
+    return Candidate(
+        left=min(int(pair.left), int(pair.right)),
+        right=max(int(pair.left), int(pair.right)),
+        weight=round(pair.weight, 6),
+        probability=round(pair.probability, 6),
+        evidence=[{"comparison": e.comparison, "level": e.level, "weight": round(e.weight, 4)} for e in pair.evidence],
+        kind=kind,
+    )
+
+
+def cap_candidates(
+    candidates: Sequence[Candidate], groups: dict[int, int], cap: int
+) -> tuple[list[Candidate], Counter[int]]:
+    """At most `cap` candidates with both records in one group (a giant cluster's records,
+    by group), the strongest; returns them with every other candidate, and how many
+    candidates each group had."""
+    kept: list[Candidate] = []
+    inside: dict[int, list[Candidate]] = defaultdict(list)
+    for c in candidates:
+        group = groups.get(c.left)
+        if group is not None and group == groups.get(c.right):
+            inside[group].append(c)
+        else:
+            kept.append(c)
+    for found in inside.values():
+        kept += sorted(found, key=lambda c: (-c.weight, c.left, c.right))[:cap]
+    return sorted(kept, key=lambda c: (c.left, c.right)), Counter({g: len(found) for g, found in inside.items()})
 
 
 # ---------------------------------------------------------------------------
@@ -483,7 +763,8 @@ def proposal_candidates(clusters: Sequence[Sequence[int]], snapshot: Snapshot, s
 
 @dataclass
 class MatchResult:
-    """What a run did (or, dry, would do): counts, a sample of each kind of change, timings."""
+    """What a run did (or, dry, would do): counts, a sample of each kind of change, timings,
+    the report comparing it with the previous run and the alarms it raised."""
 
     domain: str
     dry_run: bool
@@ -492,7 +773,10 @@ class MatchResult:
     counts: dict[str, int] = field(default_factory=dict)
     samples: dict[str, list[str]] = field(default_factory=dict)
     timings: dict[str, float] = field(default_factory=dict)
+    report: dict[str, Any] = field(default_factory=dict)
+    alarms: list[dict[str, Any]] = field(default_factory=list)
     run: MatchRun | None = None
+    largest: list[Ref | None] = field(default_factory=list, repr=False)  # golden records of report["largest"]
 
 
 def match_run(
@@ -502,20 +786,25 @@ def match_run(
     dry_run: bool = False,
     upper: float | None = None,
     lower: float | None = None,
+    accept_alarms: bool | Sequence[str] = False,
     on_progress: ProgressCallback | None = None,
     sample_size: int = SAMPLE_SIZE,
 ) -> MatchResult:
     """Match a domain end to end with its active model (see the module docstring).
 
     With `dry_run`, only reads: the result says how many golden records would be created,
-    merged, split, updated or deleted, which cross-references would change, and shows a
-    sample of each. Otherwise the plan is applied in bulk and the run stored as a MatchRun.
+    merged, split, updated or deleted, which cross-references would change, what the run
+    report and alarms would be, and shows a sample of each. Otherwise the plan is applied
+    in bulk and the run stored as a MatchRun. `accept_alarms` (True: every alarm, or the
+    names of checks) applies the automatic merges those alarms would hold; the run's
+    report says who accepted which.
     """
     progress = on_progress or (lambda stage: None)
+    accepted = _accepted(accept_alarms)
     model = active_model(domain)
     thresholds = _thresholds(model.thresholds, upper, lower)
     trained = model.trained()
-    conflict_below = float(get_domain(domain).matching.conflict_below)
+    limits = get_domain(domain).matching
     result = MatchResult(domain=domain, dry_run=dry_run, model_version=model.version, thresholds=thresholds)
     operation = uuid.uuid4()
     change = Change(actor=actor, reason=f"match run of {domain} (model v{model.version})", operation=operation)
@@ -532,7 +821,7 @@ def match_run(
         result.run = run
     try:
         for attempt in range(1, ATTEMPTS + 1):
-            plan, proposals, seen = _plan(result, trained, conflict_below, progress, sample_size)
+            plan, proposals, seen = _plan(result, model, trained, limits, accepted, actor, progress, sample_size)
             if dry_run:
                 return result
             progress("writing")
@@ -557,9 +846,24 @@ def match_run(
     run.status = MatchRun.Status.COMPLETED
     run.counts = result.counts
     run.timings = result.timings
+    run.report = result.report
+    run.alarms = result.alarms
     run.finished_at = timezone.now()
-    run.save(update_fields=["status", "counts", "timings", "finished_at"])
+    run.save(update_fields=["status", "counts", "timings", "report", "alarms", "finished_at"])
     return result
+
+
+def _accepted(accept: bool | Sequence[str] | None) -> frozenset[str]:
+    if accept is True:
+        return frozenset(ACCEPTABLE)
+    if not accept:
+        return frozenset()
+    checks = frozenset(accept)
+    if checks - set(ACCEPTABLE):
+        raise MatchingError(
+            MSG_UNKNOWN_CHECK.format(checks=", ".join(sorted(checks - set(ACCEPTABLE))), known=", ".join(ACCEPTABLE))
+        )
+    return checks
 
 
 def _timed(result: MatchResult, name: str, progress: ProgressCallback, label: str, fn: Callable[[], Any]) -> Any:
@@ -572,8 +876,11 @@ def _timed(result: MatchResult, name: str, progress: ProgressCallback, label: st
 
 def _plan(
     result: MatchResult,
+    model: MatchModel,
     trained: engine.TrainedModel,
-    conflict_below: float,
+    limits: MatchingDefaults,
+    accepted: frozenset[str],
+    actor: str,
     progress: ProgressCallback,
     sample_size: int,
 ) -> tuple[GoldenPlan, ProposalPlan, tuple[Any, ...]]:
@@ -584,24 +891,69 @@ def _plan(
         "predict",
         progress,
         f"scoring pairs of {len(snapshot.rows):,} records",
-        lambda: score(trained, snapshot, thresholds, conflict_below),
-    )
-    clusters = _timed(
-        result,
-        "cluster",
-        progress,
-        f"clustering {len(scored.auto):,} auto-merge pairs",
-        lambda: cluster(snapshot, scored, thresholds["upper"]),
+        lambda: score(trained, snapshot, thresholds, limits.conflict_below),
     )
 
-    def plan_all() -> tuple[ClusterMap, GoldenPlan, ProposalPlan]:
+    def clustering() -> tuple[list[Contradiction], set[int], list[list[int]]]:
+        found = contradictions(snapshot)
+        pinned = tied(snapshot, (sid for c in found for sid in c.records))
+        return found, pinned, cluster(snapshot, scored, thresholds["upper"], pinned=pinned)
+
+    found, pinned, planned = _timed(
+        result, "cluster", progress, f"clustering {len(scored.auto):,} auto-merge pairs", clustering
+    )
+    review: RunReview = _timed(
+        result,
+        "compare",
+        progress,
+        "comparing with the previous run",
+        lambda: review_run(
+            model=model,
+            snapshot=snapshot,
+            scored=scored,
+            planned=planned,
+            pinned=pinned,
+            found=found,
+            limits=limits,
+            accepted=accepted,
+            actor=actor,
+        ),
+    )
+
+    def plan_all() -> tuple[
+        list[list[int]], set[int], dict[int, list[engine.Pair]], ClusterMap, GoldenPlan, ProposalPlan, int
+    ]:
+        clusters, frozen = hold(planned, review.held, snapshot, scored, pinned)
+        merges = held_merges(planned, review.held, clusters, snapshot, scored)
+        contested = {sid for c in found for sid in c.records}
+        candidates = proposal_candidates(
+            clusters, snapshot, scored, held=[p for pairs in merges.values() for p in pairs], skip=contested
+        )
+        giants = {sid: ci for ci in review.giant if ci in review.held for sid in planned[ci]}
+        candidates, review.giant_candidates = cap_candidates(candidates, giants, limits.held_per_cluster)
         mapping = map_clusters(clusters, snapshot)
         plan = plan_goldens(clusters, mapping, snapshot)
-        proposals = proposals_plan(domain=domain, wanted=proposal_candidates(clusters, snapshot, scored))
-        return mapping, plan, proposals
+        proposals = proposals_plan(domain=domain, wanted=candidates)
+        held = sum(1 for c in candidates if c.kind == MergeProposal.Kind.HELD)
+        return clusters, frozen, merges, mapping, plan, proposals, held
 
-    mapping, plan, proposals = _timed(result, "plan", progress, "planning golden records", plan_all)
+    clusters, frozen, merges, mapping, plan, proposals, held = _timed(
+        result, "plan", progress, "planning golden records", plan_all
+    )
     result.counts, result.samples = _report(snapshot, scored, clusters, mapping, plan, proposals, sample_size)
+    result.counts["proposals_held"] = held
+    result.report, result.alarms, result.largest = review.finish(
+        trained=trained,
+        snapshot=snapshot,
+        planned=planned,
+        clusters=clusters,
+        mapping=mapping,
+        frozen=frozen,
+        merges=merges,
+        cap=limits.held_per_cluster,
+    )
+    result.counts["merges_held"] = sum(len(pairs) for pairs in merges.values())
+    result.counts["alarms"] = len(result.alarms)
     return plan, proposals, snapshot.fingerprint
 
 
@@ -624,6 +976,283 @@ def _apply(
     applied = golden_plan_apply(plan=plan, change=change)
     proposals_apply(plan=proposals, run=run, change=change)
     result.counts["events"] = applied.events
+    for entry, ref in zip(result.report.get("largest", []), result.largest, strict=False):
+        if isinstance(ref, str):  # a new golden record: its ID exists now
+            entry["golden_id"] = applied.golden_ids.get(ref)
+    from matching.realtime import match_keys_refresh  # noqa: PLC0415 - matching.realtime imports this module
+
+    match_keys_refresh(domain=domain)  # the blocking-key index real-time matching reads
+
+
+# ---------------------------------------------------------------------------
+# Run report and alarms
+# ---------------------------------------------------------------------------
+
+
+def run_figures(snapshot: Snapshot, scored: Scored, planned: Sequence[Sequence[int]]) -> dict[str, Any]:
+    """What a run's clustering looks like (before anything is held): the figures runs are
+    compared by."""
+    records = len(snapshot.members)
+    auto, review = len(scored.auto), len(scored.review)
+    sizes = dict.fromkeys((name for name, _ in SIZE_BUCKETS), 0)
+    for members in planned:
+        sizes[next(name for name, top in SIZE_BUCKETS if len(members) <= top)] += 1
+    largest = sorted(planned, key=lambda c: (-len(c), c[0]))[:LARGEST]
+    return {
+        "records": records,
+        "match_rate": round(sum(len(c) for c in planned if len(c) > 1) / records, 4) if records else 0.0,
+        "pairs_auto": auto,
+        "pairs_review": review,
+        "auto_share": round(auto / (auto + review), 4) if auto + review else 0.0,
+        "review_share": round(review / (auto + review), 4) if auto + review else 0.0,
+        "cluster_sizes": sizes,
+        "largest_size": len(largest[0]) if largest else 0,
+        "largest": [{"size": len(c), "members": [snapshot.labels[s] for s in c[:MEMBERS_SHOWN]]} for c in largest],
+    }
+
+
+COMPARED = ("records", "match_rate", "auto_share", "review_share", "largest_size")
+
+
+def baseline_run(domain: str) -> MatchRun | None:
+    """The run a new one is compared with: the domain's last completed run that applied its
+    automatic merges (none held for drift, or its alarms accepted)."""
+    runs = MatchRun.objects.filter(domain=domain, status=MatchRun.Status.COMPLETED, report__baseline=True)
+    return runs.select_related("model").order_by("-started_at", "-pk").first()
+
+
+def _levels(model: MatchModel) -> dict[tuple[str, str], float]:
+    """Match weight of each level of a stored model (and the prior's, as log2 odds)."""
+    levels = (model.report or {}).get("levels") or engine.parameter_table(model.trained())
+    weights = {(row["comparison"], row["level"]): float(row["weight"]) for row in levels}
+    prior = (model.artifact or {}).get("prior")
+    if prior and 0 < prior < 1:
+        weights[("prior", "two records match")] = probability_weight(prior)
+    return weights
+
+
+def parameter_drift(before: MatchModel, after: MatchModel) -> dict[str, Any]:
+    """How far each level's match weight (log2 m/u), and the prior's, moved between two
+    models: per level, and the largest move."""
+    old, new = _levels(before), _levels(after)
+    levels = [
+        {
+            "comparison": comparison,
+            "level": level,
+            "before": round(old[key], 4),
+            "after": round(weight, 4),
+            "change": round(abs(weight - old[key]), 4),
+        }
+        for key, weight in new.items()
+        if key in old
+        for comparison, level in [key]
+    ]
+    worst = max(levels, key=lambda row: row["change"], default=None)
+    return {
+        "from_version": before.version,
+        "to_version": after.version,
+        "max": worst["change"] if worst else 0.0,
+        "comparison": worst["comparison"] if worst else None,
+        "level": worst["level"] if worst else None,
+        "levels": levels,
+    }
+
+
+def _alarm(check: str, value: float, limit: float, **figures: Any) -> dict[str, Any]:
+    return {"check": check, "value": value, "limit": limit, "message": "", **figures}
+
+
+@dataclass
+class RunReview:
+    """A run measured against its baseline: the report, the alarms, and which planned
+    clusters the run holds (all of them on a drift alarm, else the giant ones)."""
+
+    report: dict[str, Any]
+    alarms: list[dict[str, Any]]
+    held: list[int]  # planned clusters held
+    giant: list[int]  # planned clusters over the size limit that the run would create or grow
+    giant_candidates: Counter[int] = field(default_factory=Counter)  # giant -> proposals before the cap
+
+    def finish(
+        self,
+        *,
+        trained: engine.TrainedModel,
+        snapshot: Snapshot,
+        planned: Sequence[Sequence[int]],
+        clusters: Sequence[Sequence[int]],
+        mapping: ClusterMap,
+        frozen: set[int],
+        merges: dict[int, list[engine.Pair]],
+        cap: int,
+    ) -> tuple[dict[str, Any], list[dict[str, Any]], list[Ref | None]]:
+        """Complete the report and alarms once the plan is known: golden records of the
+        largest clusters, what was held, what each giant cluster shares."""
+        report = self.report
+        applied = {tuple(members): ref for members, ref in zip(clusters, mapping.refs, strict=True)}
+        golden_ids = {pk: state.golden_id for pk, state in snapshot.goldens.items()}
+        refs: list[Ref | None] = []
+        for entry, members in zip(report["largest"], sorted(planned, key=lambda c: (-len(c), c[0])), strict=False):
+            ref = applied.get(tuple(members))
+            refs.append(ref)
+            entry["golden_id"] = golden_ids.get(ref) if isinstance(ref, int) else None
+            entry["held"] = ref is None
+        planned_of = {sid: ci for ci, members in enumerate(planned) for sid in members}
+        parts: dict[int, set[int]] = defaultdict(set)  # golden record kept as it is -> planned clusters
+        for sid in frozen:
+            if snapshot.current.get(sid) is not None:
+                parts[snapshot.current[sid]].add(planned_of[sid])
+        report["held"] = {
+            "clusters": sum(1 for pairs in merges.values() if pairs),
+            "records": len(frozen),
+            "merges": sum(len(pairs) for pairs in merges.values()),
+            "splits": sum(1 for found in parts.values() if len(found) > 1),  # kept whole instead
+        }
+        rows = {int(row["unique_id"]): row for row in snapshot.rows} if self.giant else {}
+        for alarm in self.alarms:
+            if alarm["check"] != CHECK_CLUSTER_SIZE:
+                continue
+            ci = alarm.pop("cluster")
+            alarm["shared"] = _shared_values(trained, [rows[sid] for sid in planned[ci]])
+            alarm["merges"] = len(merges.get(ci, []))
+            alarm["proposals"] = min(self.giant_candidates[ci], cap) if ci in self.held else 0
+            shared = "; ".join(f"{s['rule']} {s['value']} ({s['records']} records)" for s in alarm["shared"])
+            alarm["message"] = MSG_ALARM[CHECK_CLUSTER_SIZE].format(
+                **{**alarm, "shared": f", sharing {shared}" if shared else ""}
+            )
+        return report, self.alarms, refs
+
+
+def _shared_values(trained: engine.TrainedModel, rows: list[dict[str, Any]], top: int = 3) -> list[dict[str, Any]]:
+    """The largest blocks among a cluster's records (a tenth of them or more): the values
+    that chain it together."""
+    try:
+        counts = engine.check_blocking(trained, rows, cap=sys.maxsize)
+    except engine.EngineError:
+        return []
+    blocks = [
+        {"rule": entry["rule"], "value": value, "records": size}
+        for entry in counts
+        for value, size in entry["largest_blocks"]
+        if size > 1 and size * 10 >= len(rows)
+    ]
+    return sorted(blocks, key=lambda b: (-b["records"], b["rule"], str(b["value"])))[:top]
+
+
+def review_run(
+    *,
+    model: MatchModel,
+    snapshot: Snapshot,
+    scored: Scored,
+    planned: Sequence[Sequence[int]],
+    pinned: Collection[int],
+    found: Sequence[Contradiction],
+    limits: MatchingDefaults,
+    accepted: frozenset[str],
+    actor: str,
+) -> RunReview:
+    """Measure a planned run, compare it with the baseline run and raise the alarms."""
+    figures = run_figures(snapshot, scored, planned)
+    report: dict[str, Any] = {
+        **figures,
+        "model_version": model.version,
+        "previous": None,
+        "deltas": None,
+        "drift": None,
+        "limits": {name: getattr(limits, name) for name in LIMITS},
+    }
+    alarms: list[dict[str, Any]] = []
+    previous = baseline_run(snapshot.domain)
+    if previous is not None:
+        before = previous.report
+        report["previous"] = {
+            "run": previous.pk,
+            "model_version": previous.model.version,
+            **{key: before.get(key) for key in COMPARED},
+            "cluster_sizes": before.get("cluster_sizes", {}),
+        }
+        report["deltas"] = {
+            **{key: round(figures[key] - (before.get(key) or 0), 4) for key in COMPARED},
+            "cluster_sizes": {
+                name: count - before.get("cluster_sizes", {}).get(name, 0)
+                for name, count in figures["cluster_sizes"].items()
+            },
+        }
+        if min(before.get("records", 0), figures["records"]) >= limits.drift_min_records:
+            for check, key, limit in (
+                (CHECK_MATCH_RATE, "match_rate", limits.max_match_rate_change),
+                (CHECK_AUTO_SHARE, "auto_share", limits.max_auto_share_change),
+            ):
+                value = round(abs(figures[key] - before[key]), 4)
+                if value > limit:
+                    alarms.append(_alarm(check, value, limit, before=before[key], after=figures[key], run=previous.pk))
+        if previous.model_id != model.pk:
+            drift = parameter_drift(previous.model, model)
+            report["drift"] = drift
+            if drift["max"] > limits.max_parameter_drift:
+                alarms.append(
+                    _alarm(
+                        CHECK_PARAMETER_DRIFT,
+                        drift["max"],
+                        limits.max_parameter_drift,
+                        before=drift["from_version"],
+                        after=drift["to_version"],
+                        comparison=drift["comparison"],
+                        level=drift["level"],
+                    )
+                )
+    giant = [
+        ci
+        for ci, members in enumerate(planned)
+        if len(members) > limits.max_cluster_size and grows(members, snapshot) and members[0] not in pinned
+    ]
+    for ci in giant:
+        members = planned[ci]
+        alarms.append(
+            _alarm(
+                CHECK_CLUSTER_SIZE,
+                len(members),
+                limits.max_cluster_size,
+                cluster=ci,
+                goldens=len({snapshot.current[sid] for sid in members} - {None}),
+                new=sum(1 for sid in members if snapshot.current.get(sid) is None),
+                records=[snapshot.labels[sid] for sid in members[:MEMBERS_SHOWN]],
+            )
+        )
+    if found:
+        records = sorted({sid for c in found for sid in c.records})
+        pairs = [pair for c in found for pair in c.pairs]
+        alarms.append(
+            _alarm(
+                CHECK_CONTRADICTIONS,
+                len(records),
+                0,
+                records=[f"{snapshot.labels[sid]} ({sid})" for sid in records],
+                pairs=[list(pair) for pair in pairs],
+            )
+        )
+    for alarm in alarms:
+        check = alarm["check"]
+        if check not in ACCEPTABLE:
+            alarm["action"] = "kept"  # the records keep their golden records
+        elif check in accepted:
+            alarm["action"] = "accepted"
+            alarm["accepted_by"] = actor
+        else:
+            alarm["action"] = "held"
+        if check != CHECK_CLUSTER_SIZE:  # its message needs the plan: RunReview.finish
+            pairs_text = ", ".join(f"{a}~{b}" for a, b in alarm.get("pairs", [])[:MEMBERS_SHOWN])
+            alarm["message"] = MSG_ALARM[check].format(**{**alarm, "pairs": pairs_text})
+    hold_all = any(a["check"] in DRIFT_CHECKS and a["action"] == "held" for a in alarms)
+    if hold_all:
+        held = [ci for ci, members in enumerate(planned) if members[0] not in pinned]
+    else:
+        held = [a["cluster"] for a in alarms if a["check"] == CHECK_CLUSTER_SIZE and a["action"] == "held"]
+    giant_held = any(a["check"] == CHECK_CLUSTER_SIZE and a["action"] == "held" for a in alarms)
+    report["hold"] = "run" if hold_all else "clusters" if giant_held else ""
+    report["baseline"] = not hold_all
+    taken = sorted({a["check"] for a in alarms if a["action"] == "accepted"})
+    report["accepted"] = {"by": actor, "checks": taken} if taken else None
+    return RunReview(report=report, alarms=alarms, held=sorted(held), giant=giant)
 
 
 # ---------------------------------------------------------------------------
@@ -714,12 +1343,21 @@ def _report(
             f"{labels[sid]}: {name(snapshot.current.get(sid) or snapshot.leaving.get(sid))} -> {name(ref)}"
             for sid, ref in sorted(plan.moves.items())[:size]
         ],
-        "proposals": [
+    }
+    changed = {  # new proposals; and those held by this run, new or not
+        MergeProposal.Kind.REVIEW: [c for c in proposals.create if c.kind == MergeProposal.Kind.REVIEW],
+        MergeProposal.Kind.HELD: sorted(
+            (c for c in [*proposals.create, *(c for _, c in [*proposals.rescore, *proposals.reopen])]
+             if c.kind == MergeProposal.Kind.HELD),
+            key=lambda c: (c.left, c.right),
+        ),
+    }
+    for kind, candidates in changed.items():
+        samples["proposals" if kind == MergeProposal.Kind.REVIEW else kind] = [
             f"{labels[c.left]} ~ {labels[c.right]} weight {c.weight:+.2f}: "
             + ", ".join(f"{e['comparison']} {e['level']}" for e in c.evidence if e["weight"] > 0)
-            for c in proposals.create[:size]
-        ],
-    }
+            for c in candidates[:size]
+        ]
     return counts, {kind: lines for kind, lines in samples.items() if lines}
 
 

@@ -6,6 +6,13 @@ golden records change at once through mdm.services, in the same transaction, wit
 and change events. Each service refuses a decision that contradicts an earlier one
 (DecisionConflict) instead of silently overriding it; a manual split is the one explicit
 way to overrule an earlier must-link.
+
+Rulings are checked as a whole, not pair by pair: must-links chain (A=B and B=C make A=C),
+so a must-link that would put a cannot-linked pair in one chain is refused, and so is a
+cannot-link between two records of one chain. Chains run through deleted records too: a
+deleted record's rulings have no effect while it is deleted, but they come back when its
+source sends it again, and must not then contradict each other. A manual split overrules
+the must-links that chain its parts together, through deleted records as well.
 """
 
 from __future__ import annotations
@@ -16,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from mdm import bulk, history
@@ -30,6 +38,7 @@ MSG_TOGETHER = "source records {left} and {right} were ruled one entity (must-li
 MSG_DECIDED = "proposal {pk} was already decided ({decision} by {by})"
 MSG_REASON = "a rejection needs a reason"
 MSG_DELETED = "source record {pk} is deleted: the proposal can only be superseded"
+CHUNK = 500  # record ids per query when following rulings
 
 
 class DecisionConflict(MdmError):
@@ -56,25 +65,116 @@ def _live_members(golden: GoldenRecord) -> list[int]:
 
 
 def _constraints_among(ids: Iterable[int], kind: str | None = None) -> list[tuple[str, int, int]]:
-    ids = list(ids)
-    rows = PairConstraint.objects.filter(left_id__in=ids, right_id__in=ids)
-    if kind:
-        rows = rows.filter(kind=kind)
-    return list(rows.values_list("kind", "left_id", "right_id"))
+    """Rulings whose two records are both in `ids`."""
+    ids = set(ids)
+    found = []
+    for chunk in _chunks(sorted(ids)):
+        rows = PairConstraint.objects.filter(left_id__in=chunk)
+        if kind:
+            rows = rows.filter(kind=kind)
+        found += [row for row in rows.values_list("kind", "left_id", "right_id") if row[2] in ids]
+    return found
 
 
-def _must_component(start: int, within: set[int]) -> set[int]:
-    """Records joined to `start` by must-links (directly or in a chain) among `within`."""
-    edges: dict[int, set[int]] = defaultdict(set)
-    for _, a, b in _constraints_among(within, PairConstraint.Kind.MUST_LINK):
-        edges[a].add(b)
-        edges[b].add(a)
-    seen, todo = {start}, [start]
-    while todo:
-        for nxt in edges[todo.pop()] - seen:
-            seen.add(nxt)
-            todo.append(nxt)
-    return seen
+def _chunks(ids: Sequence[int]) -> Iterable[list[int]]:
+    for start in range(0, len(ids), CHUNK):
+        yield list(ids[start : start + CHUNK])
+
+
+class _UnionFind:
+    def __init__(self) -> None:
+        self.parent: dict[int, int] = {}
+
+    def find(self, x: int) -> int:
+        parent = self.parent
+        parent.setdefault(x, x)
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    def union(self, a: int, b: int) -> None:
+        ra, rb = self.find(a), self.find(b)
+        if ra != rb:
+            self.parent[max(ra, rb)] = min(ra, rb)
+
+
+class _Chains(_UnionFind):
+    """The must-link chains (connected components) around some records, over every record
+    of the domain, live or deleted, with `extra` links added and `skip` links left out."""
+
+    def __init__(self, seeds: Iterable[int], *, extra: Iterable[Pair] = (), skip: Iterable[Pair] = ()) -> None:
+        super().__init__()
+        self.edges: dict[int, set[int]] = defaultdict(set)
+        skipped = set(skip)
+        extra = list(extra)
+        seen = set(seeds) | {x for pair in extra for x in pair}
+        frontier = sorted(seen)
+        while frontier:
+            found: set[int] = set()
+            for chunk in _chunks(frontier):
+                rows = PairConstraint.objects.filter(kind=PairConstraint.Kind.MUST_LINK).filter(
+                    Q(left_id__in=chunk) | Q(right_id__in=chunk)
+                )
+                for a, b in rows.values_list("left_id", "right_id"):
+                    if (a, b) in skipped:
+                        continue
+                    self.edges[a].add(b)
+                    self.edges[b].add(a)
+                    found |= {a, b} - seen
+            seen |= found
+            frontier = sorted(found)
+        self.records = seen
+        for a, b in [*extra, *((a, b) for a in self.edges for b in self.edges[a])]:
+            self.union(a, b)
+
+    def chain(self, start: int) -> set[int]:
+        root = self.find(start)
+        return {x for x in self.records if self.find(x) == root}
+
+    def broken_by(self) -> tuple[int, int] | None:
+        """A cannot-linked pair inside one chain, if any."""
+        for _, a, b in _constraints_among(self.records, PairConstraint.Kind.CANNOT_LINK):
+            if self.find(a) == self.find(b):
+                return a, b
+        return None
+
+    def cut(self, sides: dict[int, int], what: str) -> list[Pair]:
+        """The must-links to overrule so that no chain joins records of different `sides`
+        (record -> side) through deleted records: records joined by must-links among live
+        records stay together (a DecisionConflict if they are on different sides: they
+        are one entity to the steward's eyes), every other record chained to a side joins
+        the nearest one, and the links between sides are cut (each has a deleted end)."""
+        live = set()
+        for chunk in _chunks(sorted(self.records)):
+            live |= set(SourceRecord.objects.filter(pk__in=chunk, is_deleted=False).values_list("id", flat=True))
+        units = _UnionFind()
+        links = [(a, b) for a in self.edges for b in self.edges[a] if a < b]
+        for a, b in links:
+            if a in live and b in live:
+                units.union(a, b)
+        side: dict[int, int] = {}
+        for sid, at in sorted(sides.items()):
+            root = units.find(sid)
+            if side.setdefault(root, at) != at:
+                other = next(x for x, s in sorted(sides.items()) if s == side[root] and units.find(x) == root)
+                raise DecisionConflict(MSG_TOGETHER.format(left=min(sid, other), right=max(sid, other), what=what))
+        neighbours: dict[int, set[int]] = defaultdict(set)
+        for a, b in links:
+            ua, ub = units.find(a), units.find(b)
+            if ua != ub:
+                neighbours[ua].add(ub)
+                neighbours[ub].add(ua)
+        frontier = sorted(side)
+        while frontier:  # every unit chained to a side joins the nearest one
+            reached = []
+            for unit in frontier:
+                for other in sorted(neighbours[unit]):
+                    if other not in side:
+                        side[other] = side[unit]
+                        reached.append(other)
+            frontier = reached
+        return sorted((a, b) for a, b in links if side[units.find(a)] != side[units.find(b)])
 
 
 @transaction.atomic
@@ -87,10 +187,14 @@ def pair_constraints_add(
     change: Change,
     proposal: MergeProposal | None = None,
     overrule: bool = False,
+    what: str = "this decision",
 ) -> int:
     """Record steward rulings on pairs of source records; returns how many were new or
     changed. A pair already ruled the same way is left alone; one ruled the other way is
-    a DecisionConflict unless `overrule` (a manual split overruling an earlier merge)."""
+    a DecisionConflict unless `overrule` (a manual split overruling an earlier merge).
+    A must-link that would chain a cannot-linked pair together, or a cannot-link between
+    two records one chain of must-links joins, is a DecisionConflict too (see the module
+    docstring); with `overrule` the caller cuts those chains itself."""
     wanted = sorted({_ordered(a, b) for a, b in pairs if a != b})
     if not wanted:
         return 0
@@ -125,6 +229,15 @@ def pair_constraints_add(
                 raise DecisionConflict(message.format(left=left, right=right, what="this decision"))
             row.update(kind=kind, reason=reason, created_by=change.actor, proposal_id=proposal.pk if proposal else None)
             flipped.append(row)
+    if kind == PairConstraint.Kind.MUST_LINK:
+        broken = _Chains([], extra=wanted).broken_by()
+        if broken:
+            raise DecisionConflict(MSG_APART.format(left=broken[0], right=broken[1], what=what))
+    elif not overrule:
+        chains = _Chains({x for pair in wanted for x in pair})
+        for left, right in wanted:
+            if chains.find(left) == chains.find(right):
+                raise DecisionConflict(MSG_TOGETHER.format(left=left, right=right, what=what))
     history.bulk_create(PairConstraint, new, change)
     history.bulk_update(PairConstraint, flipped, ["kind", "reason", "created_by", "proposal"], change)
     return len(new) + len(flipped)
@@ -162,6 +275,7 @@ def _merge(
         reason=reason,
         change=change,
         proposal=proposal,
+        what=what,
     )
     if len(distinct) == 1:
         return distinct[0]
@@ -189,15 +303,20 @@ def golden_record_split_manually(
     *, golden: GoldenRecord, parts: Sequence[Sequence[int]], reason: str, change: Change
 ) -> list[GoldenRecord]:
     """A steward's split: cannot-links between every two records of different parts (no
-    run joins them again), overruling earlier must-links across the parts; then mdm's
-    split (the largest part keeps the golden ID)."""
+    run joins them again), overruling earlier must-links across the parts, and those that
+    chain the parts together through deleted records (`_Chains.cut`). Then mdm's split
+    (the largest part keeps the golden ID)."""
     golden_domain_lock(golden.domain)
     groups = [list(part) for part in parts]
-    cross = [(a, b) for i, part in enumerate(groups) for other in groups[i + 1 :] for a in part for b in other]
+    cross = [
+        _ordered(a, b) for i, part in enumerate(groups) for other in groups[i + 1 :] for a in part for b in other
+    ]
+    sides = {sid: i for i, part in enumerate(groups) for sid in part}
+    chained = _Chains(sides, skip=cross).cut(sides, "this split")
     pair_constraints_add(
         domain=golden.domain,
         kind=PairConstraint.Kind.CANNOT_LINK,
-        pairs=cross,
+        pairs=[*cross, *chained],
         reason=reason,
         change=change,
         overrule=True,
@@ -213,7 +332,9 @@ def proposal_decide(*, proposal: MergeProposal, decision: str, reason: str, chan
     records (if they are not already one). reject (a reason is required): a cannot-link,
     so no later run merges them, whatever chain of other pairs would; if they are in one
     golden record now, it is split at once (the rejected record, with whatever is
-    must-linked to it, leaves; the next run re-clusters the rest around the rule).
+    must-linked to it, leaves; the next run re-clusters the rest around the rule). Two
+    records a chain of must-links among live records joins cannot be rejected (split them
+    by hand); a chain through deleted records is overruled, as a manual split does.
     """
     golden_domain_lock(proposal.domain)
     proposal = MergeProposal.objects.select_for_update().get(pk=proposal.pk)
@@ -241,18 +362,19 @@ def proposal_decide(*, proposal: MergeProposal, decision: str, reason: str, chan
         golden = left.golden
         same = golden.pk == right.golden.pk
         members = set(_live_members(golden)) if same else {left.pk, right.pk}
-        if right.pk in _must_component(left.pk, members):
-            raise DecisionConflict(MSG_TOGETHER.format(left=left.pk, right=right.pk, what="rejecting this proposal"))
+        chains = _Chains(members)
+        chained = chains.cut({left.pk: 0, right.pk: 1}, "rejecting this proposal")
         pair_constraints_add(
             domain=proposal.domain,
             kind=PairConstraint.Kind.CANNOT_LINK,
-            pairs=[(left.pk, right.pk)],
+            pairs=[(left.pk, right.pk), *chained],
             reason=reason,
             change=change,
             proposal=proposal,
+            overrule=bool(chained),
         )
         if same:
-            leaving = _must_component(right.pk, members)
+            leaving = _Chains([right.pk]).chain(right.pk) & members
             golden_record_split(golden=golden, parts=[sorted(members - leaving), sorted(leaving)], change=change)
     now = timezone.now()
     proposal.status = MergeProposal.Status.DECIDED
@@ -273,13 +395,15 @@ def proposal_decide(*, proposal: MergeProposal, decision: str, reason: str, chan
 
 @dataclass(frozen=True)
 class Candidate:
-    """A pair a run wants a steward to look at (left < right)."""
+    """A pair a run wants a steward to look at (left < right): scored in the review band,
+    or an automatic merge the run held (kind "held")."""
 
     left: int
     right: int
     weight: float
     probability: float
     evidence: list[dict[str, Any]]
+    kind: str = MergeProposal.Kind.REVIEW
 
 
 @dataclass
@@ -296,7 +420,9 @@ class ProposalPlan:
 
 
 def _same_score(row: dict[str, Any], candidate: Candidate) -> bool:
-    return row["weight"] == candidate.weight and row["evidence"] == candidate.evidence
+    return (
+        row["weight"] == candidate.weight and row["evidence"] == candidate.evidence and row["kind"] == candidate.kind
+    )
 
 
 def proposals_plan(*, domain: str, wanted: Sequence[Candidate]) -> ProposalPlan:
@@ -306,7 +432,7 @@ def proposals_plan(*, domain: str, wanted: Sequence[Candidate]) -> ProposalPlan:
     by_pair = {(c.left, c.right): c for c in wanted}
     stored = {}
     for row in MergeProposal.objects.filter(domain=domain).values(
-        "id", "left_id", "right_id", "status", "weight", "evidence"
+        "id", "left_id", "right_id", "status", "weight", "evidence", "kind"
     ):
         stored[(row["left_id"], row["right_id"])] = row
     pending = 0
@@ -348,6 +474,7 @@ def proposals_apply(*, plan: ProposalPlan, run: MatchRun | None, change: Change)
                 "weight": c.weight,
                 "probability": c.probability,
                 "evidence": c.evidence,
+                "kind": c.kind,
                 "status": MergeProposal.Status.PENDING,
                 "decision": "",
                 "reason": "",
@@ -367,6 +494,7 @@ def proposals_apply(*, plan: ProposalPlan, run: MatchRun | None, change: Change)
             "weight": c.weight,
             "probability": c.probability,
             "evidence": c.evidence,
+            "kind": c.kind,
             "status": MergeProposal.Status.PENDING,
             "reason": "",
         }
@@ -380,5 +508,51 @@ def proposals_apply(*, plan: ProposalPlan, run: MatchRun | None, change: Change)
         row.update(updates[row["id"]], run_id=run.pk if run else row["run_id"], updated_at=now)
         rows.append(row)
     history.bulk_update(
-        MergeProposal, rows, ["weight", "probability", "evidence", "status", "reason", "run", "updated_at"], change
+        MergeProposal,
+        rows,
+        ["weight", "probability", "evidence", "kind", "status", "reason", "run", "updated_at"],
+        change,
     )
+
+
+# ---------------------------------------------------------------------------
+# One proposal outside a match run (real-time matching)
+# ---------------------------------------------------------------------------
+
+
+@transaction.atomic
+def proposal_offer(*, domain: str, candidate: Candidate, change: Change) -> MergeProposal | None:
+    """Offer one pair to the stewards without touching the domain's other proposals (a
+    run's proposals_apply supersedes what it no longer finds; this does not): a new
+    pending proposal of the candidate's kind, a superseded one reopened, or a pending one
+    rescored (keeping its kind: a run's held merge stays held), each with its history
+    row. A pending proposal with the same score is left alone (no history row).
+    A pair already decided, or under a steward's ruling, is never offered again: returns
+    None."""
+    golden_domain_lock(domain)
+    left, right = _ordered(candidate.left, candidate.right)
+    if PairConstraint.objects.filter(left_id=left, right_id=right).exists():
+        return None
+    proposal = MergeProposal.objects.select_for_update().filter(left_id=left, right_id=right).first()
+    now = timezone.now()
+    if proposal is None:
+        proposal = MergeProposal(
+            domain=domain, left_id=left, right_id=right, created_at=now, status=MergeProposal.Status.PENDING
+        )
+    elif proposal.status == MergeProposal.Status.DECIDED:
+        return None
+    elif proposal.status == MergeProposal.Status.PENDING and (proposal.weight, proposal.evidence) == (
+        candidate.weight, candidate.evidence
+    ):
+        return proposal
+    if proposal.status != MergeProposal.Status.PENDING:  # a pending one keeps its kind (a run's hold)
+        proposal.kind = candidate.kind
+    proposal.weight = candidate.weight
+    proposal.probability = candidate.probability
+    proposal.evidence = candidate.evidence
+    proposal.status = MergeProposal.Status.PENDING
+    proposal.reason = ""
+    proposal.updated_at = now
+    history.stamp(proposal, change)
+    proposal.save()
+    return proposal

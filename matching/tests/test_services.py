@@ -207,7 +207,7 @@ def test_a_run_puts_every_live_record_in_one_active_golden_record_with_history_a
 
 
 def test_rerunning_on_unchanged_data_changes_nothing(customers):
-    run()
+    first = run()
     before, versions = writes(), dict(GoldenRecord.objects.values_list("id", "version"))
 
     again = run()
@@ -218,6 +218,10 @@ def test_rerunning_on_unchanged_data_changes_nothing(customers):
     assert dict(GoldenRecord.objects.values_list("id", "version")) == versions
     assert again.counts["golden_unchanged"] == again.counts["golden_records"]
     assert third.counts["xref_changed"] == 0 and third.counts.get("events") == 0
+    # each run is compared with the one before (the MatchRun rows are the only writes)
+    assert again.report["previous"]["run"] == first.run.pk and third.report["previous"]["run"] == again.run.pk
+    assert again.report["deltas"]["match_rate"] == 0 and again.report["drift"] is None
+    assert third.report["drift"]["to_version"] == 2 and again.alarms == third.alarms == []
 
 
 def test_golden_ids_stay_put_after_a_small_change(customers, erp):

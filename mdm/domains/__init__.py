@@ -58,11 +58,26 @@ class Survivorship:
 @dataclass(frozen=True)
 class MatchingDefaults:
     """Default thresholds, as the model's match probability (the trained model turns them
-    into match weights), and the weight below which a scored pair keeps two records apart."""
+    into match weights), and the weight below which a scored pair keeps two records apart.
+
+    Then the limits of a run (see matching.services): a cluster of more than
+    `max_cluster_size` records is never formed silently; a run whose match rate or
+    auto-merge share of scored pairs moves by more than the given fraction (absolute, 0.1
+    = 10 points) since the last applied run, or whose model's level weights moved by more
+    than `max_parameter_drift` bits, holds its automatic merges for review. The rate and
+    share checks need at least `drift_min_records` live records in both runs (on fewer,
+    one merge moves them by whole points). A giant cluster yields at most
+    `held_per_cluster` proposals at a time."""
 
     auto_merge_probability: float = 0.99
     review_probability: float = 0.5
     conflict_below: float = -10.0
+    max_cluster_size: int = 50
+    max_match_rate_change: float = 0.10
+    max_auto_share_change: float = 0.15
+    max_parameter_drift: float = 4.0
+    drift_min_records: int = 100
+    held_per_cluster: int = 50
 
 
 @dataclass(frozen=True)
@@ -142,6 +157,13 @@ def _load(path: Path) -> Domain:
         raise DeclarationError(
             f"{path.name}: matching needs 0 < review_probability <= auto_merge_probability < 1"
         )
+    limits = ("max_cluster_size", "max_match_rate_change", "max_auto_share_change", "max_parameter_drift",
+              "held_per_cluster")
+    wrong = [name for name in limits if not getattr(matching, name) > 0] + (
+        ["drift_min_records"] if matching.drift_min_records < 0 else []
+    )
+    if wrong:
+        raise DeclarationError(f"{path.name}: matching limits must be positive: {', '.join(wrong)}")
     return Domain(
         name=data["name"],
         label=data["label"],

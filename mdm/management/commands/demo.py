@@ -89,8 +89,12 @@ class Command(BaseCommand):
                 f"{summary['golden_records']:>4} golden records, {c['records_merged']:>4} duplicates auto-merged "
                 f"(into {c['golden_multi_record']} golden records), {summary['proposals_pending']:>3} proposals "
                 f"waiting; this run: {c['golden_created']} created, {c['golden_merged']} merged, "
-                f"{c['golden_split']} split, {c['golden_updated']} updated"
+                f"{c['golden_split']} split, {c['golden_updated']} updated; match rate "
+                f"{result.report['match_rate']:.1%}, largest cluster {result.report['largest_size']}, "
+                f"alarms: {', '.join(a['check'] for a in result.alarms) or 'none'}"
             )
+            for alarm in result.alarms:
+                self.stdout.write(f"    ALARM {alarm['check']} ({alarm['action']}): {alarm['message']}")
 
     def _serve(self, addr: str) -> None:
         call_command("collectstatic", interactive=False, verbosity=0)
