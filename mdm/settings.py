@@ -39,6 +39,13 @@ def env_int(name: str, default: int) -> int:
         raise ImproperlyConfigured(f"{name} must be an integer, got {value!r}") from None
 
 
+def env_choice(name: str, default: str, choices: tuple[str, ...]) -> str:
+    value = os.environ.get(name) or default
+    if value not in choices:
+        raise ImproperlyConfigured(f"{name} must be one of {', '.join(choices)}, got {value!r}")
+    return value
+
+
 DATA_DIR = Path(env_str("MDM_DATA_DIR", str(BASE_DIR / "var"))).resolve()
 DATA_DIR.mkdir(parents=True, exist_ok=True)
 
@@ -164,6 +171,12 @@ MDM_INGEST_BATCH_SIZE = env_int("MDM_INGEST_BATCH_SIZE", 2000)
 MDM_INGEST_WORKERS = env_int("MDM_INGEST_WORKERS", min(2, os.cpu_count() or 1))
 # A single source field longer than this is rejected (keeps 10 MB pastes out of the hub).
 MDM_MAX_FIELD_CHARS = env_int("MDM_MAX_FIELD_CHARS", 65536)
+# Where batch matching runs: "duckdb" in-process, or "spark" for data beyond one machine
+# (pip install -r requirements-spark.txt; see docs/scaling.md).
+MDM_MATCH_BACKEND = env_choice("MDM_MATCH_BACKEND", "duckdb", ("duckdb", "spark"))
+# An import that changes at most this many records of a domain with a trained model is
+# matched in real time, record by record; a larger one waits for `manage.py match`.
+MDM_REALTIME_MAX_RECORDS = env_int("MDM_REALTIME_MAX_RECORDS", 1000)
 # Extra folders searched for profiles and domains, besides the shipped ones.
 MDM_PROFILE_DIRS = [Path(p) for p in env_str("MDM_PROFILE_DIRS", "").split(os.pathsep) if p]
 MDM_REPORT_DIR = DATA_DIR / "reports"

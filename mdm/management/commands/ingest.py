@@ -1,5 +1,6 @@
 from pathlib import Path
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from rich.progress import (
     BarColumn,
@@ -10,9 +11,12 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
+from matching.realtime import import_run_match
 from mdm.errors import MdmError
 from mdm.ingest.run import import_file
 from mdm.models import ImportRun
+
+REALTIME_SHOWN = 10  # real-time decisions listed after an import
 
 
 class Command(BaseCommand):
@@ -35,6 +39,11 @@ class Command(BaseCommand):
         parser.add_argument("--report", type=Path, help="where to write the reject report (CSV)")
         parser.add_argument("--actor", help="who runs the import (default: system:<code>)")
         parser.add_argument("--no-progress", action="store_true")
+        parser.add_argument(
+            "--no-realtime",
+            action="store_true",
+            help="do not match the changed records in real time (leave them to `manage.py match`)",
+        )
 
     def handle(self, *args, **options):
         quiet = options["no_progress"] or options["verbosity"] == 0
@@ -81,3 +90,38 @@ class Command(BaseCommand):
         self.stdout.write(summary)
         if run.rejected:
             self.stdout.write(f"reject report: {run.report_path}")
+        if not options["no_realtime"]:
+            self._match_in_real_time(run)
+
+    def _match_in_real_time(self, run):
+        """A source system's records arrived: match what changed now, if the domain has a
+        trained model and the import is small (MDM_REALTIME_MAX_RECORDS); else say how."""
+        try:
+            matched = import_run_match(run=run)
+        except MdmError as exc:
+            raise CommandError(exc.message) from None
+        domain, changed = matched.domain, matched.changed
+        if matched.waiting == "no_model":
+            self.stdout.write(
+                f"{changed} records changed; no trained {domain} model yet: run "
+                f"`python manage.py train {domain}`, then `python manage.py match {domain}`"
+            )
+        elif matched.waiting == "too_many":
+            self.stdout.write(
+                f"{changed:,} records changed, more than real-time matching takes "
+                f"(MDM_REALTIME_MAX_RECORDS={settings.MDM_REALTIME_MAX_RECORDS:,}): "
+                f"run `python manage.py match {domain}`"
+            )
+        elif matched.decisions:
+            counts = matched.counts()
+            self.stdout.write(
+                f"real-time matching of {changed} changed records (model v{matched.model_version}): "
+                f"{counts['attach']} attached, {counts['propose']} new and proposed for review, "
+                f"{counts['create']} new golden records, {counts['keep']} unchanged, {counts['skip']} deleted"
+            )
+            shown = [(label, d) for label, d in matched.decisions if d.changed][:REALTIME_SHOWN]
+            for label, decision in shown:
+                self.stdout.write(f"  {decision.line(label)}")
+            more = sum(1 for _, d in matched.decisions if d.changed) - len(shown)
+            if more > 0:
+                self.stdout.write(f"  ... and {more} more")

@@ -1,0 +1,909 @@
+"""Real-time matching: one record against the stored ones, without re-running the batch.
+
+    decision = record_match(record=record, actor="system:crm")   # attach / propose / create
+    matches = search("customer", {"name": "华为技术有限公司", "phone": "0755-28780808"})
+    match_keys_refresh(domain="customer")                        # the blocking-key index, bulk
+    match_keys_refresh(domain="customer", records=[17, 18])      # ... or some records
+    import_run_match(run=import_run)                             # what an import changed
+
+Candidates come from the blocking-key index (MatchKey): every blocking rule of the
+domain's active model gives each record a key, the values of the rule's columns (a
+list-valued column as the whole list: Splink's `block_on` compares lists whole, so the
+index pairs exactly the records a batch run pairs). A record's candidates are the live
+records that share any key with it and belong to a golden record, read in one indexed
+query. Each is scored with the model's parameters in pure Python: matching.engine's
+Scorer, proven equal to Splink's match weights, with the parts of each level's
+condition in order of cost and, where only pairs above a floor matter, an early exit
+once a pair cannot reach it (BoundedScorer; both tested against Splink). Splink's own
+per-pair call costs tens of milliseconds, thousands of times more (docs/benchmarks.md).
+A golden record's strength is its strongest pair.
+
+The index is kept by whoever changes what it is derived from: a batch run refreshes the
+whole domain when it applies its plan, `record_match` refreshes the record it matches
+(so the ingest hook keeps an import's records current), and match_keys_refresh repairs
+or rebuilds it in bulk. Keys are derived data: no history.
+
+What `record_match` decides, in one transaction under the usual lock order (the record's
+source system, the domain's golden-record lock, the feed counter), through
+golden_plan / golden_plan_apply like a batch run, so with history rows and change events:
+
+- attach: to the strongest golden record at or above the upper threshold that it may
+  join: no steward cannot-link between the record and any member, and no member scored
+  below the domain's `conflict_below` (a tax-id clash, a look-alike: the rule that keeps
+  records apart in a batch run; every member is scored, not only those blocking found).
+  A must-link decides before any score (and outweighs a conflict, as in a batch run).
+- propose: nothing to attach to, but a golden record in the review band: the record gets
+  a new golden record of its own and the stewards a proposal (its strongest pair there).
+- create: nothing in the band: a new golden record.
+- keep: the record already belongs to a golden record it may stay in (a must-link, or a
+  pair at or above the upper threshold with another live member; or it is the only
+  member and nothing it may join scores above the upper threshold); nothing moves. A
+  record that may not stay leaves (its golden record keeps the others) and is matched
+  like a new one; a record alone in its golden record that now matches another one moves
+  there, and the emptied golden record retires into it, so its ID still resolves.
+- skip: the record is deleted (it left its golden record when the deletion arrived).
+
+Proposals go to every other golden record with a pair at or above the lower threshold,
+unless a cannot-link keeps the two apart (as in a batch run) or a pending proposal
+already joins them; through stewardship.services.proposal_offer, which never touches the
+domain's other proposals.
+
+Where this differs from a batch run, on purpose, because real-time matching never moves
+records other than the one that arrived and never merges golden records silently:
+(1) when more than one golden record scores at or above the upper threshold, a batch run
+merges them through the new record (or, when a conflict forbids that, re-partitions
+their records around the strongest pairs); real-time matching attaches the record to
+the strongest and offers a proposal for each of the others. (2) When a conflict with a
+member keeps the record out of a golden record it matches, a batch run may instead take
+that member out (its pairs are weaker); real-time matching keeps the record out and
+names the golden record in `Decision.held_apart`. The next batch run settles both.
+
+`search` standardizes a candidate record exactly as an import would, retrieves and scores
+candidates the same way and returns the best golden records with the evidence of their
+strongest pair; it writes nothing.
+"""
+from __future__ import annotations
+
+import hashlib
+import heapq
+import json
+import math
+import threading
+import uuid
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from matching import engine
+from matching import models as m
+from matching.features import features
+from matching.services import MatchingError, active_model
+from mdm import bulk
+from mdm.domains import all_domains, get_domain
+from mdm.errors import DeclarationError, RowRejected
+from mdm.history import Change
+from mdm.models import GoldenRecord, ImportRun, MatchKey, MatchModel, SourceRecord, SourceSystem
+from mdm.services import (
+    MEMBER_VALUES,
+    GoldenState,
+    Ref,
+    golden_domain_lock,
+    golden_plan,
+    golden_plan_apply,
+    golden_state,
+    member_from_values,
+    source_system_trust,
+)
+from stewardship.models import MergeProposal, PairConstraint
+from stewardship.services import Candidate, proposal_offer
+
+KEY_CHARS = 255  # MatchKey.value; a longer key is stored as its hash
+KEY_HASH = "sha256:"
+LIST_SEPARATOR = "\x1f"  # between the elements of a list-valued column
+COLUMN_SEPARATOR = "\x1e"  # between the columns of a multi-column rule
+REFRESH_CHUNK = 2000  # records whose keys are refreshed per read
+DELETE_CHUNK = 500
+SEARCH_LIMIT = 10
+
+ATTACH, PROPOSE, CREATE, KEEP, SKIP = "attach", "propose", "create", "keep", "skip"
+BAND_MATCH, BAND_REVIEW, BAND_BELOW = "match", "review", "below"
+
+MSG_NO_RECORD = "no source record {pk}"
+MSG_UNKNOWN_DOMAIN = "unknown domain {domain!r} (known: {known})"
+MSG_NO_VALUES = "search needs attribute values of a {domain} record (attributes: {known})"
+MSG_UNKNOWN_ATTRIBUTES = "{domain} records have no attribute {names} (attributes: {known})"
+MSG_NOT_A_RECORD = "the values are not a valid {domain} record: {problem}"
+MSG_NO_RULES = "the {domain} model declares no blocking rule with columns: nothing to retrieve candidates by"
+
+
+class RealtimeError(MatchingError):
+    code = "realtime_error"
+
+
+# ---------------------------------------------------------------------------
+# Scoring: the engine's scorer, cheap tests first
+# ---------------------------------------------------------------------------
+
+_COST: dict[type, int] = {
+    m.Null: 0, m.BothNull: 0, m.EitherTrue: 0, m.EitherFalse: 0, m.Exact: 1, m.Differ: 1,
+    m.Overlap: 2, m.Subset: 2, m.JaroWinkler: 20, m.Damerau: 40,
+}
+
+
+def _cost(cond: m.Condition) -> int:
+    if isinstance(cond, (m.All, m.Any)):
+        return sum(_cost(p) for p in cond.parts)
+    if isinstance(cond, m.Not):
+        return _cost(cond.part)
+    return _COST.get(type(cond), 10)
+
+
+def _cheap_first(cond: m.Condition | None) -> m.Condition | None:
+    """The same condition with the parts of every AND and OR in order of cost. SQL's
+    three-valued AND and OR are commutative (FALSE, resp. TRUE, decides whatever the
+    order; otherwise NULL if any part is NULL), so the result is the same: only a string
+    distance is skipped when a cheap part already decides (tax-id typo: 'one side fails
+    the check character' before the edit distance)."""
+    if isinstance(cond, (m.All, m.Any)):
+        parts = sorted((_cheap_first(p) for p in cond.parts), key=_cost)
+        return type(cond)(*parts)
+    if isinstance(cond, m.Not):
+        return m.Not(_cheap_first(cond.part))
+    return cond
+
+
+def fast_scorer(trained: engine.TrainedModel) -> engine.Scorer:
+    """engine.Scorer for the model with its conditions reordered by `_cheap_first`: the
+    same levels and weights (tested against Splink), faster on pairs that differ."""
+    declared = trained.model
+    comparisons = tuple(
+        m.Comparison(c.name, c.description, tuple(replace(lv, condition=_cheap_first(lv.condition)) for lv in c.levels))
+        for c in declared.comparisons
+    )
+    data = json.loads(trained.to_json())
+    data["declaration"] = engine.declaration_to_dict(replace(declared, comparisons=comparisons))
+    return engine.Scorer(engine.TrainedModel(**data))
+
+
+PRUNE_MARGIN = 1e-9  # a bound this close to the floor is scored, whatever the rounding
+
+
+class BoundedScorer:
+    """engine.Scorer's `score` with an early exit for pairs that cannot reach a floor.
+
+    Comparisons are evaluated cheapest first; after each, the weight so far plus the
+    largest weight the remaining comparisons could still add is an upper bound of the
+    pair's weight, and when it falls below `floor` the pair is dropped (None). A pair that
+    is scored gets exactly Scorer.score's levels and weights, and its total summed in the
+    declared order (bit for bit the same float). A comparison with a term-frequency
+    adjustment has no bound: it never lets a pair be dropped before it is evaluated."""
+
+    def __init__(self, scorer: engine.Scorer, declared: m.DomainModel):
+        self.scorer = scorer
+        costs = [sum(_cost(lv.condition) for lv in c.levels if lv.condition is not None) for c in declared.comparisons]
+        self.order = sorted(range(len(costs)), key=lambda i: (costs[i], i))
+        most = [
+            math.inf if any(lv.tf_column for lv in levels) else max((lv.weight for lv in levels), default=0.0)
+            for _, levels in scorer.comparisons
+        ]
+        self.headroom = [sum(most[i] for i in self.order[k + 1 :]) for k in range(len(self.order))]
+
+    def score(self, left: Mapping[str, Any], right: Mapping[str, Any], floor: float | None = None
+              ) -> tuple[float, tuple[engine.Evidence, ...]] | None:
+        scorer = self.scorer
+        found: list[engine.Evidence | None] = [None] * len(self.order)
+        partial = scorer.prior_weight
+        for k, ci in enumerate(self.order):
+            name, levels = scorer.comparisons[ci]
+            for level in levels:
+                if level.test is None or level.test(left, right) is True:
+                    weight = level.weight
+                    if level.tf_column is not None:
+                        weight += scorer._tf_adjustment(level, left, right)
+                    found[ci] = engine.Evidence(name, level.label, weight)
+                    partial += weight
+                    break
+            if floor is not None and partial + self.headroom[k] < floor - PRUNE_MARGIN:
+                return None
+        total = scorer.prior_weight
+        evidence = []
+        for item in found:
+            if item is not None:
+                total += item.weight
+                evidence.append(item)
+        return total, tuple(evidence)
+
+
+@dataclass(frozen=True)
+class _Model:
+    pk: int
+    domain: str
+    thresholds: dict[str, float]
+    rules: dict[str, tuple[str, ...]]
+    scorer: engine.Scorer
+    bounded: BoundedScorer
+
+
+_MODELS: dict[str, _Model] = {}  # domain -> its active model, compiled (artifacts never change)
+
+
+def _model(domain: str) -> _Model:
+    """The domain's active model, compiled once per process and version."""
+    row = MatchModel.objects.filter(domain=domain, is_active=True).values("pk", "thresholds").first()
+    if row is None:
+        active_model(domain)  # raises the matching module's "no trained model" error
+    cached = _MODELS.get(domain)
+    if cached is None or cached.pk != row["pk"]:
+        trained = MatchModel.objects.get(pk=row["pk"]).trained()
+        rules = {name: tuple(cols) for name, cols in trained.model.blocking.items() if cols}
+        scorer = fast_scorer(trained)
+        cached = _MODELS[domain] = _Model(row["pk"], domain, {}, rules, scorer, BoundedScorer(scorer, trained.model))
+    return replace(cached, thresholds={k: float(v) for k, v in row["thresholds"].items()})
+
+
+def _indexed_model(domain: str) -> _Model:
+    model = _model(domain)
+    if not model.rules:
+        raise RealtimeError(MSG_NO_RULES.format(domain=domain))
+    return model
+
+
+FEATURE_CACHE = 200_000  # feature rows of stored records kept per process
+_FEATURES: dict[tuple[int, int, str], dict[str, Any]] = {}  # (id, version, content hash) -> feature row
+_FEATURES_LOCK = threading.Lock()
+
+
+def _features_of(model: _Model, row: Mapping[str, Any]) -> dict[str, Any]:
+    """The feature row of a stored record, computed once per record version and process.
+    The version changes whenever the record does, and the content hash names what the
+    source sent, so a cached row is never stale, not even for an id a rolled-back
+    transaction handed out before."""
+    key = (row["id"], row["version"], row["content_hash"])
+    found = _FEATURES.get(key)
+    if found is None:
+        found = model.scorer.prepare(row["attributes"])
+        with _FEATURES_LOCK:
+            while len(_FEATURES) >= FEATURE_CACHE:
+                _FEATURES.pop(next(iter(_FEATURES)), None)
+            _FEATURES[key] = found
+    return found
+
+
+def features_cache_clear() -> None:
+    with _FEATURES_LOCK:
+        _FEATURES.clear()
+
+
+# ---------------------------------------------------------------------------
+# The blocking-key index
+# ---------------------------------------------------------------------------
+
+
+def _key_text(value: Any) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, (list, tuple)):  # Splink's block_on compares the whole list
+        return LIST_SEPARATOR.join(str(v) for v in value)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def record_keys(rules: Mapping[str, Sequence[str]], frow: Mapping[str, Any]) -> set[tuple[str, str]]:
+    """(rule, value) of every blocking rule whose columns all have a value in the feature
+    row (as Splink's `l.col = r.col`, which a NULL never satisfies). A value longer than
+    the index column is stored as its SHA-256."""
+    keys = set()
+    for rule, columns in rules.items():
+        parts = [_key_text(frow.get(c)) for c in columns]
+        if not columns or any(p is None for p in parts):
+            continue
+        value = COLUMN_SEPARATOR.join(parts)  # type: ignore[arg-type]
+        if len(value) > KEY_CHARS:
+            value = KEY_HASH + hashlib.sha256(value.encode()).hexdigest()
+        keys.add((rule, value))
+    return keys
+
+
+@dataclass
+class KeyRefresh:
+    records: int = 0
+    inserted: int = 0
+    deleted: int = 0
+
+
+def _record_chunks(domain: str, records: Iterable[int] | None) -> Iterator[list[dict[str, Any]]]:
+    fields = ("id", "attributes", "is_deleted")
+    if records is not None:
+        ids = sorted(set(records))
+        for start in range(0, len(ids), REFRESH_CHUNK):
+            chunk = ids[start : start + REFRESH_CHUNK]
+            found = {row["id"]: row for row in SourceRecord.objects.filter(domain=domain, pk__in=chunk).values(*fields)}
+            # an id without a record (hard-deleted): its keys went with it (CASCADE)
+            yield [found[pk] for pk in chunk if pk in found]
+        return
+    last = 0
+    while True:
+        rows = list(SourceRecord.objects.filter(domain=domain, pk__gt=last).order_by("pk").values(*fields)[:REFRESH_CHUNK])
+        if not rows:
+            return
+        last = rows[-1]["id"]
+        yield rows
+
+
+def _refresh_rows(domain: str, rules: Mapping[str, Sequence[str]], rows: list[dict[str, Any]], result: KeyRefresh,
+                  computed: dict[int, set[tuple[str, str]]] | None = None) -> None:
+    if not rows:
+        return
+    wanted: set[tuple[int, str, str]] = set()
+    for row in rows:
+        if row["is_deleted"]:
+            continue
+        keys = (computed or {}).get(row["id"])
+        if keys is None:
+            keys = record_keys(rules, features(domain, row["attributes"]))
+        wanted |= {(row["id"], rule, value) for rule, value in keys}
+    ids = {row["id"] for row in rows}
+    stored = MatchKey.objects.filter(domain=domain)
+    if len(ids) <= DELETE_CHUNK:
+        stored = stored.filter(record_id__in=sorted(ids))
+    else:  # a range read on the (record, rule, value) index, then only these records
+        stored = stored.filter(record_id__gte=min(ids), record_id__lte=max(ids))
+    have: dict[tuple[int, str, str], int] = {}
+    for pk, record, rule, value in stored.values_list("id", "record_id", "rule", "value"):
+        if record in ids:
+            have[(record, rule, value)] = pk
+    stale = sorted(pk for key, pk in have.items() if key not in wanted)
+    new = [{"id": None, "domain": domain, "rule": r, "value": v, "record_id": sid}
+           for sid, r, v in sorted(wanted - set(have))]
+    for start in range(0, len(stale), DELETE_CHUNK):
+        MatchKey.objects.filter(pk__in=stale[start : start + DELETE_CHUNK]).delete()
+    bulk.insert(MatchKey, new)
+    result.records += len(rows)
+    result.inserted += len(new)
+    result.deleted += len(stale)
+
+
+@transaction.atomic
+def match_keys_refresh(*, domain: str, records: Iterable[int] | None = None) -> KeyRefresh:
+    """Bring the blocking-key index of a domain (or of some of its records) up to date
+    with the records and the active model's blocking rules: keys of live records are
+    computed from their features, missing ones inserted in bulk and stale ones deleted
+    (a deleted record has none; a rule the model no longer declares goes). Unchanged
+    records write nothing. Keys are derived data: no history. Takes the domain's golden
+    lock, so it never races a match or an import of the domain."""
+    golden_domain_lock(domain)
+    model = _model(domain)
+    result = KeyRefresh()
+    for rows in _record_chunks(domain, records):
+        _refresh_rows(domain, model.rules, rows, result)
+    return result
+
+
+# ---------------------------------------------------------------------------
+# Candidates and scores
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Scored:
+    """One stored record scored against the arriving one."""
+
+    record: int
+    golden: int
+    weight: float
+    evidence: tuple[engine.Evidence, ...]
+    label: str  # "system:key"
+
+
+def _candidate_sql(terms: int) -> str:
+    qn = connection.ops.quote_name
+    keys, records, systems = (qn(m._meta.db_table) for m in (MatchKey, SourceRecord, SourceSystem))
+    term = f"({qn('domain')} = %s AND {qn('rule')} = %s AND {qn('value')} = %s)"
+    return (
+        f"SELECT r.{qn('id')}, r.{qn('version')}, r.{qn('content_hash')}, r.{qn('attributes')}, "
+        f"r.{qn('golden_id')}, s.{qn('code')}, r.{qn('source_key')} "
+        f"FROM {records} r JOIN {systems} s ON s.{qn('id')} = r.{qn('system_id')} "
+        f"WHERE r.{qn('id')} IN (SELECT {qn('record_id')} FROM {keys} WHERE {' OR '.join([term] * terms)}) "
+        f"AND NOT r.{qn('is_deleted')} AND r.{qn('golden_id')} IS NOT NULL AND r.{qn('id')} <> %s"
+    )
+
+
+def _candidates(domain: str, keys: set[tuple[str, str]], exclude: int | None) -> list[dict[str, Any]]:
+    """Live records with a golden record that share a blocking key: one statement, each
+    key a lookup of the (domain, rule, value) index. Written in SQL: it is the hot path,
+    and the ORM spends longer compiling this query than the database runs it."""
+    if not keys:
+        return []
+    params: list[Any] = []
+    for rule, value in sorted(keys):
+        params += [domain, rule, value]
+    params.append(-1 if exclude is None else exclude)
+    with connection.cursor() as cursor:
+        cursor.execute(_candidate_sql(len(keys)), params)
+        rows = cursor.fetchall()
+    return [
+        {"id": pk, "version": version, "content_hash": digest,
+         "attributes": json.loads(attributes) if isinstance(attributes, (str, bytes)) else attributes,
+         "golden_id": golden, "system__code": code, "source_key": key}
+        for pk, version, digest, attributes, golden, code, key in rows
+    ]
+
+
+def _score(model: _Model, frow: dict[str, Any], rows: Iterable[Mapping[str, Any]],
+           floor: float | None = None) -> list[Scored]:
+    """Score stored records against a feature row; with `floor`, pairs that cannot reach
+    it are left out (BoundedScorer)."""
+    out = []
+    for row in rows:
+        result = model.bounded.score(frow, _features_of(model, row), floor)
+        if result is not None:
+            out.append(Scored(row["id"], row["golden_id"], result[0], result[1],
+                              f"{row['system__code']}:{row['source_key']}"))
+    return out
+
+
+def _best_by_golden(scored: Iterable[Scored]) -> dict[int, Scored]:
+    """The strongest pair per golden record (on a tie the smaller record id)."""
+    best: dict[int, Scored] = {}
+    for s in scored:
+        kept = best.get(s.golden)
+        if kept is None or (-s.weight, s.record) < (-kept.weight, kept.record):
+            best[s.golden] = s
+    return best
+
+
+def _prepared(model: _Model, attributes: Mapping[str, Any]) -> dict[str, Any]:
+    return model.scorer.prepare(attributes)
+
+
+# ---------------------------------------------------------------------------
+# record_match
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Offer:
+    """A proposal offered to the stewards: the record and a member of another golden record."""
+
+    golden_id: str
+    left: int
+    right: int
+    weight: float
+    proposal: int | None  # None: the pair was already pending with this score
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What real-time matching did with one record.
+
+    `weight`, `evidence` and `matched` describe the strongest pair with the golden record
+    the record was attached to or stays in (or, for a new golden record, the strongest pair
+    found at all, if any). `also_matched`: other golden records at or above the upper
+    threshold the record could have joined (a batch run would merge them through it; each
+    has a proposal, offered now or pending already). `held_apart`: golden records at or
+    above the upper threshold that a cannot-link or a conflict kept the record out of."""
+
+    record: int
+    action: str
+    golden_id: str | None
+    previous_golden_id: str | None
+    weight: float | None = None
+    probability: float | None = None
+    evidence: tuple[engine.Evidence, ...] = ()
+    matched: int | None = None
+    proposals: tuple[Offer, ...] = ()
+    also_matched: tuple[str, ...] = ()
+    held_apart: tuple[str, ...] = ()
+    candidates: int = 0
+    changed: bool = False
+
+    def line(self, label: str = "") -> str:
+        who = label or f"record {self.record}"
+        text = {
+            ATTACH: f"attached to {self.golden_id}",
+            PROPOSE: f"new golden record {self.golden_id}, proposed for review",
+            CREATE: f"new golden record {self.golden_id}",
+            KEEP: f"stays in {self.golden_id}",
+            SKIP: "deleted: skipped",
+        }[self.action]
+        if self.action == ATTACH and self.previous_golden_id and self.previous_golden_id != self.golden_id:
+            text += f" (was {self.previous_golden_id})"
+        if self.weight is not None:
+            text += f", weight {self.weight:+.2f}"
+        if self.also_matched:
+            text += "; also matches " + ", ".join(self.also_matched) + " (left to a steward)"
+        if self.proposals:
+            text += "; proposals with " + ", ".join(o.golden_id for o in self.proposals)
+        if self.held_apart:
+            text += "; kept apart from " + ", ".join(self.held_apart)
+        return f"{who}: {text}"
+
+
+def _live_members(goldens: Iterable[int]) -> dict[int, list[dict[str, Any]]]:
+    out: dict[int, list[dict[str, Any]]] = {g: [] for g in goldens}
+    if out:
+        rows = SourceRecord.objects.filter(golden_id__in=list(out), is_deleted=False).order_by("pk")
+        for row in rows.values(*MEMBER_VALUES, "golden_id", "version", "content_hash"):
+            out[row["golden_id"]].append(row)
+    return out
+
+
+def _golden_states(pks: Iterable[int]) -> dict[int, GoldenState]:
+    fields = ("id", "golden_id", "version", "status", "attributes", "lineage", "overrides")
+    return {row["id"]: golden_state(row) for row in GoldenRecord.objects.filter(pk__in=list(pks)).values(*fields)}
+
+
+def _rulings(pk: int) -> tuple[set[int], set[int]]:
+    """Records the record is ruled together with (must-link) and apart from (cannot-link)."""
+    must, cannot = set(), set()
+    for kind, left, right in PairConstraint.objects.filter(Q(left_id=pk) | Q(right_id=pk)).values_list(
+        "kind", "left_id", "right_id"
+    ):
+        (must if kind == PairConstraint.Kind.MUST_LINK else cannot).add(right if left == pk else left)
+    return must, cannot
+
+
+def _apart(groups: Mapping[Any, Iterable[int]]) -> set[frozenset[Any]]:
+    """Pairs of groups (keys) that a cannot-link between their records keeps apart."""
+    owner = {sid: g for g, ids in groups.items() for sid in ids}
+    out = set()
+    rows = PairConstraint.objects.filter(
+        kind=PairConstraint.Kind.CANNOT_LINK, left_id__in=list(owner), right_id__in=list(owner)
+    ).values_list("left_id", "right_id")
+    for left, right in rows:
+        if owner[left] != owner[right]:
+            out.add(frozenset((owner[left], owner[right])))
+    return out
+
+
+def _pending_between(goldens_a: Sequence[int], goldens_b: Sequence[int]) -> bool:
+    if not goldens_a or not goldens_b:
+        return False
+    return MergeProposal.objects.filter(status=MergeProposal.Status.PENDING).filter(
+        Q(left__golden_id__in=goldens_a, right__golden_id__in=goldens_b)
+        | Q(left__golden_id__in=goldens_b, right__golden_id__in=goldens_a)
+    ).exists()
+
+
+def _evidence_json(evidence: Sequence[engine.Evidence]) -> list[dict[str, Any]]:
+    return [{"comparison": e.comparison, "level": e.level, "weight": round(e.weight, 4)} for e in evidence]
+
+
+def record_match(
+    *,
+    record: SourceRecord | int,
+    actor: str,
+    reason: str = "",
+    operation: uuid.UUID | None = None,
+) -> Decision:
+    """Match one stored source record against the golden records of its domain now, and
+    apply the decision (see the module docstring): one transaction, history rows and
+    change events through golden_plan_apply, proposals through proposal_offer. Matching a
+    record again without a change writes nothing. Raises MatchingError when the domain has
+    no trained model, RealtimeError for an unknown record."""
+    pk = record.pk if isinstance(record, SourceRecord) else int(record)
+    head = SourceRecord.objects.filter(pk=pk).values("domain", "system_id", "system__code", "source_key").first()
+    if head is None:
+        raise RealtimeError(MSG_NO_RECORD.format(pk=pk))
+    domain = head["domain"]
+    model = _indexed_model(domain)
+    label = f"{head['system__code']}:{head['source_key']}"
+    change = Change(
+        actor=actor,
+        reason=reason or f"real-time match of {domain} record {label}",
+        operation=operation or uuid.uuid4(),
+    )
+    with transaction.atomic():
+        # lock order: source system, the domain's golden records, (in golden_plan_apply) the feed
+        list(SourceSystem.objects.select_for_update().filter(pk=head["system_id"]).values_list("pk", flat=True))
+        golden_domain_lock(domain)
+        return _match_locked(pk, domain, model, change)
+
+
+def _match_locked(pk: int, domain: str, model: _Model, change: Change) -> Decision:
+    row = SourceRecord.objects.filter(pk=pk).values(*MEMBER_VALUES, "golden_id", "is_deleted").get()
+    frow = _prepared(model, row["attributes"])
+    keys = set() if row["is_deleted"] else record_keys(model.rules, frow)
+    _refresh_rows(domain, model.rules, [row], KeyRefresh(), computed={pk: keys})
+    states = _golden_states([row["golden_id"]]) if row["golden_id"] else {}
+    current = row["golden_id"] if states.get(row["golden_id"]) and states[row["golden_id"]].status == "active" else None
+    previous_id = states[current].golden_id if current else None
+    if row["is_deleted"]:
+        return Decision(record=pk, action=SKIP, golden_id=previous_id, previous_golden_id=previous_id)
+    upper, lower = model.thresholds["upper"], model.thresholds["lower"]
+    conflict_below = float(get_domain(domain).matching.conflict_below)
+    candidates = _candidates(domain, keys, exclude=pk)
+    # only pairs at or above the lower threshold can attach or be proposed: the others
+    # are dropped as soon as their weight cannot reach it
+    scored = {s.record: s for s in _score(model, frow, candidates, floor=lower)}
+    best = _best_by_golden(scored.values())
+    must, cannot = _rulings(pk)
+    must_goldens = dict(
+        SourceRecord.objects.filter(pk__in=must, is_deleted=False, golden__isnull=False).values_list("pk", "golden_id")
+    ) if must else {}
+
+    # Every member of the golden records the record might stay in or join: the rulings and
+    # conflicts are checked against all of them, not just the candidates blocking found.
+    interesting = {g for g, s in best.items() if s.weight >= upper} | set(must_goldens.values())
+    if current is not None:
+        interesting.add(current)
+    members = _live_members(interesting)
+    for g, rows in members.items():
+        unscored = [r for r in rows if r["id"] != pk and r["id"] not in scored]
+        for s in _score(model, frow, unscored):
+            scored[s.record] = s
+    states.update(_golden_states(set(members) - set(states)))
+
+    def others(g: int) -> list[int]:
+        return [r["id"] for r in members.get(g, []) if r["id"] != pk]
+
+    def allowed(g: int) -> bool:
+        ids = others(g)
+        if cannot & set(ids):
+            return False
+        if set(ids) & must:
+            return True  # a conflict gives way to a steward's must-link, as in a batch run
+        return all(scored[i].weight >= conflict_below for i in ids)
+
+    def strongest(g: int) -> Scored | None:
+        pairs = [scored[i] for i in others(g)]
+        return max(pairs, key=lambda s: (s.weight, -s.record)) if pairs else None
+
+    target: int | None = None
+    if must_goldens:
+        counts: dict[int, int] = defaultdict(int)
+        for g in must_goldens.values():
+            counts[g] += 1
+        target = min(counts, key=lambda g: (-counts[g], g))
+    elif current is not None and others(current) and allowed(current) and any(
+        scored[i].weight >= upper for i in others(current)
+    ):
+        target = current
+    else:
+        ranked = sorted(best.items(), key=lambda item: (-item[1].weight, item[1].record))
+        target = next((g for g, s in ranked if s.weight >= upper and g != current and allowed(g)), None)
+        if target is None and current is not None and not others(current):
+            target = current  # its own golden record, nothing better: it stays
+    # golden records an automatic match would join but a ruling or a conflict keeps it out of
+    held = sorted(
+        (g for g, s in best.items() if s.weight >= upper and g != target and not allowed(g)),
+        key=lambda g: (-best[g].weight, best[g].record),
+    )
+
+    desired: dict[Ref, list[int]] = {}
+    retire: dict[int, Ref] = {}
+    absorbed: dict[Ref, list[int]] = {}
+    involved: list[dict[str, Any]] = [row]
+    chosen: Scored | None
+    if target is not None and target == current:
+        action, ref, chosen = KEEP, current, strongest(current)
+    elif target is not None:
+        action, ref, chosen = ATTACH, target, strongest(target)
+        joining = sorted([r["id"] for r in members[target]] + [pk])
+        involved += members[target]
+        if current is not None and not others(current):
+            # Its old golden record would be left empty: as in a batch run, the cluster keeps
+            # the ID it shares the most records with (on a tie the older one), and the other
+            # retires into it, so its ID still resolves.
+            ref = current if len(members[target]) == 1 and current < target else target
+            loser = current if ref == target else target
+            desired[ref], retire[loser], absorbed[ref] = joining, ref, [loser]
+        else:
+            desired[target] = joining
+    else:
+        action, ref = CREATE, "new:1"
+        chosen = max(scored.values(), key=lambda s: (s.weight, -s.record), default=None)
+        desired["new:1"] = [pk]
+    if action != KEEP and current is not None and others(current) and current not in desired:
+        desired[current] = others(current)  # the golden record it leaves keeps the others
+        involved += [r for r in members[current] if r["id"] != pk]
+
+    golden_ids = {g: s.golden_id for g, s in states.items()}
+    changed = False
+    if desired:
+        plan = golden_plan(
+            domain=domain,
+            desired=desired,
+            members={r["id"]: member_from_values(r) for r in involved},
+            current={r["id"]: current if r["id"] == pk else r["golden_id"] for r in involved},
+            goldens={g: states[g] for g in [*desired, *retire] if isinstance(g, int)},
+            trust=source_system_trust(),
+            retire=retire,
+            absorbed=absorbed,
+        )
+        if not plan.is_empty():
+            golden_ids.update(golden_plan_apply(plan=plan, change=change).golden_ids)
+            changed = True
+    final = ref if isinstance(ref, int) else None
+    ours = desired[ref] if ref in desired else [r["id"] for r in members[ref]]  # type: ignore[index]
+
+    # Proposals: the strongest pair with each other golden record at or above the lower
+    # threshold, unless a ruling keeps the two apart (as a batch run: no proposal across a
+    # cannot-link), the record was kept out of it, or a pending proposal joins them already.
+    band = {
+        g: s for g, s in best.items()
+        if s.weight >= lower and g != final and g not in retire and g not in held
+    }
+    offers: list[Offer] = []
+    also: list[int] = []
+    if band:
+        their = _live_members(band)
+        apart = _apart({"ours": ours, **{g: [r["id"] for r in rows] for g, rows in their.items()}})
+        golden_ids.update({g: s.golden_id for g, s in _golden_states(set(band) - set(golden_ids)).items()})
+        started = timezone.now()
+        for g, s in sorted(band.items(), key=lambda item: (-item[1].weight, item[1].record)):
+            if frozenset(("ours", g)) in apart:
+                continue
+            if s.weight >= upper:
+                also.append(g)
+            if final is not None and _pending_between([final], [g]):
+                continue
+            left, right = min(pk, s.record), max(pk, s.record)
+            proposal = proposal_offer(
+                domain=domain,
+                candidate=Candidate(
+                    left=left, right=right, weight=round(s.weight, 6),
+                    probability=round(engine.probability(s.weight), 6), evidence=_evidence_json(s.evidence),
+                ),
+                change=change,
+            )
+            if proposal is not None:
+                offers.append(Offer(golden_ids[g], left, right, s.weight, proposal.pk))
+                changed = changed or proposal.updated_at >= started
+    if action == CREATE and offers:
+        action = PROPOSE
+    return Decision(
+        record=pk,
+        action=action,
+        golden_id=golden_ids[ref],
+        previous_golden_id=previous_id,
+        weight=chosen.weight if chosen else None,
+        probability=engine.probability(chosen.weight) if chosen else None,
+        evidence=chosen.evidence if chosen else (),
+        matched=chosen.record if chosen else None,
+        proposals=tuple(offers),
+        also_matched=tuple(golden_ids[g] for g in also),
+        held_apart=tuple(golden_ids[g] for g in held),
+        candidates=len(candidates),
+        changed=changed,
+    )
+
+
+# ---------------------------------------------------------------------------
+# search
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class GoldenMatch:
+    """A golden record a candidate record would match: the strongest pair with one of its
+    members, with the evidence (prior_weight + Σ evidence weights = weight)."""
+
+    golden_id: str
+    golden: int
+    weight: float
+    probability: float
+    band: str  # match (≥ upper), review (≥ lower), below
+    prior_weight: float
+    evidence: tuple[engine.Evidence, ...]
+    record: int  # the best matching member
+    record_label: str  # "system:key"
+    attributes: dict[str, Any] = field(default_factory=dict)  # the golden record's
+
+
+def _top_goldens(model: _Model, frow: dict[str, Any], candidates: list[dict[str, Any]], limit: int) -> list[Scored]:
+    """The strongest pair of each of the `limit` strongest golden records. Once `limit`
+    golden records are found, a pair that cannot beat the weakest of them is dropped
+    early (it could neither enter the top nor raise a golden record in it)."""
+    if limit <= 0:
+        return []
+    best: dict[int, Scored] = {}
+    floor: float | None = None
+    for row in candidates:
+        found = _score(model, frow, [row], floor=floor)
+        if not found:
+            continue
+        s = found[0]
+        kept = best.get(s.golden)
+        if kept is None or (-s.weight, s.record) < (-kept.weight, kept.record):
+            best[s.golden] = s
+            if len(best) >= limit:
+                floor = heapq.nlargest(limit, (b.weight for b in best.values()))[-1]
+    return sorted(best.values(), key=lambda s: (-s.weight, s.record))[:limit]
+
+
+def search(domain: str, attributes: Mapping[str, Any], limit: int = SEARCH_LIMIT) -> list[GoldenMatch]:
+    """The golden records a record with these values (raw canonical attribute values, as
+    a source would send them; not stored) would match, strongest first, at most `limit`:
+    the values are standardized like an import, candidates retrieved through the
+    blocking-key index and scored with the active model. Writes nothing."""
+    if domain not in all_domains():
+        raise RealtimeError(MSG_UNKNOWN_DOMAIN.format(domain=domain, known=", ".join(all_domains())))
+    declaration = get_domain(domain)
+    known = ", ".join(declaration.attributes)
+    values = {k: v for k, v in attributes.items() if v is not None and v != ""}
+    if not values:
+        raise RealtimeError(MSG_NO_VALUES.format(domain=domain, known=known))
+    unknown = sorted(set(values) - set(declaration.attributes))
+    if unknown:
+        raise RealtimeError(MSG_UNKNOWN_ATTRIBUTES.format(domain=domain, names=", ".join(unknown), known=known))
+    model = _indexed_model(domain)
+    try:
+        standardized, _ = declaration.standardize(values, phone_region=settings.MDM_PHONE_REGION)
+    except (RowRejected, DeclarationError) as exc:
+        raise RealtimeError(MSG_NOT_A_RECORD.format(domain=domain, problem=exc.message)) from None
+    frow = _prepared(model, standardized)
+    top = _top_goldens(model, frow, _candidates(domain, record_keys(model.rules, frow), exclude=None), limit)
+    states = _golden_states(s.golden for s in top)
+    upper, lower = model.thresholds["upper"], model.thresholds["lower"]
+    return [
+        GoldenMatch(
+            golden_id=states[s.golden].golden_id,
+            golden=s.golden,
+            weight=s.weight,
+            probability=engine.probability(s.weight),
+            band=BAND_MATCH if s.weight >= upper else BAND_REVIEW if s.weight >= lower else BAND_BELOW,
+            prior_weight=model.scorer.prior_weight,
+            evidence=s.evidence,
+            record=s.record,
+            record_label=s.label,
+            attributes=states[s.golden].attributes,
+        )
+        for s in top
+    ]
+
+
+# ---------------------------------------------------------------------------
+# After an import
+# ---------------------------------------------------------------------------
+
+
+@dataclass
+class ImportMatch:
+    """Real-time matching of the records an import changed: the decisions, or why not."""
+
+    domain: str
+    changed: int
+    decisions: list[tuple[str, Decision]] = field(default_factory=list)  # ("system:key", decision)
+    waiting: str = ""  # why the records wait for a batch run: "no_model" or "too_many"
+    model_version: int | None = None
+
+    def counts(self) -> Counter[str]:
+        return Counter(d.action for _, d in self.decisions)
+
+
+def import_run_match(*, run: ImportRun, limit: int | None = None) -> ImportMatch:
+    """Match in real time, one by one (each its own transaction), the records an import
+    run inserted, updated or deleted: when the domain has a trained model and they are at
+    most `limit` (MDM_REALTIME_MAX_RECORDS). Otherwise nothing is matched and `waiting`
+    says why (the records wait for `manage.py match`)."""
+    limit = settings.MDM_REALTIME_MAX_RECORDS if limit is None else limit
+    ids = sorted(set(SourceRecord.history.filter(history_operation=run.operation, domain=run.domain)
+                     .values_list("id", flat=True)))
+    result = ImportMatch(domain=run.domain, changed=len(ids))
+    if not ids:
+        return result
+    model = MatchModel.objects.filter(domain=run.domain, is_active=True).values_list("version", flat=True).first()
+    if model is None:
+        result.waiting = "no_model"
+        return result
+    result.model_version = model
+    if len(ids) > limit:
+        result.waiting = "too_many"
+        return result
+    operation = uuid.uuid4()
+    labels = {pk: f"{code}:{key}" for pk, code, key in
+              SourceRecord.objects.filter(pk__in=ids).values_list("pk", "system__code", "source_key")}
+    reason = f"real-time match after import {run.pk} of {Path(run.file_name).name}"
+    for pk in ids:
+        decision = record_match(record=pk, actor=run.actor, reason=reason, operation=operation)
+        result.decisions.append((labels[pk], decision))
+    return result
