@@ -33,6 +33,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
+from itertools import islice
 from typing import Any
 
 import pyarrow as pa
@@ -181,6 +182,7 @@ def declaration_to_dict(model: m.DomainModel) -> dict[str, Any]:
             {
                 "name": c.name,
                 "description": c.description,
+                "ordered": c.ordered,
                 "levels": [
                     {
                         "label": lv.label,
@@ -222,6 +224,7 @@ def _declaration_from_dict(data: dict[str, Any]) -> m.DomainModel:
                     )
                     for lv in c["levels"]
                 ),
+                ordered=c.get("ordered", False),
             )
             for c in data["comparisons"]
         ),
@@ -315,8 +318,115 @@ def feature_table(domain: str, rows: Any, columns: Sequence[str], *, prepared: b
 
 
 # ---------------------------------------------------------------------------
-# Backend: DuckDB now, Spark later. Everything SQL-engine specific is here.
+# Backend: everything SQL-engine specific is here. DuckDB runs in-process (the default);
+# Spark (optional: requirements-spark.txt) runs the same model, with the same stored
+# parameters, on a cluster or in local mode, and gives the same levels, weights and so
+# clusters (matching/tests/test_spark.py compares them on every fixture domain).
 # ---------------------------------------------------------------------------
+
+BACKENDS = ("duckdb", "spark")
+MSG_UNKNOWN_BACKEND = "unknown matching backend {backend!r}: use one of {choices}"
+MSG_NO_PYSPARK = "the Spark matching backend needs pyspark: pip install -r requirements-spark.txt"
+
+# What differs between the engines, in one place. `dialect` is Splink's dialect of the
+# SQL written below; `date_format` is the engine's pattern for dates stored as text, for
+# a date condition (none is declared yet): DuckDB takes strftime codes, Spark its own.
+_DIALECT = {
+    "duckdb": {"dialect": "duckdb", "quote": '"', "date_format": "%Y%m%d"},
+    "spark": {"dialect": "spark", "quote": "`", "date_format": "yyyyMMdd"},
+}
+
+# Spark settings that decide results, set on every session the engine uses (the others,
+# master, memory, executors, are Spark's own configuration: spark-defaults.conf,
+# PYSPARK_SUBMIT_ARGS, or the `conf` of `spark_session`).
+SPARK_CONF = {
+    "spark.sql.session.timeZone": "UTC",
+    "spark.sql.ansi.enabled": "true",  # errors, not silent NULLs, on bad casts and overflow
+    "spark.sql.legacy.sizeOfNull": "false",  # size(NULL) is NULL, as in DuckDB (Subset, Overlap)
+}
+# Added when the engine starts Spark in local mode (one machine): a few shuffle
+# partitions instead of 200, no web UI or progress bars.
+SPARK_LOCAL_CONF = {
+    "spark.sql.shuffle.partitions": "4",
+    "spark.default.parallelism": "4",
+    "spark.ui.enabled": "false",
+    "spark.ui.showConsoleProgress": "false",
+}
+# For small inputs (the test suite: a few hundred records): one partition, no adaptive
+# re-planning, and the JVM's quick compiler only. Each of these costs time on real data.
+SPARK_TEST_CONF = {
+    "spark.sql.shuffle.partitions": "1",
+    "spark.default.parallelism": "1",
+    "spark.sql.adaptive.enabled": "false",
+    "spark.driver.extraJavaOptions": "-XX:TieredStopAtLevel=1 -XX:+UseSerialGC",
+}
+# Spark has no Jaro-Winkler or Damerau-Levenshtein of its own, and the ones of Splink's
+# jar differ from DuckDB's: its Jaro-Winkler (Apache Commons Text) counts half a
+# transposition where DuckDB rounds down and boosts a Jaro similarity of exactly 0.7,
+# both work on UTF-16 units instead of characters, and both return a value (0.0, 100.0)
+# instead of NULL for a missing side. The levels use these instead: the reference
+# implementations of the pure-Python scorer, equal to DuckDB's, as Spark UDFs.
+SPARK_JARO_WINKLER = "mdm_jaro_winkler"
+SPARK_DAMERAU = "mdm_damerau_levenshtein"
+
+
+def spark_session(*, master: str | None = None, conf: Mapping[str, str] | None = None) -> Any:
+    """The Spark session the engine uses: the active one, or a new one with Splink's
+    similarity jar. `master` ("local[2]", "spark://host:7077"; default: Spark's own
+    configuration, else local) and `conf` apply when a session is created; the settings
+    that decide results (SPARK_CONF) are applied to whichever session is used, and the
+    engine's functions registered on it. Raises EngineError without pyspark."""
+    try:
+        from pyspark.sql import SparkSession
+    except ImportError:
+        raise EngineError(MSG_NO_PYSPARK) from None
+    spark = SparkSession.getActiveSession()
+    if spark is None:
+        import os
+        import sys
+
+        from splink.backends.spark import similarity_jar_location
+
+        # Python workers run the driver's interpreter unless Spark is told otherwise.
+        os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
+        builder = SparkSession.builder.appName("mdm-matching")
+        settings = dict(SPARK_CONF)
+        if master is not None:
+            builder = builder.master(master)
+            if master.startswith("local"):
+                settings.update(SPARK_LOCAL_CONF)
+        settings.update(conf or {})
+        jars = [j for j in settings.get("spark.jars", "").split(",") if j]
+        settings["spark.jars"] = ",".join([similarity_jar_location(), *jars])
+        for key, value in settings.items():
+            builder = builder.config(key, value)
+        spark = builder.getOrCreate()
+    for key, value in SPARK_CONF.items():
+        if spark.conf.get(key, None) != value:
+            spark.conf.set(key, value)
+    _register_spark_functions(spark)
+    return spark
+
+
+def _register_spark_functions(spark: Any) -> None:
+    import sys
+
+    from pyspark import cloudpickle
+    from pyspark.sql.functions import udf
+    from pyspark.sql.types import DoubleType, LongType
+
+    # Shipped by value: executors need pyspark and pyarrow, not this project.
+    cloudpickle.register_pickle_by_value(sys.modules[__name__])
+    for name, function, kind in ((SPARK_JARO_WINKLER, jaro_winkler, DoubleType()),
+                                 (SPARK_DAMERAU, damerau_levenshtein, LongType())):
+        spark.udf.register(name, udf(_null_safe(function), kind, useArrow=True))
+
+
+def _null_safe(function: Callable[[str, str], Any]) -> Callable[[str | None, str | None], Any]:
+    def call(left: str | None, right: str | None) -> Any:
+        return None if left is None or right is None else function(left, right)
+
+    return call
 
 
 def _db_api(backend: str = "duckdb", **options: Any) -> Any:
@@ -324,18 +434,36 @@ def _db_api(backend: str = "duckdb", **options: Any) -> Any:
         from splink import DuckDBAPI
 
         return DuckDBAPI(**options)
-    if backend == "spark":  # pragma: no cover - needs a Spark session
-        from splink import SparkAPI
+    if backend == "spark":
+        spark = options.pop("spark_session", None) or spark_session()
+        try:
+            from splink.backends.spark import SparkAPI
+        except ImportError:  # pragma: no cover - spark_session raised already
+            raise EngineError(MSG_NO_PYSPARK) from None
 
-        return SparkAPI(**options)
-    raise EngineError(f"unknown backend {backend!r}")
+        # Intermediate tables: written as Parquet where the session has a checkpoint
+        # directory (spark.checkpoint.dir: a cluster), else cached (local mode).
+        has_checkpoint_dir = spark.sparkContext.getCheckpointDir() is not None
+        options.setdefault("break_lineage_method", "parquet" if has_checkpoint_dir else "persist")
+        return SparkAPI(spark_session=spark, **options)
+    raise EngineError(MSG_UNKNOWN_BACKEND.format(backend=backend, choices=", ".join(BACKENDS)))
 
 
-def _level_creator(cond: m.Condition | None) -> Any:
+def _level_creator(cond: m.Condition | None, backend: str = "duckdb") -> Any:
     import splink.comparison_level_library as cll
 
+    dialect = _DIALECT[backend]
+    q = dialect["quote"]
+
     def custom(sql: str) -> Any:
-        return cll.CustomLevel(sql, base_dialect_str="duckdb")
+        return cll.CustomLevel(sql, base_dialect_str=dialect["dialect"])
+
+    def side(c: str, s: str) -> str:
+        return f"{q}{c}_{s}{q}"
+
+    def spark_udf(function: str, c: str, test: str) -> Any:  # NULL when a side is, as in DuckDB
+        return custom(f"CASE WHEN {side(c, 'l')} IS NOT NULL AND {side(c, 'r')} IS NOT NULL "
+                      f"THEN {function}({side(c, 'l')}, {side(c, 'r')}) {test} END")
 
     if cond is None:
         return cll.ElseLevel()
@@ -347,30 +475,36 @@ def _level_creator(cond: m.Condition | None) -> Any:
         case m.Null(column=c):
             return cll.NullLevel(c)
         case m.BothNull(column=c):
-            return custom(f'"{c}_l" IS NULL AND "{c}_r" IS NULL')
+            return custom(f"{side(c, 'l')} IS NULL AND {side(c, 'r')} IS NULL")
         case m.JaroWinkler(column=c, threshold=t):
+            if backend == "spark":
+                return spark_udf(SPARK_JARO_WINKLER, c, f">= {t}")
             return cll.JaroWinklerLevel(c, t)
         case m.Damerau(column=c, distance=n):
+            if backend == "spark":
+                return spark_udf(SPARK_DAMERAU, c, f"<= {n}")
             return cll.DamerauLevenshteinLevel(c, n)
         case m.Overlap(column=c, size=n):
             return cll.ArrayIntersectLevel(c, n)
         case m.Subset(column=c):
             return cll.ArraySubsetLevel(c)
         case m.EitherTrue(column=c):
-            return custom(f'"{c}_l" OR "{c}_r"')
+            return custom(f"{side(c, 'l')} OR {side(c, 'r')}")
         case m.EitherFalse(column=c):
-            return custom(f'"{c}_l" = FALSE OR "{c}_r" = FALSE')
+            return custom(f"{side(c, 'l')} = FALSE OR {side(c, 'r')} = FALSE")
         case m.All(parts=parts):
-            return cll.And(*(_level_creator(p) for p in parts))
+            return cll.And(*(_level_creator(p, backend) for p in parts))
         case m.Any(parts=parts):
-            return cll.Or(*(_level_creator(p) for p in parts))
+            return cll.Or(*(_level_creator(p, backend) for p in parts))
         case m.Not(part=p):
-            return cll.Not(_level_creator(p))
+            return cll.Not(_level_creator(p, backend))
     raise EngineError(f"unsupported condition {cond!r}")
 
 
-def _splink_settings(model: m.DomainModel, parameters: list[list[dict[str, Any]]] | None, prior: float | None) -> Any:
-    """Splink settings for the declaration; with `parameters`, every m and u fixed to them."""
+def _splink_settings(model: m.DomainModel, parameters: list[list[dict[str, Any]]] | None, prior: float | None,
+                     backend: str = "duckdb") -> Any:
+    """Splink settings for the declaration on `backend`; with `parameters`, every m and u
+    fixed to them."""
     import splink.comparison_library as cl
     from splink import SettingsCreator, block_on
 
@@ -378,7 +512,7 @@ def _splink_settings(model: m.DomainModel, parameters: list[list[dict[str, Any]]
     for ci, comp in enumerate(model.comparisons):
         levels = []
         for li, level in enumerate(comp.levels):
-            creator = _level_creator(level.condition)
+            creator = _level_creator(level.condition, backend)
             options: dict[str, Any] = {"label_for_charts": level.label}
             if level.null:
                 options["is_null_level"] = True
@@ -412,15 +546,21 @@ def _splink_settings(model: m.DomainModel, parameters: list[list[dict[str, Any]]
 
 def _linker(model: m.DomainModel, table: pa.Table, *, parameters=None, prior=None, tf_tables=None,
             backend: str = "duckdb") -> Any:
+    """A Splink linker of `table` for the declaration on `backend`. Input tables get names
+    of their own: linkers share one Spark session, where a table name is session-wide."""
+    import uuid
+
     from splink import Linker
 
     db_api = _db_api(backend)
-    sdf = db_api.register(table)
-    linker = Linker(sdf, _splink_settings(model, parameters, prior), log_level=logging.ERROR)
+    run = uuid.uuid4().hex[:12]
+    sdf = db_api.register(table, table_name=f"__mdm_input_{run}")
+    linker = Linker(sdf, _splink_settings(model, parameters, prior, backend), log_level=logging.ERROR)
     for column, table_values in (tf_tables or {}).items():
         values = list(table_values.items()) or [("\x00", 0.0)]
         tf = pa.table({column: [v for v, _ in values], f"tf_{column}": [f for _, f in values]})
-        linker.table_management.register_term_frequency_lookup(db_api.register(tf), column)
+        tf_sdf = db_api.register(tf, table_name=f"__mdm_tf_{column}_{run}")
+        linker.table_management.register_term_frequency_lookup(tf_sdf, column)
     return linker
 
 
@@ -534,6 +674,10 @@ def train(domain: str, rows: Any, *, seed: int = 1, u_max_pairs: float = DEFAULT
     prior = float(linker._settings_obj._probability_two_random_records_match)
     u_floor = 0.5 / u_pairs
     parameters, notes = _read_parameters(linker, declared, u_floor)
+    t0 = time.perf_counter()
+    parameters = _u_without_matches(declared, table, parameters, prior, tf_tables, u_pairs, u_floor, seed)
+    report["u_reestimate_seconds"] = round(time.perf_counter() - t0, 3)
+    report["notes"].extend(_cap_ordered(declared, parameters))
     report["notes"].extend(notes)
     report["prior"] = prior
     report["train_seconds"] = round(time.perf_counter() - started, 3)
@@ -549,6 +693,63 @@ def train(domain: str, rows: Any, *, seed: int = 1, u_max_pairs: float = DEFAULT
     )
     trained.report["levels"] = parameter_table(trained)
     return trained
+
+
+def _u_without_matches(declared: m.DomainModel, table: pa.Table, parameters: list[list[dict[str, Any]]],
+                       prior: float, tf_tables: dict[str, dict[str, float]], max_pairs: float, u_floor: float,
+                       seed: int) -> list[list[dict[str, Any]]]:
+    """Re-estimate u on random pairs, each counted by the model's probability that it is
+    NOT a match. Splink's random sampling counts every sampled pair as a non-match, but in
+    a small or duplicate-dense set the true matches among random pairs make agreement look
+    common (a model trained on 400 records was 20 bits less sure of an exact tax id than
+    one trained on 100,000, so no threshold carried over between them). Random pairs come
+    from blocking on a random bucket sized so the buckets hold about `max_pairs` pairs;
+    levels whose u the declaration sets keep it."""
+    import random
+
+    n = table.num_rows
+    buckets = max(1, round(n * (n - 1) / 2 / max_pairs))
+    rng = random.Random(seed)
+    sampled = table.append_column("_u_bucket", pa.array([rng.randrange(buckets) for _ in range(n)], pa.int64()))
+    sampling = m.DomainModel(**{**declared.__dict__, "blocking": {"random pairs": ("_u_bucket",)}})
+    linker = _linker(sampling, sampled, parameters=parameters, prior=prior, tf_tables=tf_tables)
+    result = linker.inference.predict(warning_mode="never")
+    out = [[dict(p) for p in levels] for levels in parameters]
+    for ci, comp in enumerate(declared.comparisons):
+        sql = (f"SELECT gamma_{comp.name} AS g, sum(1 - match_probability) AS w "
+               f"FROM {result.physical_name} GROUP BY 1")
+        weights = dict(linker.misc.query_sql(sql, output_type="pandas").itertuples(index=False))
+        total = sum(w for g, w in weights.items() if g != -1)
+        if total <= 0:
+            continue
+        gamma = sum(1 for lv in comp.levels if not lv.null) - 1  # Splink numbers the top level highest
+        for li, level in enumerate(comp.levels):
+            if level.null:
+                continue
+            if level.weight is None:
+                out[ci][li]["u"] = max(weights.get(gamma, 0.0) / total, u_floor)
+            gamma -= 1
+    result.drop_table_from_database_and_remove_from_cache()
+    return out
+
+
+def _cap_ordered(declared: m.DomainModel, parameters: list[list[dict[str, Any]]]) -> list[str]:
+    """In an ordered comparison, raise u where a level would outweigh the level above it."""
+    notes = []
+    for comp, params in zip(declared.comparisons, parameters, strict=True):
+        if not comp.ordered:
+            continue
+        above: float | None = None
+        for level, p in zip(comp.levels, params, strict=True):
+            if level.null:
+                continue
+            weight = _level_weight(p["m"], p["u"])
+            if above is not None and weight > above and level.weight is None:
+                p["u"] = p["m"] / 2**above
+                notes.append(f"{comp.name}: {level.label!r} capped at the weight of the level above ({above:+.2f})")
+                weight = above
+            above = weight
+    return notes
 
 
 M_FLOOR = 0.01  # no level is impossible for a true match: learned m values are floored
@@ -643,33 +844,87 @@ def predict(trained: TrainedModel, rows: Any, *, threshold: float | None = None,
             cap: int = DEFAULT_BLOCKING_CAP, backend: str = "duckdb", all_pairs: bool = False) -> list[Pair]:
     """Score every blocked pair with a match weight ≥ `threshold` (all pairs when None).
     Refuses with BlockingTooLarge before generating pairs when a rule would explode.
-    `all_pairs` scores every pair without blocking (small sets: tests, audits)."""
+    `all_pairs` scores every pair without blocking (small sets: tests, audits).
+
+    Only the pairs at or above the threshold leave the SQL engine, as Arrow columns of
+    what a Pair holds (not the wide prediction table); equal evidence is shared between
+    pairs, so a million pairs are a million small objects, not seven million."""
     declared = trained.model
     if declared.version != m.get_model(trained.domain).version:
         logger.warning(MSG_MODEL_MISMATCH.format(trained=declared.version, declared=m.get_model(trained.domain).version))
-    table = feature_table(trained.domain, rows, declared.condition_columns(), model=declared)
+    table = _prediction_table(trained.domain, rows, declared, combine=backend != "duckdb")
     if all_pairs:
         declared = m.DomainModel(**{**declared.__dict__, "blocking": {"all pairs": ()}})
     else:
         _check_blocking(declared, table, cap)
     linker = _linker(declared, table, parameters=trained.parameters, prior=trained.prior,
                      tf_tables=trained.tf_tables, backend=backend)
+    del table  # the SQL engine holds what it needs
     result = linker.inference.predict(threshold_match_weight=threshold, warning_mode="never")
     wanted = ["match_weight", "match_probability", "unique_id_l", "unique_id_r"]
+    tf_comparisons = _tf_comparisons(declared)
     for comp in declared.comparisons:
         wanted += [f"gamma_{comp.name}", f"mw_{comp.name}"]
-        if comp.name in _tf_comparisons(declared):
+        if comp.name in tf_comparisons:
             wanted.append(f"mw_tf_adj_{comp.name}")
-    sql = f"SELECT {', '.join(wanted)} FROM {result.physical_name} ORDER BY unique_id_l, unique_id_r"
-    frame = linker.misc.query_sql(sql, output_type="pandas")
+    selected = linker.misc.query_sql(f"SELECT {', '.join(wanted)} FROM {result.physical_name}", output_type="splink_df")
     result.drop_table_from_database_and_remove_from_cache()
-    return _pairs_from_frame(declared, frame)
+    scored = selected.as_pyarrow_table()
+    selected.drop_table_from_database_and_remove_from_cache()
+    # sorted here rather than in SQL: the order survives whatever the backend does with a
+    # table (Arrow, DuckDB and Spark all order strings by their bytes)
+    scored = scored.sort_by([("unique_id_l", "ascending"), ("unique_id_r", "ascending")])
+    return _pairs_from_frame(declared, scored)
+
+
+PREDICT_CHUNK = 50_000  # rows turned into feature columns at a time
+
+
+def _prediction_table(domain: str, rows: Any, declared: m.DomainModel, *, combine: bool = False) -> pa.Table:
+    """The same table as `feature_table(domain, rows, declared.condition_columns(),
+    model=declared)`, built PREDICT_CHUNK rows at a time: only one chunk's feature dicts
+    are alive at once, the rest is already Arrow. `combine`: one chunk per column."""
+    names = ["unique_id", "source_system", *declared.condition_columns()]
+    declared_types = _declared_types(declared)
+    kinds: dict[str, pa.DataType] = {"unique_id": pa.string(), "source_system": pa.string()}
+    parts: dict[str, list[pa.Array | int]] = {name: [] for name in names}  # int: that many nulls, type still unknown
+    seen: set[str] = set()
+    source = iter(_iter_rows(rows))
+    while batch := list(islice(source, PREDICT_CHUNK)):
+        frows = []
+        for row in batch:
+            uid = str(row["unique_id"])
+            if uid in seen:
+                raise EngineError(MSG_DUPLICATE_ID.format(uid=uid))
+            seen.add(uid)
+            frows.append({"unique_id": uid, "source_system": row.get("source_system"), **features(domain, row)})
+        del batch
+        for name in names:
+            values = [r.get(name) for r in frows]
+            kind = kinds.get(name)
+            if kind is None and any(v is not None for v in values):
+                kind = kinds[name] = _feature_type(values)  # its first value decides, as in feature_table
+            parts[name].append(len(values) if kind is None else pa.array(values, type=kind))
+        del frows
+    columns = []
+    for name in names:
+        kind = kinds.get(name) or declared_types.get(name, pa.string())
+        chunks = [pa.nulls(part, type=kind) if isinstance(part, int) else part for part in parts.pop(name)]
+        column = pa.chunked_array(chunks, type=kind)
+        columns.append(column.combine_chunks() if combine else column)
+    return pa.table(columns, names=names)
 
 
 def _pairs_from_frame(declared: m.DomainModel, frame: Any) -> list[Pair]:
-    labels = []
+    """Pairs of a prediction frame (a pyarrow Table or a pandas DataFrame), in its order.
+    Pairs with the same levels and weights share one evidence tuple (they are immutable)."""
+    tf_comparisons = _tf_comparisons(declared)
+    if isinstance(frame, pa.Table):
+        columns = {name: frame.column(name).to_pylist() for name in frame.column_names}
+    else:
+        columns = {c: frame[c].tolist() for c in frame.columns}
+    comparisons = []
     for comp in declared.comparisons:
-        n = len(comp.levels)
         # Splink numbers levels n-2 .. 0 after the null level (-1), top level highest
         by_gamma: dict[int, str] = {}
         value = sum(1 for lv in comp.levels if not lv.null) - 1
@@ -679,23 +934,31 @@ def _pairs_from_frame(declared: m.DomainModel, frame: Any) -> list[Pair]:
             else:
                 by_gamma[value] = level.label
                 value -= 1
-        labels.append((comp.name, by_gamma, comp.name in _tf_comparisons(declared)))
-        del n
-    columns = {c: frame[c].tolist() for c in frame.columns}
+        tf = columns[f"mw_tf_adj_{comp.name}"] if comp.name in tf_comparisons else None
+        comparisons.append((comp.name, by_gamma, columns[f"gamma_{comp.name}"], columns[f"mw_{comp.name}"], tf))
+    shared: dict[tuple[Any, ...], tuple[Evidence, ...]] = {}
+    ids: dict[str, str] = {}
+    lefts, rights = columns["unique_id_l"], columns["unique_id_r"]
+    weights, probabilities = columns["match_weight"], columns["match_probability"]
     out = []
-    for i in range(len(frame)):
-        evidence = []
-        for name, by_gamma, has_tf in labels:
-            weight = float(columns[f"mw_{name}"][i])
-            if has_tf:
-                weight += float(columns[f"mw_tf_adj_{name}"][i])
-            evidence.append(Evidence(name, by_gamma[int(columns[f"gamma_{name}"][i])], weight))
+    for i in range(len(lefts)):
+        key = tuple((gammas[i], mws[i], tfs[i] if tfs is not None else None) for _, _, gammas, mws, tfs in comparisons)
+        evidence = shared.get(key)
+        if evidence is None:
+            items = []
+            for name, by_gamma, gammas, mws, tfs in comparisons:
+                weight = float(mws[i])
+                if tfs is not None:
+                    weight += float(tfs[i])
+                items.append(Evidence(name, by_gamma[int(gammas[i])], weight))
+            evidence = shared[key] = tuple(items)
+        left, right = str(lefts[i]), str(rights[i])
         out.append(Pair(
-            left=str(columns["unique_id_l"][i]),
-            right=str(columns["unique_id_r"][i]),
-            weight=float(columns["match_weight"][i]),
-            probability=float(columns["match_probability"][i]),
-            evidence=tuple(evidence),
+            left=ids.setdefault(left, left),
+            right=ids.setdefault(right, right),
+            weight=float(weights[i]),
+            probability=float(probabilities[i]),
+            evidence=evidence,
         ))
     return out
 
@@ -727,14 +990,13 @@ def cluster(
     `records` without any pair come out as singletons. Clusters and their members are
     sorted, so the output is deterministic. Raises EngineError when a pair is both
     must-link and cannot-link."""
-    parent: dict[str, str] = {}
-    members: dict[str, set[str]] = {}
-    blocked: dict[str, set[str]] = defaultdict(set)  # root -> roots it may never join
+    parent: dict[str, str] = {}  # every record; a root is its own parent
+    size: dict[str, int] = {}  # root -> records in its cluster, for roots of 2+ records
+    blocked: dict[str, set[str]] = {}  # root -> roots it may never join (only roots that have any)
 
     def add(x: str) -> None:
         if x not in parent:
             parent[x] = x
-            members[x] = {x}
 
     def find(x: str) -> str:
         while parent[x] != x:
@@ -746,12 +1008,16 @@ def cluster(
         ra, rb = find(a), find(b)
         if ra == rb:
             return True
-        if rb in blocked[ra]:
+        if rb in blocked.get(ra, ()):
             return False
-        if len(members[ra]) < len(members[rb]):
+        sa, sb = size.get(ra, 1), size.get(rb, 1)
+        if sa < sb:
             ra, rb = rb, ra
         parent[rb] = ra
-        members[ra] |= members.pop(rb)
+        size[ra] = sa + sb
+        size.pop(rb, None)
+        if ra not in blocked and rb not in blocked:
+            return True
         merged = blocked.pop(ra, set()) | blocked.pop(rb, set())
         merged = {find(x) for x in merged} - {ra}
         blocked[ra] = merged
@@ -771,26 +1037,30 @@ def cluster(
     if conflict_below is not None:
         cannot += [(a, b) for w, a, b in scored if w < conflict_below]
     cannot_set = {frozenset(c) for c in cannot}
-    for a, b in must_link:
-        a, b = str(a), str(b)
+    must = [(str(a), str(b)) for a, b in must_link]
+    for a, b in must:
         if frozenset((a, b)) in cannot_set:
             raise EngineError(MSG_CONFLICTING_LINKS.format(left=a, right=b))
         add(a)
         add(b)
-    for a, b in must_link:
-        union(str(a), str(b))
+    for a, b in must:
+        union(a, b)
     for a, b in cannot:
         add(a)
         add(b)
         ra, rb = find(a), find(b)
         if ra == rb:
             raise EngineError(MSG_CONFLICTING_LINKS.format(left=a, right=b))
-        blocked[ra].add(rb)
-        blocked[rb].add(ra)
-    for weight, a, b in sorted(scored, key=lambda s: (-s[0], s[1], s[2])):
+        blocked.setdefault(ra, set()).add(rb)
+        blocked.setdefault(rb, set()).add(ra)
+    scored.sort(key=lambda s: (-s[0], s[1], s[2]))
+    for weight, a, b in scored:
         if weight >= threshold:
             union(a, b)
-    return sorted(sorted(group) for group in members.values())
+    groups: dict[str, list[str]] = defaultdict(list)
+    for x in parent:
+        groups[find(x)].append(x)
+    return sorted(sorted(group) for group in groups.values())
 
 
 # ---------------------------------------------------------------------------
