@@ -2,9 +2,11 @@
 
 Rows are plain dicts (attname -> value), not model instances, which a large load cannot
 afford. Each row is converted to database values once and written with COPY on PostgreSQL
-or executemany on SQLite; the same values then make its history row, so a bulk load costs
-little more than the load itself. Primary keys are drawn before the insert, so callers
-(and history rows) know them. Use these only through mdm.history, which stamps
+or executemany on SQLite. History rows are then copied from the table by the database
+itself (INSERT ... SELECT over the written primary keys, in the order given), so the wide
+columns of a row (JSON payloads) are never read back into Python, encoded twice or sent
+twice, and a history row holds exactly what the table holds. Primary keys are drawn
+before the insert, so callers know them. Use these only through mdm.history, which stamps
 the history rows with the acting Change.
 """
 
@@ -18,6 +20,7 @@ from typing import Any
 from django.db import DEFAULT_DB_ALIAS, connections, models
 
 Row = dict[str, Any]
+WRITE_CHUNK = 20_000  # rows converted and sent at a time: bounds the memory of a large write
 _temp_names = itertools.count()
 
 
@@ -28,24 +31,28 @@ def as_row(obj: models.Model) -> Row:
 
 def insert(model: type[models.Model], rows: Sequence[Row]) -> list[Row]:
     """Insert rows (attname -> value; missing fields take their defaults). Rows without a
-    primary key get one, set in the row. Returns the rows as written (database values)."""
+    primary key get one, set in the row. Returns the rows (with their primary keys)."""
+    if not rows:
+        return []
     conn = connections[DEFAULT_DB_ALIAS]
     meta = model._meta
     pk = meta.pk.attname
     _assign_pks(conn, model, [row for row in rows if row.get(pk) is None])
     fields = meta.concrete_fields
     defaults = {f.attname: f.get_default() for f in fields if f.attname != pk}
-    written = _convert(conn, fields, [{**defaults, **row} for row in rows])
-    _write(conn, meta.db_table, fields, written)
-    return written
+    for start in range(0, len(rows), WRITE_CHUNK):
+        _write(conn, meta.db_table, fields, _values(conn, fields, rows[start : start + WRITE_CHUNK], defaults))
+    return list(rows)
 
 
 def update(model: type[models.Model], rows: Sequence[Row], names: list[str]) -> list[Row]:
-    """Write `names` of complete rows (matched by primary key); returns them as written."""
+    """Write the fields `names` of rows matched by primary key (a row needs its primary key
+    and those fields; others are not read). Returns the rows."""
+    if not rows:
+        return []
     conn = connections[DEFAULT_DB_ALIAS]
     meta = model._meta
     qn = conn.ops.quote_name
-    written = _convert(conn, meta.concrete_fields, rows)
     fields = [meta.get_field(name) for name in names]
     pk = qn(meta.pk.column)
     with conn.cursor() as cursor:
@@ -56,7 +63,9 @@ def update(model: type[models.Model], rows: Sequence[Row], names: list[str]) -> 
                 f"CREATE TEMPORARY TABLE {temp} ON COMMIT DROP AS "
                 f"SELECT {columns} FROM {qn(meta.db_table)} WITH NO DATA"
             )
-            _write(conn, temp, [meta.pk, *fields], written)
+            for start in range(0, len(rows), WRITE_CHUNK):
+                chunk = rows[start : start + WRITE_CHUNK]
+                _write(conn, temp, [meta.pk, *fields], _values(conn, [meta.pk, *fields], chunk))
             assignments = ", ".join(f"{qn(f.column)} = u.{qn(f.column)}" for f in fields)
             cursor.execute(
                 f"UPDATE {qn(meta.db_table)} t SET {assignments} FROM {temp} u WHERE t.{pk} = u.{pk}"
@@ -64,22 +73,45 @@ def update(model: type[models.Model], rows: Sequence[Row], names: list[str]) -> 
             cursor.execute(f"DROP TABLE {temp}")
         else:
             assignments = ", ".join(f"{qn(f.column)} = %s" for f in fields)
-            cursor.executemany(
-                f"UPDATE {qn(meta.db_table)} SET {assignments} WHERE {pk} = %s",
-                [[row[f.attname] for f in fields] + [row[meta.pk.attname]] for row in written],
-            )
-    return written
+            for start in range(0, len(rows), WRITE_CHUNK):
+                cursor.executemany(
+                    f"UPDATE {qn(meta.db_table)} SET {assignments} WHERE {pk} = %s",
+                    _values(conn, [*fields, meta.pk], rows[start : start + WRITE_CHUNK]),
+                )
+    return list(rows)
 
 
-def insert_history(model: type[models.Model], rows: list[Row], stamp: dict[str, Any]) -> None:
-    """One history row per written row: the row's values plus the stamp (type, date, actor...)."""
+def insert_history(model: type[models.Model], rows: Sequence[Row], stamp: dict[str, Any]) -> None:
+    """One history row per row (by its primary key, in the order given): the row's values
+    as the table holds them now, plus the stamp (type, date, actor...). Copied inside the
+    database: no value of the row travels back through Python."""
+    if not rows:
+        return
     conn = connections[DEFAULT_DB_ALIAS]
+    meta = model._meta
     history = model.history.model._meta
+    qn = conn.ops.quote_name
     fields = [f for f in history.concrete_fields if f.attname != "history_id"]
-    stamped = {f.attname: _converter(f, conn)(stamp[f.attname]) for f in fields if f.attname in stamp}
-    tracked = [f.attname for f in fields if f.attname not in stamped]
-    history_rows = [{**stamped, **{name: row[name] for name in tracked}} for row in rows]
-    _write(conn, history.db_table, fields, history_rows)
+    stamped = [f for f in fields if f.attname in stamp]
+    tracked = [f for f in fields if f.attname not in stamp]
+    source = {f.attname: f.column for f in meta.concrete_fields}
+    targets = ", ".join(qn(f.column) for f in [*tracked, *stamped])
+    values = ", ".join([*(f"t.{qn(source[f.attname])}" for f in tracked), *(["%s"] * len(stamped))])
+    params = [_converter(f, conn)(stamp[f.attname]) for f in stamped]
+    pks = [row[meta.pk.attname] for row in rows]
+    pk = qn(meta.pk.column)
+    if conn.vendor == "postgresql":
+        keys = f"unnest(%s::{meta.pk.rel_db_type(conn)}[]) WITH ORDINALITY AS k(pk, n)"
+        pk_ref, order, pk_param = "k.pk", "k.n", pks
+    else:  # json_each: one parameter for any number of keys, "key" is the array index
+        keys = "json_each(%s) AS k"
+        pk_ref, order, pk_param = "k.value", "k.key", json.dumps(pks)
+    with conn.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {qn(history.db_table)} ({targets}) SELECT {values} "
+            f"FROM {keys} JOIN {qn(meta.db_table)} t ON t.{pk} = {pk_ref} ORDER BY {order}",
+            [*params, pk_param],
+        )
 
 
 def _assign_pks(conn, model: type[models.Model], rows: Sequence[Row]) -> None:
@@ -108,17 +140,32 @@ def _assign_pks(conn, model: type[models.Model], rows: Sequence[Row]) -> None:
         row[meta.pk.attname] = pk
 
 
-def _convert(conn, fields, rows: Sequence[Row]) -> list[Row]:
-    converters = [(f.attname, _converter(f, conn)) for f in fields]
-    return [{name: convert(row[name]) for name, convert in converters} for row in rows]
+def _values(conn, fields, rows: Sequence[Row], defaults: Row | None = None) -> list[list[Any]]:
+    """Database values of `fields` of each row, in field order; a field a row lacks takes
+    its value from `defaults` (else it is an error)."""
+    names = [f.attname for f in fields]
+    converters = [_converter(f, conn) for f in fields]
+    if defaults:
+        return [
+            [convert(row[name] if name in row else defaults[name]) for name, convert in zip(names, converters)]
+            for row in rows
+        ]
+    return [[convert(row[name]) for name, convert in zip(names, converters)] for row in rows]
+
+
+def _same(value: Any) -> Any:
+    return value
 
 
 def _converter(field: models.Field, conn) -> Callable[[Any], Any]:
     if isinstance(field, models.JSONField):
         encoder = field.encoder
+        if encoder is None:
+            dumps = json.JSONEncoder(ensure_ascii=False).encode
+            return lambda value: dumps(value)
         return lambda value: json.dumps(value, ensure_ascii=False, cls=encoder)
     if isinstance(field, (models.IntegerField, models.CharField, models.TextField, models.BooleanField)):
-        return lambda value: value
+        return _same
     last: list[Any] = [object(), None]
 
     def convert(value: Any) -> Any:
@@ -130,20 +177,16 @@ def _converter(field: models.Field, conn) -> Callable[[Any], Any]:
     return convert
 
 
-def _write(conn, table: str, fields, rows: list[Row]) -> None:
-    if not rows:
+def _write(conn, table: str, fields, values: list[list[Any]]) -> None:
+    if not values:
         return
     qn = conn.ops.quote_name
-    names = [f.attname for f in fields]
     columns = ", ".join(qn(f.column) for f in fields)
     with conn.cursor() as cursor:
         if conn.vendor == "postgresql":
             with cursor.cursor.copy(f"COPY {qn(table)} ({columns}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row([row[name] for name in names])
+                for row in values:
+                    copy.write_row(row)
         else:
             marks = ", ".join(["%s"] * len(fields))
-            cursor.executemany(
-                f"INSERT INTO {qn(table)} ({columns}) VALUES ({marks})",
-                [[row[name] for name in names] for row in rows],
-            )
+            cursor.executemany(f"INSERT INTO {qn(table)} ({columns}) VALUES ({marks})", values)

@@ -2,8 +2,9 @@
 
 Services create one `Change` per operation and hand it to `stamp()` (single saves) or to
 `bulk_create`/`bulk_update` here (bulk paths). django-simple-history writes nothing for
-bulk_create, bulk_update or QuerySet.update(), so the bulk paths build the history rows
-themselves and insert them beside the change, in the same transaction. A save of a tracked model without a Change is a bug: it raises instead of
+bulk_create, bulk_update or QuerySet.update(), so the bulk paths write the history rows
+themselves, copied by the database from the rows just written (mdm.bulk), in the same
+transaction. A save of a tracked model without a Change is a bug: it raises instead of
 writing an anonymous history row.
 """
 
@@ -72,7 +73,8 @@ def bulk_create(model: type[models.Model], rows: list[bulk.Row], change: Change)
 
 
 def bulk_update(model: type[models.Model], rows: list[bulk.Row], fields: list[str], change: Change) -> None:
-    """Update `fields` of complete rows and write one "~" history row each."""
+    """Update `fields` of rows (each needs its primary key and those fields) and write one
+    "~" history row each, holding the whole row as updated."""
     if rows:
         bulk.insert_history(model, bulk.update(model, rows, fields), _stamp("~", change))
 

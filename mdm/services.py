@@ -293,7 +293,7 @@ def golden_ids_allocate(*, domain: str, count: int = 1, category: str = "") -> l
 Ref = int | str  # an existing golden record's pk, or "new:<n>" for one the plan creates
 MEMBER_CHUNK = 2000  # source records read and written per statement when memberships change
 _GOLDEN_FIELDS = [f.attname for f in GoldenRecord._meta.concrete_fields]
-_SOURCE_FIELDS = [f.attname for f in SourceRecord._meta.concrete_fields]
+_MOVE_FIELDS = ["id", "domain", "system_id", "source_key", "golden_id", "version"]
 _GOLDEN_UPDATED = ["attributes", "lineage", "overrides", "status", "successor", "version", "updated_at"]
 MSG_NOT_ACTIVE = "golden record {golden_id} is {status}, not active"
 MSG_NOT_PARTITION = "the parts must split the live members of {golden_id} into two or more non-empty groups"
@@ -463,10 +463,12 @@ def golden_plan_apply(*, plan: GoldenPlan, change: Change) -> AppliedPlan:
     Raises StalePlan when a golden record the plan touches changed since it was planned.
     """
     golden_domain_lock(plan.domain)
-    locked = {
+    touched = sorted(plan.versions)
+    locked = {  # in pk order, a chunk at a time (a statement has a bounded number of parameters)
         row["id"]: row
+        for start in range(0, len(touched), MEMBER_CHUNK)
         for row in GoldenRecord.objects.select_for_update()
-        .filter(pk__in=list(plan.versions))
+        .filter(pk__in=touched[start : start + MEMBER_CHUNK])
         .order_by("pk")
         .values(*_GOLDEN_FIELDS)
     }
@@ -582,7 +584,9 @@ def _move_members(plan: GoldenPlan, pks: Mapping[Ref, int], golden_ids: dict[Ref
     for start in range(0, len(ids), MEMBER_CHUNK):
         chunk = ids[start : start + MEMBER_CHUNK]
         rows = []
-        for row in SourceRecord.objects.filter(pk__in=chunk).order_by("pk").values(*_SOURCE_FIELDS):
+        # only what the change and its event need: the history rows are copied from the
+        # table (mdm.bulk), so the wide columns (raw, attributes) never come back to Python
+        for row in SourceRecord.objects.filter(pk__in=chunk).order_by("pk").values(*_MOVE_FIELDS):
             ref = plan.moves[row["id"]]
             new = pks[ref] if ref is not None else None
             previous = row["golden_id"]

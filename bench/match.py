@@ -1,0 +1,526 @@
+"""Batch matching, end to end: customer source records of two systems in the database →
+golden records written, against raw Splink predict + cluster on the same data.
+
+    python -m bench.match [--records 100000] [--database sqlite|postgres]
+                          [--database-url postgres://postgres@127.0.0.1:5432/mdm_bench]
+                          [--second-profile fxiaoke_account] [--seed 1] [--no-write]
+
+Set-up (not part of the measured figure, but timed and reported): generate `--records`
+customer records, half as an SAP ERP KNA1 CSV and half as a CRM export (纷享销客 fxiaoke
+accounts by default), drawn from the same seeded universe so most companies are in both
+systems; load both through the ingest pipeline into a fresh database; train the model
+(`model_train`). Then, each in a process of its own so that each peak memory is its own:
+
+1. raw Splink (the baseline): the trained model's Splink linker on the same standardized
+   rows, `linker.inference.predict` at the lower (review) threshold and
+   `linker.clustering.cluster_pairwise_predictions_at_threshold` at the upper one, results
+   left in DuckDB (counted, not fetched). The feature columns Splink compares are derived
+   first (matching.features; raw Splink has nothing to compare without them): timed apart.
+2. match_run: records in the database → pairs, conflicts, clusters, survivorship, golden
+   records, cross-references, history rows and change events written (one transaction).
+3. optionally (`--rerun`) match_run again on the unchanged data: it must write nothing.
+
+Figures: records, pairs scored, each stage's seconds, total, CPU seconds, peak RSS of the
+process (ru_maxrss), and the ratio of match_run's total to the baseline's; targets for 1M
+records: ≤ 10 minutes, ≤ 4 GB, ratio ≤ 2×. The load average of the machine during each
+measured step is reported (machines here are shared). Printed, and written to
+docs/benchmarks.md (section "Batch matching") unless --no-write.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+DOMAIN = "customer"
+ERP = ("erp", "SAP ERP (ECC)", "sap_kna1", "csv")
+CRM_SYSTEMS = {  # profile -> system code, name, file extension as loaded
+    "fxiaoke_account": ("crm", "纷享销客 fxiaoke CRM", "jsonl"),
+    "xiaoshouyi_account": ("crm2", "销售易 Neocrm", "jsonl"),
+    "generic_csv": ("mes", "MES customer list", "csv"),
+}
+SECTION = "Batch matching"
+TARGET_SECONDS_1M = 600
+TARGET_BYTES = 4 * 1024**3
+TARGET_RATIO = 2.0
+RESULT_MARK = "BENCH-RESULT "
+
+
+# ---------------------------------------------------------------------------
+# Measuring
+# ---------------------------------------------------------------------------
+
+
+def peak_rss_bytes() -> int:
+    """This process's peak resident set (Linux reports ru_maxrss in KiB)."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
+def cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+class LoadSampler:
+    """Samples the 1-minute load average while a step runs (the machine is shared)."""
+
+    def __init__(self, every: float = 5.0) -> None:
+        self.samples: list[float] = []
+        self._stop = threading.Event()
+        self._every = every
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _run(self) -> None:
+        while True:
+            self.samples.append(os.getloadavg()[0])
+            if self._stop.wait(self._every):
+                return
+
+    def __enter__(self) -> LoadSampler:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def summary(self) -> dict[str, float]:
+        s = self.samples or [os.getloadavg()[0]]
+        return {"load_mean": round(sum(s) / len(s), 2), "load_max": round(max(s), 2)}
+
+
+def child(stage: str, args: argparse.Namespace, env: dict[str, str]) -> dict[str, Any]:
+    """Run one stage in a fresh process; its last result line is a JSON object."""
+    command = [sys.executable, "-m", "bench.match", "--stage", stage, "--records", str(args.records),
+               "--data-dir", str(args.data_dir), "--second-profile", args.second_profile, "--seed", str(args.seed)]
+    with LoadSampler() as load:
+        started = time.perf_counter()
+        done = subprocess.run(command, cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True)
+        wall = time.perf_counter() - started
+    lines = [line for line in done.stdout.splitlines() if line.startswith(RESULT_MARK)]
+    if done.returncode != 0 or not lines:
+        sys.stdout.write(done.stdout)
+        raise SystemExit(f"stage {stage} failed (exit {done.returncode})")
+    result = json.loads(lines[-1][len(RESULT_MARK):])
+    result.update(process_seconds=round(wall, 2), **load.summary())
+    print(f"  {stage}: {json.dumps(result)}", flush=True)
+    return result
+
+
+def report(result: dict[str, Any]) -> None:
+    result.setdefault("peak_rss", peak_rss_bytes())
+    result.setdefault("cpu_seconds", round(cpu_seconds(), 2))
+    print(RESULT_MARK + json.dumps(result), flush=True)
+
+
+# ---------------------------------------------------------------------------
+# Stages (each runs in its own process)
+# ---------------------------------------------------------------------------
+
+
+def _setup_django() -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mdm.settings")
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+
+
+def json_to_jsonl(source: Path, target: Path, records_path: str) -> int:
+    """The records of a JSON export (at `records_path`, e.g. data.dataList) as JSON lines,
+    decoded one at a time, so a large export never becomes one Python structure."""
+    decoder = json.JSONDecoder()
+    text = source.read_text(encoding="utf-8-sig")
+    position = text.find(f'"{records_path.split(".")[-1]}":')
+    if position < 0:
+        raise SystemExit(f"{source}: no {records_path}")
+    position = text.index("[", position) + 1
+    count = 0
+    with target.open("w", encoding="utf-8") as out:
+        while True:
+            while text[position] in " \n\r\t,":
+                position += 1
+            if text[position] == "]":
+                return count
+            record, position = decoder.raw_decode(text, position)
+            out.write(json.dumps(record, ensure_ascii=False))
+            out.write("\n")
+            count += 1
+
+
+def files(args: argparse.Namespace) -> list[tuple[str, str, str, Path]]:
+    """(system code, system name, profile, path) of the two files to load."""
+    second = CRM_SYSTEMS[args.second_profile]
+    erp_records = args.records - args.records // 2
+    return [
+        (ERP[0], ERP[1], ERP[2], args.data_dir / f"kna1_{erp_records}_s{args.seed}.{ERP[3]}"),
+        (second[0], second[1], args.second_profile,
+         args.data_dir / f"{args.second_profile}_{args.records // 2}_s{args.seed}.{second[2]}"),
+    ]
+
+
+def stage_generate(args: argparse.Namespace) -> None:
+    timings = {}
+    counts = [args.records - args.records // 2, args.records // 2]
+    for (_, _, profile, path), records in zip(files(args), counts, strict=True):
+        if path.exists():
+            continue
+        started = time.perf_counter()
+        generated = path.with_suffix(".json") if path.suffix == ".jsonl" else path
+        subprocess.run(
+            [sys.executable, "-m", "fixtures.generate", "bench", "--domain", DOMAIN, "--profile", profile,
+             "--records", str(records), "--out", str(generated), "--seed", str(args.seed)],
+            cwd=ROOT, check=True, stdout=subprocess.DEVNULL,
+        )
+        if generated != path:
+            from mdm.ingest.profiles import get_profile
+
+            json_to_jsonl(generated, path, get_profile(profile).records or "")
+            generated.unlink()
+        timings[profile] = round(time.perf_counter() - started, 2)
+    report({"timings": timings})
+
+
+def stage_load(args: argparse.Namespace) -> None:
+    _setup_django()
+    from django.core.management import call_command
+
+    from mdm.history import Change
+    from mdm.ingest.run import import_file
+    from mdm.models import SourceRecord
+    from mdm.services import source_system_register
+
+    call_command("migrate", verbosity=0)
+    timings: dict[str, float] = {}
+    loaded = {}
+    for code, name, profile, path in files(args):
+        source_system_register(code=code, name=name, change=Change(actor="bench", reason="bench set-up"))
+        started = time.perf_counter()
+        run = import_file(path=path, system_code=code, profile_name=profile, actor="bench")
+        timings[f"ingest {code}"] = round(time.perf_counter() - started, 2)
+        loaded[code] = {"read": run.read, "inserted": run.inserted, "rejected": run.rejected}
+    live = SourceRecord.objects.filter(domain=DOMAIN, is_deleted=False).count()
+    report({"timings": timings, "loaded": loaded, "live": live})
+
+
+def stage_train(args: argparse.Namespace) -> None:
+    _setup_django()
+    from matching.services import model_train
+
+    started = time.perf_counter()
+    model = model_train(domain=DOMAIN, actor="bench")
+    report({"seconds": round(time.perf_counter() - started, 2), "version": model.version,
+            "thresholds": model.thresholds})
+
+
+def stage_baseline(args: argparse.Namespace) -> None:
+    """Raw Splink on the standardized rows match_run reads: predict at the lower threshold,
+    cluster at the upper one, everything left in DuckDB."""
+    _setup_django()
+    from matching import engine
+    from matching.services import active_model, read_domain
+
+    model = active_model(DOMAIN)
+    trained = model.trained()
+    lower, upper = model.thresholds["lower"], model.thresholds["upper"]
+    started = time.perf_counter()
+    rows = read_domain(DOMAIN, with_goldens=False).rows
+    read_seconds = time.perf_counter() - started
+
+    declared = trained.model
+    cpu_started = cpu_seconds()
+    started = time.perf_counter()
+    table = engine.feature_table(DOMAIN, rows, declared.condition_columns(), model=declared)
+    features_seconds = time.perf_counter() - started
+    del rows
+
+    started = time.perf_counter()
+    linker = engine._linker(declared, table, parameters=trained.parameters, prior=trained.prior,
+                            tf_tables=trained.tf_tables)
+    predictions = linker.inference.predict(threshold_match_weight=lower, warning_mode="never")
+    pairs = linker.misc.query_sql(f"SELECT count(*) AS n FROM {predictions.physical_name}",
+                                  output_type="pandas")["n"][0]
+    predict_seconds = time.perf_counter() - started
+
+    started = time.perf_counter()
+    clusters = linker.clustering.cluster_pairwise_predictions_at_threshold(predictions, threshold_match_weight=upper)
+    n_clusters = linker.misc.query_sql(f"SELECT count(DISTINCT cluster_id) AS n FROM {clusters.physical_name}",
+                                       output_type="pandas")["n"][0]
+    cluster_seconds = time.perf_counter() - started
+    report({
+        "records": table.num_rows,
+        "pairs": int(pairs),
+        "clusters": int(n_clusters),
+        "cpu_measured": round(cpu_seconds() - cpu_started, 2),
+        "timings": {"read": round(read_seconds, 2), "features": round(features_seconds, 2),
+                    "predict": round(predict_seconds, 2), "cluster": round(cluster_seconds, 2)},
+    })
+
+
+def stage_match(args: argparse.Namespace) -> None:
+    _setup_django()
+    from matching import services
+    from mdm.models import ChangeEvent, GoldenRecord
+
+    # CPU seconds and peak memory at each stage match_run announces (wall seconds are in
+    # its own timings): CPU time is what the machine's other load does not inflate.
+    marks: list[tuple[str, float, float, int]] = []
+
+    def progress(stage: str) -> None:
+        marks.append((stage.split(" ")[0], time.perf_counter(), cpu_seconds(), peak_rss_bytes()))
+
+    extra: dict[str, float] = {}
+    try:  # the real-time blocking-key index, refreshed inside the write transaction
+        from matching import realtime
+
+        refresh = realtime.match_keys_refresh
+
+        def timed_refresh(**kwargs: Any) -> Any:
+            started, cpu_started = time.perf_counter(), cpu_seconds()
+            try:
+                return refresh(**kwargs)
+            finally:
+                extra["keys_refresh"] = round(time.perf_counter() - started, 2)
+                extra["keys_refresh_cpu"] = round(cpu_seconds() - cpu_started, 2)
+
+        realtime.match_keys_refresh = timed_refresh
+    except (ImportError, AttributeError):
+        pass
+    events_before = ChangeEvent.objects.count()
+    started, cpu_started = time.perf_counter(), cpu_seconds()
+    result = services.match_run(domain=DOMAIN, actor="bench", on_progress=progress)
+    total = time.perf_counter() - started
+    marks.append(("end", time.perf_counter(), cpu_seconds(), peak_rss_bytes()))
+    stages = [
+        {"stage": name, "wall": round(marks[i + 1][1] - wall, 2), "cpu": round(marks[i + 1][2] - cpu, 2),
+         "peak_rss_after": marks[i + 1][3]}
+        for i, (name, wall, cpu, _) in enumerate(marks[:-1])
+    ]
+    report({
+        "total": round(total, 2),
+        "cpu_total": round(cpu_seconds() - cpu_started, 2),
+        "timings": {**result.timings, **extra},
+        "stages": stages,
+        "counts": result.counts,
+        "events": ChangeEvent.objects.count() - events_before,
+        "golden_active": GoldenRecord.objects.filter(domain=DOMAIN, status=GoldenRecord.Status.ACTIVE).count(),
+    })
+
+
+STAGES = {"generate": stage_generate, "load": stage_load, "train": stage_train,
+          "baseline": stage_baseline, "match": stage_match}
+
+
+# ---------------------------------------------------------------------------
+# The run
+# ---------------------------------------------------------------------------
+
+
+def recreate_postgres(url: str) -> None:
+    import psycopg
+
+    base, name = url.rsplit("/", 1)
+    with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        conn.execute(f'CREATE DATABASE "{name}"')
+
+
+RESULTS = ROOT / "var" / "bench" / "match"  # one JSON per database and size; the section shows them all
+ANALYSIS = """\
+Where the time goes (profiles at 100,000 records, cProfile and per-stage CPU): the feature
+columns the model compares (matching/features.py, pure Python, ~0.2 ms a record) are the
+largest part of predict and of the raw Splink baseline alike; match_run computes them
+three times (predict, the conflict check of candidate groups, and the real-time
+blocking-key index), Splink's own predict and clustering are a few seconds. The write is
+dominated by the refresh of the real-time blocking-key index (matching/realtime.py
+`match_keys_refresh`, inside the write transaction), then survivorship of every new
+golden record (plan), then the bulk writes (golden records, memberships, history, change
+events). Memory: the snapshot read_domain holds (every record's attributes as decoded
+JSON, twice: engine rows and survivorship members) is most of the peak."""
+
+
+def gib(n: float) -> str:
+    return f"{n / 1024**3:.2f} GB"
+
+
+def table(rows: list[tuple[str, ...]], header: tuple[str, ...]) -> str:
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def raw_seconds(baseline: dict[str, Any]) -> float:
+    """The baseline: the features Splink compares, Splink's predict and its clustering."""
+    t = baseline["timings"]
+    return t["features"] + t["predict"] + t["cluster"]
+
+
+def summary_row(r: dict[str, Any]) -> tuple[str, ...]:
+    m, b = r["match"], r["baseline"]
+    t, c = m["timings"], m["counts"]
+    keys = t.get("keys_refresh")
+    write = f"{t.get('write', 0):.0f}" + (f" ({keys:.0f})" if keys is not None else "")
+    raw = raw_seconds(b)
+    return (
+        r["database"], f"{c['records']:,}", f"{c['pairs_auto'] + c['pairs_review']:,}",
+        f"{t.get('read', 0):.0f}", f"{t.get('predict', 0):.0f}", f"{t.get('cluster', 0):.0f}",
+        f"{t.get('plan', 0):.0f}", write, f"**{m['total']:.0f}**", f"{m['cpu_total']:.0f}",
+        f"**{gib(m['peak_rss'])}**",
+        f"{raw:.0f} ({b['timings']['predict'] + b['timings']['cluster']:.0f}) / {b['cpu_measured']:.0f}",
+        f"**{m['total'] / raw:.1f}×** / {m['cpu_total'] / b['cpu_measured']:.1f}×",
+        f"{m['load_mean']:.1f}", r["date"],
+    )
+
+
+def scaling(results: list[dict[str, Any]]) -> list[str]:
+    """Per database with two sizes or more: the measured growth between the two largest,
+    and an extrapolation to 1M from it, labelled as such."""
+    lines = []
+    for database in sorted({r["database"] for r in results}):
+        runs = sorted((r for r in results if r["database"] == database), key=lambda r: r["records"])
+        if len(runs) < 2:
+            continue
+        small, large = runs[-2], runs[-1]
+        n1, n2 = small["match"]["counts"]["records"], large["match"]["counts"]["records"]
+        if n2 <= n1 or large["records"] >= 1_000_000:
+            continue
+        parts = []
+        for label, get in (("wall", lambda r: r["match"]["total"]), ("CPU", lambda r: r["match"]["cpu_total"]),
+                           ("peak RSS", lambda r: r["match"]["peak_rss"])):
+            a, b = get(small), get(large)
+            k = math.log(b / a) / math.log(n2 / n1)
+            at_1m = b * (1_000_000 / n2) ** k
+            shown = gib(at_1m) if label == "peak RSS" else f"{at_1m / 60:.0f} min"
+            parts.append(f"{label} ×{b / a:.1f} (exponent {k:.2f}) → **{shown}**")
+        lines.append(
+            f"{database}, {n1:,} → {n2:,} records: " + "; ".join(parts)
+            + " at 1,000,000 records (_extrapolated from these two runs, not measured_)."
+        )
+    return lines
+
+
+def render(results: list[dict[str, Any]]) -> str:
+    results = sorted(results, key=lambda r: (r["database"], r["records"]))
+    header = ("database", "records", "pairs", "read s", "predict s", "cluster s", "plan s",
+              "write s (key index)", "**total s**", "CPU s", "**peak RSS**",
+              "raw Splink s (w/o features) / CPU s", "**ratio** wall / CPU", "load", "measured")
+    notes = []
+    for r in results:
+        m, c = r["match"], r["match"]["counts"]
+        setup = r["setup"]
+        keys_cpu = m["timings"].get("keys_refresh_cpu")
+        notes.append(
+            f"{r['database']} {r['records']:,}: written {c['golden_created']:,} golden records, "
+            f"{c['xref_changed']:,} cross-references, {m['events']:,} change events, {c['proposals_new']:,} "
+            f"proposals; stage CPU s "
+            + ", ".join(f"{s['stage']} {s['cpu']:.0f}" for s in m.get("stages", []))
+            + (f" (key index refresh {keys_cpu:.0f})" if keys_cpu is not None else "")
+            + f"; set-up (not measured) {setup}"
+            + (f"; second run on unchanged data {r['rerun']['total']:.0f} s, {r['rerun']['events']} events"
+               if r.get("rerun") else "")
+            + "."
+        )
+    return "\n".join([
+        f"`python -m bench.match --records N --database sqlite|postgres`: customer records of two systems "
+        f"(half SAP ERP KNA1, half CRM accounts, from one seeded universe, so most companies are in both), "
+        f"loaded through the ingest pipeline and the model trained first (set-up, not measured). Then, each "
+        f"in a process of its own: `match_run` end to end (records in the database → golden records, "
+        f"cross-references, history and change events written, one transaction) and the raw Splink baseline "
+        f"on the same standardized rows: the feature columns, `linker.inference.predict` at the lower "
+        f"threshold and `cluster_pairwise_predictions_at_threshold` at the upper one. Peak RSS is the "
+        f"process's ru_maxrss. Targets at 1,000,000 records: ≤ {TARGET_SECONDS_1M // 60} min, "
+        f"≤ {TARGET_BYTES // 1024**3} GB, ratio ≤ {TARGET_RATIO:.0f}×. The machine ({os.cpu_count()} cores) "
+        f"is shared: \"load\" is the mean 1-minute load average during the match run; CPU seconds (and "
+        f"their ratio) are what the other load does not inflate.",
+        "",
+        table([summary_row(r) for r in results], header),
+        "",
+        *(f"- {line}" for line in [*scaling(results), *notes]),
+        "",
+        ANALYSIS,
+    ])
+
+
+def store(result: dict[str, Any]) -> list[dict[str, Any]]:
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    (RESULTS / f"{result['database']}-{result['records']}.json").write_text(json.dumps(result, indent=1))
+    return [json.loads(path.read_text()) for path in sorted(RESULTS.glob("*.json"))]
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--records", type=int, default=100_000)
+    parser.add_argument("--database", choices=("sqlite", "postgres"), default="sqlite")
+    parser.add_argument("--database-url", default="postgres://postgres@127.0.0.1:5432/mdm_bench")
+    parser.add_argument("--second-profile", choices=sorted(CRM_SYSTEMS), default="fxiaoke_account")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--rerun", action="store_true", help="also time a second match run (writes nothing)")
+    parser.add_argument("--data-dir", type=Path, help="generated files are kept and reused here")
+    parser.add_argument("--no-write", action="store_true", help="print only, leave docs/benchmarks.md alone")
+    parser.add_argument("--render-only", action="store_true",
+                        help="rewrite the section from the stored results (var/bench/match), run nothing")
+    parser.add_argument("--stage", choices=sorted(STAGES), help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.stage:
+        STAGES[args.stage](args)
+        return
+    if args.render_only:
+        from bench.report import write_section
+
+        results = [json.loads(path.read_text()) for path in sorted(RESULTS.glob("*.json"))]
+        print(render(results))
+        write_section(SECTION, render(results))
+        return
+
+    workdir = Path(tempfile.mkdtemp(prefix="mdm-bench-match-"))
+    args.data_dir = args.data_dir or workdir
+    args.data_dir.mkdir(parents=True, exist_ok=True)
+    env = dict(os.environ, MDM_DATA_DIR=str(workdir), DJANGO_SETTINGS_MODULE="mdm.settings",
+               PYTHONPATH=str(ROOT))
+    if args.database == "postgres":
+        recreate_postgres(args.database_url)
+        env["DATABASE_URL"] = args.database_url
+    else:
+        env.pop("DATABASE_URL", None)  # a fresh SQLite file under the work directory
+    print(f"bench.match: {args.records:,} records, {args.database}, work directory {workdir}", flush=True)
+    generated = child("generate", args, env)
+    loaded = child("load", args, env)
+    trained = child("train", args, env)
+    baseline = child("baseline", args, env)
+    matched = child("match", args, env)
+    rerun = child("match", args, env) if args.rerun else None
+
+    setup = (
+        (f"generate {sum(generated['timings'].values()):.0f} s, " if generated["timings"] else "files reused, ")
+        + ", ".join(f"{k} {v:.0f} s" for k, v in loaded["timings"].items())
+        + f", train {trained['seconds']:.0f} s"
+    )
+    result = {
+        "database": args.database, "records": args.records, "date": time.strftime("%Y-%m-%d", time.gmtime()),
+        "setup": setup, "loaded": loaded, "trained": trained, "baseline": baseline, "match": matched,
+        "rerun": rerun,
+    }
+    (workdir / "results.json").write_text(json.dumps(result, indent=1))
+    results = store(result)
+    text = render([r for r in results if (r["database"], r["records"]) == (args.database, args.records)])
+    print(text)
+    if not args.no_write:
+        from bench.report import write_section
+
+        write_section(SECTION, render(results))
+
+
+if __name__ == "__main__":
+    main()
