@@ -2,7 +2,7 @@
 
     decision = record_match(record=record, actor="system:crm")   # attach / propose / create
     matches = search("customer", {"name": "华为技术有限公司", "phone": "0755-28780808"})
-    match_keys_refresh(domain="customer")                        # the blocking-key index, bulk
+    match_keys_refresh(domain="customer", full=True)             # the blocking-key index, bulk
     match_keys_refresh(domain="customer", records=[17, 18])      # ... or some records
     import_run_match(run=import_run)                             # what an import changed
 
@@ -18,10 +18,11 @@ once a pair cannot reach it (BoundedScorer; both tested against Splink). Splink'
 per-pair call costs tens of milliseconds, thousands of times more (docs/benchmarks.md).
 A golden record's strength is its strongest pair.
 
-The index is kept by whoever changes what it is derived from: a batch run refreshes the
-whole domain when it applies its plan, `record_match` refreshes the record it matches
-(so the ingest hook keeps an import's records current), and match_keys_refresh repairs
-or rebuilds it in bulk. Keys are derived data: no history.
+The index is kept by whoever changes what it is derived from: a batch run refreshes it
+when it applies its plan (the records changed since the last run with the same model,
+or all of them under a new model), `record_match` refreshes the record it matches (so
+the ingest hook keeps an import's records current), and match_keys_refresh(full=True)
+repairs or rebuilds it in bulk. Keys are derived data: no history.
 
 What `record_match` decides, in one transaction under the usual lock order (the record's
 source system, the domain's golden-record lock, the feed counter), through
@@ -89,7 +90,15 @@ from mdm import bulk
 from mdm.domains import all_domains, get_domain
 from mdm.errors import DeclarationError, RowRejected
 from mdm.history import Change
-from mdm.models import GoldenRecord, ImportRun, MatchKey, MatchModel, SourceRecord, SourceSystem
+from mdm.models import (
+    GoldenRecord,
+    ImportRun,
+    MatchKey,
+    MatchModel,
+    MatchRun,
+    SourceRecord,
+    SourceSystem,
+)
 from mdm.services import (
     MEMBER_VALUES,
     GoldenState,
@@ -371,16 +380,33 @@ def _refresh_rows(domain: str, rules: Mapping[str, Sequence[str]], rows: list[di
     result.deleted += len(stale)
 
 
+def _changed_since_last_run(domain: str, model: _Model) -> list[int] | None:
+    """Records changed since the last completed match run with the active model started
+    (its refresh saw everything before: writers of a domain hold its golden lock), or None
+    when there is no such run (a new model may block on other columns: refresh all)."""
+    last = (MatchRun.objects.filter(domain=domain, model_id=model.pk, status=MatchRun.Status.COMPLETED)
+            .order_by("-started_at").values_list("started_at", flat=True).first())
+    if last is None:
+        return None
+    return list(SourceRecord.objects.filter(domain=domain, updated_at__gte=last).values_list("pk", flat=True))
+
+
 @transaction.atomic
-def match_keys_refresh(*, domain: str, records: Iterable[int] | None = None) -> KeyRefresh:
-    """Bring the blocking-key index of a domain (or of some of its records) up to date
-    with the records and the active model's blocking rules: keys of live records are
-    computed from their features, missing ones inserted in bulk and stale ones deleted
-    (a deleted record has none; a rule the model no longer declares goes). Unchanged
-    records write nothing. Keys are derived data: no history. Takes the domain's golden
-    lock, so it never races a match or an import of the domain."""
+def match_keys_refresh(*, domain: str, records: Iterable[int] | None = None, full: bool = False) -> KeyRefresh:
+    """Bring the blocking-key index up to date with the records and the active model's
+    blocking rules: keys of live records are computed from their features, missing ones
+    inserted in bulk and stale ones deleted (a deleted record has none; a rule the model
+    no longer declares goes). Unchanged records write nothing. Keys are derived data: no
+    history. Takes the domain's golden lock, so it never races a match or an import.
+
+    Which records: `records`; else, with `full`, every record of the domain (a rebuild or
+    a repair); else the records changed since the last completed match run with the
+    active model (what a batch run calls: its cost follows the changes, not the domain
+    size), or every record when there is none."""
     golden_domain_lock(domain)
     model = _model(domain)
+    if records is None and not full:
+        records = _changed_since_last_run(domain, model)
     result = KeyRefresh()
     for rows in _record_chunks(domain, records):
         _refresh_rows(domain, model.rules, rows, result)

@@ -70,6 +70,7 @@ from django.db.models import Count, Max, Q
 from django.utils import timezone
 
 from matching import engine
+from mdm.components import Components
 from mdm.domains import MatchingDefaults, get_domain
 from mdm.errors import MdmError, StalePlan
 from mdm.history import Change
@@ -88,7 +89,12 @@ from mdm.services import (
 )
 from mdm.survivorship import Member
 from stewardship.models import MergeProposal, PairConstraint
-from stewardship.services import Candidate, ProposalPlan, proposals_apply, proposals_plan
+from stewardship.services import (
+    Candidate,
+    ProposalPlan,
+    proposals_apply,
+    proposals_plan,
+)
 
 ProgressCallback = Callable[[str], None]
 READ_CHUNK = 5000
@@ -314,26 +320,6 @@ def active_model(domain: str) -> MatchModel:
 # ---------------------------------------------------------------------------
 
 
-class _Components:
-    """Union-find over record ids (must-link groups)."""
-
-    def __init__(self) -> None:
-        self.parent: dict[int, int] = {}
-
-    def find(self, x: int) -> int:
-        parent = self.parent
-        parent.setdefault(x, x)
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
-    def union(self, a: int, b: int) -> None:
-        ra, rb = self.find(a), self.find(b)
-        if ra != rb:
-            self.parent[max(ra, rb)] = min(ra, rb)
-
-
 @dataclass
 class Scored:
     """The scored pairs of a run, sorted into what they mean at the thresholds."""
@@ -374,7 +360,7 @@ def _conflicts(
     through a third record is caught even when blocking never paired the two), by the
     engine's pure-Python scorer, which gives Splink's weights; a group too large for that
     falls back to Splink's blocked pairs within it."""
-    groups = _Components()
+    groups = Components()
     for pair in auto:
         groups.union(int(pair.left), int(pair.right))
     for a, b in snapshot.must_link:
@@ -413,7 +399,7 @@ class Contradiction:
 
 def contradictions(snapshot: Snapshot) -> list[Contradiction]:
     """The must-link chains of live records that hold a cannot-linked pair."""
-    groups = _Components()
+    groups = Components()
     for a, b in snapshot.must_link:
         groups.union(a, b)
     broken: dict[int, list[tuple[int, int]]] = defaultdict(list)
@@ -481,7 +467,7 @@ def cluster(snapshot: Snapshot, scored: Scored, upper: float, *, pinned: Collect
     pinned = set(pinned)
     must = [(a, b) for a, b in snapshot.must_link if a not in pinned and b not in pinned]
     cannot = [(a, b) for a, b in snapshot.cannot_link if a not in pinned and b not in pinned]
-    groups = _Components()
+    groups = Components()
     for a, b in must:
         groups.union(a, b)
     for a, b in cannot:
@@ -540,7 +526,7 @@ def hold(
         elif inside < len(members):
             rest.update({sid: ci for sid in members if sid not in frozen})
     if rest:
-        groups = _Components()
+        groups = Components()
         for sid in rest:
             groups.find(sid)
         links = [(int(p.left), int(p.right)) for p in scored.auto] + list(snapshot.must_link)
@@ -589,7 +575,7 @@ def held_merges(
         if where is not None and where == held_of.get(b) and cluster_of[a] != cluster_of[b]:
             found[where].append(pair)
     apart = {_pair(cluster_of[a], cluster_of[b]) for a, b in snapshot.cannot_link}
-    joins = _Components()
+    joins = Components()
     merges: dict[int, list[engine.Pair]] = {}
     for where, pairs in sorted(found.items()):
         chosen = []
@@ -979,7 +965,7 @@ def _apply(
     for entry, ref in zip(result.report.get("largest", []), result.largest, strict=False):
         if isinstance(ref, str):  # a new golden record: its ID exists now
             entry["golden_id"] = applied.golden_ids.get(ref)
-    from matching.realtime import match_keys_refresh  # noqa: PLC0415 - matching.realtime imports this module
+    from matching.realtime import match_keys_refresh
 
     match_keys_refresh(domain=domain)  # the blocking-key index real-time matching reads
 

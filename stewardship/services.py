@@ -27,6 +27,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from mdm import bulk, history
+from mdm.components import Components
 from mdm.errors import MdmError
 from mdm.history import Change
 from mdm.models import GoldenRecord, MatchRun, SourceRecord
@@ -81,25 +82,7 @@ def _chunks(ids: Sequence[int]) -> Iterable[list[int]]:
         yield list(ids[start : start + CHUNK])
 
 
-class _UnionFind:
-    def __init__(self) -> None:
-        self.parent: dict[int, int] = {}
-
-    def find(self, x: int) -> int:
-        parent = self.parent
-        parent.setdefault(x, x)
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
-    def union(self, a: int, b: int) -> None:
-        ra, rb = self.find(a), self.find(b)
-        if ra != rb:
-            self.parent[max(ra, rb)] = min(ra, rb)
-
-
-class _Chains(_UnionFind):
+class _Chains(Components):
     """The must-link chains (connected components) around some records, over every record
     of the domain, live or deleted, with `extra` links added and `skip` links left out."""
 
@@ -125,7 +108,7 @@ class _Chains(_UnionFind):
             seen |= found
             frontier = sorted(found)
         self.records = seen
-        for a, b in [*extra, *((a, b) for a in self.edges for b in self.edges[a])]:
+        for a, b in [*extra, *((x, y) for x in self.edges for y in self.edges[x])]:
             self.union(a, b)
 
     def chain(self, start: int) -> set[int]:
@@ -148,7 +131,7 @@ class _Chains(_UnionFind):
         live = set()
         for chunk in _chunks(sorted(self.records)):
             live |= set(SourceRecord.objects.filter(pk__in=chunk, is_deleted=False).values_list("id", flat=True))
-        units = _UnionFind()
+        units = Components()
         links = [(a, b) for a in self.edges for b in self.edges[a] if a < b]
         for a, b in links:
             if a in live and b in live:
