@@ -189,7 +189,7 @@ def choose_thresholds(pairs: list[Any], dataset: Dataset, gold: set[tuple[str, s
     """Match threshold: the weight whose pairwise decisions (scored pairs at or above it)
     have the best F1, so each automatic merge is individually sound; review: where 99% of
     the true scored pairs lie above."""
-    key = lambda p: (min(p.left, p.right), max(p.left, p.right))  # noqa: E731
+    key = lambda p: (min(p.left, p.right), max(p.left, p.right))
     ranked = sorted(pairs, key=lambda p: -p.weight)
     best, correct = (-1.0, ranked[0].weight if ranked else 0.0), 0
     for i, p in enumerate(ranked):
@@ -208,7 +208,7 @@ def choose_thresholds(pairs: list[Any], dataset: Dataset, gold: set[tuple[str, s
 
 def review_band(pairs: list[Any], gold: set[tuple[str, str]], thresholds: dict[str, float]) -> dict[str, int]:
     band = [p for p in pairs if thresholds["review"] <= p.weight < thresholds["match"]]
-    key = lambda p: (min(p.left, p.right), max(p.left, p.right))  # noqa: E731
+    key = lambda p: (min(p.left, p.right), max(p.left, p.right))
     above = [p for p in pairs if p.weight >= thresholds["match"]]
     return {
         "pairs_in_band": len(band),

@@ -340,7 +340,8 @@ def _record_chunks(domain: str, records: Iterable[int] | None) -> Iterator[list[
         return
     last = 0
     while True:
-        rows = list(SourceRecord.objects.filter(domain=domain, pk__gt=last).order_by("pk").values(*fields)[:REFRESH_CHUNK])
+        chunk = SourceRecord.objects.filter(domain=domain, pk__gt=last).order_by("pk").values(*fields)
+        rows = list(chunk[:REFRESH_CHUNK])
         if not rows:
             return
         last = rows[-1]["id"]
@@ -825,14 +826,16 @@ class GoldenMatch:
     attributes: dict[str, Any] = field(default_factory=dict)  # the golden record's
 
 
-def _top_goldens(model: _Model, frow: dict[str, Any], candidates: list[dict[str, Any]], limit: int) -> list[Scored]:
-    """The strongest pair of each of the `limit` strongest golden records. Once `limit`
-    golden records are found, a pair that cannot beat the weakest of them is dropped
-    early (it could neither enter the top nor raise a golden record in it)."""
+def _top_goldens(model: _Model, frow: dict[str, Any], candidates: list[dict[str, Any]], limit: int,
+                 min_weight: float) -> list[Scored]:
+    """The strongest pair of each of the `limit` strongest golden records at or above
+    `min_weight`. A pair that cannot reach it, or, once `limit` golden records are found,
+    beat the weakest of them, is dropped early (it could neither enter the top nor raise
+    a golden record in it)."""
     if limit <= 0:
         return []
     best: dict[int, Scored] = {}
-    floor: float | None = None
+    floor: float | None = None if min_weight == -math.inf else min_weight
     for row in candidates:
         found = _score(model, frow, [row], floor=floor)
         if not found:
@@ -842,15 +845,19 @@ def _top_goldens(model: _Model, frow: dict[str, Any], candidates: list[dict[str,
         if kept is None or (-s.weight, s.record) < (-kept.weight, kept.record):
             best[s.golden] = s
             if len(best) >= limit:
-                floor = heapq.nlargest(limit, (b.weight for b in best.values()))[-1]
+                floor = max(floor if floor is not None else -math.inf,
+                            heapq.nlargest(limit, (b.weight for b in best.values()))[-1])
     return sorted(best.values(), key=lambda s: (-s.weight, s.record))[:limit]
 
 
-def search(domain: str, attributes: Mapping[str, Any], limit: int = SEARCH_LIMIT) -> list[GoldenMatch]:
+def search(domain: str, attributes: Mapping[str, Any], limit: int = SEARCH_LIMIT,
+           min_weight: float | None = None) -> list[GoldenMatch]:
     """The golden records a record with these values (raw canonical attribute values, as
-    a source would send them; not stored) would match, strongest first, at most `limit`:
-    the values are standardized like an import, candidates retrieved through the
-    blocking-key index and scored with the active model. Writes nothing."""
+    a source would send them; not stored) would match, strongest first, at most `limit`,
+    each with its strongest pair at or above `min_weight` (default: the model's lower
+    threshold, so what real-time matching would attach to or propose; -inf for every
+    candidate): the values are standardized like an import, candidates retrieved through
+    the blocking-key index and scored with the active model. Writes nothing."""
     if domain not in all_domains():
         raise RealtimeError(MSG_UNKNOWN_DOMAIN.format(domain=domain, known=", ".join(all_domains())))
     declaration = get_domain(domain)
@@ -867,9 +874,10 @@ def search(domain: str, attributes: Mapping[str, Any], limit: int = SEARCH_LIMIT
     except (RowRejected, DeclarationError) as exc:
         raise RealtimeError(MSG_NOT_A_RECORD.format(domain=domain, problem=exc.message)) from None
     frow = _prepared(model, standardized)
-    top = _top_goldens(model, frow, _candidates(domain, record_keys(model.rules, frow), exclude=None), limit)
-    states = _golden_states(s.golden for s in top)
     upper, lower = model.thresholds["upper"], model.thresholds["lower"]
+    candidates = _candidates(domain, record_keys(model.rules, frow), exclude=None)
+    top = _top_goldens(model, frow, candidates, limit, lower if min_weight is None else min_weight)
+    states = _golden_states(s.golden for s in top)
     return [
         GoldenMatch(
             golden_id=states[s.golden].golden_id,
@@ -899,8 +907,9 @@ class ImportMatch:
     domain: str
     changed: int
     decisions: list[tuple[str, Decision]] = field(default_factory=list)  # ("system:key", decision)
-    waiting: str = ""  # why the records wait for a batch run: "no_model" or "too_many"
+    waiting: str = ""  # why the records wait for a batch run: "no_model", "too_many" or "unmatched"
     model_version: int | None = None
+    unmatched: int = 0  # other live records of the domain without a golden record
 
     def counts(self) -> Counter[str]:
         return Counter(d.action for _, d in self.decisions)
@@ -908,9 +917,11 @@ class ImportMatch:
 
 def import_run_match(*, run: ImportRun, limit: int | None = None) -> ImportMatch:
     """Match in real time, one by one (each its own transaction), the records an import
-    run inserted, updated or deleted: when the domain has a trained model and they are at
-    most `limit` (MDM_REALTIME_MAX_RECORDS). Otherwise nothing is matched and `waiting`
-    says why (the records wait for `manage.py match`)."""
+    run inserted, updated or deleted: when the domain has a trained model, they are at
+    most `limit` (MDM_REALTIME_MAX_RECORDS), and every other live record of the domain has
+    a golden record (candidates must have one: records a batch run has not matched yet
+    would be missed). Otherwise nothing is matched and `waiting` says why (the records
+    wait for `manage.py match`)."""
     limit = settings.MDM_REALTIME_MAX_RECORDS if limit is None else limit
     ids = sorted(set(SourceRecord.history.filter(history_operation=run.operation, domain=run.domain)
                      .values_list("id", flat=True)))
@@ -924,6 +935,11 @@ def import_run_match(*, run: ImportRun, limit: int | None = None) -> ImportMatch
     result.model_version = model
     if len(ids) > limit:
         result.waiting = "too_many"
+        return result
+    unmatched = SourceRecord.objects.filter(domain=run.domain, is_deleted=False, golden__isnull=True)
+    result.unmatched = unmatched.exclude(pk__in=ids).count()
+    if result.unmatched:  # candidates must have a golden record: these would be missed
+        result.waiting = "unmatched"
         return result
     operation = uuid.uuid4()
     labels = {pk: f"{code}:{key}" for pk, code, key in

@@ -4,6 +4,7 @@ undoes, search before create, the blocking-key index, the ingest hook."""
 
 from __future__ import annotations
 
+import math
 import random
 from collections import Counter
 from dataclasses import replace
@@ -367,12 +368,16 @@ def test_search_returns_the_best_golden_records_with_their_evidence(customer, ar
     before = writes()
     keys = MatchKey.objects.count()
 
-    matches = rt.search("customer", {"name": "华为技术有限公司", "phone": "+86 755 2878 0808", "city": "深圳市"})
+    values = {"name": "华为技术有限公司", "phone": "+86 755 2878 0808", "city": "深圳市"}
+    matches = rt.search("customer", values, min_weight=-math.inf)
 
     assert (writes(), MatchKey.objects.count()) == (before, keys)
     assert [m.golden_id for m in matches] == [golden_of(first).golden_id, golden_of(jd).golden_id]
+    lower = customer.thresholds["lower"]
+    assert [m.golden_id for m in rt.search("customer", values)] == [m.golden_id for m in matches if m.weight >= lower]
     best = matches[0]
-    assert best.band == rt.BAND_MATCH and (best.record, best.record_label) in ((first.pk, "erp:1"), (second.pk, "crm:2"))
+    assert best.band == rt.BAND_MATCH
+    assert (best.record, best.record_label) in ((first.pk, "erp:1"), (second.pk, "crm:2"))
     assert best.attributes["name"] == HUAWEI["name"]
     upper, lower = customer.thresholds["upper"], customer.thresholds["lower"]
     comparisons = [c.name for c in rt._model("customer").scorer.trained.model.comparisons]
@@ -410,7 +415,7 @@ def test_the_key_index_follows_record_changes_and_deletions(customer, arrive):
 
     MatchKey.objects.filter(record=record, rule="phone").delete()  # a damaged index is repaired in bulk
     MatchKey.objects.create(domain="customer", rule="retired rule", value="x", record=record)
-    refreshed = rt.match_keys_refresh(domain="customer")
+    refreshed = rt.match_keys_refresh(domain="customer", full=True)
     assert (refreshed.inserted, refreshed.deleted) == (1, 1)
     assert dict(keys_of(record))["phone"] == "+861012345678"
 
@@ -428,14 +433,26 @@ def test_a_long_key_is_stored_as_its_hash(customer, arrive):
     assert dict(keys_of(twin))["name_core"] == core and decision.candidates == 1
 
 
-def test_a_batch_run_refreshes_the_index(customer, arrive):
+def test_a_batch_run_refreshes_the_index_for_what_changed(customer, arrive):
     record, _ = arrive("erp", "1", HUAWEI)
+    other, _ = arrive("crm", "2", JD)
     MatchKey.objects.all().delete()
 
-    match_run(domain="customer", actor="test")
+    match_run(domain="customer", actor="test")  # the first run with this model: every record
 
-    assert keys_of(record) == rt.record_keys(rt._model("customer").rules, rt._model("customer").scorer.prepare(
-        SourceRecord.objects.get(pk=record.pk).attributes))
+    model = rt._model("customer")
+    assert keys_of(record) == rt.record_keys(model.rules, model.scorer.prepare(record.attributes))
+    assert keys_of(other)
+    MatchKey.objects.filter(record=other).delete()  # damage an unchanged record's keys
+    upsert(system("erp"), "customer", {"1": {**HUAWEI, "phone": "010-12345678"}})  # a change, not matched yet
+
+    match_run(domain="customer", actor="test")  # later runs: the records changed since the last one
+
+    assert dict(keys_of(record))["phone"] == "+861012345678"
+    assert keys_of(other) == set()  # unchanged since the last run: not read again
+    assert rt.match_keys_refresh(domain="customer", full=True).inserted == len(
+        rt.record_keys(model.rules, model.scorer.prepare(other.attributes)))
+    assert keys_of(other)
 
 
 # ---------------------------------------------------------------------------
@@ -567,6 +584,19 @@ def test_real_time_gives_the_batch_decision_for_held_out_records(samples, custom
     assert other == []
     assert same >= 0.9
 
+    # search's early exit gives the same top as scoring every candidate
+    model = rt._model("customer")
+    for row in random.Random(8).sample(rows, 25):
+        frow = model.scorer.prepare(row)
+        candidates = rt._candidates("customer", rt.record_keys(model.rules, frow), exclude=None)
+        every = rt._best_by_golden(rt.Scored(c["id"], c["golden_id"], *model.scorer.score(frow, model.scorer.prepare(
+            c["attributes"])), "") for c in candidates)
+        for limit, floor in ((3, -math.inf), (10, upper)):
+            expected = sorted((s for s in every.values() if s.weight >= floor), key=lambda s: (-s.weight, s.record))
+            found = rt._top_goldens(model, frow, candidates, limit, floor)
+            assert [(s.golden, s.record, s.weight) for s in found] == [
+                (s.golden, s.record, s.weight) for s in expected[:limit]]
+
 
 # ---------------------------------------------------------------------------
 # The ingest hook
@@ -621,6 +651,18 @@ def test_ingest_leaves_a_large_import_to_the_batch_run(customer):
 
     assert SourceRecord.objects.filter(golden__isnull=True).count() > 3
     assert "python manage.py match customer" in text
+
+
+def test_ingest_leaves_an_import_to_the_batch_run_while_other_records_wait_for_one(customer):
+    system("erp")
+    upsert(system("erp"), "customer", {"1": HUAWEI})  # never matched
+    small = _sample("jiandaoyun_customer")
+    system(small["system"])
+
+    text = _ingest(small)
+
+    assert not GoldenRecord.objects.exists()
+    assert "1 other customer records have not been matched yet" in text and "python manage.py match customer" in text
 
 
 def test_ingest_without_a_model_says_how_to_match(db):

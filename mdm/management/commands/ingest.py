@@ -112,6 +112,12 @@ class Command(BaseCommand):
                 f"(MDM_REALTIME_MAX_RECORDS={settings.MDM_REALTIME_MAX_RECORDS:,}): "
                 f"run `python manage.py match {domain}`"
             )
+        elif matched.waiting == "unmatched":
+            self.stdout.write(
+                f"{changed} records changed, and {matched.unmatched:,} other {domain} records have not been "
+                f"matched yet (real-time matching only finds records with a golden record): "
+                f"run `python manage.py match {domain}`"
+            )
         elif matched.decisions:
             counts = matched.counts()
             self.stdout.write(
