@@ -140,8 +140,8 @@ class Comparison:
 class DomainModel:
     """Everything the engine needs to train and run one domain's model.
 
-    blocking: named rules, each a tuple of columns that must be equal (a list column is
-    exploded: any shared element). em_blocking: rules whose pairs train m by EM.
+    blocking: named rules, each a tuple of columns that must be equal (a list column as a
+    whole list, as Splink's block_on compares it). em_blocking: rules whose pairs train m by EM.
     deterministic: rules that almost only find true matches, with their expected recall,
     for the prior probability that two random records match."""
 
