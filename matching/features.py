@@ -29,10 +29,17 @@ Company names (customers and suppliers)
 Products
     pd_type     the product type words: name without spec, material, brackets
     pd_material sorted material and grade codes found in the name (304, 316L, Q235B, 8.8级)
+    pd_dielectric  a capacitor's dielectric, from the spec or the name ("x7r", "c0g"):
+                its material, kept out of the spec so "103 25V 1206" = "1206 10nF 25V X7R"
     sp_key      the spec as a sorted multiset of canonical tokens (order and separators
-                ignored, values in base units: "0805 1MΩ ±1%" = "1m 1%0805")
+                ignored, values in base units: "0805 1MΩ ±1%" = "1m 1%0805"), without
+                the dielectric
     sp_compact  the spec without separators ("6204-2RS" = "62042RS"; "2.2k" ≠ "22k")
     sp_nums     the spec's numbers in base units, sorted, as a list ("M6x20" → ["20", "6"])
+    brand       the brand as toneless pinyin (恒固 = "Henggu" = "henggu")
+    pd_brand_script  "cjk" or "latin" as the brand was written: a Chinese brand and a
+                Latin one with other pinyin (斯凯孚 / SKF) cannot be compared without a
+                dictionary, so they are no evidence either way
 """
 
 from __future__ import annotations
@@ -219,6 +226,7 @@ _TRADE_FORMS = sorted(_TRADE_LEXICON, key=len, reverse=True)
 _LEGAL_WORDS = frozenset("co ltd limited company inc incorporated corp corporation llc gmbh ag kg group plc sa".split())
 
 
+@lru_cache(maxsize=65536)  # scans every lexicon form at each position; trades repeat
 def trade_key(trade: str) -> tuple[str, bool]:
     """(key, mapped): the trade's concepts sorted ("信息技术" and "informationtechnology"
     → "info tech", True), or the trade itself when some of it is not in the lexicon."""
@@ -237,6 +245,7 @@ def trade_key(trade: str) -> tuple[str, bool]:
     return trade, False
 
 
+@lru_cache(maxsize=65536)
 def strip_trade(brand: str) -> str:
     """`brand` without trailing trade words of the lexicon that the standardizer left
     ("瑞立精汽车零部件" → "瑞立精"), keeping at least 2 CJK or 3 Latin characters."""
@@ -332,6 +341,12 @@ _MATERIAL_CODE_RE = re.compile(
     r"|h\d{2}(?=黄铜|铜|\s|$)"
     r")"
 )
+# A capacitor's dielectric is its material, not a size: "1206 10nF 25V X7R" and "103 25V
+# 1206" are one spec, while X7R against C0G is another product.
+_DIELECTRIC = r"x[5-8][rsptv]|y5v|z5u|c[0o]g|np[0o]"
+_DIELECTRIC_RE = re.compile(_DIELECTRIC, re.IGNORECASE)
+_DIELECTRIC_IN_NAME_RE = re.compile(rf"(?<![a-z0-9])({_DIELECTRIC})(?![a-z0-9])")
+_DIELECTRIC_ALIASES = {"cog": "c0g", "npo": "np0"}  # letter O typed for zero
 _MATERIAL_WORDS = (
     "不锈钢", "碳钢镀锌", "碳钢", "合金钢", "铝合金", "黄铜", "紫铜", "镀锌", "钢", "铝", "铜", "尼龙",
 )
@@ -382,6 +397,13 @@ _DN_RE = re.compile(r"^DN\d+$", re.IGNORECASE)
 _LENGTH_UNIT_RE = re.compile(r"(?<=\d)mm$")
 _NUMBER_RE = re.compile(r"\d+(?:\.\d+)?")
 _DRAWING_PREFIX_RE = re.compile(r"^图号[:：]?")
+# A rolling bearing's number with its seal or shield code glued on ("62042RS", "608ZZ"):
+# the same spec as "6204-2RS". The shortest number that leaves a known code wins, so
+# "62042RS" is 6204 + 2RS, not 62042 + RS.
+# A standard named in the spec ("M5(GB)", "M8x20 GB/T 5783", "DIN912") says which norm the
+# part follows, not its size: two records of one part name it or not as their users like.
+_STANDARD_RE = re.compile(r"(?<![A-Za-z])(?:GB(?:/T)?|DIN|ISO|JIS|ANSI|ASME|国标)(?:\s*\d+(?:[.\-]\d+)*)?(?![A-Za-z0-9.])")
+_BEARING_SUFFIX_RE = re.compile(r"^(\d{3,5}?)(2RS1?|2RSH|2RZ|2Z|ZZ|RS1?|RZ|Z|LLU|DDU|NR)$", re.IGNORECASE)
 
 
 def _plain(number: Decimal) -> str:
@@ -399,8 +421,11 @@ def _base_value(number: str, prefix: str, unit: str) -> str:
 @lru_cache(maxsize=65536)
 def spec_tokens(spec: str) -> tuple[str, ...]:
     """Canonical tokens of a standardized spec (see the comment above)."""
-    text = _DRAWING_PREFIX_RE.sub("", spec.replace("±", "").replace("/", " "))
-    raw = [t for t in _SPEC_SPLIT_RE.split(text) if t]
+    text = _DRAWING_PREFIX_RE.sub("", _STANDARD_RE.sub(" ", spec).replace("±", "").replace("/", " "))
+    raw = []
+    for token in _SPEC_SPLIT_RE.split(text):
+        bearing = _BEARING_SUFFIX_RE.match(token)
+        raw.extend(bearing.groups() if bearing else (token,) if token else ())
     has_percent = any("%" in t for t in raw)
     has_value = any(_QUANTITY_RE.match(t) and _QUANTITY_RE.match(t).group(3) in ("Ω", "F") for t in raw)
     tokens: list[str] = []
@@ -457,17 +482,23 @@ def product_features(row: Mapping[str, Any]) -> FeatureRow:
     # a bare grade ("… Φ48×2 304") looks like a number to _without_spec: search the name
     # without the spec text only; the grade list keeps sizes out
     materials = _material_codes(folded.replace(_fold(spec), " ") if spec else folded)
+    dielectrics = {t.lower() for t in tokens if _DIELECTRIC_RE.fullmatch(t)}
+    tokens = tuple(t for t in tokens if not _DIELECTRIC_RE.fullmatch(t))
+    dielectrics.update(m.group(1) for m in _DIELECTRIC_IN_NAME_RE.finditer(folded))
+    dielectrics = {_DIELECTRIC_ALIASES.get(d, d) for d in dielectrics}
     brand = _text(row, "brand__folded") or _text(row, "brand")
     barcode = _text(row, "barcode")
     return {
         "pd_type": product_type(name, spec),
         "pd_material": materials or None,
+        "pd_dielectric": " ".join(sorted(dielectrics)) or None,
         "sp_key": " ".join(tokens) or None,
         "sp_compact": compact or None,
         "sp_nums": _spec_numbers(tokens) or None,
         "unit": _text(row, "unit"),
         "category": _text(row, "category"),
         "brand": pinyin(brand) if brand else None,
+        "pd_brand_script": ("cjk" if has_cjk(brand) else "latin") if brand else None,
         "barcode": barcode if row.get("barcode__valid") is not False else None,
     }
 

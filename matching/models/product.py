@@ -7,14 +7,17 @@
   spec, and a model that learnt it from few pairs could let sizes merge.
 - barcode: exact is decisive; two different valid barcodes are two products (m fixed).
 - material codes in the name (304 / 316L / Q235B / 8.8级): a conflict is evidence against.
-- product type words, brand, unit and category.
+- capacitor dielectric (X7R / C0G): a conflict is another product; agreement adds nothing.
+- brand: another maker's item of the same spec is another product (m fixed small); a
+  Chinese and a Latin brand whose pinyin differs cannot be compared (weight 0).
+- product type words, unit and category.
 Term-frequency adjustment on the spec: "M8" is shared by many nuts and washers, "Φ21x3.5"
 by few products.
 """
 
 from __future__ import annotations
 
-from matching.models import Any, Comparison, DomainModel, Exact, JaroWinkler, Level, Null, Overlap, Subset
+from matching.models import Any, Comparison, Differ, DomainModel, Exact, JaroWinkler, Level, Null, Overlap, Subset
 
 SPEC = Comparison(
     "spec",
@@ -63,13 +66,34 @@ MATERIAL = Comparison(
     ordered=True,
 )
 
+DIELECTRIC = Comparison(
+    "dielectric",
+    "capacitor dielectric (X7R, C0G)",
+    (
+        Level("dielectric missing", Null("pd_dielectric"), null=True),
+        # most capacitors of a value and voltage share one dielectric (X7R), so agreement
+        # tells little that the spec has not; random pairs would rate it as rare
+        Level("dielectric exact", Exact("pd_dielectric"), m=0.95, weight=0.0),
+        # X7R against C0G is another product, like a grade conflict; random pairs of
+        # capacitors rarely show one, so u is set with m
+        Level("dielectrics differ (another material)", None, m=0.01, weight=-6.5),
+    ),
+)
+
 BRAND = Comparison(
     "brand",
     "brand",
     (
         Level("brand missing", Null("brand"), null=True),
         Level("brand exact", Exact("brand")),
-        Level("brands differ", None),
+        # 斯凯孚 / SKF: one brand in two scripts whose pinyin differs, or two brands; no
+        # dictionary tells which, so no evidence either way
+        Level("brands in other scripts (not comparable)", Differ("pd_brand_script"), m=0.05, weight=0.0),
+        # another maker's item of the same spec is another product. EM cannot learn how
+        # rare this is among true matches: the spec-blocked pairs it trains on are full of
+        # such look-alikes, and it took them for matches (m about 0.37). A true match with
+        # two brands is a brand typo or a distributor's name: rare, so m is fixed small.
+        Level("brands differ (another maker)", None, m=0.02),
     ),
 )
 
@@ -95,8 +119,8 @@ CATEGORY = Comparison(
 
 PRODUCT = DomainModel(
     domain="product",
-    version=2,
-    comparisons=(SPEC, BARCODE, TYPE, MATERIAL, BRAND, UNIT, CATEGORY),
+    version=3,
+    comparisons=(SPEC, BARCODE, TYPE, MATERIAL, DIELECTRIC, BRAND, UNIT, CATEGORY),
     blocking={
         "barcode": ("barcode",),
         "spec": ("sp_key",),
