@@ -215,6 +215,17 @@ def stage_load(args: argparse.Namespace) -> None:
     report({"timings": timings, "loaded": loaded, "live": live})
 
 
+def stage_loaded(args: argparse.Namespace) -> None:
+    """What an earlier load left in the database (--loaded-copy)."""
+    _setup_django()
+    from mdm.models import SourceRecord
+
+    records = SourceRecord.objects.filter(domain=DOMAIN)
+    loaded = {code: {"read": None, "inserted": records.filter(system__code=code).count(), "rejected": None}
+              for code, _, _, _ in files(args)}
+    report({"timings": {}, "loaded": loaded, "live": records.filter(is_deleted=False).count()})
+
+
 def stage_train(args: argparse.Namespace) -> None:
     _setup_django()
     from matching.services import model_train
@@ -319,7 +330,7 @@ def stage_match(args: argparse.Namespace) -> None:
     })
 
 
-STAGES = {"generate": stage_generate, "load": stage_load, "train": stage_train,
+STAGES = {"generate": stage_generate, "load": stage_load, "loaded": stage_loaded, "train": stage_train,
           "baseline": stage_baseline, "match": stage_match}
 
 
@@ -328,17 +339,35 @@ STAGES = {"generate": stage_generate, "load": stage_load, "train": stage_train,
 # ---------------------------------------------------------------------------
 
 
-def recreate_postgres(url: str) -> None:
+def recreate_postgres(url: str, *, template: str | None = None) -> None:
     import psycopg
 
     base, name = url.rsplit("/", 1)
     with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        conn.execute(f'CREATE DATABASE "{name}"')
+        conn.execute(f'CREATE DATABASE "{name}"' + (f' TEMPLATE "{template}"' if template else ""))
+
+
+def loaded_copy(url: str, *, save: bool = False) -> bool:
+    """--loaded-copy: a copy of the database as the load left it, "<name>_loaded". With
+    `save`, make it; else start the database from it when it exists (True)."""
+    import psycopg
+
+    base, name = url.rsplit("/", 1)
+    copy = f"{name}_loaded"
+    with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
+        exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [copy]).fetchone() is not None
+    if save:
+        recreate_postgres(f"{base}/{copy}", template=name)
+        return True
+    if exists:
+        recreate_postgres(url, template=copy)
+    return exists
 
 
 SCALING_FROM = 100_000  # the smaller of two sizes an extrapolation is drawn from
-RESULTS = ROOT / "var" / "bench" / "match"  # one JSON per database and size; the section shows them all
+# one JSON per database and size, kept with the code (the section is rendered from them all)
+RESULTS = ROOT / "bench" / "results" / "match"
 ANALYSIS = """\
 Where the time and memory go (cProfile, per-stage CPU and RSS at 100,000 and 300,000
 records; the analysis of 2026-11-27, the figures above are the latest runs):
@@ -483,6 +512,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--rerun", action="store_true", help="also time a second match run (writes nothing)")
     parser.add_argument("--data-dir", type=Path, help="generated files are kept and reused here")
+    parser.add_argument("--loaded-copy", action="store_true",
+                        help="postgres: start from the copy of the loaded database an earlier run with this "
+                             "option saved (no generate, no load), or save one after the load")
     parser.add_argument("--no-write", action="store_true", help="print only, leave docs/benchmarks.md alone")
     parser.add_argument("--render-only", action="store_true",
                         help="rewrite the section from the stored results (var/bench/match), run nothing")
@@ -504,24 +536,30 @@ def main(argv: list[str] | None = None) -> None:
     args.data_dir.mkdir(parents=True, exist_ok=True)
     env = dict(os.environ, MDM_DATA_DIR=str(workdir), DJANGO_SETTINGS_MODULE="mdm.settings",
                PYTHONPATH=str(ROOT))
+    reuse = False
     if args.database == "postgres":
-        recreate_postgres(args.database_url)
+        reuse = args.loaded_copy and loaded_copy(args.database_url)
+        if not reuse:
+            recreate_postgres(args.database_url)
         env["DATABASE_URL"] = args.database_url
     else:
         env.pop("DATABASE_URL", None)  # a fresh SQLite file under the work directory
     print(f"bench.match: {args.records:,} records, {args.database}, work directory {workdir}", flush=True)
-    generated = child("generate", args, env)
-    loaded = child("load", args, env)
+    generated = {"timings": {}} if reuse else child("generate", args, env)
+    loaded = child("loaded" if reuse else "load", args, env)
+    if args.loaded_copy and args.database == "postgres" and not reuse:
+        loaded_copy(args.database_url, save=True)
     trained = child("train", args, env)
     baseline = child("baseline", args, env)
     matched = child("match", args, env)
     rerun = child("match", args, env) if args.rerun else None
 
-    setup = (
-        (f"generate {sum(generated['timings'].values()):.0f} s, " if generated["timings"] else "files reused, ")
-        + ", ".join(f"{k} {v:.0f} s" for k, v in loaded["timings"].items())
-        + f", train {trained['seconds']:.0f} s"
-    )
+    setup = ", ".join([
+        "loaded copy reused" if reuse else
+        f"generate {sum(generated['timings'].values()):.0f} s" if generated["timings"] else "files reused",
+        *(f"{k} {v:.0f} s" for k, v in loaded["timings"].items()),
+        f"train {trained['seconds']:.0f} s",
+    ])
     result = {
         "database": args.database, "records": args.records, "date": time.strftime("%Y-%m-%d", time.gmtime()),
         "setup": setup, "loaded": loaded, "trained": trained, "baseline": baseline, "match": matched,

@@ -841,10 +841,13 @@ def _level_weight(mp: float | None, up: float | None) -> float:
 
 
 def predict(trained: TrainedModel, rows: Any, *, threshold: float | None = None,
-            cap: int = DEFAULT_BLOCKING_CAP, backend: str = "duckdb", all_pairs: bool = False) -> list[Pair]:
+            cap: int = DEFAULT_BLOCKING_CAP, backend: str = "duckdb", all_pairs: bool = False,
+            observe: Callable[[list[dict[str, Any]]], None] | None = None) -> list[Pair]:
     """Score every blocked pair with a match weight ≥ `threshold` (all pairs when None).
     Refuses with BlockingTooLarge before generating pairs when a rule would explode.
-    `all_pairs` scores every pair without blocking (small sets: tests, audits).
+    `all_pairs` scores every pair without blocking (small sets: tests, audits). `observe`
+    is shown the feature rows as they are computed, a chunk at a time (a caller that needs
+    them too need not compute them again).
 
     Only the pairs at or above the threshold leave the SQL engine, as Arrow columns of
     what a Pair holds (not the wide prediction table); equal evidence is shared between
@@ -852,7 +855,7 @@ def predict(trained: TrainedModel, rows: Any, *, threshold: float | None = None,
     declared = trained.model
     if declared.version != m.get_model(trained.domain).version:
         logger.warning(MSG_MODEL_MISMATCH.format(trained=declared.version, declared=m.get_model(trained.domain).version))
-    table = _prediction_table(trained.domain, rows, declared, combine=backend != "duckdb")
+    table = _prediction_table(trained.domain, rows, declared, combine=backend != "duckdb", observe=observe)
     if all_pairs:
         declared = m.DomainModel(**{**declared.__dict__, "blocking": {"all pairs": ()}})
     else:
@@ -880,10 +883,12 @@ def predict(trained: TrainedModel, rows: Any, *, threshold: float | None = None,
 PREDICT_CHUNK = 50_000  # rows turned into feature columns at a time
 
 
-def _prediction_table(domain: str, rows: Any, declared: m.DomainModel, *, combine: bool = False) -> pa.Table:
+def _prediction_table(domain: str, rows: Any, declared: m.DomainModel, *, combine: bool = False,
+                      observe: Callable[[list[dict[str, Any]]], None] | None = None) -> pa.Table:
     """The same table as `feature_table(domain, rows, declared.condition_columns(),
     model=declared)`, built PREDICT_CHUNK rows at a time: only one chunk's feature dicts
-    are alive at once, the rest is already Arrow. `combine`: one chunk per column."""
+    are alive at once, the rest is already Arrow. `combine`: one chunk per column.
+    `observe`: called with each chunk's feature rows."""
     names = ["unique_id", "source_system", *declared.condition_columns()]
     declared_types = _declared_types(declared)
     kinds: dict[str, pa.DataType] = {"unique_id": pa.string(), "source_system": pa.string()}
@@ -899,6 +904,8 @@ def _prediction_table(domain: str, rows: Any, declared: m.DomainModel, *, combin
             seen.add(uid)
             frows.append({"unique_id": uid, "source_system": row.get("source_system"), **features(domain, row)})
         del batch
+        if observe is not None:
+            observe(frows)
         for name in names:
             values = [r.get(name) for r in frows]
             kind = kinds.get(name)

@@ -129,6 +129,7 @@ MSG_UNKNOWN_DOMAIN = "unknown domain {domain!r} (known: {known})"
 MSG_NO_VALUES = "search needs attribute values of a {domain} record (attributes: {known})"
 MSG_UNKNOWN_ATTRIBUTES = "{domain} records have no attribute {names} (attributes: {known})"
 MSG_NOT_A_RECORD = "the values are not a valid {domain} record: {problem}"
+MSG_OTHER_MODEL = "the {domain} blocking keys were collected under another model than the active one"
 MSG_NO_RULES = "the {domain} model declares no blocking rule with columns: nothing to retrieve candidates by"
 
 
@@ -251,7 +252,7 @@ def _model(domain: str) -> _Model:
     cached = _MODELS.get(domain)
     if cached is None or cached.pk != row["pk"]:
         trained = MatchModel.objects.get(pk=row["pk"]).trained()
-        rules = {name: tuple(cols) for name, cols in trained.model.blocking.items() if cols}
+        rules = _rules(trained.model)
         scorer = fast_scorer(trained)
         cached = _MODELS[domain] = _Model(row["pk"], domain, {}, rules, scorer, BoundedScorer(scorer, trained.model))
     return replace(cached, thresholds={k: float(v) for k, v in row["thresholds"].items()})
@@ -361,11 +362,13 @@ def _refresh_rows(domain: str, rules: Mapping[str, Sequence[str]], rows: list[di
             keys = record_keys(rules, features(domain, row["attributes"]))
         wanted |= {(row["id"], rule, value) for rule, value in keys}
     ids = {row["id"] for row in rows}
-    stored = MatchKey.objects.filter(domain=domain)
+    # By record only (a record's keys are all of its domain): with the domain in the
+    # condition too, SQLite reads through the (domain, rule, value) index, i.e. every key
+    # of the domain for each chunk, instead of the (record, rule, value) one.
     if len(ids) <= DELETE_CHUNK:
-        stored = stored.filter(record_id__in=sorted(ids))
+        stored = MatchKey.objects.filter(record_id__in=sorted(ids))
     else:  # a range read on the (record, rule, value) index, then only these records
-        stored = stored.filter(record_id__gte=min(ids), record_id__lte=max(ids))
+        stored = MatchKey.objects.filter(record_id__gte=min(ids), record_id__lte=max(ids))
     have: dict[tuple[int, str, str], int] = {}
     for pk, record, rule, value in stored.values_list("id", "record_id", "rule", "value"):
         if record in ids:
@@ -381,19 +384,46 @@ def _refresh_rows(domain: str, rules: Mapping[str, Sequence[str]], rows: list[di
     result.deleted += len(stale)
 
 
-def _changed_since_last_run(domain: str, model: _Model) -> list[int] | None:
-    """Records changed since the last completed match run with the active model started
-    (its refresh saw everything before: writers of a domain hold its golden lock), or None
-    when there is no such run (a new model may block on other columns: refresh all)."""
-    last = (MatchRun.objects.filter(domain=domain, model_id=model.pk, status=MatchRun.Status.COMPLETED)
+def _changed_since_last_run(domain: str, model: int) -> list[int] | None:
+    """Records changed since the last completed match run with the model started (its
+    refresh saw everything before: writers of a domain hold its golden lock), or None when
+    there is no such run (a new model may block on other columns: refresh all)."""
+    last = (MatchRun.objects.filter(domain=domain, model_id=model, status=MatchRun.Status.COMPLETED)
             .order_by("-started_at").values_list("started_at", flat=True).first())
     if last is None:
         return None
     return list(SourceRecord.objects.filter(domain=domain, updated_at__gte=last).values_list("pk", flat=True))
 
 
+def _rules(declared: m.DomainModel) -> dict[str, tuple[str, ...]]:
+    return {name: tuple(cols) for name, cols in declared.blocking.items() if cols}
+
+
+class RunKeys:
+    """The keys a batch run brings the index up to date with: which records it refreshes
+    (those changed since the last completed run with the model, or all), and their keys,
+    taken from the feature rows its predict computes anyway (engine.predict `observe`), so
+    a run computes each record's features once. Decided when the run plans; a record that
+    changes before it applies makes the plan stale, so they still hold when it does."""
+
+    def __init__(self, domain: str, model: int, declared: m.DomainModel):
+        self.domain = domain
+        self.model = model
+        self.rules = _rules(declared)
+        changed = _changed_since_last_run(domain, model)
+        self.records: set[int] | None = None if changed is None else set(changed)
+        self.keys: dict[int, set[tuple[str, str]]] = {}
+
+    def observe(self, frows: list[dict[str, Any]]) -> None:
+        for frow in frows:
+            sid = int(frow["unique_id"])
+            if self.records is None or sid in self.records:
+                self.keys[sid] = record_keys(self.rules, frow)
+
+
 @transaction.atomic
-def match_keys_refresh(*, domain: str, records: Iterable[int] | None = None, full: bool = False) -> KeyRefresh:
+def match_keys_refresh(*, domain: str, records: Iterable[int] | None = None, full: bool = False,
+                       run_keys: RunKeys | None = None) -> KeyRefresh:
     """Bring the blocking-key index up to date with the records and the active model's
     blocking rules: keys of live records are computed from their features, missing ones
     inserted in bulk and stale ones deleted (a deleted record has none; a rule the model
@@ -401,16 +431,21 @@ def match_keys_refresh(*, domain: str, records: Iterable[int] | None = None, ful
     history. Takes the domain's golden lock, so it never races a match or an import.
 
     Which records: `records`; else, with `full`, every record of the domain (a rebuild or
-    a repair); else the records changed since the last completed match run with the
-    active model (what a batch run calls: its cost follows the changes, not the domain
-    size), or every record when there is none."""
+    a repair); else a batch run's `run_keys` (what it collected while it scored); else the
+    records changed since the last completed match run with the active model (its cost
+    follows the changes, not the domain size), or every record when there is none."""
     golden_domain_lock(domain)
     model = _model(domain)
-    if records is None and not full:
-        records = _changed_since_last_run(domain, model)
+    computed = None
+    if run_keys is not None and records is None and not full:
+        if run_keys.model != model.pk or run_keys.rules != model.rules:
+            raise RealtimeError(MSG_OTHER_MODEL.format(domain=domain))
+        records, computed = run_keys.records, run_keys.keys
+    elif records is None and not full:
+        records = _changed_since_last_run(domain, model.pk)
     result = KeyRefresh()
     for rows in _record_chunks(domain, records):
-        _refresh_rows(domain, model.rules, rows, result)
+        _refresh_rows(domain, model.rules, rows, result, computed)
     return result
 
 

@@ -17,7 +17,18 @@ by few products.
 
 from __future__ import annotations
 
-from matching.models import Any, Comparison, Differ, DomainModel, Exact, JaroWinkler, Level, Null, Overlap, Subset
+from matching.models import (
+    Any,
+    Comparison,
+    Differ,
+    DomainModel,
+    Exact,
+    JaroWinkler,
+    Level,
+    Null,
+    Overlap,
+    Subset,
+)
 
 SPEC = Comparison(
     "spec",

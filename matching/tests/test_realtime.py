@@ -455,6 +455,30 @@ def test_a_batch_run_refreshes_the_index_for_what_changed(customer, arrive):
     assert keys_of(other)
 
 
+def test_a_batch_run_keeps_the_keys_a_rebuild_would_write(customer, arrive):
+    arrive("erp", "1", HUAWEI)
+    arrive("crm", "2", JD)
+    gone, _ = arrive("crm", "3", {**JD, "name": "京东世纪贸易有限公司"})
+    match_run(domain="customer", actor="test")
+    upsert(system("crm"), "customer", {"3": {**JD, "name": "京东世纪贸易有限公司"}}, deleted=True)
+    upsert(system("erp"), "customer", {"1": {**HUAWEI, "email": "info@huawei.com"}})
+
+    match_run(domain="customer", actor="test")  # keys from the features its predict computed
+
+    assert keys_of(gone) == set()
+    refreshed = rt.match_keys_refresh(domain="customer", full=True)
+    assert (refreshed.inserted, refreshed.deleted) == (0, 0)
+
+
+def test_keys_collected_under_another_model_are_refused(customer, arrive):
+    arrive("erp", "1", HUAWEI)
+    model = rt._model("customer")
+    stale = rt.RunKeys("customer", model.pk + 1, MatchModel.objects.get(pk=model.pk).trained().model)
+
+    with pytest.raises(rt.RealtimeError, match="another model"):
+        rt.match_keys_refresh(domain="customer", run_keys=stale)
+
+
 # ---------------------------------------------------------------------------
 # Scoring and agreement with the batch
 # ---------------------------------------------------------------------------
