@@ -253,7 +253,7 @@ def stage_baseline(args: argparse.Namespace) -> None:
     declared = trained.model
     cpu_started = cpu_seconds()
     started = time.perf_counter()
-    table = engine.feature_table(DOMAIN, rows, declared.condition_columns(), model=declared)
+    table = engine.feature_table(rows, declared)
     features_seconds = time.perf_counter() - started
     del rows
 

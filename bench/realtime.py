@@ -195,7 +195,7 @@ def splink_score_pair_ms(trained: Any, left: dict[str, Any], right: dict[str, An
 
     declared = trained.model
     rows = [{**left, "unique_id": "1", "source_system": SYSTEM}, {**right, "unique_id": "2", "source_system": SYSTEM}]
-    table = engine.feature_table(DOMAIN, rows, declared.condition_columns(), model=declared)
+    table = engine.feature_table(rows, declared)
     linker = engine._linker(declared, table, parameters=trained.parameters, prior=trained.prior,
                             tf_tables=trained.tf_tables)
     a, b = table.to_pylist()

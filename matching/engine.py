@@ -30,7 +30,7 @@ import logging
 import math
 import time
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from itertools import islice
@@ -260,19 +260,6 @@ def _feature_type(values: list[Any]) -> pa.DataType:
     return pa.string()
 
 
-def feature_rows(domain: str, rows: Any) -> list[dict[str, Any]]:
-    """unique_id, source_system and the feature columns of each row (see matching.features)."""
-    out = []
-    seen: set[str] = set()
-    for row in _iter_rows(rows):
-        uid = str(row["unique_id"])
-        if uid in seen:
-            raise EngineError(MSG_DUPLICATE_ID.format(uid=uid))
-        seen.add(uid)
-        out.append({"unique_id": uid, "source_system": row.get("source_system"), **features(domain, row)})
-    return out
-
-
 def _declared_types(model: m.DomainModel | None) -> dict[str, pa.DataType]:
     """Column types the model's conditions imply: list columns (Overlap, Subset) and
     boolean ones (EitherTrue, EitherFalse). Used when no row holds a value to infer from,
@@ -296,25 +283,49 @@ def _declared_types(model: m.DomainModel | None) -> dict[str, pa.DataType]:
     return types
 
 
-def feature_table(domain: str, rows: Any, columns: Sequence[str], *, prepared: bool = False,
-                  model: m.DomainModel | None = None) -> pa.Table:
-    """A typed Arrow table of unique_id, source_system and `columns` (feature columns).
-    `prepared`: `rows` are feature rows already (from `feature_rows`). A column without any
-    value takes the type `model`'s conditions imply (else string)."""
-    frows = rows if prepared else feature_rows(domain, rows)
-    names = ["unique_id", "source_system", *columns]
-    declared = _declared_types(model)
-    arrays = []
+PREDICT_CHUNK = 50_000  # rows turned into feature columns at a time
+
+
+def feature_table(rows: Any, declared: m.DomainModel, *, combine: bool = False,
+                  observe: Callable[[list[dict[str, Any]]], None] | None = None) -> pa.Table:
+    """A typed Arrow table of unique_id, source_system and the feature columns the model
+    compares and blocks on (matching.features), built PREDICT_CHUNK rows at a time: only
+    one chunk's feature dicts are alive at once, the rest is already Arrow. A column's
+    first value decides its type; a column without any value takes the type the model's
+    conditions imply (else string). `combine`: one chunk per column. `observe`: called
+    with each chunk's feature rows."""
+    domain = declared.domain
+    names = ["unique_id", "source_system", *declared.condition_columns()]
+    declared_types = _declared_types(declared)
+    kinds: dict[str, pa.DataType] = {"unique_id": pa.string(), "source_system": pa.string()}
+    parts: dict[str, list[pa.Array | int]] = {name: [] for name in names}  # int: that many nulls, type still unknown
+    seen: set[str] = set()
+    source = iter(_iter_rows(rows))
+    while batch := list(islice(source, PREDICT_CHUNK)):
+        frows = []
+        for row in batch:
+            uid = str(row["unique_id"])
+            if uid in seen:
+                raise EngineError(MSG_DUPLICATE_ID.format(uid=uid))
+            seen.add(uid)
+            frows.append({"unique_id": uid, "source_system": row.get("source_system"), **features(domain, row)})
+        del batch
+        if observe is not None:
+            observe(frows)
+        for name in names:
+            values = [r.get(name) for r in frows]
+            kind = kinds.get(name)
+            if kind is None and any(v is not None for v in values):
+                kind = kinds[name] = _feature_type(values)
+            parts[name].append(len(values) if kind is None else pa.array(values, type=kind))
+        del frows
+    columns = []
     for name in names:
-        values = [r.get(name) for r in frows]
-        if name in ("unique_id", "source_system"):
-            kind = pa.string()
-        elif name in declared and all(v is None for v in values):
-            kind = declared[name]
-        else:
-            kind = _feature_type(values)
-        arrays.append(pa.array(values, type=kind))
-    return pa.table(arrays, names=names)
+        kind = kinds.get(name) or declared_types.get(name, pa.string())
+        chunks = [pa.nulls(part, type=kind) if isinstance(part, int) else part for part in parts.pop(name)]
+        column = pa.chunked_array(chunks, type=kind)
+        columns.append(column.combine_chunks() if combine else column)
+    return pa.table(columns, names=names)
 
 
 # ---------------------------------------------------------------------------
@@ -590,12 +601,12 @@ def blocking_counts(model: m.DomainModel, table: pa.Table, *, top: int = 5) -> l
 # ---------------------------------------------------------------------------
 
 
-def _tf_tables(model: m.DomainModel, frows: list[dict[str, Any]], *, max_values: int = 100_000) -> dict[str, dict[str, float]]:
+def _tf_tables(model: m.DomainModel, table: pa.Table, *, max_values: int = 100_000) -> dict[str, dict[str, float]]:
     """Term frequencies of the TF columns; values seen once are left out (no adjustment)."""
     tables = {}
-    total = len(frows)
+    total = table.num_rows
     for column in model.tf_columns:
-        counts = Counter(r[column] for r in frows if r.get(column) is not None)
+        counts = Counter(v for v in table.column(column).to_pylist() if v is not None)
         common = [(v, n) for v, n in counts.most_common(max_values) if n > 1]
         tables[column] = {v: n / total for v, n in common}
     return tables
@@ -632,12 +643,10 @@ def train(domain: str, rows: Any, *, seed: int = 1, u_max_pairs: float = DEFAULT
     given seed and input order. `model.report` says what was estimated and how long it took."""
     declared = model or m.get_model(domain)
     started = time.perf_counter()
-    frows = feature_rows(domain, rows)
-    columns = declared.condition_columns()
-    table = feature_table(domain, frows, columns, prepared=True, model=declared)
-    tf_tables = _tf_tables(declared, frows)
+    table = feature_table(rows, declared)
+    tf_tables = _tf_tables(declared, table)
     linker = _linker(declared, table, tf_tables=tf_tables)
-    report: dict[str, Any] = {"records": len(frows), "seed": seed, "notes": []}
+    report: dict[str, Any] = {"records": table.num_rows, "seed": seed, "notes": []}
     from splink import block_on
 
     t0 = time.perf_counter()
@@ -653,7 +662,7 @@ def train(domain: str, rows: Any, *, seed: int = 1, u_max_pairs: float = DEFAULT
     report["prior_seconds"] = round(time.perf_counter() - t0, 3)
 
     t0 = time.perf_counter()
-    pairs_possible = len(frows) * (len(frows) - 1) / 2
+    pairs_possible = table.num_rows * (table.num_rows - 1) / 2
     u_pairs = min(u_max_pairs, max(pairs_possible, 1))
     linker.training.estimate_u_using_random_sampling(max_pairs=u_pairs, seed=seed)
     report["u_seconds"] = round(time.perf_counter() - t0, 3)
@@ -760,7 +769,7 @@ def refine_with_labels(trained: TrainedModel, rows: Any, labels: Iterable[tuple[
     `estimate_m_from_pairwise_labels`; levels fixed in the declaration keep their values.
     Rejected pairs are no evidence about m: they constrain clustering (cannot-link)."""
     declared = trained.model
-    table = feature_table(trained.domain, rows, declared.condition_columns(), model=declared)
+    table = feature_table(rows, declared)
     linker = _linker(declared, table, parameters=None, prior=trained.prior, tf_tables=trained.tf_tables)
     _set_parameters(linker, declared, trained.parameters)
     pairs = [{"unique_id_l": str(a), "unique_id_r": str(b)} for a, b in labels]
@@ -822,7 +831,7 @@ def check_blocking(trained: TrainedModel | str, rows: Any, *, cap: int = DEFAULT
     """Count the comparisons each blocking rule would generate; raise BlockingTooLarge
     naming the first rule over `cap` and its largest blocks. Returns the counts."""
     declared = trained.model if isinstance(trained, TrainedModel) else m.get_model(trained)
-    table = feature_table(declared.domain, rows, declared.condition_columns(), model=declared)
+    table = feature_table(rows, declared)
     return _check_blocking(declared, table, cap)
 
 
@@ -855,7 +864,7 @@ def predict(trained: TrainedModel, rows: Any, *, threshold: float | None = None,
     declared = trained.model
     if declared.version != m.get_model(trained.domain).version:
         logger.warning(MSG_MODEL_MISMATCH.format(trained=declared.version, declared=m.get_model(trained.domain).version))
-    table = _prediction_table(trained.domain, rows, declared, combine=backend != "duckdb", observe=observe)
+    table = feature_table(rows, declared, combine=backend != "duckdb", observe=observe)
     if all_pairs:
         declared = m.DomainModel(**{**declared.__dict__, "blocking": {"all pairs": ()}})
     else:
@@ -878,48 +887,6 @@ def predict(trained: TrainedModel, rows: Any, *, threshold: float | None = None,
     # table (Arrow, DuckDB and Spark all order strings by their bytes)
     scored = scored.sort_by([("unique_id_l", "ascending"), ("unique_id_r", "ascending")])
     return _pairs_from_frame(declared, scored)
-
-
-PREDICT_CHUNK = 50_000  # rows turned into feature columns at a time
-
-
-def _prediction_table(domain: str, rows: Any, declared: m.DomainModel, *, combine: bool = False,
-                      observe: Callable[[list[dict[str, Any]]], None] | None = None) -> pa.Table:
-    """The same table as `feature_table(domain, rows, declared.condition_columns(),
-    model=declared)`, built PREDICT_CHUNK rows at a time: only one chunk's feature dicts
-    are alive at once, the rest is already Arrow. `combine`: one chunk per column.
-    `observe`: called with each chunk's feature rows."""
-    names = ["unique_id", "source_system", *declared.condition_columns()]
-    declared_types = _declared_types(declared)
-    kinds: dict[str, pa.DataType] = {"unique_id": pa.string(), "source_system": pa.string()}
-    parts: dict[str, list[pa.Array | int]] = {name: [] for name in names}  # int: that many nulls, type still unknown
-    seen: set[str] = set()
-    source = iter(_iter_rows(rows))
-    while batch := list(islice(source, PREDICT_CHUNK)):
-        frows = []
-        for row in batch:
-            uid = str(row["unique_id"])
-            if uid in seen:
-                raise EngineError(MSG_DUPLICATE_ID.format(uid=uid))
-            seen.add(uid)
-            frows.append({"unique_id": uid, "source_system": row.get("source_system"), **features(domain, row)})
-        del batch
-        if observe is not None:
-            observe(frows)
-        for name in names:
-            values = [r.get(name) for r in frows]
-            kind = kinds.get(name)
-            if kind is None and any(v is not None for v in values):
-                kind = kinds[name] = _feature_type(values)  # its first value decides, as in feature_table
-            parts[name].append(len(values) if kind is None else pa.array(values, type=kind))
-        del frows
-    columns = []
-    for name in names:
-        kind = kinds.get(name) or declared_types.get(name, pa.string())
-        chunks = [pa.nulls(part, type=kind) if isinstance(part, int) else part for part in parts.pop(name)]
-        column = pa.chunked_array(chunks, type=kind)
-        columns.append(column.combine_chunks() if combine else column)
-    return pa.table(columns, names=names)
 
 
 def _pairs_from_frame(declared: m.DomainModel, frame: Any) -> list[Pair]:

@@ -70,6 +70,18 @@ FREE_MAIL_DOMAINS = frozenset(
 )
 
 
+# Role mailboxes name a function, not a person: group companies on one mail domain each
+# have an info@ and a sales@, so two equal role addresses say no more than the domain does.
+ROLE_MAILBOXES = frozenset(
+    """
+    info information contact contactus contacts sales sale service services support office admin
+    administrator hr jobs career careers marketing market mail email enquiry enquiries inquiry
+    inquiries hello hi post postmaster webmaster business biz purchase purchasing procurement
+    finance account accounts accounting billing invoice order orders export import trade kefu
+    """.split()
+)
+
+
 def _fold(text: str) -> str:
     return unicodedata.normalize("NFKC", text).casefold()
 
@@ -113,7 +125,13 @@ def _text(row: Mapping[str, Any], key: str) -> str | None:
 _CITY_SUFFIX_RE = re.compile(r"(?:市|地区|自治州|盟)$")
 # Chinese street addresses: the street and house number identify the building; the floor or
 # room the unit. Whatever precedes the street (province, city, district) is dropped.
-_CN_STREET_RE = re.compile(r"([\u4e00-\u9fff]{1,12}?(?:大道|大街|路|街|道|巷|弄|胡同))\s*(\d+)\s*(?:号|#)?")
+_CN_ROAD_SUFFIXES = ("大道", "大街", "胡同", "路", "街", "道", "巷", "弄")
+_CN_STREET_RE = re.compile(rf"([\u4e00-\u9fff]{{1,12}}?(?:{'|'.join(_CN_ROAD_SUFFIXES)}))\s*(\d+)\s*(?:号|#)?")
+# provinces and municipalities as they are glued before a street without 省 or 市
+_CN_PROVINCES = tuple(
+    """北京 天津 上海 重庆 河北 山西 辽宁 吉林 黑龙江 江苏 浙江 安徽 福建 江西 山东 河南 湖北 湖南 广东 海南
+    四川 贵州 云南 陕西 甘肃 青海 内蒙古 广西 西藏 宁夏 新疆""".split()
+)
 _CN_UNIT_RE = re.compile(r"(\d+)\s*(?:层|楼|f|F|室)?\s*$")
 _LATIN_ADDRESS_NOISE = frozenset({"no", "floor", "room", "suite", "building"})
 
@@ -131,8 +149,22 @@ def city_key(city: str | None) -> str | None:
     return pinyin(folded) or None
 
 
-def address_keys(address: str | None) -> tuple[str | None, str | None]:
-    """(building, unit): "福建省厦门市集美区学院路216号科技大厦7层" → ("学院路216", "7").
+def _strip_place_prefix(street: str, places: Iterable[str]) -> str:
+    """The street without a province or city name glued before it, written without 省/市
+    ("上海滨江大道" → "滨江大道"), as long as a road name of 2+ characters is left: "南京路"
+    and "北京东路" are roads named after a city, not a city before a road."""
+    for place in sorted(places, key=len, reverse=True):
+        rest = street[len(place) :] if place and street.startswith(place) else ""
+        suffix = next((s for s in _CN_ROAD_SUFFIXES if rest.endswith(s)), "")
+        if len(rest) - len(suffix) >= 2:
+            return _strip_place_prefix(rest, places)
+    return street
+
+
+def address_keys(address: str | None, city: str | None = None) -> tuple[str | None, str | None]:
+    """(building, unit): "福建省厦门市集美区学院路216号科技大厦7层" → ("学院路216", "7"); a
+    province or city named without 省/市 ("上海滨江大道251号", or the record's own `city`) is
+    dropped like one named with it.
 
     Latin addresses: the house number and the street's first word, no unit."""
     if not address:
@@ -145,6 +177,8 @@ def address_keys(address: str | None) -> tuple[str | None, str | None]:
         for marker in ("区", "县", "市", "镇"):
             if marker in street[:-1]:
                 street = street.rsplit(marker, 1)[1] or street
+        city_name = _CITY_SUFFIX_RE.sub("", _fold(city).strip()) if city and has_cjk(city) else None
+        street = _strip_place_prefix(street, (*_CN_PROVINCES, *((city_name,) if city_name else ())))
         building = f"{street}{m.group(2)}"
         unit_match = _CN_UNIT_RE.search(folded[m.end() :].split(" ")[0] if " " in folded[m.end() :] else folded[m.end() :])
         return building, (unit_match.group(1) if unit_match else None)
@@ -179,12 +213,13 @@ bio+tech biotechnology biotech
 pharma 医药 制药 药业 pharmaceutical pharmaceuticals pharma
 medical 医疗 医疗器械 medical
 chemical 化工 化学 chemical chemicals
-raw 原料 raw
 trade 贸易 商贸 经贸 工贸 trading trade
 logistics 物流 logistics
 opto 光电 optoelectronics optoelectronic photoelectric
 new 新 new
-materials 材料 materials material
+new+materials 新材料
+new+energy 新能源
+materials 材料 原料 materials material raw
 software 软件 software
 network 网络 network networks
 communication 通信 通讯 communications communication telecom
@@ -196,6 +231,7 @@ energy 能源 energy
 hardware 五金 hardware
 steel 钢铁 钢 steel
 pipe 管 管材 pipe pipes
+steel+pipe 钢管
 packaging 包装 packaging
 fastener 紧固件 fasteners fastener
 bearing 轴承 bearing bearings
@@ -248,10 +284,16 @@ def trade_key(trade: str) -> tuple[str, bool]:
 @lru_cache(maxsize=65536)
 def strip_trade(brand: str) -> str:
     """`brand` without trailing trade words of the lexicon that the standardizer left
-    ("瑞立精汽车零部件" → "瑞立精"), keeping at least 2 CJK or 3 Latin characters."""
+    ("瑞立精汽车零部件" → "瑞立精"), keeping at least 2 CJK or 3 Latin characters. A single
+    Chinese character is only taken for a trade when 3 characters are left: 新, 钢 and 管
+    end two-character brands (博拓新 → 博拓 would be wrong; 宝钢), while 宏新方钢管 → 宏新方."""
     minimum = 2 if has_cjk(brand) else 3
     for _ in range(4):
-        form = next((f for f in _TRADE_FORMS if brand.endswith(f) and len(brand) - len(f) >= minimum), None)
+        form = next(
+            (f for f in _TRADE_FORMS
+             if brand.endswith(f) and len(brand) - len(f) >= (3 if len(f) == 1 and has_cjk(f) else minimum)),
+            None,
+        )
         if form is None:
             break
         brand = brand[: -len(form)]
@@ -267,13 +309,31 @@ def _web_domains(row: Mapping[str, Any]) -> list[str] | None:
     return sorted(domains) or None
 
 
-def _latin_first_word(display: str, core: str) -> str | None:
+# A run of toneless pinyin syllables (approximate: initials, then the finals)
+_PINYIN_RE = re.compile(
+    r"(?:(?:zh|ch|sh|[bpmfdtnlgkhjqxrzcsyw])?"
+    r"(?:iang|iong|uang|ang|eng|ing|ong|uai|ian|iao|uan|ai|ei|ao|ou|an|en|er|in|un|ia|ie|iu|ua|uo|ue|ui|ve"
+    r"|a|o|e|i|u|v))+"
+)
+_UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue", "ß": "ss"})
+
+
+def _latin_first_word(display: str, core: str) -> list[str]:
     """First word of the display name that starts the core ("Beijing Tengpingyuan
-    Optoelectronics Co., Ltd." with core "tengpingyuanoptoelectronics" → "tengpingyuan")."""
-    for word in _LATIN_WORD_RE.findall(_fold(display)):
+    Optoelectronics Co., Ltd." with core "tengpingyuanoptoelectronics" → "tengpingyuan"),
+    accents stripped as in the core; a German umlaut also as written out ("Köhler" →
+    "kohler", "koehler"), so Köhler meets Koehler. [] when no word starts the core."""
+    folded = _fold(display)
+    plain = _LATIN_WORD_RE.findall(
+        "".join(c for c in unicodedata.normalize("NFD", folded) if not unicodedata.combining(c))
+    )
+    spelt = _LATIN_WORD_RE.findall(folded.translate(_UMLAUTS))
+    for i, word in enumerate(plain):
         if core.startswith(word):
-            return word
-    return None
+            if len(spelt) == len(plain) and spelt[i] != word:
+                return [word, spelt[i]]
+            return [word]
+    return []
 
 
 def organisation_features(row: Mapping[str, Any]) -> FeatureRow:
@@ -289,12 +349,24 @@ def organisation_features(row: Mapping[str, Any]) -> FeatureRow:
     if script == "cjk":
         brand_pinyin = pinyin_variants(brand) if brand else []
     else:
-        word = (_latin_first_word(name, core) if core else None) or brand
-        brand_pinyin = [word] if word else []
+        words = _latin_first_word(name, core) if core else []
+        brand_pinyin = words or ([brand] if brand else [])
+        # the words after the first that the standardizer did not know as trade words
+        # ("Fischer Messtechnik": "messtechnik") are the trade all the same: without them
+        # Fischer Messtechnik and Fischer Automation would be one brand, compatible names
+        # (unless they read as pinyin: "Xing Cheng An" is one brand written in syllables)
+        rest = core[len(words[0]) :] if words and core else ""
+        if trade is None and brand and brand != words[0] and rest and not _PINYIN_RE.fullmatch(rest):
+            trade, mapped = trade_key(rest)
     region = _text(row, "name__region")
     branch = _text(row, "name__branch")
-    building, unit = address_keys(_text(row, "address__folded") or _text(row, "address"))
+    building, unit = address_keys(_text(row, "address__folded") or _text(row, "address"), _text(row, "city"))
     email = _text(row, "email")
+    email = email.lower() if email else None
+    local, _, domain = (email or "").partition("@")
+    # compared: a person's mailbox (or any on a free-mail domain); a role mailbox on a company
+    # domain only counts through its domain (web_domains). Blocking still uses every address.
+    mailbox = email if email and (local not in ROLE_MAILBOXES or domain in FREE_MAIL_DOMAINS) else None
     contact = _text(row, "contact")
     return {
         "nm_core": core,
@@ -303,7 +375,8 @@ def organisation_features(row: Mapping[str, Any]) -> FeatureRow:
         "nm_mapped": mapped,
         "nm_script": script,
         "nm_pinyin": brand_pinyin or None,
-        "nm_key": (pinyin(brand, by_char=True) if script == "cjk" else brand_pinyin[0]) if brand_pinyin else None,
+        # blocking key: for Latin names the umlaut written out (Köhler and Koehler meet)
+        "nm_key": (pinyin(brand, by_char=True) if script == "cjk" else brand_pinyin[-1]) if brand_pinyin else None,
         "nm_sorted": "".join(sorted(brand)) if brand else None,
         "nm_long": bool(brand and len(brand) >= 3),
         "nm_region": pinyin(region) if region else None,
@@ -311,11 +384,13 @@ def organisation_features(row: Mapping[str, Any]) -> FeatureRow:
         "tax_id": _text(row, "tax_id"),
         "tax_valid": row.get("tax_id__valid") if row.get("tax_id__valid") is not None else None,
         "phone": _text(row, "phone"),
+        "phone_kind": _text(row, "phone__kind") if _text(row, "phone") else None,
         "addr_building": building,
         "addr_unit": unit,
         "postcode": _text(row, "postcode"),
         "city": city_key(_text(row, "city")),
-        "email": email.lower() if email else None,
+        "email": email,
+        "mailbox": mailbox,
         "web_domains": _web_domains(row),
         "contact": pinyin(contact) if contact else None,
         "bank_account": _text(row, "bank_account"),

@@ -117,6 +117,7 @@ KEY_CHARS = 255  # MatchKey.value; a longer key is stored as its hash
 KEY_HASH = "sha256:"
 LIST_SEPARATOR = "\x1f"  # between the elements of a list-valued column
 COLUMN_SEPARATOR = "\x1e"  # between the columns of a multi-column rule
+KEY_SEPARATOR, RULE_SEPARATOR = "\x1d", "\x1c"  # a record's keys packed in one string (RunKeys)
 REFRESH_CHUNK = 2000  # records whose keys are refreshed per read
 DELETE_CHUNK = 500
 SEARCH_LIMIT = 10
@@ -350,7 +351,7 @@ def _record_chunks(domain: str, records: Iterable[int] | None) -> Iterator[list[
 
 
 def _refresh_rows(domain: str, rules: Mapping[str, Sequence[str]], rows: list[dict[str, Any]], result: KeyRefresh,
-                  computed: dict[int, set[tuple[str, str]]] | None = None) -> None:
+                  computed: Mapping[int, set[tuple[str, str]]] | None = None) -> None:
     if not rows:
         return
     wanted: set[tuple[int, str, str]] = set()
@@ -399,12 +400,14 @@ def _rules(declared: m.DomainModel) -> dict[str, tuple[str, ...]]:
     return {name: tuple(cols) for name, cols in declared.blocking.items() if cols}
 
 
-class RunKeys:
+class RunKeys(Mapping[int, set[tuple[str, str]]]):
     """The keys a batch run brings the index up to date with: which records it refreshes
-    (those changed since the last completed run with the model, or all), and their keys,
-    taken from the feature rows its predict computes anyway (engine.predict `observe`), so
-    a run computes each record's features once. Decided when the run plans; a record that
-    changes before it applies makes the plan stale, so they still hold when it does."""
+    (those changed since the last completed run with the model, or all), and their keys
+    (record id -> keys), taken from the feature rows its predict computes anyway
+    (engine.predict `observe`), so a run computes each record's features once. Decided
+    when the run plans; a record that changes before it applies makes the plan stale, so
+    they still hold when it does. Each record's keys are held as one string until they are
+    written (a set of tuples would take a gigabyte at a million records)."""
 
     def __init__(self, domain: str, model: int, declared: m.DomainModel):
         self.domain = domain
@@ -412,13 +415,29 @@ class RunKeys:
         self.rules = _rules(declared)
         changed = _changed_since_last_run(domain, model)
         self.records: set[int] | None = None if changed is None else set(changed)
-        self.keys: dict[int, set[tuple[str, str]]] = {}
+        self._packed: dict[int, str | set[tuple[str, str]]] = {}
 
     def observe(self, frows: list[dict[str, Any]]) -> None:
         for frow in frows:
             sid = int(frow["unique_id"])
             if self.records is None or sid in self.records:
-                self.keys[sid] = record_keys(self.rules, frow)
+                keys = record_keys(self.rules, frow)
+                if any(KEY_SEPARATOR in value for _, value in keys):  # kept as it is: cannot be packed
+                    self._packed[sid] = keys
+                else:
+                    self._packed[sid] = KEY_SEPARATOR.join(f"{rule}{RULE_SEPARATOR}{value}" for rule, value in keys)
+
+    def __getitem__(self, sid: int) -> set[tuple[str, str]]:
+        packed = self._packed[sid]
+        if isinstance(packed, set):
+            return packed
+        return {tuple(key.split(RULE_SEPARATOR, 1)) for key in packed.split(KEY_SEPARATOR)} if packed else set()
+
+    def __iter__(self) -> Iterator[int]:
+        return iter(self._packed)
+
+    def __len__(self) -> int:
+        return len(self._packed)
 
 
 @transaction.atomic
@@ -440,7 +459,7 @@ def match_keys_refresh(*, domain: str, records: Iterable[int] | None = None, ful
     if run_keys is not None and records is None and not full:
         if run_keys.model != model.pk or run_keys.rules != model.rules:
             raise RealtimeError(MSG_OTHER_MODEL.format(domain=domain))
-        records, computed = run_keys.records, run_keys.keys
+        records, computed = run_keys.records, run_keys
     elif records is None and not full:
         records = _changed_since_last_run(domain, model.pk)
     result = KeyRefresh()

@@ -940,7 +940,7 @@ def _plan(
         "predict",
         progress,
         f"scoring pairs of {len(snapshot.rows):,} records",
-        lambda: score(trained, snapshot, thresholds, limits.conflict_below, observe=keys and keys.observe),
+        lambda: score(trained, snapshot, thresholds, limits.conflict_below, observe=keys.observe if keys is not None else None),
     )
 
     def clustering() -> tuple[list[Contradiction], set[int], list[list[int]]]:

@@ -15,7 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, models, transaction
 from django.utils import timezone
 
 from matching.standardize import standardize
@@ -110,13 +110,51 @@ def _append_events(events: list[bulk.Row]) -> None:
     """
     if not events:
         return
-    FeedCounter.objects.get_or_create(pk=1)  # a migration makes it; a flushed database lacks it
-    counter = FeedCounter.objects.select_for_update().get(pk=1)
-    for offset, event in enumerate(events, start=1):
-        event["sequence"] = counter.last_sequence + offset
-    counter.last_sequence += len(events)
-    counter.save(update_fields=["last_sequence"])
+    last = _advance(FeedCounter, "last_sequence", len(events), id=1)
+    for offset, event in enumerate(events, start=1 + last - len(events)):
+        event["sequence"] = offset
     bulk.insert(ChangeEvent, events)
+
+
+# The counter and lock rows below are touched by every write, real-time matching's too:
+# in plain SQL, because the ORM takes longer to compile these statements than the
+# database takes to run them.
+
+
+def _where(**where: Any) -> tuple[str, list[Any]]:
+    qn = connection.ops.quote_name
+    return " AND ".join(f"{qn(name)} = %s" for name in where), list(where.values())
+
+
+def _advance(model: type[models.Model], column: str, count: int, **where: Any) -> int:
+    """Add `count` to a counter column of the row `where` selects (made when missing: a
+    migration makes the rows, a flushed database lacks them) and return its new value. The
+    update locks the row until the transaction ends."""
+    qn = connection.ops.quote_name
+    table, col = qn(model._meta.db_table), qn(column)
+    condition, params = _where(**where)
+    with connection.cursor() as cursor:
+        cursor.execute(f"UPDATE {table} SET {col} = {col} + %s WHERE {condition}", [count, *params])
+        if cursor.rowcount == 0:
+            model.objects.get_or_create(**where)
+            cursor.execute(f"UPDATE {table} SET {col} = {col} + %s WHERE {condition}", [count, *params])
+        cursor.execute(f"SELECT {col} FROM {table} WHERE {condition}", params)
+        return cursor.fetchone()[0]
+
+
+def _lock(model: type[models.Model], **where: Any) -> None:
+    """Lock the row `where` selects until the transaction ends (made when missing). On
+    SQLite the transaction itself holds the database's write lock from its start."""
+    qn = connection.ops.quote_name
+    condition, params = _where(**where)
+    sql = f"SELECT 1 FROM {qn(model._meta.db_table)} WHERE {condition}"
+    if connection.features.has_select_for_update:
+        sql += " FOR UPDATE"
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        if cursor.fetchone() is None:
+            model.objects.get_or_create(**where)
+            cursor.execute(sql, params)
 
 
 _UPDATED_FIELDS = [
@@ -272,11 +310,7 @@ def golden_ids_allocate(*, domain: str, count: int = 1, category: str = "") -> l
     """Hand out the next `count` golden IDs of a domain (and category); never reused."""
     rule = get_domain(domain).golden_id
     category = category.upper()
-    sequence, _ = GoldenIdSequence.objects.get_or_create(domain=domain, category=category)
-    sequence = GoldenIdSequence.objects.select_for_update().get(pk=sequence.pk)
-    first = sequence.last_serial + 1
-    sequence.last_serial += count
-    sequence.save(update_fields=["last_serial"])
+    first = _advance(GoldenIdSequence, "last_serial", count, domain=domain, category=category) - count + 1
     prefix = f"{rule.prefix}-{category}-" if category else f"{rule.prefix}-"
     return [f"{prefix}{serial:0{rule.digits}d}" for serial in range(first, first + count)]
 
@@ -358,8 +392,7 @@ def golden_domain_lock(domain: str) -> None:
     """Serialize the writers of one domain's golden records (match runs, steward actions)
     until commit. The lock is the domain's golden-ID sequence row; take it first."""
     get_domain(domain)
-    GoldenIdSequence.objects.get_or_create(domain=domain, category="")
-    GoldenIdSequence.objects.select_for_update().get(domain=domain, category="")
+    _lock(GoldenIdSequence, domain=domain, category="")
 
 
 def golden_plan(

@@ -33,6 +33,7 @@ from matching.models import (
     EitherTrue,
     Exact,
     Level,
+    Not,
     Null,
     Overlap,
 )
@@ -51,7 +52,8 @@ NAME = Comparison(
     (
         Level("name missing", Null("nm_core"), null=True),
         Level("name exact (legal form and region stripped)", All(Exact("nm_core"), _COMPATIBLE)),
-        Level("same brand (or its pinyin), compatible name", All(_BRAND_SAME, _COMPATIBLE)),
+        Level("same brand (or its pinyin) and trade", All(_BRAND_SAME, _COMPATIBLE, Not(Null("nm_trade")))),
+        Level("same brand (or its pinyin), one name without trade words", All(_BRAND_SAME, _COMPATIBLE)),
         Level("brand with a typo (swapped or dropped character)", All(_BRAND_TYPO, _COMPATIBLE)),
         Level(
             "same brand, other trade, region or branch (look-alike)",
@@ -77,6 +79,11 @@ TAX_ID = Comparison(
     ordered=True,
 )
 
+# A mobile is a person's, a landline the company's: one system holding the contact's mobile
+# and another the switchboard is not a conflict. Two numbers of one kind that differ are.
+_PHONE_NA = Any(Null("phone"), Differ("phone_kind"))
+_UNIT_OK = Any(Null("addr_unit"), Exact("addr_unit"))
+
 LOCATION = Comparison(
     "location",
     "where the company sits: phone, address, postcode, city as one fact",
@@ -86,12 +93,20 @@ LOCATION = Comparison(
             All(Null("phone"), Null("addr_building"), Null("postcode"), Null("city")),
             null=True,
         ),
-        Level("same phone and address", All(Exact("phone"), Exact("addr_building"))),
-        Level("same phone", Exact("phone")),
-        Level("same address and unit", All(Exact("addr_building"), Any(Null("addr_unit"), Exact("addr_unit")))),
-        Level("same building, other unit", Exact("addr_building")),
-        Level("same postcode", Exact("postcode")),
-        Level("same city", Exact("city")),
+        Level("same phone and address", All(Exact("phone"), Exact("addr_building"), _UNIT_OK)),
+        Level("same phone", All(Exact("phone"), Null("addr_building"))),
+        Level("same address and unit", All(Exact("addr_building"), _UNIT_OK, _PHONE_NA)),
+        # a company that moved keeps its phone; so may a sister company sharing the switchboard
+        Level("same phone, other address or unit", Exact("phone")),
+        # an office building houses many companies, and a group's companies take other floors
+        # of one building: sharing it with another floor or another number is no evidence
+        # either way. Random pairs (u) cannot see that, so the weight is set.
+        Level("same building, other unit or phone", Exact("addr_building"), m=0.01, weight=0.0),
+        Level("same postcode", All(Exact("postcode"), _PHONE_NA)),
+        # nothing else to compare is not the same as something that differs: a record with
+        # only the switchboard against one with only the contact's mobile still agrees on the city
+        Level("same city, phone and address not comparable", All(Exact("city"), _PHONE_NA, Null("addr_building"))),
+        Level("same city, phone or address differs", Exact("city")),
         Level("different place", None),
     ),
 )
@@ -101,7 +116,9 @@ INTERNET = Comparison(
     "e-mail address and company mail or web domain",
     (
         Level("e-mail and domains missing", All(Null("email"), Null("web_domains")), null=True),
-        Level("e-mail exact", Exact("email")),
+        Level("e-mail exact (a person's, not info@ or sales@)", Exact("mailbox")),
+        # group companies on one domain each have their info@ and sales@: weaker than a person's
+        Level("same role mailbox (info@, sales@, ...)", Exact("email")),
         Level("same company domain", Overlap("web_domains", 1)),
         Level("e-mail or domain differs", None),
     ),
@@ -149,7 +166,7 @@ _DETERMINISTIC = (("tax_id",), ("nm_core", "phone"), ("email",))
 
 CUSTOMER = DomainModel(
     domain="customer",
-    version=3,
+    version=4,
     comparisons=(NAME, TAX_ID, LOCATION, INTERNET, CONTACT),
     blocking=_BLOCKING,
     em_blocking=_EM,
@@ -159,7 +176,7 @@ CUSTOMER = DomainModel(
 
 SUPPLIER = DomainModel(
     domain="supplier",
-    version=3,
+    version=4,
     comparisons=(NAME, TAX_ID, LOCATION, INTERNET, CONTACT, BANK),
     blocking={**_BLOCKING, "bank_account": ("bank_account",)},
     em_blocking=_EM,

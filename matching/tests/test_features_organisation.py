@@ -1,0 +1,66 @@
+"""Organisation features: what standardization must make comparable, and what it must not."""
+
+from __future__ import annotations
+
+import pytest
+
+from matching.features import address_keys, organisation_features, strip_trade
+
+
+def _row(name: str, **extra: object) -> dict:
+    from mdm.domains import get_domain
+
+    attributes, _ = get_domain("customer").standardize({"name": name, **extra}, phone_region="CN")
+    return organisation_features(attributes)
+
+
+@pytest.mark.parametrize(
+    "address, city, building",
+    [
+        ("上海滨江大道251号工业园7层", None, "滨江大道251"),
+        ("上海闵行区滨江大道251号工业园7层", None, "滨江大道251"),
+        ("天津创新路232号科技大厦18层", "天津市", "创新路232"),
+        ("南京路36号", "南京", "南京路36"),  # a road named after a city keeps its name
+        ("北京东路5号", "上海", "北京东路5"),
+    ],
+)
+def test_it_drops_a_province_or_city_glued_before_the_street(address, city, building):
+    assert address_keys(address, city)[0] == building
+
+
+def test_it_does_not_take_the_last_character_of_a_short_brand_for_a_trade():
+    assert strip_trade("博拓新") == "博拓新"
+    assert strip_trade("宏新方钢管") == "宏新方"
+    assert strip_trade("华光新材料") == "华光"
+
+
+def test_it_reads_chemical_raw_materials_in_both_scripts_as_one_trade():
+    assert _row("深圳创远化工原料有限公司")["nm_trade"] == _row("Shenzhen Chuangyuan Chemical Materials Co., Ltd.")["nm_trade"]
+
+
+def test_it_keeps_unknown_latin_trade_words_as_the_trade():
+    messtechnik, automation = _row("Fischer Messtechnik AG"), _row("Fischer Automation AG")
+    assert messtechnik["nm_pinyin"] == automation["nm_pinyin"] == ["fischer"]
+    assert messtechnik["nm_trade"] == "messtechnik"
+    assert automation["nm_trade"] == "automation"
+    assert _row("Xing Cheng An Co., Ltd.")["nm_trade"] is None  # a brand in pinyin syllables
+
+
+def test_it_lets_an_umlaut_meet_its_written_out_form():
+    umlaut, written = _row("Köhler Maschinenbau GmbH"), _row("Koehler Maschinenbau GmbH")
+    assert set(umlaut["nm_pinyin"]) & set(written["nm_pinyin"])
+    assert umlaut["nm_key"] == written["nm_key"] == "koehler"
+
+
+def test_it_tells_a_mobile_from_a_landline():
+    assert _row("星晟安", phone="13912345678")["phone_kind"] == "mobile"
+    assert _row("星晟安", phone="0592-3126136")["phone_kind"] == "fixed"
+    assert _row("星晟安")["phone_kind"] is None
+
+
+def test_it_compares_a_role_mailbox_only_through_its_domain():
+    role, person = _row("星晟安", email="info@xingchengan.cn"), _row("星晟安", email="Zhou.Ping@xingchengan.cn")
+    assert role["email"] == "info@xingchengan.cn" and role["mailbox"] is None
+    assert role["web_domains"] == ["xingchengan.cn"]
+    assert person["mailbox"] == "zhou.ping@xingchengan.cn"
+    assert _row("星晟安", email="sales@163.com")["mailbox"] == "sales@163.com"  # free mail: no company domain
