@@ -34,6 +34,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
 from itertools import islice
+from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
@@ -440,10 +441,21 @@ def _null_safe(function: Callable[[str, str], Any]) -> Callable[[str | None, str
     return call
 
 
+# DuckDB's own settings for every connection the engine opens (the Django app sets them
+# from MDM_DUCKDB_MEMORY_LIMIT): a memory limit, past which it spills to temp_directory,
+# instead of its default of most of the machine's memory.
+DUCKDB_CONFIG: dict[str, str] = {}
+
+
 def _db_api(backend: str = "duckdb", **options: Any) -> Any:
     if backend == "duckdb":
+        import duckdb
         from splink import DuckDBAPI
 
+        if DUCKDB_CONFIG and "connection" not in options:
+            if "temp_directory" in DUCKDB_CONFIG:
+                Path(DUCKDB_CONFIG["temp_directory"]).mkdir(parents=True, exist_ok=True)
+            options["connection"] = duckdb.connect(config=dict(DUCKDB_CONFIG))
         return DuckDBAPI(**options)
     if backend == "spark":
         spark = options.pop("spark_session", None) or spark_session()

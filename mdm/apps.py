@@ -6,4 +6,11 @@ class MdmConfig(AppConfig):
     verbose_name = "Master data"
 
     def ready(self) -> None:
+        from django.conf import settings
+
+        from matching import engine
         from mdm import history  # noqa: F401  (connects the history stamp signal)
+
+        engine.DUCKDB_CONFIG.update(
+            memory_limit=settings.MDM_DUCKDB_MEMORY_LIMIT, temp_directory=str(settings.DATA_DIR / "duckdb")
+        )
