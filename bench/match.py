@@ -369,29 +369,29 @@ SCALING_FROM = 100_000  # the smaller of two sizes an extrapolation is drawn fro
 # one JSON per database and size, kept with the code (the section is rendered from them all)
 RESULTS = ROOT / "bench" / "results" / "match"
 ANALYSIS = """\
-Where the time and memory go (cProfile, per-stage CPU and RSS at 100,000 and 300,000
-records; the analysis of 2026-11-27, the figures above are the latest runs):
+Where the time and memory go at 1,000,000 records (PostgreSQL, 963,887 live records, the
+run above, per-stage CPU and RSS; 2026-11-27):
 
-- The real-time blocking-key index (matching/realtime.py `match_keys_refresh`, run inside
-  the write transaction) is the largest single cost, and on SQLite it grows
-  quadratically: each 2,000-record chunk reads its stored keys with `domain = ? AND
-  record_id BETWEEN ...`, which SQLite answers from the (domain, rule, value) index, i.e.
-  by scanning every key of the domain (4.9 s a chunk at 100k, 0.001 s without the domain
-  condition). It also recomputes every record's features and runs on a re-run that
-  changes nothing.
-- The feature columns (matching/features.py, pure Python, ~0.15 ms a record) are most of
-  predict and of the raw Splink baseline alike; match_run computes them three times
-  (predict, the conflict check of candidate groups, the key index).
-- Splink's own predict grows with the blocked comparisons, which grow quadratically on
-  this data (brand, brand pinyin, address blocks get larger with the population): 2.1M
-  comparisons at 100k, 16.8M at 300k; at 1M the brand-pinyin rule alone would pass the
-  20M blocking cap (BlockingTooLarge) with the current customer model.
-- Plan: survivorship (mdm/survivorship.py `survive`) of every new golden record, ~0.2 ms
-  each. Write (own part): golden records, memberships, history rows and change events in
-  bulk; history rows are copied inside the database.
-- Memory: the snapshot read_domain holds (each record's attributes decoded from JSON,
-  ~3.3 KB a record, plus a second dict per record for the engine) is the largest part of
-  the peak; then DuckDB's prediction table and the pairs."""
+- Scoring (245 s; 265 CPU s, DuckDB uses both cores): the feature columns
+  (matching/features.py, pure Python, ~0.14 ms a record: 133 s in the baseline), Splink's
+  predict itself (23 s), and the conflict check of candidate groups (the records of every
+  group of three or more auto-merge pairs, 401k pairs, scored in Python with their features
+  computed again: about 80 s). The blocking keys for the real-time index are taken from
+  the same feature rows (once, not again in the write).
+- Write (461 s, 169 CPU s: most of it is PostgreSQL's own work): the blocking-key index
+  (6.7M keys copied into a table with two indexes, 207 s), then 505k golden records, 964k
+  memberships and their history rows, 1.47M change events.
+- Plan (77 s): survivorship of every new golden record (~0.15 ms each).
+- Memory: the snapshot read_domain holds (2.0 GB: each record's attributes, names and
+  short values shared between records), then scoring (+2.0 GB: DuckDB, capped at 1 GB by
+  MDM_DUCKDB_MEMORY_LIMIT, the feature table and the pairs), then the plan (+1.4 GB: the
+  attributes and lineage of 505k new golden records, held until written).
+- Blocking: brand, brand-pinyin, brand-sorted and address keys are paired within a city;
+  country-wide they generated 24M to 57M comparisons each at this size (over the 20M cap).
+
+What would bring the run to the targets, not done yet: the conflict check reusing the
+feature rows predict computed; the plan written in chunks as it is computed instead of
+held whole; the key index built in bulk (indexes created after the copy) on a first run."""
 
 
 def gib(n: float) -> str:

@@ -895,6 +895,8 @@ def predict(trained: TrainedModel, rows: Any, *, threshold: float | None = None,
     result.drop_table_from_database_and_remove_from_cache()
     scored = selected.as_pyarrow_table()
     selected.drop_table_from_database_and_remove_from_cache()
+    # the input and intermediate tables too: a Spark session outlives the call, with them cached
+    linker.table_management.delete_tables_created_by_splink_from_db()
     # sorted here rather than in SQL: the order survives whatever the backend does with a
     # table (Arrow, DuckDB and Spark all order strings by their bytes)
     scored = scored.sort_by([("unique_id_l", "ascending"), ("unique_id_r", "ascending")])
