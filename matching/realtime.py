@@ -36,6 +36,10 @@ golden_plan / golden_plan_apply like a batch run, so with history rows and chang
 - propose: nothing to attach to, but a golden record in the review band: the record gets
   a new golden record of its own and the stewards a proposal (its strongest pair there).
 - create: nothing in the band: a new golden record.
+- hold: the golden record it would attach to already has the domain's
+  `max_cluster_size` records (a switchboard phone chaining companies): as a batch run
+  holds such a growth, the record gets a golden record of its own and the stewards a
+  held proposal (kind "held") to join them; a must-link still decides.
 - keep: the record already belongs to a golden record it may stay in (a must-link, or a
   pair at or above the upper threshold with another live member; or it is the only
   member and nothing it may join scores above the upper threshold); nothing moves. A
@@ -700,7 +704,8 @@ def _match_locked(pk: int, domain: str, model: _Model, change: Change) -> Decisi
     if row["is_deleted"]:
         return Decision(record=pk, action=SKIP, golden_id=previous_id, previous_golden_id=previous_id)
     upper, lower = model.thresholds["upper"], model.thresholds["lower"]
-    conflict_below = float(get_domain(domain).matching.conflict_below)
+    limits = get_domain(domain).matching
+    conflict_below = float(limits.conflict_below)
     candidates = _candidates(domain, keys, exclude=pk)
     # only pairs at or above the lower threshold can attach or be proposed: the others
     # are dropped as soon as their weight cannot reach it
@@ -753,6 +758,14 @@ def _match_locked(pk: int, domain: str, model: _Model, change: Change) -> Decisi
         target = next((g for g, s in ranked if s.weight >= upper and g != current and allowed(g)), None)
         if target is None and current is not None and not others(current):
             target = current  # its own golden record, nothing better: it stays
+    # A golden record at the domain's max_cluster_size does not grow automatically (a batch
+    # run holds such a merge too): the record gets its own and the stewards a held proposal.
+    giant = None
+    full = target is not None and len(members[target]) >= limits.max_cluster_size
+    if full and target != current and not must_goldens:
+        giant, target = target, None
+        if current is not None and not others(current):
+            target = current
     # golden records an automatic match would join but a ruling or a conflict keeps it out of
     held = sorted(
         (g for g, s in best.items() if s.weight >= upper and g != target and not allowed(g)),
@@ -813,6 +826,8 @@ def _match_locked(pk: int, domain: str, model: _Model, change: Change) -> Decisi
         g: s for g, s in best.items()
         if s.weight >= lower and g != final and g not in retire and g not in held
     }
+    if giant is not None:
+        band[giant] = strongest(giant) or best[giant]
     offers: list[Offer] = []
     also: list[int] = []
     if band:
@@ -833,6 +848,7 @@ def _match_locked(pk: int, domain: str, model: _Model, change: Change) -> Decisi
                 candidate=Candidate(
                     left=left, right=right, weight=round(s.weight, 6),
                     probability=round(engine.probability(s.weight), 6), evidence=_evidence_json(s.evidence),
+                    kind=MergeProposal.Kind.HELD if g == giant else MergeProposal.Kind.REVIEW,
                 ),
                 change=change,
             )

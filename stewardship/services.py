@@ -520,7 +520,8 @@ def proposal_offer(*, domain: str, candidate: Candidate, change: Change) -> Merg
     now = timezone.now()
     if proposal is None:
         proposal = MergeProposal(
-            domain=domain, left_id=left, right_id=right, created_at=now, status=MergeProposal.Status.PENDING
+            domain=domain, left_id=left, right_id=right, created_at=now, status=MergeProposal.Status.PENDING,
+            kind=candidate.kind,
         )
     elif proposal.status == MergeProposal.Status.DECIDED:
         return None

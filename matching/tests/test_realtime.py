@@ -4,6 +4,7 @@ undoes, search before create, the blocking-key index, the ingest hook."""
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import random
 from collections import Counter
@@ -20,7 +21,7 @@ from matching.services import MSG_NO_MODEL, MatchingError, default_thresholds, m
 from matching.services import cluster as batch_cluster
 from matching.services import read_domain
 from matching.services import score as batch_score
-from mdm.domains import get_domain
+from mdm.domains import all_domains, get_domain
 from mdm.history import Change
 from mdm.integrity import run_checks
 from mdm.management.commands.demo import DEMO_TRUST
@@ -208,6 +209,22 @@ def test_matching_again_without_a_change_writes_nothing(banded, arrive):
     assert [(d.action, d.changed) for d in decisions] == [(rt.KEEP, False), (rt.KEEP, False)]
     assert decisions[0].golden_id == golden_of(attached).golden_id
     assert rt.match_keys_refresh(domain="customer").inserted == 0
+
+
+def test_a_golden_record_at_the_size_limit_does_not_grow_silently(customer, arrive, monkeypatch):
+    domain = all_domains()["customer"]
+    monkeypatch.setitem(all_domains(), "customer",
+                        dataclasses.replace(domain, matching=dataclasses.replace(domain.matching, max_cluster_size=2)))
+    first, _ = arrive("erp", "1", HUAWEI)
+    second, decision = arrive("crm", "2", HUAWEI)
+    assert decision.action == rt.ATTACH
+
+    third, decision = arrive("s4", "3", HUAWEI)  # would make three
+
+    assert decision.action == rt.PROPOSE and golden_of(third) != golden_of(first)
+    held = MergeProposal.objects.get(status=MergeProposal.Status.PENDING)
+    assert held.kind == MergeProposal.Kind.HELD and third.pk in (held.left_id, held.right_id)
+    assert decision.proposals[0].golden_id == golden_of(first).golden_id
 
 
 def test_it_never_joins_a_rejected_pair_again(banded, arrive):
