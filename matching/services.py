@@ -56,13 +56,13 @@ from __future__ import annotations
 import json
 import math
 import sys
-from sys import intern
 import time
 import uuid
 from collections import Counter, defaultdict
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from itertools import combinations
+from itertools import combinations, pairwise
+from sys import intern
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
@@ -288,11 +288,40 @@ def read_domain(domain: str, *, with_goldens: bool = True) -> Snapshot:
         snapshot.members[sid] = member_from_values(row)
         snapshot.current[sid] = golden
         snapshot.rows.append(EngineRow(row["attributes"], str(sid), row["system__code"]))
-    for kind, left, right in PairConstraint.objects.filter(domain=domain).values_list("kind", "left_id", "right_id"):
-        if left in snapshot.members and right in snapshot.members:
-            target = snapshot.must_link if kind == PairConstraint.Kind.MUST_LINK else snapshot.cannot_link
-            target.append((left, right))
+    _rulings_among_live(snapshot)
     return snapshot
+
+
+def _rulings_among_live(snapshot: Snapshot) -> None:
+    """The stewards' rulings as pairs of live records. A must-link chain holds through
+    deleted records (A = B and B = C keep A and C together when B is deleted, as the
+    stewardship services read chains): each chain's live records are linked in a row,
+    and a cannot-link with a deleted end applies to the live records of its chain."""
+    rulings = list(PairConstraint.objects.filter(domain=snapshot.domain).values_list("kind", "left_id", "right_id"))
+    chains = Components()
+    for kind, left, right in rulings:
+        if kind == PairConstraint.Kind.MUST_LINK:
+            chains.union(left, right)
+    live: dict[int, list[int]] = defaultdict(list)
+    for sid in sorted(chains.parent):
+        if sid in snapshot.members:
+            live[chains.find(sid)].append(sid)
+    for ids in live.values():
+        snapshot.must_link += list(pairwise(ids))
+
+    def as_live(sid: int) -> int | None:  # a deleted record: the first live record of its chain
+        if sid in snapshot.members:
+            return sid
+        ids = live.get(chains.find(sid)) if sid in chains.parent else None
+        return ids[0] if ids else None
+
+    pairs = set()
+    for kind, left, right in rulings:
+        if kind != PairConstraint.Kind.MUST_LINK:
+            a, b = as_live(left), as_live(right)
+            if a is not None and b is not None and a != b:
+                pairs.add((min(a, b), max(a, b)))
+    snapshot.cannot_link += sorted(pairs)
 
 
 # ---------------------------------------------------------------------------

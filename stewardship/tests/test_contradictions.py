@@ -182,3 +182,28 @@ def test_rulings_written_directly_are_checked_as_a_whole(records):
     assert refused.value.message == MSG_APART.format(left=a, right=c, what="this decision")
     with pytest.raises(DecisionConflict, match="ruled one entity"):  # b=a, so b≠c would be fine, a≠b not
         pair_constraints_add(domain="customer", kind="cannot_link", pairs=[(b, a)], reason="no", change=change)
+
+
+def test_a_run_keeps_a_chain_through_a_deleted_record_together(records):
+    a, c, d, x = records["A"], records["C"], records["D"], records["X"]
+    decide(a, d, "approve")
+    decide(c, d, "approve")  # A = D = C
+    golden_records_merge_manually(golden_records=[golden(c), golden(x)], reason="one group", change=STEWARD)
+    delete_d(records)
+
+    run(upper=100, lower=-100)  # no score joins anything: only the rulings do
+
+    assert xref()[a] == xref()[c] == xref()[x]  # A = C through D, deleted; C = X directly
+    assert_invariants()
+
+
+def test_a_run_keeps_apart_what_was_ruled_apart_from_a_deleted_record_of_a_chain(records):
+    a, b, d = records["A"], records["B"], records["D"]
+    decide(a, d, "approve")  # A = D
+    decide(b, d, "reject")  # B ≠ D, so B ≠ A
+    delete_d(records)
+
+    run(lower=-100)  # the default upper threshold: A and B score an automatic merge
+
+    assert xref()[a] != xref()[b]
+    assert_invariants()
