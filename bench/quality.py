@@ -350,11 +350,14 @@ def main(argv: list[str] | None = None) -> None:
             results.append((label + suffix, r))
             print(_row(label + suffix, r), flush=True)
 
+    from mdm.domains import get_domain
+
     body = [
         "Precision, recall and F1 against the fixtures' ground truth (`python -m bench.quality"
         + (f" --records {args.records}" if args.records else "") + "`). Each set is trained without"
-        " labels and matched at the domain's default thresholds (mdm/domains: auto-merge at"
-        " probability 0.99, review from 0.5), the same ones `manage.py match` uses; the second row"
+        " labels and matched at the domain's default thresholds (mdm/domains: auto-merge at probability "
+        + ", ".join(f"{get_domain(d).matching.auto_merge_probability:g} ({d})" for d in DOMAINS)
+        + ", review from 0.5), the same ones `manage.py match` uses; the second row"
         " of each set shows its best thresholds chosen with hindsight on its own ground truth (best"
         " pairwise F1; review band down to where 99% of the scored true pairs lie), for reference."
         " Pairwise = scored pairs at or above the match threshold; cluster = all pairs implied by"
