@@ -284,13 +284,13 @@ def _declared_types(model: m.DomainModel | None) -> dict[str, pa.DataType]:
     return types
 
 
-PREDICT_CHUNK = 50_000  # rows turned into feature columns at a time
+FEATURE_CHUNK = 50_000  # rows turned into feature columns at a time
 
 
 def feature_table(rows: Any, declared: m.DomainModel, *, combine: bool = False,
                   observe: Callable[[list[dict[str, Any]]], None] | None = None) -> pa.Table:
     """A typed Arrow table of unique_id, source_system and the feature columns the model
-    compares and blocks on (matching.features), built PREDICT_CHUNK rows at a time: only
+    compares and blocks on (matching.features), built FEATURE_CHUNK rows at a time: only
     one chunk's feature dicts are alive at once, the rest is already Arrow. A column's
     first value decides its type; a column without any value takes the type the model's
     conditions imply (else string). `combine`: one chunk per column. `observe`: called
@@ -302,7 +302,7 @@ def feature_table(rows: Any, declared: m.DomainModel, *, combine: bool = False,
     parts: dict[str, list[pa.Array | int]] = {name: [] for name in names}  # int: that many nulls, type still unknown
     seen: set[str] = set()
     source = iter(_iter_rows(rows))
-    while batch := list(islice(source, PREDICT_CHUNK)):
+    while batch := list(islice(source, FEATURE_CHUNK)):
         frows = []
         for row in batch:
             uid = str(row["unique_id"])

@@ -212,13 +212,13 @@ class EngineRow(Mapping[str, Any]):
             return self.source_system
         return self.attributes.get(key, default)
 
-    def __iter__(self) -> Iterator[str]:
+    def __iter__(self) -> Iterator[str]:  # attributes never hold these two names
         yield "unique_id"
         yield "source_system"
-        yield from (k for k in self.attributes if k not in ("unique_id", "source_system"))
+        yield from self.attributes
 
     def __len__(self) -> int:
-        return 2 + sum(1 for k in self.attributes if k not in ("unique_id", "source_system"))
+        return 2 + len(self.attributes)
 
 
 @dataclass
