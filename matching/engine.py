@@ -285,16 +285,17 @@ def _declared_types(model: m.DomainModel | None) -> dict[str, pa.DataType]:
 
 
 FEATURE_CHUNK = 50_000  # rows turned into feature columns at a time
+FEATURE_TABLE = {"mdm": b"features"}  # schema metadata of a feature table
 
 
-def feature_table(rows: Any, declared: m.DomainModel, *, combine: bool = False,
+def feature_table(rows: Any, declared: m.DomainModel, *,
                   observe: Callable[[list[dict[str, Any]]], None] | None = None) -> pa.Table:
     """A typed Arrow table of unique_id, source_system and the feature columns the model
     compares and blocks on (matching.features), built FEATURE_CHUNK rows at a time: only
     one chunk's feature dicts are alive at once, the rest is already Arrow. A column's
     first value decides its type; a column without any value takes the type the model's
-    conditions imply (else string). `combine`: one chunk per column. `observe`: called
-    with each chunk's feature rows."""
+    conditions imply (else string). `observe`: called with each chunk's feature rows.
+    predict and feature_rows take it in place of the rows (it is marked as what it is)."""
     domain = declared.domain
     names = ["unique_id", "source_system", *declared.condition_columns()]
     declared_types = _declared_types(declared)
@@ -324,9 +325,29 @@ def feature_table(rows: Any, declared: m.DomainModel, *, combine: bool = False,
     for name in names:
         kind = kinds.get(name) or declared_types.get(name, pa.string())
         chunks = [pa.nulls(part, type=kind) if isinstance(part, int) else part for part in parts.pop(name)]
-        column = pa.chunked_array(chunks, type=kind)
-        columns.append(column.combine_chunks() if combine else column)
-    return pa.table(columns, names=names)
+        columns.append(pa.chunked_array(chunks, type=kind))
+    return pa.table(columns, names=names, metadata=FEATURE_TABLE)
+
+
+def is_feature_table(rows: Any) -> bool:
+    return isinstance(rows, pa.Table) and (rows.schema.metadata or {}).get(b"mdm") == FEATURE_TABLE["mdm"]
+
+
+def feature_subset(table: pa.Table, ids: Iterable[str]) -> pa.Table:
+    """The rows of a feature table whose unique_id is in `ids` (a feature table too)."""
+    wanted = set(ids)
+    positions = [i for i, uid in enumerate(table.column("unique_id").to_pylist()) if uid in wanted]
+    return table.take(pa.array(positions, type=pa.int64()))
+
+
+def feature_rows(table: pa.Table) -> dict[str, dict[str, Any]]:
+    """A feature table's rows by unique_id, as the pure-Python scorer takes them
+    (Scorer.prepare passes them through): the values Splink compares, so a caller that
+    has the table scores without computing features again."""
+    rows = table.to_pylist()
+    for row in rows:
+        row["_prepared"] = True
+    return {row["unique_id"]: row for row in rows}
 
 
 # ---------------------------------------------------------------------------
@@ -866,9 +887,9 @@ def predict(trained: TrainedModel, rows: Any, *, threshold: float | None = None,
             observe: Callable[[list[dict[str, Any]]], None] | None = None) -> list[Pair]:
     """Score every blocked pair with a match weight ≥ `threshold` (all pairs when None).
     Refuses with BlockingTooLarge before generating pairs when a rule would explode.
-    `all_pairs` scores every pair without blocking (small sets: tests, audits). `observe`
-    is shown the feature rows as they are computed, a chunk at a time (a caller that needs
-    them too need not compute them again).
+    `all_pairs` scores every pair without blocking (small sets: tests, audits). `rows`
+    may be their feature_table, built by a caller that reads it too; else `observe` is
+    shown the feature rows as they are computed, a chunk at a time.
 
     Only the pairs at or above the threshold leave the SQL engine, as Arrow columns of
     what a Pair holds (not the wide prediction table); equal evidence is shared between
@@ -876,7 +897,9 @@ def predict(trained: TrainedModel, rows: Any, *, threshold: float | None = None,
     declared = trained.model
     if declared.version != m.get_model(trained.domain).version:
         logger.warning(MSG_MODEL_MISMATCH.format(trained=declared.version, declared=m.get_model(trained.domain).version))
-    table = feature_table(rows, declared, combine=backend != "duckdb", observe=observe)
+    table = rows if is_feature_table(rows) else feature_table(rows, declared, observe=observe)
+    if backend != "duckdb":
+        table = table.combine_chunks()
     if all_pairs:
         declared = m.DomainModel(**{**declared.__dict__, "blocking": {"all pairs": ()}})
     else:

@@ -153,8 +153,8 @@ def _strip_place_prefix(street: str, places: Iterable[str]) -> str:
     """The street without a province or city name glued before it, written without 省/市
     ("上海滨江大道" → "滨江大道"), as long as a road name of 2+ characters is left: "南京路"
     and "北京东路" are roads named after a city, not a city before a road."""
-    for place in sorted(places, key=len, reverse=True):
-        rest = street[len(place) :] if place and street.startswith(place) else ""
+    for place in sorted((p for p in places if p and street.startswith(p)), key=len, reverse=True):
+        rest = street[len(place) :]
         suffix = next((s for s in _CN_ROAD_SUFFIXES if rest.endswith(s)), "")
         if len(rest) - len(suffix) >= 2:
             return _strip_place_prefix(rest, places)

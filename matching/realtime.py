@@ -334,8 +334,7 @@ class KeyRefresh:
     deleted: int = 0
 
 
-def _record_chunks(domain: str, records: Iterable[int] | None) -> Iterator[list[dict[str, Any]]]:
-    fields = ("id", "attributes", "is_deleted")
+def _record_chunks(domain: str, records: Iterable[int] | None, fields: tuple[str, ...]) -> Iterator[list[dict[str, Any]]]:
     if records is not None:
         ids = sorted(set(records))
         for start in range(0, len(ids), REFRESH_CHUNK):
@@ -359,13 +358,12 @@ def _refresh_rows(domain: str, rules: Mapping[str, Sequence[str]], rows: list[di
     if not rows:
         return
     wanted: set[tuple[int, str, str]] = set()
-    for row in rows:
-        if row["is_deleted"]:
-            continue
-        keys = (computed or {}).get(row["id"])
-        if keys is None:
-            keys = record_keys(rules, features(domain, row["attributes"]))
-        wanted |= {(row["id"], rule, value) for rule, value in keys}
+    live = [row["id"] for row in rows if not row["is_deleted"]]
+    missing = [sid for sid in live if computed is None or sid not in computed]
+    attributes = dict(SourceRecord.objects.filter(pk__in=missing).values_list("id", "attributes")) if missing else {}
+    for sid in live:
+        keys = computed[sid] if sid not in attributes else record_keys(rules, features(domain, attributes[sid]))
+        wanted |= {(sid, rule, value) for rule, value in keys}
     ids = {row["id"] for row in rows}
     # By record only (a record's keys are all of its domain): with the domain in the
     # condition too, SQLite reads through the (domain, rule, value) index, i.e. every key
@@ -379,11 +377,10 @@ def _refresh_rows(domain: str, rules: Mapping[str, Sequence[str]], rows: list[di
         if record in ids:
             have[(record, rule, value)] = pk
     stale = sorted(pk for key, pk in have.items() if key not in wanted)
-    new = [{"id": None, "domain": domain, "rule": r, "value": v, "record_id": sid}
-           for sid, r, v in sorted(wanted - set(have))]
+    new = [{"domain": domain, "rule": r, "value": v, "record_id": sid} for sid, r, v in sorted(wanted - set(have))]
     for start in range(0, len(stale), DELETE_CHUNK):
         MatchKey.objects.filter(pk__in=stale[start : start + DELETE_CHUNK]).delete()
-    bulk.insert(MatchKey, new)
+    bulk.insert(MatchKey, new, with_pks=False)
     result.records += len(rows)
     result.inserted += len(new)
     result.deleted += len(stale)
@@ -467,7 +464,7 @@ def match_keys_refresh(*, domain: str, records: Iterable[int] | None = None, ful
     elif records is None and not full:
         records = _changed_since_last_run(domain, model.pk)
     result = KeyRefresh()
-    for rows in _record_chunks(domain, records):
+    for rows in _record_chunks(domain, records, ("id", "is_deleted")):  # attributes only where keys are not computed
         _refresh_rows(domain, model.rules, rows, result, computed)
     return result
 

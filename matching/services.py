@@ -425,9 +425,9 @@ def score(
     scored = Scored()
     if len(snapshot.rows) < 2:
         return scored
+    table = engine.feature_table(snapshot.rows, trained.model, observe=observe)  # the conflict check reads it too
     try:
-        pairs = engine.predict(trained, snapshot.rows, threshold=thresholds["lower"],
-                               backend=settings.MDM_MATCH_BACKEND, observe=observe)
+        pairs = engine.predict(trained, table, threshold=thresholds["lower"], backend=settings.MDM_MATCH_BACKEND)
     except engine.EngineError as exc:
         raise MatchingError(str(exc)) from None
     for pair in pairs:
@@ -435,44 +435,48 @@ def score(
             scored.auto.append(pair)
         else:
             scored.review.append(pair)
-    scored.conflicts, scored.checked = _conflicts(trained, snapshot, scored.auto, conflict_below)
+    scored.conflicts, scored.checked = _conflicts(trained, table, snapshot.must_link, scored.auto, conflict_below)
     return scored
 
 
 def _conflicts(
-    trained: engine.TrainedModel, snapshot: Snapshot, auto: Sequence[engine.Pair], conflict_below: float
+    trained: engine.TrainedModel,
+    table: Any,
+    must_link: Iterable[tuple[int, int]],
+    auto: Sequence[engine.Pair],
+    conflict_below: float,
 ) -> tuple[list[tuple[int, int]], int]:
     """Pairs scored below `conflict_below` inside the groups that auto-merge pairs and
     must-links could form: only there can a conflict keep two records apart (a record in
     no such group joins nothing). Every pair of a group is scored (a look-alike chained in
     through a third record is caught even when blocking never paired the two), by the
-    engine's pure-Python scorer, which gives Splink's weights; a group too large for that
-    falls back to Splink's blocked pairs within it."""
+    engine's pure-Python scorer, which gives Splink's weights, on the feature table predict
+    scored; a group too large for that falls back to Splink's blocked pairs within it."""
     groups = Components()
     for pair in auto:
         groups.union(int(pair.left), int(pair.right))
-    for a, b in snapshot.must_link:
+    for a, b in must_link:
         groups.union(a, b)
     members: dict[int, list[int]] = defaultdict(list)
     for sid in list(groups.parent):
         members[groups.find(sid)].append(sid)
-    rows = {int(row["unique_id"]): row for row in snapshot.rows} if members else {}
+    members = {root: ids for root, ids in members.items() if len(ids) >= 3}  # else its one pair is why it formed
+    grouped = engine.feature_subset(table, (str(sid) for ids in members.values() for sid in ids))
+    rows = engine.feature_rows(grouped)
     scorer = engine.scorer(trained)
     conflicts: list[tuple[int, int]] = []
     checked = 0
     for ids in members.values():
-        if len(ids) < 3:  # its one pair is an auto-merge or a must-link: nothing to keep apart
-            continue
         ids.sort()
         if len(ids) > GROUP_SCORE_LIMIT:
-            pairs = engine.predict(trained, [rows[i] for i in ids])
+            pairs = engine.predict(trained, engine.feature_subset(grouped, (str(i) for i in ids)))
             checked += len(pairs)
-            conflicts += [(int(p.left), int(p.right)) for p in pairs if p.weight < conflict_below]
+            conflicts += [_pair(int(p.left), int(p.right)) for p in pairs if p.weight < conflict_below]
             continue
-        prepared = [scorer.prepare(rows[i]) for i in ids]
+        group = [rows[str(i)] for i in ids]
         for i, j in combinations(range(len(ids)), 2):
             checked += 1
-            if scorer.score(prepared[i], prepared[j])[0] < conflict_below:
+            if scorer.score(group[i], group[j])[0] < conflict_below:
                 conflicts.append((ids[i], ids[j]))
     return sorted(conflicts), checked
 

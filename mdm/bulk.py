@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import itertools
 import json
+from operator import itemgetter
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -29,16 +30,21 @@ def as_row(obj: models.Model) -> Row:
     return {f.attname: getattr(obj, f.attname) for f in obj._meta.concrete_fields}
 
 
-def insert(model: type[models.Model], rows: Sequence[Row]) -> list[Row]:
+def insert(model: type[models.Model], rows: Sequence[Row], *, with_pks: bool = True) -> list[Row]:
     """Insert rows (attname -> value; missing fields take their defaults). Rows without a
-    primary key get one, set in the row. Returns the rows (with their primary keys)."""
+    primary key get one, set in the row. Returns the rows (with their primary keys).
+    Without `with_pks`, the database numbers the rows itself and the caller never sees
+    their keys (derived rows: millions of keys drawn one by one cost a minute)."""
     if not rows:
         return []
     conn = connections[DEFAULT_DB_ALIAS]
     meta = model._meta
     pk = meta.pk.attname
-    _assign_pks(conn, model, [row for row in rows if row.get(pk) is None])
-    fields = meta.concrete_fields
+    if with_pks:
+        _assign_pks(conn, model, [row for row in rows if row.get(pk) is None])
+        fields = meta.concrete_fields
+    else:
+        fields = [f for f in meta.concrete_fields if f.attname != pk]
     defaults = {f.attname: f.get_default() for f in fields if f.attname != pk}
     for start in range(0, len(rows), WRITE_CHUNK):
         _write(conn, meta.db_table, fields, _values(conn, fields, rows[start : start + WRITE_CHUNK], defaults))
@@ -140,11 +146,16 @@ def _assign_pks(conn, model: type[models.Model], rows: Sequence[Row]) -> None:
         row[meta.pk.attname] = pk
 
 
-def _values(conn, fields, rows: Sequence[Row], defaults: Row | None = None) -> list[list[Any]]:
+def _values(conn, fields, rows: Sequence[Row], defaults: Row | None = None) -> list[Sequence[Any]]:
     """Database values of `fields` of each row, in field order; a field a row lacks takes
     its value from `defaults` (else it is an error)."""
     names = [f.attname for f in fields]
     converters = [_converter(f, conn) for f in fields]
+    if len(names) > 1 and all(convert is _same for convert in converters):
+        try:  # plain values (the key index's millions of rows): picked in C
+            return list(map(itemgetter(*names), rows))
+        except KeyError:
+            pass  # a row lacks a field: it takes the default below
     if defaults:
         return [
             [convert(row[name] if name in row else defaults[name]) for name, convert in zip(names, converters)]
@@ -177,7 +188,7 @@ def _converter(field: models.Field, conn) -> Callable[[Any], Any]:
     return convert
 
 
-def _write(conn, table: str, fields, values: list[list[Any]]) -> None:
+def _write(conn, table: str, fields, values: list[Sequence[Any]]) -> None:
     if not values:
         return
     qn = conn.ops.quote_name

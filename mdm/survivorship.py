@@ -24,7 +24,7 @@ Lineage, per attribute: {"record": source record id, "system": code, "key": sour
 from __future__ import annotations
 
 import json
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -136,6 +136,7 @@ def survive(
     """The golden attributes and their lineage for a set of live members."""
     ctx = _Context(domain=domain.name, trust=trust)
     overrides = overrides or {}
+    parts: dict[int, dict[str, list[tuple[str, Any]]]] = {}  # member -> attribute -> its parts ("name__part")
     attributes: dict[str, Any] = {}
     lineage: dict[str, Any] = {}
     for name in domain.attributes:
@@ -156,10 +157,13 @@ def survive(
             continue
         winner = _winner(name, candidates, domain.survivorship.rules(name), ctx)
         attributes[name] = winner.attributes[name]
-        prefix = f"{name}__"
-        for key, value in winner.attributes.items():
-            if key.startswith(prefix):
-                attributes[key] = value
+        if winner.id not in parts:
+            parts[winner.id] = defaultdict(list)
+            for key, value in winner.attributes.items():
+                base, separator, _ = key.partition("__")
+                if separator:
+                    parts[winner.id][base].append((key, value))
+        attributes.update(parts[winner.id].get(name, ()))
         lineage[name] = {
             "record": winner.id,
             "system": winner.system,

@@ -4,12 +4,25 @@ and splits by runs, rulings that no run undoes, no-op re-runs, dry runs that wri
 from __future__ import annotations
 
 import tempfile
+from itertools import combinations
 from pathlib import Path
 
 import pytest
 from django.core.management import call_command
 
-from matching.services import match_model_store, match_run, model_train, probability_weight
+from matching import engine
+from matching import services as ms
+from matching.services import (
+    active_model,
+    match_model_store,
+    match_run,
+    model_train,
+    probability_weight,
+    read_domain,
+    score,
+)
+from mdm.components import Components
+from mdm.domains import get_domain
 from mdm.history import Change
 from mdm.integrity import run_checks
 from mdm.management.commands.demo import DEMO_TRUST
@@ -454,3 +467,35 @@ def test_a_trust_change_makes_a_planned_run_stale(db, erp):
     )
 
     assert fingerprint("customer") != before
+
+
+def test_the_conflict_check_scores_every_pair_of_a_group_as_splink_would(customers, monkeypatch):
+    """Inside each group auto-merges would form, every pair is scored on predict's own
+    feature table; the same pairs scored from freshly computed features give the same
+    conflicts. A group too large for that falls back to Splink's blocked pairs within it."""
+    model = active_model("customer")
+    trained, snapshot = model.trained(), read_domain("customer")
+    below = float(get_domain("customer").matching.conflict_below)
+    scored = score(trained, snapshot, model.thresholds, below)
+
+    groups = Components()
+    for pair in scored.auto:
+        groups.union(int(pair.left), int(pair.right))
+    members: dict[int, list[int]] = {}
+    for sid in list(groups.parent):
+        members.setdefault(groups.find(sid), []).append(sid)
+    rows = {int(r["unique_id"]): r for r in snapshot.rows}
+    scorer = engine.scorer(trained)
+    expected = sorted(
+        (a, b)
+        for ids in members.values() if len(ids) >= 3
+        for a, b in combinations(sorted(ids), 2)
+        if scorer.score(rows[a], rows[b])[0] < below
+    )
+    assert expected and scored.conflicts == expected
+    assert scored.checked == sum(len(ids) * (len(ids) - 1) // 2 for ids in members.values() if len(ids) >= 3)
+
+    monkeypatch.setattr(ms, "GROUP_SCORE_LIMIT", 2)
+    blocked_only = score(trained, snapshot, model.thresholds, below)
+    assert blocked_only.conflicts and set(blocked_only.conflicts) <= set(expected)
+    assert blocked_only.checked < scored.checked
