@@ -66,10 +66,12 @@ def _fill_history_stamp(sender, instance, history_instance, **kwargs) -> None:
     history_instance.history_operation = change.operation
 
 
-def bulk_create(model: type[models.Model], rows: list[bulk.Row], change: Change) -> None:
-    """Insert rows (attname -> value; their pks get set) and one "+" history row each."""
+def bulk_create(model: type[models.Model], rows: list[bulk.Row], change: Change,
+                common: bulk.Row | None = None) -> None:
+    """Insert rows (attname -> value; their pks get set; `common`: the values they share,
+    see bulk.insert) and one "+" history row each."""
     if rows:
-        bulk.insert_history(model, bulk.insert(model, rows), _stamp("+", change))
+        bulk.insert_history(model, bulk.insert(model, rows, common=common), _stamp("+", change))
 
 
 def bulk_update(model: type[models.Model], rows: list[bulk.Row], fields: list[str], change: Change) -> None:

@@ -11,7 +11,6 @@ import json
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
 from django.conf import settings
@@ -102,8 +101,9 @@ def source_system_register(
     return system
 
 
-def _append_events(events: list[bulk.Row]) -> None:
-    """Give events the next sequence numbers and insert them.
+def _append_events(events: list[bulk.Row], common: bulk.Row | None = None) -> None:
+    """Give events the next sequence numbers and insert them (`common`: the values they
+    share, see bulk.insert).
 
     The counter row stays locked until the surrounding transaction commits, so sequence
     numbers become visible in order. Callers take this lock last.
@@ -113,7 +113,7 @@ def _append_events(events: list[bulk.Row]) -> None:
     last = _advance(FeedCounter, "last_sequence", len(events), id=1)
     for offset, event in enumerate(events, start=1 + last - len(events)):
         event["sequence"] = offset
-    bulk.insert(ChangeEvent, events)
+    bulk.insert(ChangeEvent, events, common=common)
 
 
 # The counter and lock rows below are touched by every write, real-time matching's too:
@@ -355,7 +355,7 @@ class GoldenTarget:
     ref: Ref
     members: list[int]
     attributes: dict[str, Any]
-    lineage: dict[str, Any]
+    lineage: bulk.JSONText  # encoded when planned: held only to be written
     overrides: dict[str, Any]
     category: str = ""
     split_from: int | None = None  # a new part split off this golden record
@@ -465,7 +465,7 @@ def golden_plan(
                     ref=ref,
                     members=list(ids),
                     attributes=attributes,
-                    lineage=lineage,
+                    lineage=bulk.JSONText.of(lineage),  # only written from here on
                     overrides=kept,
                     category=category,
                     split_from=split_from.get(ref) if isinstance(ref, str) else None,
@@ -527,15 +527,14 @@ def golden_plan_apply(*, plan: GoldenPlan, change: Change) -> AppliedPlan:
         for target, golden_id in zip(by_category[category], ids, strict=True):
             result.golden_ids[target.ref] = golden_id
     rows = [
-        {
-            "id": None, "golden_id": result.golden_ids[t.ref], "domain": plan.domain,
-            "attributes": t.attributes, "lineage": t.lineage, "overrides": t.overrides,
-            "status": GoldenRecord.Status.ACTIVE, "successor_id": None, "version": 1,
-            "created_at": now, "updated_at": now,
-        }
+        {"id": None, "golden_id": result.golden_ids[t.ref], "attributes": t.attributes, "lineage": t.lineage,
+         "overrides": t.overrides}
         for t in new
     ]
-    history.bulk_create(GoldenRecord, rows, change)
+    history.bulk_create(GoldenRecord, rows, change, common={
+        "domain": plan.domain, "status": GoldenRecord.Status.ACTIVE, "successor_id": None, "version": 1,
+        "created_at": now, "updated_at": now,
+    })
     for target, row in zip(new, rows, strict=True):
         pks[target.ref] = row["id"]
         versions[row["id"]] = 1
@@ -546,8 +545,7 @@ def golden_plan_apply(*, plan: GoldenPlan, change: Change) -> AppliedPlan:
         payload: dict[str, Any] = {"attributes": target.attributes}
         if target.split_from is not None:
             payload["split_from"] = result.golden_ids[target.split_from]
-        events.append(_golden_event(ChangeEvent.Kind.GOLDEN_CREATED, plan.domain,
-                                    result.golden_ids[target.ref], 1, payload, change, now))
+        events.append(_golden_event(ChangeEvent.Kind.GOLDEN_CREATED, result.golden_ids[target.ref], 1, payload))
     result.created = len(new)
 
     # existing golden records: new state, merges into them, splits from them
@@ -574,7 +572,7 @@ def golden_plan_apply(*, plan: GoldenPlan, change: Change) -> AppliedPlan:
         elif pk in split_into:
             kind = ChangeEvent.Kind.GOLDEN_SPLIT
             payload["split_into"] = split_into[pk]
-        events.append(_golden_event(kind, plan.domain, row["golden_id"], row["version"], payload, change, now))
+        events.append(_golden_event(kind, row["golden_id"], row["version"], payload))
     result.updated = len(changed)
     for pk, successor in sorted(plan.retire.items()):
         row = changed.get(pk) or dict(locked[pk])
@@ -582,35 +580,34 @@ def golden_plan_apply(*, plan: GoldenPlan, change: Change) -> AppliedPlan:
                    version=locked[pk]["version"] + 1, updated_at=now)
         changed[pk] = row
         versions[pk] = row["version"]
-        events.append(_golden_event(ChangeEvent.Kind.GOLDEN_RETIRED, plan.domain, row["golden_id"], row["version"],
-                                    {"status": "retired", "successor": result.golden_ids[successor]}, change, now))
+        events.append(_golden_event(ChangeEvent.Kind.GOLDEN_RETIRED, row["golden_id"], row["version"],
+                                    {"status": "retired", "successor": result.golden_ids[successor]}))
     for pk in sorted(plan.delete):
         row = dict(locked[pk])
         row.update(status=GoldenRecord.Status.DELETED, version=row["version"] + 1, updated_at=now)
         changed[pk] = row
         versions[pk] = row["version"]
-        events.append(_golden_event(ChangeEvent.Kind.GOLDEN_RETIRED, plan.domain, row["golden_id"], row["version"],
-                                    {"status": "deleted", "successor": None}, change, now))
+        events.append(_golden_event(ChangeEvent.Kind.GOLDEN_RETIRED, row["golden_id"], row["version"],
+                                    {"status": "deleted", "successor": None}))
     result.retired, result.deleted = len(plan.retire), len(plan.delete)
     history.bulk_update(GoldenRecord, list(changed.values()), _GOLDEN_UPDATED, change)
 
     # memberships, then their events (after the golden events they refer to)
-    result.moved = _move_members(plan, pks, result.golden_ids, versions, change, now, events)
-    _append_events(events)
+    result.moved = _move_members(plan, pks, result.golden_ids, versions, change, events)
+    _append_events(events, common={"domain": plan.domain, "actor": change.actor, "operation": change.operation,
+                                   "created_at": now})
     result.events = len(events)
     return result
 
 
-def _golden_event(kind: str, domain: str, golden_id: str, version: int, payload: dict[str, Any],
-                  change: Change, now: datetime) -> bulk.Row:
-    return {
-        "kind": kind, "domain": domain, "golden_id": golden_id, "golden_version": version,
-        "payload": payload, "actor": change.actor, "operation": change.operation, "created_at": now,
-    }
+def _golden_event(kind: str, golden_id: str, version: int, payload: dict[str, Any]) -> bulk.Row:
+    """A golden record's event in a plan's write (domain, actor, operation and time are
+    the events' common values)."""
+    return {"kind": kind, "golden_id": golden_id, "golden_version": version, "payload": payload}
 
 
 def _move_members(plan: GoldenPlan, pks: Mapping[Ref, int], golden_ids: dict[Ref, str],
-                  versions: Mapping[int, int], change: Change, now: datetime, events: list[bulk.Row]) -> int:
+                  versions: Mapping[int, int], change: Change, events: list[bulk.Row]) -> int:
     systems = dict(SourceSystem.objects.values_list("id", "code"))
     moved = 0
     ids = sorted(plan.moves)
@@ -632,16 +629,13 @@ def _move_members(plan: GoldenPlan, pks: Mapping[Ref, int], golden_ids: dict[Ref
                 golden_ids[previous] = GoldenRecord.objects.values_list("golden_id", flat=True).get(pk=previous)
             events.append({
                 "kind": ChangeEvent.Kind.GOLDEN_ID_REMAPPED,
-                "domain": row["domain"],
                 "golden_id": golden_ids[ref] if ref is not None else "",
                 "golden_version": versions[new] if new is not None else None,
                 "system_code": systems[row["system_id"]],
                 "source_key": row["source_key"],
                 "record_version": row["version"],
-                "payload": {"previous": golden_ids[previous] if previous is not None else None},
-                "actor": change.actor,
-                "operation": change.operation,
-                "created_at": now,
+                # encoded now: a first run holds a million of these until they are written
+                "payload": bulk.JSONText.of({"previous": golden_ids[previous] if previous is not None else None}),
             })
         history.bulk_update(SourceRecord, rows, ["golden", "version"], change)
         moved += len(rows)

@@ -215,6 +215,12 @@ def test_a_run_puts_every_live_record_in_one_active_golden_record_with_history_a
     assert events.filter(kind="golden.created").count() == match.counts["golden_records"]
     assert events.filter(kind="golden.remapped").count() == match.counts["records"]
     assert not events.filter(golden_id="").exists() and not events.filter(golden_version=None).exists()
+    assert set(events.values_list("domain", "actor")) == {("customer", "test")}
+    assert events.filter(created_at__gte=match.started_at).count() == events.count()
+    remapped = events.filter(kind="golden.remapped").first()
+    assert remapped.payload == {"previous": None} and remapped.system_code and remapped.source_key
+    created = GoldenRecord.objects.filter(status="active").first()
+    assert created.lineage and all("record" in entry for entry in created.lineage.values())
     record = SourceRecord.objects.filter(domain="customer", is_deleted=False).first()
     assert record.version == record.history.count()  # the cross-reference is a new version
 
