@@ -334,7 +334,10 @@ class KeyRefresh:
     deleted: int = 0
 
 
-def _record_chunks(domain: str, records: Iterable[int] | None, fields: tuple[str, ...]) -> Iterator[list[dict[str, Any]]]:
+def _record_chunks(domain: str, records: Iterable[int] | None) -> Iterator[list[dict[str, Any]]]:
+    """Chunks of (id, is_deleted) of the records (attributes are read only for those whose
+    keys are not computed already)."""
+    fields = ("id", "is_deleted")
     if records is not None:
         ids = sorted(set(records))
         for start in range(0, len(ids), REFRESH_CHUNK):
@@ -365,9 +368,7 @@ def _refresh_rows(domain: str, rules: Mapping[str, Sequence[str]], rows: list[di
         keys = computed[sid] if sid not in attributes else record_keys(rules, features(domain, attributes[sid]))
         wanted |= {(sid, rule, value) for rule, value in keys}
     ids = {row["id"] for row in rows}
-    # By record only (a record's keys are all of its domain): with the domain in the
-    # condition too, SQLite reads through the (domain, rule, value) index, i.e. every key
-    # of the domain for each chunk, instead of the (record, rule, value) one.
+    # by record only, through the (record, rule, value) index: a record's keys are all of its domain
     if len(ids) <= DELETE_CHUNK:
         stored = MatchKey.objects.filter(record_id__in=sorted(ids))
     else:  # a range read on the (record, rule, value) index, then only these records
@@ -464,7 +465,7 @@ def match_keys_refresh(*, domain: str, records: Iterable[int] | None = None, ful
     elif records is None and not full:
         records = _changed_since_last_run(domain, model.pk)
     result = KeyRefresh()
-    for rows in _record_chunks(domain, records, ("id", "is_deleted")):  # attributes only where keys are not computed
+    for rows in _record_chunks(domain, records):
         _refresh_rows(domain, model.rules, rows, result, computed)
     return result
 

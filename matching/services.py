@@ -105,6 +105,7 @@ READ_CHUNK = 5000
 SAMPLE_SIZE = 5
 ATTEMPTS = 3  # a run that finds its data changed under it plans again, this many times
 GROUP_SCORE_LIMIT = 300  # records of a candidate group scored pair by pair in Python
+CONFLICT_BATCH = 20_000  # records whose feature rows the conflict check holds at a time
 MSG_NO_MODEL = "no trained model for {domain}: run `python manage.py train {domain}` first"
 MSG_NO_RECORDS = "no live {domain} source records to train on"
 MSG_THRESHOLDS = "the lower threshold ({lower:+.2f}) must not be above the upper one ({upper:+.2f})"
@@ -462,22 +463,39 @@ def _conflicts(
         members[groups.find(sid)].append(sid)
     members = {root: ids for root, ids in members.items() if len(ids) >= 3}  # else its one pair is why it formed
     grouped = engine.feature_subset(table, (str(sid) for ids in members.values() for sid in ids))
-    rows = engine.feature_rows(grouped)
     scorer = engine.scorer(trained)
     conflicts: list[tuple[int, int]] = []
     checked = 0
+    small: list[list[int]] = []
     for ids in members.values():
         ids.sort()
         if len(ids) > GROUP_SCORE_LIMIT:
             pairs = engine.predict(trained, engine.feature_subset(grouped, (str(i) for i in ids)))
             checked += len(pairs)
             conflicts += [_pair(int(p.left), int(p.right)) for p in pairs if p.weight < conflict_below]
-            continue
-        group = [rows[str(i)] for i in ids]
-        for i, j in combinations(range(len(ids)), 2):
-            checked += 1
-            if scorer.score(group[i], group[j])[0] < conflict_below:
-                conflicts.append((ids[i], ids[j]))
+        else:
+            small.append(ids)
+
+    def score_batch(batch: list[list[int]]) -> None:
+        nonlocal checked
+        # a batch of groups' rows at a time: a million records' feature dicts at once are gigabytes
+        rows = engine.feature_rows(engine.feature_subset(grouped, (str(i) for group in batch for i in group)))
+        for group in batch:
+            prepared = [rows[str(i)] for i in group]
+            for i, j in combinations(range(len(group)), 2):
+                checked += 1
+                if scorer.score(prepared[i], prepared[j])[0] < conflict_below:
+                    conflicts.append((group[i], group[j]))
+
+    batch: list[list[int]] = []
+    size = 0
+    for ids in small:
+        batch.append(ids)
+        size += len(ids)
+        if size >= CONFLICT_BATCH:
+            score_batch(batch)
+            batch, size = [], 0
+    score_batch(batch)
     return sorted(conflicts), checked
 
 
