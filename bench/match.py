@@ -376,38 +376,39 @@ ANALYSIS = """\
 Where the time and memory go at 1,000,000 records (PostgreSQL, 963,887 live records, the
 run above, per-stage CPU and RSS; 2026-11-28):
 
-- Scoring (133 s; 150 CPU s, DuckDB uses both cores): the feature columns
-  (matching/features.py, pure Python, ~0.08 ms a record: 79 s in the baseline), Splink's
-  predict itself (22 s), and the conflict check of candidate groups (every pair inside a
+- Scoring (108 s; 121 CPU s, DuckDB uses both cores): the feature columns
+  (matching/features.py, pure Python, ~0.07 ms a record: 66 s in the baseline), Splink's
+  predict itself (16 s), and the conflict check of candidate groups (every pair inside a
   group of three or more auto-merge pairs, 401k pairs, scored in Python on the rows of the
-  feature table predict read). The blocking keys for the real-time index are taken from
-  the same feature rows: each record's features are computed once per run.
-- Write (316 s, 144 CPU s: the rest is PostgreSQL's own work): the blocking-key index
-  (6.7M keys, 94 s), then 505k golden records, 964k memberships and their history rows,
+  feature table predict read, a batch of groups at a time). The blocking keys for the
+  real-time index are taken from the same feature rows: each record's features are
+  computed once per run.
+- Write (255 s, 109 CPU s: the rest is PostgreSQL's own work): the blocking-key index
+  (6.7M keys, 84 s), then 505k golden records, 964k memberships and their history rows,
   1.47M change events.
 - Plan (57 s): survivorship of every new golden record (~0.1 ms each).
 - Memory: the snapshot read_domain holds (2.0 GB: each record's attributes, names and
-  short values shared between records), then scoring (+2.1 GB: DuckDB, capped at 1 GB by
-  MDM_DUCKDB_MEMORY_LIMIT, the feature table and the pairs), then the plan (+1.4 GB: the
-  attributes and lineage of 505k new golden records, held until written; a lineage entry
-  is a dict per attribute), then the write (+0.4 GB: the rows of the new golden records
-  and 1.47M change events, held until inserted).
+  short values shared between records), then scoring (peak 3.9 GB: DuckDB, capped at 1 GB
+  by MDM_DUCKDB_MEMORY_LIMIT, the feature table and the pairs; given back after), then
+  the plan (peak 4.5 GB: the snapshot still held, with the attributes of 505k new golden
+  records and their lineage, encoded as JSON text when planned). The write adds nothing
+  above that: rows every record shares are given once, remap payloads are encoded.
 - Blocking: brand, brand-pinyin, brand-sorted and address keys are paired within a city;
   country-wide they generated 24M to 57M comparisons each at this size (over the 20M cap).
 
-The time target is met (578 s, was 858 s: the conflict check no longer computes features
-again, the key index lost its foreign key, its redundant record index and its B-tree of
-strings for a hash index, and the features got cheaper). Not met: peak memory (5.6 GB for
-4 GB) and the ratio to raw Splink (5.6x; faster features made the baseline faster too).
-What would close the memory gap: the plan computed and written a chunk of golden records
-at a time (survivorship at write time) instead of held whole, change events written as
-they are made, the snapshot's attributes released once the plan no longer needs them. The
-ratio is mostly the write: history rows, change events and the key index are work raw
-Splink does not do."""
+The time target is met: 478 s, from 858 s before these changes (2026-11-27; the conflict check
+no longer computes features again; the key index lost its foreign key, its redundant
+record index and its B-tree of strings for a hash index; the address features got
+cheaper). Not met: peak memory, 4.15 GiB (4.46e9 bytes) for 4 GB, from 5.44 GiB; and the
+ratio to raw Splink, 5.7x (faster features made the baseline faster too). What would
+close the memory gap: the plan computed and written a chunk of golden records at a time
+(survivorship at write time) instead of held whole, or the snapshot's attribute dicts
+released as each golden record's survivorship is done. The ratio is mostly the write:
+history rows, change events and the key index are work raw Splink does not do."""
 
 
 def gib(n: float) -> str:
-    return f"{n / 1024**3:.2f} GB"
+    return f"{n / 1024**3:.2f} GiB"
 
 
 def table(rows: list[tuple[str, ...]], header: tuple[str, ...]) -> str:
