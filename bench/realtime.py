@@ -470,15 +470,19 @@ def scaling(results: list[dict[str, Any]]) -> str:
     largest = max(results, key=lambda f: f["records"])
     fixed, slope = cost_model(largest)
     room = f"about {(TARGET_MS - fixed) / slope:,.0f}" if slope > 0 else "any number of"
+    from mdm.domains import get_domain
+
+    cap = get_domain("customer").matching.max_candidates
     return f"""\
 How it grows: retrieval is an index lookup whatever the table's size; what grows with
 the stored records is the number of candidates per record (p50 {trend} at {sizes}
 records), since a blocking key (a brand within a city, a building, a phone) is shared by
 more records as the set grows. With the cost line measured at {largest['records']:,}
 records (fixed {fixed:.1f} ms + {slope:.3f} ms per candidate), record_match stays within
-the {TARGET_MS:.0f} ms target up to {room} candidates per record. Nothing caps them yet:
-a key shared by thousands of records (a switchboard phone) would make each arrival that
-carries it score them all.
+the {TARGET_MS:.0f} ms target up to {room} candidates per record. An arrival is scored
+against at most {cap:,} (the domain's `max_candidates`; on that line about
+{fixed + slope * cap:.0f} ms): when its keys bring more (a switchboard phone thousands of
+records share), the most common keys are left out and the decision names them.
 
 Golden records in this benchmark come from the generator's ground truth, not from a
 batch run, so "against the ground truth" shows real-time decisions on unseen records

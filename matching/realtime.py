@@ -16,7 +16,10 @@ Scorer, proven equal to Splink's match weights, with the parts of each level's
 condition in order of cost and, where only pairs above a floor matter, an early exit
 once a pair cannot reach it (BoundedScorer; both tested against Splink). Splink's own
 per-pair call costs tens of milliseconds, thousands of times more (docs/benchmarks.md).
-A golden record's strength is its strongest pair.
+A golden record's strength is its strongest pair. An arrival is scored against at most
+the domain's `max_candidates` records (about 50 ms of scoring, docs/benchmarks.md): when
+its keys bring more, the most common keys are left out (a switchboard phone thousands of
+records share) and the decision names them.
 
 The index is kept by whoever changes what it is derived from: a batch run refreshes it
 when it applies its plan (the records changed since the last run with the same model,
@@ -55,13 +58,15 @@ domain's other proposals.
 
 Where this differs from a batch run, on purpose, because real-time matching never moves
 records other than the one that arrived and never merges golden records silently:
-(1) when more than one golden record scores at or above the upper threshold, a batch run
+(1) When more than one golden record scores at or above the upper threshold, a batch run
 merges them through the new record (or, when a conflict forbids that, re-partitions
 their records around the strongest pairs); real-time matching attaches the record to
 the strongest and offers a proposal for each of the others. (2) When a conflict with a
 member keeps the record out of a golden record it matches, a batch run may instead take
 that member out (its pairs are weaker); real-time matching keeps the record out and
-names the golden record in `Decision.held_apart`. The next batch run settles both.
+names the golden record in `Decision.held_apart`. (3) A batch run pairs every record
+sharing a key, however common; real-time matching leaves out keys past `max_candidates`
+(Decision.skipped_keys). The next batch run settles all three.
 
 `search` standardizes a candidate record exactly as an import would, retrieves and scores
 candidates the same way and returns the best golden records with the evidence of their
@@ -78,12 +83,13 @@ import uuid
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Q
+from django.db.models import Exists, Max, OuterRef, Q
 from django.utils import timezone
 
 from matching import engine
@@ -334,32 +340,35 @@ class KeyRefresh:
     deleted: int = 0
 
 
-def _record_chunks(domain: str, records: Iterable[int] | None) -> Iterator[list[dict[str, Any]]]:
+def _record_chunks(domain: str, records: Iterable[int] | None,
+                   before: datetime | None = None) -> Iterator[list[dict[str, Any]]]:
     """Chunks of (id, is_deleted) of the records (attributes are read only for those whose
-    keys are not computed already)."""
+    keys are not computed already); with `before`, of those last changed before then."""
     fields = ("id", "is_deleted")
     if records is not None:
         ids = sorted(set(records))
         for start in range(0, len(ids), REFRESH_CHUNK):
             chunk = ids[start : start + REFRESH_CHUNK]
             found = {row["id"]: row for row in SourceRecord.objects.filter(domain=domain, pk__in=chunk).values(*fields)}
-            # an id without a record (hard-deleted): its keys went with it (CASCADE)
             yield [found[pk] for pk in chunk if pk in found]
         return
+    everything = SourceRecord.objects.filter(domain=domain)
+    if before is not None:
+        everything = everything.filter(updated_at__lt=before)
     last = 0
     while True:
-        chunk = SourceRecord.objects.filter(domain=domain, pk__gt=last).order_by("pk").values(*fields)
-        rows = list(chunk[:REFRESH_CHUNK])
+        rows = list(everything.filter(pk__gt=last).order_by("pk").values(*fields)[:REFRESH_CHUNK])
         if not rows:
             return
         last = rows[-1]["id"]
         yield rows
 
 
-def _refresh_rows(domain: str, rules: Mapping[str, Sequence[str]], rows: list[dict[str, Any]], result: KeyRefresh,
-                  computed: Mapping[int, set[tuple[str, str]]] | None = None) -> None:
-    if not rows:
-        return
+def _key_diff(domain: str, rules: Mapping[str, Sequence[str]], rows: list[dict[str, Any]],
+              computed: Mapping[int, set[tuple[str, str]]] | None = None
+              ) -> tuple[dict[tuple[int, str, str], int], set[tuple[int, str, str]]]:
+    """The stored keys of the records that should not be there ((record, rule, value) ->
+    key pk), and the keys they should have that are missing."""
     wanted: set[tuple[int, str, str]] = set()
     live = [row["id"] for row in rows if not row["is_deleted"]]
     missing = [sid for sid in live if computed is None or sid not in computed]
@@ -377,14 +386,50 @@ def _refresh_rows(domain: str, rules: Mapping[str, Sequence[str]], rows: list[di
     for pk, record, rule, value in stored.values_list("id", "record_id", "rule", "value"):
         if record in ids:
             have[(record, rule, value)] = pk
-    stale = sorted(pk for key, pk in have.items() if key not in wanted)
-    new = [{"domain": domain, "rule": r, "value": v, "record_id": sid} for sid, r, v in sorted(wanted - set(have))]
+    return {key: pk for key, pk in have.items() if key not in wanted}, wanted - set(have)
+
+
+def _refresh_rows(domain: str, rules: Mapping[str, Sequence[str]], rows: list[dict[str, Any]], result: KeyRefresh,
+                  computed: Mapping[int, set[tuple[str, str]]] | None = None) -> None:
+    if not rows:
+        return
+    extra, missing = _key_diff(domain, rules, rows, computed)
+    stale = sorted(extra.values())
+    new = [{"domain": domain, "rule": r, "value": v, "record_id": sid} for sid, r, v in sorted(missing)]
     for start in range(0, len(stale), DELETE_CHUNK):
         MatchKey.objects.filter(pk__in=stale[start : start + DELETE_CHUNK]).delete()
     bulk.insert(MatchKey, new, with_pks=False)
     result.records += len(rows)
     result.inserted += len(new)
     result.deleted += len(stale)
+
+
+def match_keys_problems(limit: int) -> list[str]:
+    """What the blocking-key index holds wrongly (at most `limit` lines, then a count):
+    a key of a record that does not exist or belongs to another domain (the database
+    does not check it), and, in each domain whose active model has a completed run, a
+    record unchanged since that run whose keys are not its features' keys: the next run
+    refreshes only the records changed since, so such a key would stay wrong."""
+    orphans = MatchKey.objects.exclude(
+        Exists(SourceRecord.objects.filter(pk=OuterRef("record_id"), domain=OuterRef("domain")))
+    )
+    problems = [f"key {d} {r}={_printable(v)} of record {sid}: no such {d} record"
+                for d, r, v, sid in orphans.values_list("domain", "rule", "value", "record_id")[:limit]]
+    found = orphans.count()
+    for domain in all_domains():
+        pk = MatchModel.objects.filter(domain=domain, is_active=True).values_list("pk", flat=True).first()
+        last = MatchRun.objects.filter(domain=domain, model_id=pk, status=MatchRun.Status.COMPLETED).aggregate(
+            at=Max("started_at"))["at"] if pk else None
+        if last is None:
+            continue
+        rules = _model(domain).rules
+        for rows in _record_chunks(domain, None, before=last):
+            extra, missing = _key_diff(domain, rules, rows)
+            for (sid, rule, value), what in sorted([*((k, "stale") for k in extra), *((k, "missing") for k in missing)]):
+                found += 1
+                if len(problems) < limit:
+                    problems.append(f"{domain} record {sid}: key {rule}={_printable(value)} is {what}")
+    return problems if found == len(problems) else [*problems, f"... and {found - len(problems)} more"]
 
 
 def _changed_since_last_run(domain: str, model: int) -> list[int] | None:
@@ -408,18 +453,23 @@ class RunKeys(Mapping[int, set[tuple[str, str]]]):
     (record id -> keys), taken from the feature rows its predict computes anyway
     (engine.predict `observe`), so a run computes each record's features once. Decided
     when the run plans; a record that changes before it applies makes the plan stale, so
-    they still hold when it does. Each record's keys are held as one string until they are
-    written (a set of tuples would take a gigabyte at a million records)."""
+    they still hold when it does. Each record's keys are held packed in one UTF-8 byte
+    string, rules by number, until they are written (a set of tuples would take a
+    gigabyte at a million records, a str of mostly ASCII with a few Chinese characters
+    two bytes a character)."""
 
     def __init__(self, domain: str, model: int, declared: m.DomainModel):
         self.domain = domain
         self.model = model
         self.rules = _rules(declared)
+        self._numbers = {rule: str(n) for n, rule in enumerate(self.rules)}
+        self._names = list(self.rules)
         changed = _changed_since_last_run(domain, model)
         self.records: set[int] | None = None if changed is None else set(changed)
-        self._packed: dict[int, str | set[tuple[str, str]]] = {}
+        self._packed: dict[int, bytes | set[tuple[str, str]]] = {}
 
     def observe(self, frows: list[dict[str, Any]]) -> None:
+        numbers = self._numbers
         for frow in frows:
             sid = int(frow["unique_id"])
             if self.records is None or sid in self.records:
@@ -427,13 +477,18 @@ class RunKeys(Mapping[int, set[tuple[str, str]]]):
                 if any(KEY_SEPARATOR in value for _, value in keys):  # kept as it is: cannot be packed
                     self._packed[sid] = keys
                 else:
-                    self._packed[sid] = KEY_SEPARATOR.join(f"{rule}{RULE_SEPARATOR}{value}" for rule, value in keys)
+                    self._packed[sid] = KEY_SEPARATOR.join(
+                        f"{numbers[rule]}{RULE_SEPARATOR}{value}" for rule, value in keys).encode()
 
     def __getitem__(self, sid: int) -> set[tuple[str, str]]:
         packed = self._packed[sid]
         if isinstance(packed, set):
             return packed
-        return {tuple(key.split(RULE_SEPARATOR, 1)) for key in packed.split(KEY_SEPARATOR)} if packed else set()
+        out = set()
+        for key in packed.decode().split(KEY_SEPARATOR) if packed else ():
+            number, value = key.split(RULE_SEPARATOR, 1)
+            out.add((self._names[int(number)], value))
+        return out
 
     def __iter__(self) -> Iterator[int]:
         return iter(self._packed)
@@ -486,38 +541,86 @@ class Scored:
     label: str  # "system:key"
 
 
+def _key_terms(terms: int) -> str:
+    qn = connection.ops.quote_name
+    term = f"({qn('domain')} = %s AND {qn('rule')} = %s AND {qn('value')} = %s)"
+    return " OR ".join([term] * terms)
+
+
 def _candidate_sql(terms: int) -> str:
     qn = connection.ops.quote_name
     keys, records, systems = (qn(m._meta.db_table) for m in (MatchKey, SourceRecord, SourceSystem))
-    term = f"({qn('domain')} = %s AND {qn('rule')} = %s AND {qn('value')} = %s)"
     return (
         f"SELECT r.{qn('id')}, r.{qn('version')}, r.{qn('content_hash')}, r.{qn('attributes')}, "
         f"r.{qn('golden_id')}, s.{qn('code')}, r.{qn('source_key')} "
         f"FROM {records} r JOIN {systems} s ON s.{qn('id')} = r.{qn('system_id')} "
-        f"WHERE r.{qn('id')} IN (SELECT {qn('record_id')} FROM {keys} WHERE {' OR '.join([term] * terms)}) "
-        f"AND NOT r.{qn('is_deleted')} AND r.{qn('golden_id')} IS NOT NULL AND r.{qn('id')} <> %s"
+        f"WHERE r.{qn('id')} IN (SELECT {qn('record_id')} FROM {keys} WHERE {_key_terms(terms)}) "
+        f"AND NOT r.{qn('is_deleted')} AND r.{qn('golden_id')} IS NOT NULL AND r.{qn('id')} <> %s "
+        f"LIMIT %s"
     )
 
 
-def _candidates(domain: str, keys: set[tuple[str, str]], exclude: int | None) -> list[dict[str, Any]]:
-    """Live records with a golden record that share a blocking key: one statement, each
-    key a lookup of the (domain, rule, value) index. Written in SQL: it is the hot path,
-    and the ORM spends longer compiling this query than the database runs it."""
-    if not keys:
-        return []
+def _key_counts_sql(terms: int) -> str:
+    qn = connection.ops.quote_name
+    return (
+        f"SELECT {qn('rule')}, {qn('value')}, COUNT(*) FROM {qn(MatchKey._meta.db_table)} "
+        f"WHERE {_key_terms(terms)} GROUP BY {qn('rule')}, {qn('value')}"
+    )
+
+
+def _key_params(domain: str, keys: Iterable[tuple[str, str]]) -> list[Any]:
     params: list[Any] = []
     for rule, value in sorted(keys):
         params += [domain, rule, value]
-    params.append(-1 if exclude is None else exclude)
+    return params
+
+
+@dataclass(frozen=True)
+class Candidates:
+    """The stored records an arriving one is scored against, and the keys left out
+    because they would have brought more than the domain's `max_candidates` records."""
+
+    rows: list[dict[str, Any]]
+    skipped: tuple[tuple[str, str, int], ...] = ()  # (rule, value, records sharing it)
+
+
+def _candidates(domain: str, keys: set[tuple[str, str]], exclude: int | None) -> Candidates:
+    """Live records with a golden record that share a blocking key: one statement, each
+    key a lookup of the key index. Written in SQL: it is the hot path, and the ORM spends
+    longer compiling this query than the database runs it.
+
+    At most the domain's `max_candidates`: a value thousands of records share (a
+    switchboard phone, a generic spec) would make every arrival carrying it score them
+    all. When the keys bring more, the most common keys (counted in the index, only
+    then) are left out, one at a time, until the rest bring at most that many."""
+    cap = get_domain(domain).matching.max_candidates
+    keys = set(keys)
+    counts: list[tuple[int, str, str]] | None = None  # (records, rule, value), most common first
+    skipped: list[tuple[str, str, int]] = []
+    rows: list[tuple[Any, ...]] = []
     with connection.cursor() as cursor:
-        cursor.execute(_candidate_sql(len(keys)), params)
-        rows = cursor.fetchall()
-    return [
-        {"id": pk, "version": version, "content_hash": digest,
-         "attributes": json.loads(attributes) if isinstance(attributes, (str, bytes)) else attributes,
-         "golden_id": golden, "system__code": code, "source_key": key}
-        for pk, version, digest, attributes, golden, code, key in rows
-    ]
+        while keys:
+            cursor.execute(_candidate_sql(len(keys)),
+                           [*_key_params(domain, keys), -1 if exclude is None else exclude, cap + 1])
+            rows = cursor.fetchall()
+            if len(rows) <= cap:
+                break
+            if counts is None:
+                cursor.execute(_key_counts_sql(len(keys)), _key_params(domain, keys))
+                counts = sorted(((n, rule, value) for rule, value, n in cursor.fetchall()), reverse=True)
+            n, rule, value = counts.pop(0)
+            keys.discard((rule, value))
+            skipped.append((rule, value, n))
+            rows = []
+    return Candidates(
+        rows=[
+            {"id": pk, "version": version, "content_hash": digest,
+             "attributes": json.loads(attributes) if isinstance(attributes, (str, bytes)) else attributes,
+             "golden_id": golden, "system__code": code, "source_key": key}
+            for pk, version, digest, attributes, golden, code, key in rows
+        ],
+        skipped=tuple(skipped),
+    )
 
 
 def _score(model: _Model, frow: dict[str, Any], rows: Iterable[Mapping[str, Any]],
@@ -586,6 +689,7 @@ class Decision:
     also_matched: tuple[str, ...] = ()
     held_apart: tuple[str, ...] = ()
     candidates: int = 0
+    skipped_keys: tuple[tuple[str, str, int], ...] = ()  # Candidates.skipped
     changed: bool = False
 
     def line(self, label: str = "") -> str:
@@ -607,7 +711,15 @@ class Decision:
             text += "; proposals with " + ", ".join(o.golden_id for o in self.proposals)
         if self.held_apart:
             text += "; kept apart from " + ", ".join(self.held_apart)
+        if self.skipped_keys:
+            text += "; not searched by " + ", ".join(
+                f"{rule} {_printable(value)} ({n:,} records)" for rule, value, n in self.skipped_keys
+            )
         return f"{who}: {text}"
+
+
+def _printable(key: str) -> str:
+    return key.replace(COLUMN_SEPARATOR, " / ").replace(LIST_SEPARATOR, ", ")
 
 
 def _live_members(goldens: Iterable[int]) -> dict[int, list[dict[str, Any]]]:
@@ -704,10 +816,10 @@ def _match_locked(pk: int, domain: str, model: _Model, change: Change) -> Decisi
     upper, lower = model.thresholds["upper"], model.thresholds["lower"]
     limits = get_domain(domain).matching
     conflict_below = float(limits.conflict_below)
-    candidates = _candidates(domain, keys, exclude=pk)
+    found = _candidates(domain, keys, exclude=pk)
     # only pairs at or above the lower threshold can attach or be proposed: the others
     # are dropped as soon as their weight cannot reach it
-    scored = {s.record: s for s in _score(model, frow, candidates, floor=lower)}
+    scored = {s.record: s for s in _score(model, frow, found.rows, floor=lower)}
     best = _best_by_golden(scored.values())
     must, cannot = _rulings(pk)
     must_goldens = dict(
@@ -867,7 +979,8 @@ def _match_locked(pk: int, domain: str, model: _Model, change: Change) -> Decisi
         proposals=tuple(offers),
         also_matched=tuple(golden_ids[g] for g in also),
         held_apart=tuple(golden_ids[g] for g in held),
-        candidates=len(candidates),
+        candidates=len(found.rows),
+        skipped_keys=found.skipped,
         changed=changed,
     )
 
@@ -943,7 +1056,7 @@ def search(domain: str, attributes: Mapping[str, Any], limit: int = SEARCH_LIMIT
         raise RealtimeError(MSG_NOT_A_RECORD.format(domain=domain, problem=exc.message)) from None
     frow = _prepared(model, standardized)
     upper, lower = model.thresholds["upper"], model.thresholds["lower"]
-    candidates = _candidates(domain, record_keys(model.rules, frow), exclude=None)
+    candidates = _candidates(domain, record_keys(model.rules, frow), exclude=None).rows
     top = _top_goldens(model, frow, candidates, limit, lower if min_weight is None else min_weight)
     states = _golden_states(s.golden for s in top)
     return [

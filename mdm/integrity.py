@@ -186,6 +186,14 @@ def check_steward_rulings_hold() -> list[str]:
     ]
 
 
+def check_match_keys_are_current() -> list[str]:
+    """Every blocking key belongs to a record of its domain, and the records a match run's
+    refresh trusts (unchanged since the last run) have exactly their features' keys."""
+    from matching.realtime import match_keys_problems  # the index is matching's
+
+    return match_keys_problems(LIMIT)
+
+
 CHECKS: list[Callable[[], list[str]]] = [
     check_history_matches_versions,
     check_feed_is_contiguous,
@@ -195,6 +203,7 @@ CHECKS: list[Callable[[], list[str]]] = [
     check_golden_ids_are_never_reused,
     check_golden_attributes_trace_to_members,
     check_steward_rulings_hold,
+    check_match_keys_are_current,
 ]
 
 

@@ -227,6 +227,34 @@ def test_a_golden_record_at_the_size_limit_does_not_grow_silently(customer, arri
     assert decision.proposals[0].golden_id == golden_of(first).golden_id
 
 
+def test_a_key_too_many_records_share_is_left_out_of_the_candidates(customer, arrive, monkeypatch):
+    domain = all_domains()["customer"]
+    monkeypatch.setitem(all_domains(), "customer",
+                        dataclasses.replace(domain, matching=dataclasses.replace(domain.matching, max_candidates=3)))
+    first, _ = arrive("erp", "1", HUAWEI)
+    switchboard = [  # other companies behind the same switchboard phone
+        arrive("erp", str(n), {"name": name, "phone": HUAWEI["phone"]})[0]
+        for n, name in enumerate(["北京京东世纪贸易有限公司", "上海宝钢集团有限公司", "杭州海康威视数字技术股份有限公司"], 2)
+    ]
+    assert len({golden_of(r) for r in [first, *switchboard]}) == 4
+
+    record, decision = arrive("crm", "9", HUAWEI)
+
+    assert (decision.action, decision.matched, golden_of(record)) == (rt.ATTACH, first.pk, golden_of(first))
+    phone = MatchKey.objects.get(record=first, rule="phone").value
+    assert decision.skipped_keys == (("phone", phone, 5),)  # the four stored records and the arrival
+    assert decision.candidates == 1
+    assert f"not searched by phone {phone} (5 records)" in decision.line()
+    # under the cap, the phone brings them all
+    _, decision = arrive("crm", "10", {"name": "深圳某某有限公司", "phone": HUAWEI["phone"]})
+    assert decision.skipped_keys == (("phone", phone, 6),)
+    monkeypatch.setitem(all_domains(), "customer", domain)
+    _, decision = arrive("crm", "11", {"name": "深圳另一家有限公司", "phone": HUAWEI["phone"]})
+    assert (decision.skipped_keys, decision.candidates) == ((), 6)
+    assert len(rt.search("customer", {"name": "华为技术有限公司", "phone": HUAWEI["phone"]},
+                         min_weight=-math.inf)) >= 5
+
+
 def test_it_never_joins_a_rejected_pair_again(banded, arrive):
     moved = {**HUAWEI, "address": "坂田华为基地2号"}
     banded(auto=[(HUAWEI, HUAWEI), (HUAWEI, moved)], review=[(HUAWEI, HUAWEI_NAME_CITY)])
@@ -487,6 +515,32 @@ def test_a_batch_run_keeps_the_keys_a_rebuild_would_write(customer, arrive):
     assert (refreshed.inserted, refreshed.deleted) == (0, 0)
 
 
+def test_the_integrity_check_finds_keys_a_refresh_would_not_repair(customer, arrive):
+    record, _ = arrive("erp", "1", HUAWEI)
+    other, _ = arrive("crm", "2", JD)
+    match_run(domain="customer", actor="test")
+    assert run_checks()["match_keys_are_current"] == []
+
+    phone = MatchKey.objects.get(record=other, rule="phone")
+    phone.delete()  # an unchanged record's key lost
+    MatchKey.objects.create(domain="customer", rule="phone", value="+8610000", record=other)  # one it never had
+    MatchKey.objects.create(domain="customer", rule="phone", value="+8610000", record_id=other.pk + 1000)
+    MatchKey.objects.create(domain="product", rule="spec", value="m6x20", record=record)
+    upsert(system("erp"), "customer", {"1": {**HUAWEI, "phone": "010-12345678"}})  # changed since: refreshed later
+
+    problems = run_checks()["match_keys_are_current"]
+
+    assert problems == [
+        f"key customer phone=+8610000 of record {other.pk + 1000}: no such customer record",
+        f"key product spec=m6x20 of record {record.pk}: no such product record",
+        f"customer record {other.pk}: key phone=+8610000 is stale",
+        f"customer record {other.pk}: key phone={phone.value} is missing",
+    ]
+    rt.match_keys_refresh(domain="customer", full=True)
+    MatchKey.objects.filter(domain="product").delete()
+    assert len(run_checks()["match_keys_are_current"]) == 1  # the key of no record stays until removed
+
+
 def test_keys_collected_under_another_model_are_refused(customer, arrive):
     arrive("erp", "1", HUAWEI)
     model = rt._model("customer")
@@ -629,7 +683,7 @@ def test_real_time_gives_the_batch_decision_for_held_out_records(samples, custom
     model = rt._model("customer")
     for row in random.Random(8).sample(rows, 25):
         frow = model.scorer.prepare(row)
-        candidates = rt._candidates("customer", rt.record_keys(model.rules, frow), exclude=None)
+        candidates = rt._candidates("customer", rt.record_keys(model.rules, frow), exclude=None).rows
         every = rt._best_by_golden(rt.Scored(c["id"], c["golden_id"], *model.scorer.score(frow, model.scorer.prepare(
             c["attributes"])), "") for c in candidates)
         for limit, floor in ((3, -math.inf), (10, upper)):

@@ -67,7 +67,8 @@ class MatchingDefaults:
     than `max_parameter_drift` bits, holds its automatic merges for review. The rate and
     share checks need at least `drift_min_records` live records in both runs (on fewer,
     one merge moves them by whole points). A giant cluster yields at most
-    `held_per_cluster` proposals at a time."""
+    `held_per_cluster` proposals at a time. Real-time matching scores at most
+    `max_candidates` stored records per arrival (matching.realtime)."""
 
     auto_merge_probability: float = 0.99
     review_probability: float = 0.5
@@ -78,6 +79,7 @@ class MatchingDefaults:
     max_parameter_drift: float = 4.0
     drift_min_records: int = 100
     held_per_cluster: int = 50
+    max_candidates: int = 500
 
 
 @dataclass(frozen=True)
