@@ -25,6 +25,7 @@ rebuilt from the declaration and the stored parameters for the backend in use.
 
 from __future__ import annotations
 
+import ctypes
 import json
 import logging
 import math
@@ -466,6 +467,16 @@ def _null_safe(function: Callable[[str, str], Any]) -> Callable[[str | None, str
 # from MDM_DUCKDB_MEMORY_LIMIT): a memory limit, past which it spills to temp_directory,
 # instead of its default of most of the machine's memory.
 DUCKDB_CONFIG: dict[str, str] = {}
+
+
+def release_memory() -> None:
+    """Give back to the system the heap memory freed since the last call. glibc keeps what
+    a thread frees in that thread's arena: after a large predict, DuckDB's threads leave
+    hundreds of megabytes there, which the rest of a run would sit on top of."""
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):  # not glibc: its allocator decides
+        pass
 
 
 def _db_api(backend: str = "duckdb", **options: Any) -> Any:

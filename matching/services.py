@@ -61,6 +61,7 @@ import uuid
 from collections import Counter, defaultdict
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from itertools import combinations, pairwise
 from sys import intern
 from typing import TYPE_CHECKING, Any
@@ -231,11 +232,16 @@ class Snapshot:
     members: dict[int, Member] = field(default_factory=dict)  # live records
     current: dict[int, int | None] = field(default_factory=dict)  # record -> active golden now
     leaving: dict[int, int] = field(default_factory=dict)  # deleted record -> golden it leaves
-    labels: dict[int, str] = field(default_factory=dict)  # record -> "system:key" (for reports)
+    deleted: dict[int, str] = field(default_factory=dict)  # deleted record -> "system:key"
     goldens: dict[int, GoldenState] = field(default_factory=dict)  # active golden records
     must_link: list[tuple[int, int]] = field(default_factory=list)  # among live records
     cannot_link: list[tuple[int, int]] = field(default_factory=list)
     fingerprint: tuple[Any, ...] = ()
+
+    def label(self, sid: int) -> str:
+        """A record's "system:key", for reports."""
+        member = self.members.get(sid)
+        return f"{member.system}:{member.key}" if member is not None else self.deleted[sid]
 
 
 def fingerprint(domain: str) -> tuple[Any, ...]:
@@ -277,15 +283,19 @@ def read_domain(domain: str, *, with_goldens: bool = True) -> Snapshot:
             .iterator(chunk_size=READ_CHUNK)
         }
     records = SourceRecord.objects.filter(domain=domain).order_by("id")
+    times: dict[datetime, datetime] = {}  # an import stamps its records alike: one object each
     for row in records.values(*MEMBER_VALUES, "golden_id", "is_deleted").iterator(chunk_size=READ_CHUNK):
         sid = row["id"]
         golden = row["golden_id"] if row["golden_id"] in snapshot.goldens else None
-        snapshot.labels[sid] = f"{row['system__code']}:{row['source_key']}"
         if row["is_deleted"]:
+            snapshot.deleted[sid] = f"{row['system__code']}:{row['source_key']}"
             if golden is not None:
                 snapshot.leaving[sid] = golden
             continue
         row["attributes"] = _shared(row["attributes"])
+        row["system__code"], row["profile"] = intern(row["system__code"]), intern(row["profile"])
+        row["received_at"] = times.setdefault(row["received_at"], row["received_at"])
+        row["updated_at"] = times.setdefault(row["updated_at"], row["updated_at"])
         snapshot.members[sid] = member_from_values(row)
         snapshot.current[sid] = golden
         snapshot.rows.append(EngineRow(row["attributes"], str(sid), row["system__code"]))
@@ -437,6 +447,8 @@ def score(
         else:
             scored.review.append(pair)
     scored.conflicts, scored.checked = _conflicts(trained, table, snapshot.must_link, scored.auto, conflict_below)
+    del table, pairs
+    engine.release_memory()
     return scored
 
 
@@ -784,6 +796,7 @@ def plan_goldens(clusters: Sequence[Sequence[int]], mapping: ClusterMap, snapsho
         absorbed=mapping.absorbed,
         split_from=mapping.split_from,
         overrides=overrides,
+        release=True,
     )
 
 
@@ -1009,6 +1022,7 @@ def _plan(
         "comparing with the previous run",
         lambda: review_run(
             model=model,
+            trained=trained,
             snapshot=snapshot,
             scored=scored,
             planned=planned,
@@ -1037,13 +1051,13 @@ def _plan(
         held = sum(1 for c in candidates if c.kind == MergeProposal.Kind.HELD)
         return clusters, frozen, merges, mapping, plan, proposals, held
 
+    snapshot.rows = []  # scored and reviewed: the plan releases the records' attributes as it goes
     clusters, frozen, merges, mapping, plan, proposals, held = _timed(
         result, "plan", progress, "planning golden records", plan_all
     )
     result.counts, result.samples = _report(snapshot, scored, clusters, mapping, plan, proposals, sample_size)
     result.counts["proposals_held"] = held
     result.report, result.alarms, result.largest = review.finish(
-        trained=trained,
         snapshot=snapshot,
         planned=planned,
         clusters=clusters,
@@ -1108,7 +1122,7 @@ def run_figures(snapshot: Snapshot, scored: Scored, planned: Sequence[Sequence[i
         "review_share": round(review / (auto + review), 4) if auto + review else 0.0,
         "cluster_sizes": sizes,
         "largest_size": len(largest[0]) if largest else 0,
-        "largest": [{"size": len(c), "members": [snapshot.labels[s] for s in c[:MEMBERS_SHOWN]]} for c in largest],
+        "largest": [{"size": len(c), "members": [snapshot.label(s) for s in c[:MEMBERS_SHOWN]]} for c in largest],
     }
 
 
@@ -1177,7 +1191,6 @@ class RunReview:
     def finish(
         self,
         *,
-        trained: engine.TrainedModel,
         snapshot: Snapshot,
         planned: Sequence[Sequence[int]],
         clusters: Sequence[Sequence[int]],
@@ -1208,12 +1221,10 @@ class RunReview:
             "merges": sum(len(pairs) for pairs in merges.values()),
             "splits": sum(1 for found in parts.values() if len(found) > 1),  # kept whole instead
         }
-        rows = {int(row["unique_id"]): row for row in snapshot.rows} if self.giant else {}
         for alarm in self.alarms:
             if alarm["check"] != CHECK_CLUSTER_SIZE:
                 continue
             ci = alarm.pop("cluster")
-            alarm["shared"] = _shared_values(trained, [rows[sid] for sid in planned[ci]])
             alarm["merges"] = len(merges.get(ci, []))
             alarm["proposals"] = min(self.giant_candidates[ci], cap) if ci in self.held else 0
             shared = "; ".join(f"{s['rule']} {s['value']} ({s['records']} records)" for s in alarm["shared"])
@@ -1242,6 +1253,7 @@ def _shared_values(trained: engine.TrainedModel, rows: list[Mapping[str, Any]], 
 def review_run(
     *,
     model: MatchModel,
+    trained: engine.TrainedModel,
     snapshot: Snapshot,
     scored: Scored,
     planned: Sequence[Sequence[int]],
@@ -1306,6 +1318,7 @@ def review_run(
         for ci, members in enumerate(planned)
         if len(members) > limits.max_cluster_size and grows(members, snapshot) and members[0] not in pinned
     ]
+    rows = {int(row["unique_id"]): row for row in snapshot.rows} if giant else {}
     for ci in giant:
         members = planned[ci]
         alarms.append(
@@ -1316,7 +1329,8 @@ def review_run(
                 cluster=ci,
                 goldens=len({snapshot.current[sid] for sid in members} - {None}),
                 new=sum(1 for sid in members if snapshot.current.get(sid) is None),
-                records=[snapshot.labels[sid] for sid in members[:MEMBERS_SHOWN]],
+                records=[snapshot.label(sid) for sid in members[:MEMBERS_SHOWN]],
+                shared=_shared_values(trained, [rows[sid] for sid in members]),
             )
         )
     if found:
@@ -1327,7 +1341,7 @@ def review_run(
                 CHECK_CONTRADICTIONS,
                 len(records),
                 0,
-                records=[f"{snapshot.labels[sid]} ({sid})" for sid in records],
+                records=[f"{snapshot.label(sid)} ({sid})" for sid in records],
                 pairs=[list(pair) for pair in pairs],
             )
         )
@@ -1414,11 +1428,11 @@ def _report(
         "proposals_superseded": len(proposals.supersede),
         "proposals_pending": proposals.pending_after,
     }
-    labels = snapshot.labels
+    label = snapshot.label
     members_of = {ref: members for ref, members in zip(mapping.refs, clusters, strict=True)}
 
     def record_list(sids: Sequence[int]) -> str:
-        shown = ", ".join(labels[s] for s in sids[:3])
+        shown = ", ".join(label(s) for s in sids[:3])
         return shown + (f" and {len(sids) - 3} more" if len(sids) > 3 else "")
 
     samples: dict[str, list[str]] = {
@@ -1441,7 +1455,7 @@ def _report(
         ],
         "deleted": [f"{name(pk)} (no live source record left)" for pk in plan.delete[:size]],
         "xref": [
-            f"{labels[sid]}: {name(snapshot.current.get(sid) or snapshot.leaving.get(sid))} -> {name(ref)}"
+            f"{label(sid)}: {name(snapshot.current.get(sid) or snapshot.leaving.get(sid))} -> {name(ref)}"
             for sid, ref in sorted(plan.moves.items())[:size]
         ],
     }
@@ -1455,7 +1469,7 @@ def _report(
     }
     for kind, candidates in changed.items():
         samples["proposals" if kind == MergeProposal.Kind.REVIEW else kind] = [
-            f"{labels[c.left]} ~ {labels[c.right]} weight {c.weight:+.2f}: "
+            f"{label(c.left)} ~ {label(c.right)} weight {c.weight:+.2f}: "
             + ", ".join(f"{e['comparison']} {e['level']}" for e in c.evidence if e["weight"] > 0)
             for c in candidates[:size]
         ]
