@@ -40,9 +40,11 @@ golden_plan / golden_plan_apply like a batch run, so with history rows and chang
   a new golden record of its own and the stewards a proposal (its strongest pair there).
 - create: nothing in the band: a new golden record.
 - hold: the golden record it would attach to already has the domain's
-  `max_cluster_size` records (a switchboard phone chaining companies): as a batch run
-  holds such a growth, the record gets a golden record of its own and the stewards a
-  held proposal (kind "held") to join them; a must-link still decides.
+  `max_cluster_size` records (a switchboard phone chaining companies), or the active
+  model's level weights moved by more than `max_parameter_drift` bits from those of the
+  model the last applied batch run used: as a batch run holds such merges, the record
+  gets a golden record of its own and the stewards a held proposal (kind "held") to join
+  them (Decision.withheld says why); a must-link still decides.
 - keep: the record already belongs to a golden record it may stay in (a must-link, or a
   pair at or above the upper threshold with another live member; or it is the only
   member and nothing it may join scores above the upper threshold); nothing moves. A
@@ -95,7 +97,7 @@ from django.utils import timezone
 from matching import engine
 from matching import models as m
 from matching.features import features
-from matching.services import MatchingError, active_model
+from matching.services import MatchingError, active_model, baseline_run, parameter_drift
 from mdm import bulk
 from mdm.domains import all_domains, get_domain
 from mdm.errors import DeclarationError, RowRejected
@@ -134,6 +136,11 @@ SEARCH_LIMIT = 10
 
 ATTACH, PROPOSE, CREATE, KEEP, SKIP = "attach", "propose", "create", "keep", "skip"
 BAND_MATCH, BAND_REVIEW, BAND_BELOW = "match", "review", "below"
+HELD_SIZE, HELD_DRIFT = "size", "drift"
+HELD_REASONS = {
+    HELD_SIZE: "the golden record is at the domain's max_cluster_size",
+    HELD_DRIFT: "the model's weights drifted past max_parameter_drift from the last applied run's",
+}
 
 MSG_NO_RECORD = "no source record {pk}"
 MSG_UNKNOWN_DOMAIN = "unknown domain {domain!r} (known: {known})"
@@ -690,6 +697,7 @@ class Decision:
     held_apart: tuple[str, ...] = ()
     candidates: int = 0
     skipped_keys: tuple[tuple[str, str, int], ...] = ()  # Candidates.skipped
+    withheld: str = ""  # why an automatic match was held for the stewards: HELD_SIZE, HELD_DRIFT
     changed: bool = False
 
     def line(self, label: str = "") -> str:
@@ -711,6 +719,8 @@ class Decision:
             text += "; proposals with " + ", ".join(o.golden_id for o in self.proposals)
         if self.held_apart:
             text += "; kept apart from " + ", ".join(self.held_apart)
+        if self.withheld:
+            text += f"; held for review ({HELD_REASONS[self.withheld]})"
         if self.skipped_keys:
             text += "; not searched by " + ", ".join(
                 f"{rule} {_printable(value)} ({n:,} records)" for rule, value, n in self.skipped_keys
@@ -720,6 +730,23 @@ class Decision:
 
 def _printable(key: str) -> str:
     return key.replace(COLUMN_SEPARATOR, " / ").replace(LIST_SEPARATOR, ", ")
+
+
+_DRIFT: dict[tuple[int, int], float] = {}  # (baseline run's model, active model) -> largest drift
+
+
+def _drifted(domain: str, model: int, limit: float) -> bool:
+    """Whether a batch run with this model would hold its automatic merges for parameter
+    drift: the last run that applied its merges used another model, whose level weights
+    differ from this one's by more than `limit` bits (until a run with this model is
+    applied, its alarm accepted)."""
+    baseline = baseline_run(domain)
+    if baseline is None or baseline.model_id == model:
+        return False
+    key = (baseline.model_id, model)
+    if key not in _DRIFT:
+        _DRIFT[key] = parameter_drift(baseline.model, MatchModel.objects.get(pk=model))["max"]
+    return _DRIFT[key] > limit
 
 
 def _live_members(goldens: Iterable[int]) -> dict[int, list[dict[str, Any]]]:
@@ -868,11 +895,16 @@ def _match_locked(pk: int, domain: str, model: _Model, change: Change) -> Decisi
         target = next((g for g, s in ranked if s.weight >= upper and g != current and allowed(g)), None)
         if target is None and current is not None and not others(current):
             target = current  # its own golden record, nothing better: it stays
-    # A golden record at the domain's max_cluster_size does not grow automatically (a batch
-    # run holds such a merge too): the record gets its own and the stewards a held proposal.
-    giant = None
-    full = target is not None and len(members[target]) >= limits.max_cluster_size
-    if full and target != current and not must_goldens:
+    # No automatic merge (a batch run would hold it too) into a golden record at the
+    # domain's max_cluster_size, or with a model whose weights drifted past the limit from
+    # the last applied run's: the record gets its own and the stewards a held proposal.
+    giant, withheld = None, ""
+    if target is not None and target != current and not must_goldens:
+        if len(members[target]) >= limits.max_cluster_size:
+            withheld = HELD_SIZE
+        elif _drifted(domain, model.pk, limits.max_parameter_drift):
+            withheld = HELD_DRIFT
+    if withheld:
         giant, target = target, None
         if current is not None and not others(current):
             target = current
@@ -981,6 +1013,7 @@ def _match_locked(pk: int, domain: str, model: _Model, change: Change) -> Decisi
         held_apart=tuple(golden_ids[g] for g in held),
         candidates=len(found.rows),
         skipped_keys=found.skipped,
+        withheld=withheld,
         changed=changed,
     )
 

@@ -235,6 +235,34 @@ def test_parameter_drift_beyond_the_limit_holds_new_merges_until_accepted(db, tr
     assert_invariants()
 
 
+def test_real_time_matching_holds_its_merges_under_a_drifted_model_until_a_run_is_accepted(db, trained, erp, crm):
+    from matching import realtime as rt
+
+    change = Change(actor="test", reason="model")
+    match_model_store(domain="customer", trained=trained("customer"), change=change)
+    records = upsert(erp, "customer", {"A1": HUAWEI, "B1": OTHER})
+    run()
+    golden = xref()[records["A1"].pk]
+    assert rt.record_match(record=upsert(crm, "customer", {"A2": HUAWEI})["A2"], actor="crm").action == rt.ATTACH
+    match_model_store(
+        domain="customer", trained=_drifted(trained("customer"), "location", "different place", -5), change=change
+    )
+
+    newcomer = upsert(system("forms"), "customer", {"A3": HUAWEI})["A3"]
+    decision = rt.record_match(record=newcomer, actor="forms")
+
+    assert (decision.action, decision.withheld) == (rt.PROPOSE, rt.HELD_DRIFT)
+    assert xref()[newcomer.pk] not in (None, golden)
+    (proposal,) = held_pending()
+    assert newcomer.pk in (proposal.left_id, proposal.right_id)
+    assert "held for review (the model's weights drifted" in decision.line()
+    assert checks(run(accept_alarms=[CHECK_PARAMETER_DRIFT])) == {CHECK_PARAMETER_DRIFT: "accepted"}
+    assert xref()[newcomer.pk] == golden  # the accepted run joined them
+    later = rt.record_match(record=upsert(system("s4"), "customer", {"A4": HUAWEI})["A4"], actor="s4")
+    assert (later.action, later.withheld, later.golden_id) == (rt.ATTACH, "", decision.proposals[0].golden_id)
+    assert_invariants()
+
+
 @pytest.fixture
 def switchboard(db, trained, erp, crm):
     """60 different companies sharing one switchboard phone and a model (here: a threshold)
