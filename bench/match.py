@@ -376,35 +376,33 @@ ANALYSIS = """\
 Where the time and memory go at 1,000,000 records (PostgreSQL, 963,887 live records, the
 run above, per-stage CPU and RSS; 2026-11-28):
 
-- Scoring (108 s; 121 CPU s, DuckDB uses both cores): the feature columns
-  (matching/features.py, pure Python, ~0.07 ms a record: 66 s in the baseline), Splink's
-  predict itself (16 s), and the conflict check of candidate groups (every pair inside a
+- Scoring (95 s; 107 CPU s, DuckDB uses both cores): the feature columns
+  (matching/features.py, pure Python, ~0.06 ms a record: 53 s in the baseline), Splink's
+  predict itself (13 s), and the conflict check of candidate groups (every pair inside a
   group of three or more auto-merge pairs, 401k pairs, scored in Python on the rows of the
   feature table predict read, a batch of groups at a time). The blocking keys for the
   real-time index are taken from the same feature rows: each record's features are
   computed once per run.
-- Write (255 s, 109 CPU s: the rest is PostgreSQL's own work): the blocking-key index
-  (6.7M keys, 84 s), then 505k golden records, 964k memberships and their history rows,
-  1.47M change events.
-- Plan (57 s): survivorship of every new golden record (~0.1 ms each).
-- Memory: the snapshot read_domain holds (2.0 GB: each record's attributes, names and
-  short values shared between records), then scoring (peak 3.9 GB: DuckDB, capped at 1 GB
-  by MDM_DUCKDB_MEMORY_LIMIT, the feature table and the pairs; given back after), then
-  the plan (peak 4.5 GB: the snapshot still held, with the attributes of 505k new golden
-  records and their lineage, encoded as JSON text when planned). The write adds nothing
-  above that: rows every record shares are given once, remap payloads are encoded.
+- Write (210 s, 84 CPU s: the rest is PostgreSQL's own work): the blocking-key index
+  (6.7M keys, 69 s), then 505k golden records, 964k memberships and their history rows,
+  1.47M change events (inserted 20,000 at a time as they are made).
+- Plan (58 s): survivorship of every new golden record (~0.1 ms each).
+- Memory: the snapshot read_domain holds (1.7 GB: each record's attributes, with names,
+  short values, system codes and timestamps shared between records), then scoring (the
+  peak, 3.4 GB: DuckDB, capped at 1 GB by MDM_DUCKDB_MEMORY_LIMIT, the feature table and
+  the pairs; the heap DuckDB's threads freed is given back after, malloc_trim), then the
+  plan (3.1 GB, sampled): each record gives up its attributes once its golden record is
+  planned, so the records shrink as the 505k new golden records grow. Before these
+  changes the plan held both (4.46e9 bytes) and the write held every change event to the
+  end (4.29e9).
 - Blocking: brand, brand-pinyin, brand-sorted and address keys are paired within a city;
   country-wide they generated 24M to 57M comparisons each at this size (over the 20M cap).
 
-The time target is met: 478 s, from 858 s before these changes (2026-11-27; the conflict check
-no longer computes features again; the key index lost its foreign key, its redundant
-record index and its B-tree of strings for a hash index; the address features got
-cheaper). Not met: peak memory, 4.15 GiB (4.46e9 bytes) for 4 GB, from 5.44 GiB; and the
-ratio to raw Splink, 5.7x (faster features made the baseline faster too). What would
-close the memory gap: the plan computed and written a chunk of golden records at a time
-(survivorship at write time) instead of held whole, or the snapshot's attribute dicts
-released as each golden record's survivorship is done. The ratio is mostly the write:
-history rows, change events and the key index are work raw Splink does not do."""
+The time and memory targets are met: 408 s (858 s on 2026-11-27) and 3.17 GiB (3.40e9
+bytes; 5.44 GiB on 2026-11-27). Not met: the ratio to raw Splink, 6.0x for 2x (3.5x in
+CPU); the faster features made the baseline faster as well. It is mostly the write:
+history rows, change events and the key index are work raw Splink does not do, and half
+of the write's time is PostgreSQL's."""
 
 
 def gib(n: float) -> str:
