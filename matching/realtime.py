@@ -17,7 +17,7 @@ condition in order of cost and, where only pairs above a floor matter, an early 
 once a pair cannot reach it (BoundedScorer; both tested against Splink). Splink's own
 per-pair call costs tens of milliseconds, thousands of times more (docs/benchmarks.md).
 A golden record's strength is its strongest pair. An arrival is scored against at most
-the domain's `max_candidates` records (about 50 ms of scoring, docs/benchmarks.md): when
+the domain's `max_candidates` records (under 50 ms of scoring, docs/benchmarks.md): when
 its keys bring more, the most common keys are left out (a switchboard phone thousands of
 records share) and the decision names them.
 
@@ -419,7 +419,7 @@ def match_keys_problems(limit: int) -> list[str]:
     refreshes only the records changed since, so such a key would stay wrong."""
     orphans = MatchKey.objects.exclude(
         Exists(SourceRecord.objects.filter(pk=OuterRef("record_id"), domain=OuterRef("domain")))
-    )
+    ).order_by("domain", "record_id", "rule", "value")
     problems = [f"key {d} {r}={_printable(v)} of record {sid}: no such {d} record"
                 for d, r, v, sid in orphans.values_list("domain", "rule", "value", "record_id")[:limit]]
     found = orphans.count()
@@ -615,6 +615,9 @@ def _candidates(domain: str, keys: set[tuple[str, str]], exclude: int | None) ->
             if counts is None:
                 cursor.execute(_key_counts_sql(len(keys)), _key_params(domain, keys))
                 counts = sorted(((n, rule, value) for rule, value, n in cursor.fetchall()), reverse=True)
+            if not counts:  # keys written since they were counted (search takes no lock)
+                rows = rows[:cap]
+                break
             n, rule, value = counts.pop(0)
             keys.discard((rule, value))
             skipped.append((rule, value, n))
@@ -732,7 +735,7 @@ def _printable(key: str) -> str:
     return key.replace(COLUMN_SEPARATOR, " / ").replace(LIST_SEPARATOR, ", ")
 
 
-_DRIFT: dict[tuple[int, int], float] = {}  # (baseline run's model, active model) -> largest drift
+_DRIFT: dict[tuple[uuid.UUID, uuid.UUID], float] = {}  # models (by operation: pks can be reused) -> largest drift
 
 
 def _drifted(domain: str, model: int, limit: float) -> bool:
@@ -743,7 +746,8 @@ def _drifted(domain: str, model: int, limit: float) -> bool:
     baseline = baseline_run(domain)
     if baseline is None or baseline.model_id == model:
         return False
-    key = (baseline.model_id, model)
+    operation = MatchModel.objects.filter(pk=model).values_list("operation", flat=True).get()
+    key = (baseline.model.operation, operation)
     if key not in _DRIFT:
         _DRIFT[key] = parameter_drift(baseline.model, MatchModel.objects.get(pk=model))["max"]
     return _DRIFT[key] > limit

@@ -120,7 +120,10 @@ class _EventStream:
     """The change events of a large write, given their sequence numbers and inserted a
     chunk at a time (a first match run's million and a half events are never all held).
     The first chunk locks the feed counter until commit, as _append_events does: the
-    writer already holds every other lock it takes."""
+    writer already holds every other lock it takes. The price: the counter is held from
+    the first chunk rather than the last, so a large run keeps other domains' steward
+    actions waiting for longer (imports and real-time matching wait for the run's source
+    system locks anyway)."""
 
     def __init__(self, common: bulk.Row):
         self.common = common

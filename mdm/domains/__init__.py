@@ -79,7 +79,7 @@ class MatchingDefaults:
     max_parameter_drift: float = 4.0
     drift_min_records: int = 100
     held_per_cluster: int = 50
-    max_candidates: int = 500
+    max_candidates: int = 300
 
 
 @dataclass(frozen=True)
@@ -160,7 +160,7 @@ def _load(path: Path) -> Domain:
             f"{path.name}: matching needs 0 < review_probability <= auto_merge_probability < 1"
         )
     limits = ("max_cluster_size", "max_match_rate_change", "max_auto_share_change", "max_parameter_drift",
-              "held_per_cluster")
+              "held_per_cluster", "max_candidates")
     wrong = [name for name in limits if not getattr(matching, name) > 0] + (
         ["drift_min_records"] if matching.drift_min_records < 0 else []
     )

@@ -18,6 +18,19 @@ def test_golden_ids_follow_the_domain_coding_rule_and_are_never_reused(db):
         golden_ids_allocate(domain="animal")
 
 
+def test_a_domain_declaration_with_limits_below_one_is_refused(tmp_path):
+    from mdm.domains import DOMAIN_DIR, _load
+
+    text = (DOMAIN_DIR / "customer.yaml").read_text(encoding="utf-8")
+    bad = tmp_path / "customer.yaml"
+    bad.write_text(text.replace("max_candidates: 300", "max_candidates: 0")
+                   .replace("held_per_cluster: 50", "held_per_cluster: -1"), encoding="utf-8")
+
+    with pytest.raises(DeclarationError, match="must be positive: held_per_cluster, max_candidates"):
+        _load(bad)
+    assert _load(DOMAIN_DIR / "customer.yaml").matching.max_candidates == 300
+
+
 def _golden(golden_id, change, **kwargs):
     now = timezone.now()
     record = GoldenRecord(golden_id=golden_id, domain="customer", created_at=now, updated_at=now, **kwargs)
