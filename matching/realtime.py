@@ -1,7 +1,7 @@
 """Real-time matching: one record against the stored ones, without re-running the batch.
 
     decision = record_match(record=record, actor="system:crm")   # attach / propose / create
-    matches = search("customer", {"name": "华为技术有限公司", "phone": "0755-28780808"})
+    result = search("customer", {"name": "华为技术有限公司", "phone": "0755-28780808"})  # .matches
     match_keys_refresh(domain="customer", full=True)             # the blocking-key index, bulk
     match_keys_refresh(domain="customer", records=[17, 18])      # ... or some records
     import_run_match(run=import_run)                             # what an import changed
@@ -1068,14 +1068,24 @@ def _top_goldens(model: _Model, frow: dict[str, Any], candidates: list[dict[str,
     return sorted(best.values(), key=lambda s: (-s.weight, s.record))[:limit]
 
 
+@dataclass(frozen=True)
+class SearchResult:
+    """What `search` found: the golden matches, strongest first, and the keys left out of
+    the candidates (as Decision.skipped_keys: a value too many records share)."""
+
+    matches: list[GoldenMatch]
+    skipped_keys: tuple[tuple[str, str, int], ...] = ()
+
+
 def search(domain: str, attributes: Mapping[str, Any], limit: int = SEARCH_LIMIT,
-           min_weight: float | None = None) -> list[GoldenMatch]:
+           min_weight: float | None = None) -> SearchResult:
     """The golden records a record with these values (raw canonical attribute values, as
     a source would send them; not stored) would match, strongest first, at most `limit`,
     each with its strongest pair at or above `min_weight` (default: the model's lower
     threshold, so what real-time matching would attach to or propose; -inf for every
     candidate): the values are standardized like an import, candidates retrieved through
-    the blocking-key index and scored with the active model. Writes nothing."""
+    the blocking-key index (at most the domain's `max_candidates`, as record_match) and
+    scored with the active model. Writes nothing."""
     if domain not in all_domains():
         raise RealtimeError(MSG_UNKNOWN_DOMAIN.format(domain=domain, known=", ".join(all_domains())))
     declaration = get_domain(domain)
@@ -1093,10 +1103,10 @@ def search(domain: str, attributes: Mapping[str, Any], limit: int = SEARCH_LIMIT
         raise RealtimeError(MSG_NOT_A_RECORD.format(domain=domain, problem=exc.message)) from None
     frow = _prepared(model, standardized)
     upper, lower = model.thresholds["upper"], model.thresholds["lower"]
-    candidates = _candidates(domain, record_keys(model.rules, frow), exclude=None).rows
-    top = _top_goldens(model, frow, candidates, limit, lower if min_weight is None else min_weight)
+    found = _candidates(domain, record_keys(model.rules, frow), exclude=None)
+    top = _top_goldens(model, frow, found.rows, limit, lower if min_weight is None else min_weight)
     states = _golden_states(s.golden for s in top)
-    return [
+    matches = [
         GoldenMatch(
             golden_id=states[s.golden].golden_id,
             golden=s.golden,
@@ -1111,6 +1121,7 @@ def search(domain: str, attributes: Mapping[str, Any], limit: int = SEARCH_LIMIT
         )
         for s in top
     ]
+    return SearchResult(matches=matches, skipped_keys=found.skipped)
 
 
 # ---------------------------------------------------------------------------

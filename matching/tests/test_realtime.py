@@ -247,12 +247,14 @@ def test_a_key_too_many_records_share_is_left_out_of_the_candidates(customer, ar
     assert f"not searched by phone {phone} (5 records)" in decision.line()
     _, decision = arrive("crm", "10", {"name": "深圳某某有限公司", "phone": HUAWEI["phone"]})
     assert decision.skipped_keys == (("phone", phone, 6),)
+    searched = rt.search("customer", {"name": "远方无关贸易公司", "phone": HUAWEI["phone"]}, min_weight=-math.inf)
+    assert (searched.matches, searched.skipped_keys) == ([], (("phone", phone, 6),))
     # with the cap raised, the phone brings them all
     monkeypatch.setitem(all_domains(), "customer", domain)
     _, decision = arrive("crm", "11", {"name": "深圳另一家有限公司", "phone": HUAWEI["phone"]})
     assert (decision.skipped_keys, decision.candidates) == ((), 6)
-    assert len(rt.search("customer", {"name": "华为技术有限公司", "phone": HUAWEI["phone"]},
-                         min_weight=-math.inf)) >= 5
+    searched = rt.search("customer", {"name": "远方无关贸易公司", "phone": HUAWEI["phone"]}, min_weight=-math.inf)
+    assert (len(searched.matches), searched.skipped_keys) == (6, ())  # one per golden record
 
 
 def test_it_never_joins_a_rejected_pair_again(banded, arrive):
@@ -414,12 +416,15 @@ def test_search_returns_the_best_golden_records_with_their_evidence(customer, ar
     keys = MatchKey.objects.count()
 
     values = {"name": "华为技术有限公司", "phone": "+86 755 2878 0808", "city": "深圳市"}
-    matches = rt.search("customer", values, min_weight=-math.inf)
+    result = rt.search("customer", values, min_weight=-math.inf)
+    matches = result.matches
 
     assert (writes(), MatchKey.objects.count()) == (before, keys)
     assert [m.golden_id for m in matches] == [golden_of(first).golden_id, golden_of(jd).golden_id]
     lower = customer.thresholds["lower"]
-    assert [m.golden_id for m in rt.search("customer", values)] == [m.golden_id for m in matches if m.weight >= lower]
+    assert result.skipped_keys == ()
+    assert [m.golden_id for m in rt.search("customer", values).matches] == [
+        m.golden_id for m in matches if m.weight >= lower]
     best = matches[0]
     assert best.band == rt.BAND_MATCH
     assert (best.record, best.record_label) in ((first.pk, "erp:1"), (second.pk, "crm:2"))
@@ -432,8 +437,8 @@ def test_search_returns_the_best_golden_records_with_their_evidence(customer, ar
         assert match.band == (rt.BAND_MATCH if match.weight >= upper else rt.BAND_REVIEW if match.weight >= lower
                               else rt.BAND_BELOW)
         assert [e.comparison for e in match.evidence] == comparisons
-    assert len(rt.search("customer", {"name": "华为技术有限公司", "phone": "0755-28780808"}, limit=1)) == 1
-    assert rt.search("customer", {"name": "完全无关的公司"}) == []
+    assert len(rt.search("customer", {"name": "华为技术有限公司", "phone": "0755-28780808"}, limit=1).matches) == 1
+    assert rt.search("customer", {"name": "完全无关的公司"}) == rt.SearchResult(matches=[])
 
 
 # ---------------------------------------------------------------------------
