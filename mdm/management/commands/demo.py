@@ -106,6 +106,7 @@ class Command(BaseCommand):
             credentials.write_text(f"admin {password}\n")
             credentials.chmod(0o600)
         self.stdout.write(
-            f"Serving on http://{addr}/admin/ (user and password in {credentials}); Ctrl-C stops."
+            f"Serving on http://{addr}/admin/ (user and password in {credentials}); a match run's preview "
+            f"on http://{addr}/admin/match-preview/; Ctrl-C stops."
         )
         call_command("runserver", addr, use_reloader=False)
