@@ -447,7 +447,8 @@ def golden_plan(
     overrides: Mapping[Ref, dict[str, Any]] | None = None,
     release: bool = False,
 ) -> GoldenPlan:
-    """Plan a change of golden records (pure: reads nothing, writes nothing).
+    """Plan a change of golden records (reads nothing, writes nothing; changes its input
+    only with `release`).
 
     `desired`: the complete live member list, after the change, of every golden record
     whose members change (existing pks and new "new:<n>" refs); an existing one with no
