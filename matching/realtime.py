@@ -91,7 +91,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Exists, Max, OuterRef, Q
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from matching import engine
@@ -425,8 +425,7 @@ def match_keys_problems(limit: int) -> list[str]:
     found = orphans.count()
     for domain in all_domains():
         pk = MatchModel.objects.filter(domain=domain, is_active=True).values_list("pk", flat=True).first()
-        last = MatchRun.objects.filter(domain=domain, model_id=pk, status=MatchRun.Status.COMPLETED).aggregate(
-            at=Max("started_at"))["at"] if pk else None
+        last = _last_run_started(domain, pk) if pk else None
         if last is None:
             continue
         rules = _model(domain).rules
@@ -439,12 +438,17 @@ def match_keys_problems(limit: int) -> list[str]:
     return problems if found == len(problems) else [*problems, f"... and {found - len(problems)} more"]
 
 
-def _changed_since_last_run(domain: str, model: int) -> list[int] | None:
-    """Records changed since the last completed match run with the model started (its
-    refresh saw everything before: writers of a domain hold its golden lock), or None when
-    there is no such run (a new model may block on other columns: refresh all)."""
-    last = (MatchRun.objects.filter(domain=domain, model_id=model, status=MatchRun.Status.COMPLETED)
+def _last_run_started(domain: str, model: int) -> datetime | None:
+    """When the last completed match run with the model started: its key refresh saw every
+    record changed before (writers of a domain hold its golden lock)."""
+    return (MatchRun.objects.filter(domain=domain, model_id=model, status=MatchRun.Status.COMPLETED)
             .order_by("-started_at").values_list("started_at", flat=True).first())
+
+
+def _changed_since_last_run(domain: str, model: int) -> list[int] | None:
+    """Records changed since the last completed match run with the model started, or None
+    when there is no such run (a new model may block on other columns: refresh all)."""
+    last = _last_run_started(domain, model)
     if last is None:
         return None
     return list(SourceRecord.objects.filter(domain=domain, updated_at__gte=last).values_list("pk", flat=True))
