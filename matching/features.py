@@ -21,6 +21,8 @@ Company names (customers and suppliers)
                 of the core, so "Xiamen Xingchengan Electric Co., Ltd." meets 星晟安 and
                 homophone typos (华为 / 华伟) meet
     nm_key      one reading of the brand (character by character), for blocking
+    nm_sound    the brand's sound keys (sound_keys: 施耐德 / Schneider → "SND"), so a foreign
+                company's Chinese transliteration meets its own spelling
     nm_sorted   the brand's characters sorted (swapped characters: 为华 / 华为)
     nm_long     True when the brand has 3+ characters (dropped-character typos are only
                 trusted there: two-character brands differ in one character all the time)
@@ -110,6 +112,82 @@ def pinyin_variants(text: str) -> list[str]:
     return sorted({pinyin(text), pinyin(text, by_char=True)} - {""})
 
 
+# Foreign names in Chinese are transliterated syllable by syllable (施耐德 / Schneider, 菲舍尔 /
+# Fischer, 西门子 / Siemens). Their sound keys compare the consonants both spellings keep:
+# sounds a transliteration renders alike share a class, a syllable-final nasal belongs to
+# the vowel before it (门 men, 生 sheng), an r before a consonant is not written (马丁 /
+# Martin), and a final -r or -l may or may not be (施耐德 / Schneider, 菲舍尔 / Fischer).
+_PINYIN_CLASS = {
+    "zh": "S", "ch": "S", "sh": "S", "b": "B", "p": "B", "d": "D", "t": "D", "g": "G", "k": "G",
+    "h": "H", "f": "F", "w": "F", "m": "M", "n": "N", "l": "L", "r": "L",
+    "j": "S", "q": "S", "x": "S", "z": "S", "c": "S", "s": "S",
+}
+_LATIN_SOUND_RE = re.compile(r"tsch|sch|sh|ch|ph|th|ck|qu|tz|ts|[a-z]")
+_LATIN_CLASS = {
+    "tsch": "S", "sch": "S", "sh": "S", "ch": "S", "ph": "F", "th": "D", "ck": "G", "qu": "G",
+    "tz": "S", "ts": "S", "b": "B", "p": "B", "d": "D", "t": "D", "g": "G", "k": "G", "q": "G",
+    "x": "GS", "s": "S", "z": "S", "j": "S", "f": "F", "v": "F", "w": "F", "m": "M", "n": "N",
+    "l": "L", "r": "R", "h": "H",
+}
+_VOWELS = frozenset("aeiouy")
+
+
+def _sound_variants(classes: list[str]) -> list[str]:
+    """The key and, when it ends in L, the key without it; keys under 2 sounds are dropped."""
+    key = "".join(classes)
+    keys = {key, key[:-1]} if key.endswith("L") else {key}
+    return sorted(k for k in keys if len(k) >= 2)
+
+
+def _pinyin_sound(text: str) -> list[str]:
+    classes: list[str] = []
+    for syllable in lazy_pinyin(text):
+        if syllable == "er":
+            classes.append("L")
+            continue
+        initial = syllable[:2] if syllable[:2] in _PINYIN_CLASS else syllable[:1]
+        # y and vowel-initial syllables add no consonant; 保时捷 / Porsche: one S
+        if initial in _PINYIN_CLASS and not (classes and classes[-1] == _PINYIN_CLASS[initial]):
+            classes.append(_PINYIN_CLASS[initial])
+    return _sound_variants(classes)
+
+
+def _latin_sound(word: str) -> list[str]:
+    tokens = _LATIN_SOUND_RE.findall(word)
+    classes: list[str] = []
+    previous_consonant = False
+    for i, token in enumerate(tokens):
+        following = tokens[i + 1] if i + 1 < len(tokens) else ""
+        if token in _VOWELS:
+            previous_consonant = False
+            continue
+        sound = _LATIN_CLASS.get(token, "")
+        if token == "c" and following[:1] in ("e", "i", "y"):
+            sound = "S"
+        elif token == "ch" and not following:
+            sound = "H"  # Bach: 巴赫
+        elif token == "h" and i > 0:
+            sound = ""  # Köhler: silent after a vowel; after a consonant part of it
+        elif token in ("n", "m") and i > 0 and following not in _VOWELS:
+            sound = ""  # the nasal final of the syllable before
+        elif token == "r":
+            sound = "L" if following in _VOWELS or not following else ""
+        for c in sound:
+            if not (previous_consonant and classes and classes[-1] == c):
+                classes.append(c)
+        previous_consonant = bool(sound) or previous_consonant
+    return _sound_variants(classes)
+
+
+@lru_cache(maxsize=65536)
+def sound_keys(brand: str) -> tuple[str, ...]:
+    """Consonant keys of a brand for comparing it with its transliteration in the other
+    script: 施耐德 and Schneider both give "SND", 菲舍尔 and Fischer "FSL"."""
+    if has_cjk(brand):
+        return tuple(_pinyin_sound(brand))
+    return tuple(_latin_sound(_NON_ALNUM_RE.sub("", _fold(brand))))
+
+
 def _text(row: Mapping[str, Any], key: str) -> str | None:
     value = row.get(key)
     if value is None or value != value:  # NaN from pandas
@@ -196,23 +274,27 @@ def address_keys(address: str | None, city: str | None = None) -> tuple[str | No
 # Trade (industry) words in Chinese and English mapped to one concept, so that the trade of
 # "Jinhongchen Information Technology" can be compared with that of 金宏晨精密制造.
 _TRADE_CONCEPTS = """
-tech 科技 技术 technology technologies tech
+tech 科技 技术 technology technologies tech technik
+measurement 测量 测控 计量 measurement measuring metrology
+measurement+tech messtechnik
 info 信息 information info
-electronics 电子 electronics electronic
+electronics 电子 electronics electronic elektronik
 component 元件 元器件 components component
-electric 电气 电器 electric electrical
+electric 电气 电器 electric electrical elektro
+electric+tech elektrotechnik
 machinery 机械 machinery machine machines mechanical
 precision 精密 precision
 manufacturing 制造 manufacturing manufacture
+machinery+manufacturing maschinenbau
 intelligent 智能 intelligent smart
 equipment 装备 设备 equipment
-automation 自动化 automation
+automation 自动化 automation automatisierung
 environment 环保 环境 environmental environment
 bio 生物 bio biology
 bio+tech biotechnology biotech
 pharma 医药 制药 药业 pharmaceutical pharmaceuticals pharma
 medical 医疗 医疗器械 medical
-chemical 化工 化学 chemical chemicals
+chemical 化工 化学 chemical chemicals chemie
 trade 贸易 商贸 经贸 工贸 trading trade
 logistics 物流 logistics
 opto 光电 optoelectronics optoelectronic photoelectric
@@ -377,6 +459,8 @@ def organisation_features(row: Mapping[str, Any]) -> FeatureRow:
         "nm_pinyin": brand_pinyin or None,
         # blocking key: for Latin names the umlaut written out (Köhler and Koehler meet)
         "nm_key": (pinyin(brand, by_char=True) if script == "cjk" else brand_pinyin[-1]) if brand_pinyin else None,
+        "nm_sound": sorted({k for word in (brand_pinyin if script == "latin" else [brand]) for k in sound_keys(word)})
+        or None,
         "nm_sorted": "".join(sorted(brand)) if brand else None,
         "nm_long": bool(brand and len(brand) >= 3),
         "nm_region": pinyin(region) if region else None,

@@ -746,6 +746,8 @@ def _company_parts(display: str) -> tuple[str, str, str | None, str | None, str 
         branch = branch or found_branch
     key, tail_flags = _strip_legal(key)
     key, head_region = _strip_region(key)
+    if head_region is None:
+        key, head_region = _strip_country(key)
     core = _NON_WORD_RE.sub("", key) or _NON_WORD_RE.sub("", full_key)
     if not core:
         return None
@@ -1144,6 +1146,35 @@ def _build_countries() -> dict[str, str]:
 
 
 _COUNTRY_LOOKUP = _build_countries()
+
+
+def _build_country_heads() -> dict[str, str]:
+    """Chinese spellings of foreign countries -> the first of them ("德國" -> "德国")."""
+    lookup: dict[str, str] = {}
+    for line in _COUNTRIES.split("\n"):
+        if not line or line[:2] in ("CN", "HK", "MO", "TW"):
+            continue
+        names = [n for n in line.split(" ", 2)[2].split(";") if _is_cjk_word(n)]
+        for name in names:
+            lookup[_name_key(name)] = _name_key(names[0])
+    return lookup
+
+
+_COUNTRY_HEADS = _build_country_heads()
+_COUNTRY_HEAD_RE = re.compile(_alternation(_COUNTRY_HEADS))
+
+
+def _strip_country(key: str) -> tuple[str, str | None]:
+    """Remove a leading foreign country, the usual start of a foreign company's Chinese
+    name (德国施耐德测量技术 is Schneider Messtechnik of Germany), when at least two
+    characters that are not industry words are left (瑞士达科技 keeps its 瑞士)."""
+    m = _COUNTRY_HEAD_RE.match(key)
+    if m is None:
+        return key, None
+    rest = key[m.end() :].lstrip()
+    if not _substantial(_strip_industry(rest, guarded=False)):
+        return key, None
+    return rest, _COUNTRY_HEADS[m.group()]
 
 
 @_cache_short

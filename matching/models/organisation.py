@@ -2,7 +2,8 @@
 
 Design (see matching.features for the columns):
 - name: the whole core name, then the brand (exact or by pinyin, so English names and
-  homophone typos meet), then brand typos (swapped or dropped characters). Each of these
+  homophone typos meet), then brand typos (swapped or dropped characters), then a foreign
+  brand and its Chinese transliteration (施耐德 / Schneider, by sound keys). Each of these
   requires the rest of the name to be compatible: no conflicting trade words (华为技术 vs
   华为终端 is a sister company), region or branch (…南京分公司 vs the head office). A pair
   whose brands agree but whose trade, region or branch conflicts lands in a look-alike
@@ -45,6 +46,7 @@ _BRANCH_OK = Any(BothNull("nm_branch"), Exact("nm_branch"))
 _COMPATIBLE = All(_TRADE_OK, _REGION_OK, _BRANCH_OK)
 _BRAND_SAME = Any(Exact("nm_brand"), Overlap("nm_pinyin", 1))
 _BRAND_TYPO = Any(Exact("nm_sorted"), All(Damerau("nm_brand", 1), EitherTrue("nm_long")))
+_TRANSLITERATED = All(Differ("nm_script"), Overlap("nm_sound", 1))
 
 NAME = Comparison(
     "name",
@@ -55,9 +57,10 @@ NAME = Comparison(
         Level("same brand (or its pinyin) and trade", All(_BRAND_SAME, _COMPATIBLE, Not(Null("nm_trade")))),
         Level("same brand (or its pinyin), one name without trade words", All(_BRAND_SAME, _COMPATIBLE)),
         Level("brand with a typo (swapped or dropped character)", All(_BRAND_TYPO, _COMPATIBLE)),
+        Level("brand transliterated (same sounds in the other script)", All(_TRANSLITERATED, _COMPATIBLE)),
         Level(
             "same brand, other trade, region or branch (look-alike)",
-            Any(_BRAND_SAME, _BRAND_TYPO),
+            Any(_BRAND_SAME, _BRAND_TYPO, _TRANSLITERATED),
             m=0.001,
             weight=-8.0,
         ),
@@ -166,7 +169,7 @@ _DETERMINISTIC = (("tax_id",), ("nm_core", "phone"), ("email",))
 
 CUSTOMER = DomainModel(
     domain="customer",
-    version=4,
+    version=5,
     comparisons=(NAME, TAX_ID, LOCATION, INTERNET, CONTACT),
     blocking=_BLOCKING,
     em_blocking=_EM,
@@ -176,7 +179,7 @@ CUSTOMER = DomainModel(
 
 SUPPLIER = DomainModel(
     domain="supplier",
-    version=4,
+    version=5,
     comparisons=(NAME, TAX_ID, LOCATION, INTERNET, CONTACT, BANK),
     blocking={**_BLOCKING, "bank_account": ("bank_account",)},
     em_blocking=_EM,

@@ -107,6 +107,21 @@ def test_it_keeps_sister_companies_and_branches_apart(customer_model):
         assert weight < match - 15
 
 
+def test_it_matches_a_foreign_company_with_its_chinese_transliteration(customer_model):
+    german = _row("customer", "a", name="Schneider Messtechnik AG", phone="+49 89 24404495",
+                  address="Landsberger Straße 181", city="München")
+    chinese = _row("customer", "b", name="德国施耐德测量技术有限公司", phone="+49 89 24404495", city="München")
+    sister = _row("customer", "c", name="德国施耐德自动化有限公司", phone="+49 89 24404495", city="München")
+    other = _row("customer", "d", name="美国红木系统公司", phone="+49 89 24404495", city="München")
+    weight, evidence = engine.score_pair(customer_model, german, chinese)
+    assert next(e.level for e in evidence if e.comparison == "name").startswith("brand transliterated")
+    sister_weight, sister_evidence = engine.score_pair(customer_model, german, sister)
+    assert next(e.level for e in sister_evidence if e.comparison == "name").startswith("same brand, other trade")
+    assert weight > engine.score_pair(customer_model, german, other)[0] + 3
+    assert sister_weight < 0 < weight
+    _assert_same_as_splink(customer_model, [german, chinese, sister, other])
+
+
 def test_it_keeps_size_variants_apart(product_model):
     bolt = _row("product", "a", name="六角头螺栓 M6x20 304不锈钢", spec="M6x20", unit="PCS", category="FAST")
     same = _row("product", "b", name="304不锈钢六角头螺栓", spec="M6*20", unit="个", category="FAST")

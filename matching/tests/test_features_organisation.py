@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from matching.features import address_keys, organisation_features, strip_trade
+from matching.features import (
+    address_keys,
+    organisation_features,
+    sound_keys,
+    strip_trade,
+)
 
 
 def _row(name: str, **extra: object) -> dict:
@@ -39,9 +44,9 @@ def test_it_reads_chemical_raw_materials_in_both_scripts_as_one_trade():
 
 
 def test_it_keeps_unknown_latin_trade_words_as_the_trade():
-    messtechnik, automation = _row("Fischer Messtechnik AG"), _row("Fischer Automation AG")
-    assert messtechnik["nm_pinyin"] == automation["nm_pinyin"] == ["fischer"]
-    assert messtechnik["nm_trade"] == "messtechnik"
+    drives, automation = _row("Fischer Antriebe AG"), _row("Fischer Automation AG")
+    assert drives["nm_pinyin"] == automation["nm_pinyin"] == ["fischer"]
+    assert drives["nm_trade"] == "antriebe"
     assert automation["nm_trade"] == "automation"
     assert _row("Xing Cheng An Co., Ltd.")["nm_trade"] is None  # a brand in pinyin syllables
 
@@ -64,3 +69,27 @@ def test_it_compares_a_role_mailbox_only_through_its_domain():
     assert role["web_domains"] == ["xingchengan.cn"]
     assert person["mailbox"] == "zhou.ping@xingchengan.cn"
     assert _row("星晟安", email="sales@163.com")["mailbox"] == "sales@163.com"  # free mail: no company domain
+
+
+def test_it_reads_german_trade_words_as_the_chinese_ones():
+    assert _row("德国施耐德测量技术有限公司")["nm_trade"] == _row("Schneider Messtechnik AG")["nm_trade"] == "measurement tech"
+    assert _row("德国科勒机械制造有限公司")["nm_trade"] == _row("Köhler Maschinenbau GmbH")["nm_trade"]
+
+
+@pytest.mark.parametrize(
+    "chinese, latin",
+    [("施耐德", "Schneider"), ("菲舍尔", "Fischer"), ("舍费尔", "Schaefer"), ("科勒", "Köhler"), ("西门子", "Siemens"),
+     ("博世", "Bosch"), ("霍尼韦尔", "Honeywell"), ("艾默生", "Emerson"), ("马丁", "Martin"), ("保时捷", "Porsche")],
+)
+def test_it_gives_a_transliteration_the_sound_keys_of_the_name_it_renders(chinese, latin):
+    row, other = _row(f"德国{chinese}自动化有限公司"), _row(f"{latin} Automation GmbH")
+    assert set(row["nm_sound"]) & set(other["nm_sound"])
+
+
+@pytest.mark.parametrize("chinese, latin", [("红木", "Redwood"), ("华为", "Hoffmann"), ("通用", "General")])
+def test_it_does_not_give_other_names_one_sound_key(chinese, latin):
+    assert not set(sound_keys(chinese)) & set(sound_keys(latin))
+
+
+def test_it_has_no_sound_key_for_a_single_sound():
+    assert sound_keys("华") == () and sound_keys("Eos") == ()

@@ -331,6 +331,12 @@ def test_it_normalises_codes(raw: object, value: str) -> None:
         ("张三五金店（个体工商户）", "张三五金店(个体工商户)", "张三五金店", "张三五金店", "sole", None, None),
         ("株式会社日立製作所", "株式会社日立製作所", "日立制作所", "日立制作所", "kk", None, None),
         ("トヨタ自動車株式会社", "トヨタ自動車株式会社", "トヨタ自动车", "トヨタ自动车", "kk", None, None),
+        # A foreign company's Chinese name starts with its country: the country is its region,
+        # unless too little would be left (日本电气 is NEC, 瑞士达 a Chinese brand).
+        ("德国施耐德测量技术有限公司", "德国施耐德测量技术有限公司", "施耐德测量技术", "施耐德测量", "co_ltd", "德国", None),
+        ("德國科勒機械製造有限公司", "德國科勒機械製造有限公司", "科勒机械制造", "科勒", "co_ltd", "德国", None),
+        ("日本电气株式会社", "日本电气株式会社", "日本电气", "日本", "kk", None, None),
+        ("瑞士达科技有限公司", "瑞士达科技有限公司", "瑞士达科技", "瑞士达", "co_ltd", None, None),
         # Traditional characters: the display keeps them, the matching keys are simplified.
         ("台灣積體電路製造股份有限公司", "台灣積體電路製造股份有限公司", "积体电路制造", "积体电路", "joint_stock", "台湾", None),
         # The core never becomes empty: it falls back to the whole folded name.
@@ -360,7 +366,7 @@ def test_it_splits_company_names(
         ["ABC Co., Ltd.", "ＡＢＣ　Ｃｏ．，Ｌｔｄ．", "abc company limited", "ABC Ltd", "ABC Co.,Ltd", "ABC Limited"],
         ["Huawei Technologies Co., Ltd.", "Shenzhen Huawei Technologies Co., Ltd.", "HUAWEI TECHNOLOGIES CO LTD"],
         ["鸿海精密工业股份有限公司", "鴻海精密工業股份有限公司"],
-        ["株式会社三和精機", "三和精机株式会社"],
+        ["株式会社三和精機", "三和精机株式会社", "日本三和精机株式会社"],
     ],
 )
 def test_it_gives_name_variants_the_same_core(variants: list[str]) -> None:
