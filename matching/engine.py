@@ -34,7 +34,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
-from itertools import islice
+from itertools import combinations, islice
 from pathlib import Path
 from typing import Any
 
@@ -193,6 +193,7 @@ def declaration_to_dict(model: m.DomainModel) -> dict[str, Any]:
                         "m": lv.m,
                         "weight": lv.weight,
                         "tf": lv.tf,
+                        "conflict": lv.conflict,
                     }
                     for lv in c.levels
                 ],
@@ -223,6 +224,7 @@ def _declaration_from_dict(data: dict[str, Any]) -> m.DomainModel:
                         m=lv["m"],
                         weight=lv["weight"],
                         tf=lv["tf"],
+                        conflict=lv.get("conflict", False),  # artifacts stored before it existed
                     )
                     for lv in c["levels"]
                 ),
@@ -994,6 +996,99 @@ def _tf_comparisons(declared: m.DomainModel) -> set[str]:
 # ---------------------------------------------------------------------------
 
 
+GROUP_SCORE_LIMIT = 300  # records of a candidate group scored pair by pair in Python
+CONFLICT_BATCH = 20_000  # records whose feature rows the conflict check holds at a time
+
+
+@dataclass(frozen=True)
+class Conflicts:
+    """When a scored pair keeps its two records apart in clustering, whatever chain of
+    other pairs would join them: its weight is below `below` (the domain's conflict_below:
+    a tax-id clash with little else in common), or a level applied that the model declares
+    a conflict (two valid barcodes, another maker: two entities whatever the rest says)."""
+
+    below: float
+    levels: frozenset[tuple[str, str]]
+
+    @classmethod
+    def of(cls, trained: TrainedModel, below: float) -> Conflicts:
+        levels = frozenset(
+            (c["name"], lv["label"])
+            for c in trained.declaration["comparisons"] for lv in c["levels"] if lv.get("conflict")
+        )
+        return cls(float(below), levels)
+
+    def __call__(self, weight: float, evidence: Iterable[Evidence]) -> bool:
+        return weight < self.below or any((e.comparison, e.level) in self.levels for e in evidence)
+
+
+def group_conflicts(
+    trained: TrainedModel,
+    table: pa.Table,
+    auto: Iterable[Pair],
+    must_link: Iterable[tuple[str, str]],
+    conflicts: Conflicts,
+) -> tuple[list[tuple[str, str]], int]:
+    """The conflict pairs inside the groups that auto-merge pairs and must-links could
+    form, and how many pairs were scored: only there can a conflict keep two records apart
+    (a record in no such group joins nothing). Every pair of a group is scored (a
+    look-alike chained in through a third record is caught even when blocking never paired
+    the two), by the pure-Python scorer, which gives Splink's weights, on `table` (the
+    feature table predict scored); a group too large for that falls back to Splink's
+    blocked pairs within it. Groups of two need no check: their one pair is why they formed."""
+    parent: dict[str, str] = {}
+
+    def find(x: str) -> str:
+        parent.setdefault(x, x)
+        while parent[x] != x:
+            parent[x] = parent[parent[x]]
+            x = parent[x]
+        return x
+
+    for a, b in [*((p.left, p.right) for p in auto), *must_link]:
+        ra, rb = find(str(a)), find(str(b))
+        if ra != rb:
+            parent[rb] = ra
+    members: dict[str, list[str]] = defaultdict(list)
+    for uid in list(parent):
+        members[find(uid)].append(uid)
+    groups = [sorted(ids) for ids in members.values() if len(ids) >= 3]
+    grouped = feature_subset(table, (uid for ids in groups for uid in ids))
+    score = scorer(trained).score
+    found: list[tuple[str, str]] = []
+    checked = 0
+    small: list[list[str]] = []
+    for ids in groups:
+        if len(ids) > GROUP_SCORE_LIMIT:
+            pairs = predict(trained, feature_subset(grouped, ids))
+            checked += len(pairs)
+            found += [(p.left, p.right) for p in pairs if conflicts(p.weight, p.evidence)]
+        else:
+            small.append(ids)
+
+    def score_batch(batch: list[list[str]]) -> None:
+        nonlocal checked
+        # a batch of groups' rows at a time: a million records' feature dicts at once are gigabytes
+        rows = feature_rows(feature_subset(grouped, (uid for group in batch for uid in group)))
+        for group in batch:
+            prepared = [rows[uid] for uid in group]
+            for i, j in combinations(range(len(group)), 2):
+                checked += 1
+                if conflicts(*score(prepared[i], prepared[j])):
+                    found.append((group[i], group[j]))
+
+    batch: list[list[str]] = []
+    size = 0
+    for ids in small:
+        batch.append(ids)
+        size += len(ids)
+        if size >= CONFLICT_BATCH:
+            score_batch(batch)
+            batch, size = [], 0
+    score_batch(batch)
+    return found, checked
+
+
 def cluster(
     pairs: Iterable[Pair | tuple[str, str, float]],
     threshold: float,
@@ -1001,14 +1096,13 @@ def cluster(
     must_link: Iterable[tuple[str, str]] = (),
     cannot_link: Iterable[tuple[str, str]] = (),
     records: Iterable[str] = (),
-    conflict_below: float | None = None,
 ) -> list[list[str]]:
     """Group records into clusters from scored pairs.
 
     Must-link pairs are joined first. Then pairs with weight ≥ `threshold` are taken from
-    the strongest down, and two clusters are joined only when no cannot-link pair (and,
-    with `conflict_below`, no scored pair below that weight) connects them: a rejected
-    pair is never in one cluster, whatever chain of other pairs would join it. Records in
+    the strongest down, and two clusters are joined only when no cannot-link pair (a
+    steward's rejection, a conflict: `group_conflicts`) connects them: such a pair is never
+    in one cluster, whatever chain of other pairs would join it. Records in
     `records` without any pair come out as singletons. Clusters and their members are
     sorted, so the output is deterministic. Raises EngineError when a pair is both
     must-link and cannot-link."""
@@ -1056,8 +1150,6 @@ def cluster(
         add(right)
         scored.append((weight, left, right))
     cannot = [(str(a), str(b)) for a, b in cannot_link]
-    if conflict_below is not None:
-        cannot += [(a, b) for w, a, b in scored if w < conflict_below]
     cannot_set = {frozenset(c) for c in cannot}
     must = [(str(a), str(b)) for a, b in must_link]
     for a, b in must:

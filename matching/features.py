@@ -100,11 +100,13 @@ def pinyin(text: str, by_char: bool = False) -> str:
     folded = _fold(text)
     if not has_cjk(folded):
         return _NON_ALNUM_RE.sub("", folded)
-    if by_char:
-        syllables = [lazy_pinyin(char)[0] if _CJK_RE.match(char) else char for char in folded]
-    else:
-        syllables = lazy_pinyin(folded)
-    return _NON_ALNUM_RE.sub("", "".join(syllables))
+    return _NON_ALNUM_RE.sub("", "".join(char_syllables(folded) if by_char else lazy_pinyin(folded)))
+
+
+@lru_cache(maxsize=65536)
+def char_syllables(text: str) -> tuple[str, ...]:
+    """Each Chinese character of `text` read on its own, other characters as they are."""
+    return tuple(lazy_pinyin(char)[0] if _CJK_RE.match(char) else char for char in _fold(text))
 
 
 def pinyin_variants(text: str) -> list[str]:
@@ -141,7 +143,7 @@ def _sound_variants(classes: list[str]) -> list[str]:
 
 def _pinyin_sound(text: str) -> list[str]:
     classes: list[str] = []
-    for syllable in lazy_pinyin(text):
+    for syllable in char_syllables(text):
         if syllable == "er":
             classes.append("L")
             continue

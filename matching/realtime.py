@@ -32,9 +32,10 @@ source system, the domain's golden-record lock, the feed counter), through
 golden_plan / golden_plan_apply like a batch run, so with history rows and change events:
 
 - attach: to the strongest golden record at or above the upper threshold that it may
-  join: no steward cannot-link between the record and any member, and no member scored
-  below the domain's `conflict_below` (a tax-id clash, a look-alike: the rule that keeps
-  records apart in a batch run; every member is scored, not only those blocking found).
+  join: no steward cannot-link between the record and any member, and no member in
+  conflict with it (engine.Conflicts: scored below the domain's `conflict_below`, or at a
+  level the model declares a conflict; the rule that keeps records apart in a batch run;
+  every member is scored, not only those blocking found).
   A must-link decides before any score (and outweighs a conflict, as in a batch run).
 - propose: nothing to attach to, but a golden record in the review band: the record gets
   a new golden record of its own and the stewards a proposal (its strongest pair there).
@@ -850,7 +851,7 @@ def _match_locked(pk: int, domain: str, model: _Model, change: Change) -> Decisi
         return Decision(record=pk, action=SKIP, golden_id=previous_id, previous_golden_id=previous_id)
     upper, lower = model.thresholds["upper"], model.thresholds["lower"]
     limits = get_domain(domain).matching
-    conflict_below = float(limits.conflict_below)
+    conflicts = engine.Conflicts.of(model.scorer.trained, limits.conflict_below)
     found = _candidates(domain, keys, exclude=pk)
     # only pairs at or above the lower threshold can attach or be proposed: the others
     # are dropped as soon as their weight cannot reach it
@@ -882,7 +883,7 @@ def _match_locked(pk: int, domain: str, model: _Model, change: Change) -> Decisi
             return False
         if set(ids) & must:
             return True  # a conflict gives way to a steward's must-link, as in a batch run
-        return all(scored[i].weight >= conflict_below for i in ids)
+        return not any(conflicts(scored[i].weight, scored[i].evidence) for i in ids)
 
     def strongest(g: int) -> Scored | None:
         pairs = [scored[i] for i in others(g)]

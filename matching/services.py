@@ -11,9 +11,10 @@ and maps the clusters onto the golden records that exist:
 - Thresholds (match weights): pairs at or above `upper` join automatically; pairs between
   `lower` and `upper` whose records end in different golden records become merge
   proposals (the strongest pair per two golden records). Inside each group that automatic
-  pairs could join, a pair scored below the domain's `conflict_below` (a tax-id clash, a
-  look-alike) keeps its two records apart, like a steward's cannot-link, so an ambiguous
-  record cannot chain two different companies together.
+  pairs could join, a conflict (a pair scored below the domain's `conflict_below`, a
+  tax-id clash or a look-alike, or at a level the model declares a conflict, two valid
+  barcodes: engine.Conflicts) keeps its two records apart, like a steward's cannot-link,
+  so an ambiguous record cannot chain two different companies or products together.
 - Stewards' rulings are law: must-links are joined first, cannot-links are never crossed,
   whatever chain of other pairs would join them (engine.cluster).
 - Stable golden IDs: each cluster takes the golden record it shares the most records with
@@ -62,7 +63,7 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from itertools import combinations, pairwise
+from itertools import pairwise
 from sys import intern
 from typing import TYPE_CHECKING, Any
 
@@ -105,8 +106,6 @@ ProgressCallback = Callable[[str], None]
 READ_CHUNK = 5000
 SAMPLE_SIZE = 5
 ATTEMPTS = 3  # a run that finds its data changed under it plans again, this many times
-GROUP_SCORE_LIMIT = 300  # records of a candidate group scored pair by pair in Python
-CONFLICT_BATCH = 20_000  # records whose feature rows the conflict check holds at a time
 MSG_NO_MODEL = "no trained model for {domain}: run `python manage.py train {domain}` first"
 MSG_NO_RECORDS = "no live {domain} source records to train on"
 MSG_THRESHOLDS = "the lower threshold ({lower:+.2f}) must not be above the upper one ({upper:+.2f})"
@@ -459,56 +458,12 @@ def _conflicts(
     auto: Sequence[engine.Pair],
     conflict_below: float,
 ) -> tuple[list[tuple[int, int]], int]:
-    """Pairs scored below `conflict_below` inside the groups that auto-merge pairs and
-    must-links could form: only there can a conflict keep two records apart (a record in
-    no such group joins nothing). Every pair of a group is scored (a look-alike chained in
-    through a third record is caught even when blocking never paired the two), by the
-    engine's pure-Python scorer, which gives Splink's weights, on the feature table predict
-    scored; a group too large for that falls back to Splink's blocked pairs within it."""
-    groups = Components()
-    for pair in auto:
-        groups.union(int(pair.left), int(pair.right))
-    for a, b in must_link:
-        groups.union(a, b)
-    members: dict[int, list[int]] = defaultdict(list)
-    for sid in list(groups.parent):
-        members[groups.find(sid)].append(sid)
-    members = {root: ids for root, ids in members.items() if len(ids) >= 3}  # else its one pair is why it formed
-    grouped = engine.feature_subset(table, (str(sid) for ids in members.values() for sid in ids))
-    scorer = engine.scorer(trained)
-    conflicts: list[tuple[int, int]] = []
-    checked = 0
-    small: list[list[int]] = []
-    for ids in members.values():
-        ids.sort()
-        if len(ids) > GROUP_SCORE_LIMIT:
-            pairs = engine.predict(trained, engine.feature_subset(grouped, (str(i) for i in ids)))
-            checked += len(pairs)
-            conflicts += [_pair(int(p.left), int(p.right)) for p in pairs if p.weight < conflict_below]
-        else:
-            small.append(ids)
-
-    def score_batch(batch: list[list[int]]) -> None:
-        nonlocal checked
-        # a batch of groups' rows at a time: a million records' feature dicts at once are gigabytes
-        rows = engine.feature_rows(engine.feature_subset(grouped, (str(i) for group in batch for i in group)))
-        for group in batch:
-            prepared = [rows[str(i)] for i in group]
-            for i, j in combinations(range(len(group)), 2):
-                checked += 1
-                if scorer.score(prepared[i], prepared[j])[0] < conflict_below:
-                    conflicts.append((group[i], group[j]))
-
-    batch: list[list[int]] = []
-    size = 0
-    for ids in small:
-        batch.append(ids)
-        size += len(ids)
-        if size >= CONFLICT_BATCH:
-            score_batch(batch)
-            batch, size = [], 0
-    score_batch(batch)
-    return sorted(conflicts), checked
+    """The conflict pairs inside the groups auto-merges and must-links could form
+    (engine.group_conflicts), as record ids, and how many pairs were scored."""
+    found, checked = engine.group_conflicts(
+        trained, table, auto, [(str(a), str(b)) for a, b in must_link], engine.Conflicts.of(trained, conflict_below)
+    )
+    return sorted(_pair(int(a), int(b)) for a, b in found), checked
 
 
 @dataclass

@@ -114,7 +114,10 @@ class Level:
     `m` with `weight` fixes both (u = m / 2**weight), for evidence that random sampling
     cannot see, such as look-alike companies. `null` marks the level that means "nothing
     to compare" (weight 0). `tf` names a column for a term-frequency adjustment of this
-    level (rare values count more than common ones)."""
+    level (rare values count more than common ones). `conflict`: a pair at this level is
+    two entities whatever its other comparisons say (two valid barcodes, another maker):
+    clustering never joins its records through other pairs, as for a pair scored below the
+    domain's conflict_below."""
 
     label: str
     condition: Condition | None  # None: the ELSE level
@@ -122,6 +125,7 @@ class Level:
     m: float | None = None
     weight: float | None = None
     tf: str | None = None
+    conflict: bool = False
 
 
 @dataclass(frozen=True)

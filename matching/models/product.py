@@ -11,6 +11,8 @@
 - brand: another maker's item of the same spec is another product (m fixed small); a
   Chinese and a Latin brand whose pinyin differs cannot be compared (weight 0).
 - product type words, unit and category.
+Another size, barcode, dielectric or maker is another product whatever else agrees: those
+levels are conflicts, so no chain of pairs puts two such records in one golden record.
 Term-frequency adjustment on the spec: "M8" is shared by many nuts and washers, "Φ21x3.5"
 by few products.
 """
@@ -38,7 +40,7 @@ SPEC = Comparison(
         Level("spec exact", Exact("sp_key"), tf="sp_key"),
         Level("same spec characters or numbers", Any(Exact("sp_compact"), Exact("sp_nums"))),
         Level("spec numbers contained in the other", Subset("sp_nums")),
-        Level("specs differ (other size or value)", None, m=0.003),
+        Level("specs differ (other size or value)", None, m=0.003, conflict=True),
     ),
     ordered=True,
 )
@@ -49,7 +51,7 @@ BARCODE = Comparison(
     (
         Level("barcode missing", Null("barcode"), null=True),
         Level("barcode exact", Exact("barcode")),
-        Level("barcodes differ", None, m=0.001),
+        Level("barcodes differ", None, m=0.001, conflict=True),
     ),
 )
 
@@ -87,7 +89,7 @@ DIELECTRIC = Comparison(
         Level("dielectric exact", Exact("pd_dielectric"), m=0.95, weight=0.0),
         # X7R against C0G is another product, like a grade conflict; random pairs of
         # capacitors rarely show one, so u is set with m
-        Level("dielectrics differ (another material)", None, m=0.01, weight=-6.5),
+        Level("dielectrics differ (another material)", None, m=0.01, weight=-6.5, conflict=True),
     ),
 )
 
@@ -104,7 +106,7 @@ BRAND = Comparison(
         # rare this is among true matches: the spec-blocked pairs it trains on are full of
         # such look-alikes, and it took them for matches (m about 0.37). A true match with
         # two brands is a brand typo or a distributor's name: rare, so m is fixed small.
-        Level("brands differ (another maker)", None, m=0.02),
+        Level("brands differ (another maker)", None, m=0.02, conflict=True),
     ),
 )
 
@@ -130,7 +132,7 @@ CATEGORY = Comparison(
 
 PRODUCT = DomainModel(
     domain="product",
-    version=3,
+    version=4,
     comparisons=(SPEC, BARCODE, TYPE, MATERIAL, DIELECTRIC, BRAND, UNIT, CATEGORY),
     blocking={
         "barcode": ("barcode",),

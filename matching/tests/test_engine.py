@@ -172,10 +172,35 @@ def test_it_honours_must_link_pairs():
         engine.cluster([], 0.0, must_link=[("a", "b"), ("b", "c")], cannot_link=[("a", "c")])
 
 
-def test_it_treats_strongly_negative_pairs_as_conflicts():
-    pairs = [("a", "m", 10.0), ("m", "b", 9.0), ("a", "b", -20.0)]
-    assert engine.cluster(pairs, 0.0) == [["a", "b", "m"]]
-    assert engine.cluster(pairs, 0.0, conflict_below=-10.0) == [["a", "m"], ["b"]]
+def test_it_keeps_two_barcodes_apart_however_a_third_record_links_them(product_model):
+    """Two valid barcodes are two products: a conflict level, whatever the total weight
+    (here well above conflict_below), so no chain through a record without a barcode
+    joins them; the stronger pair keeps the third record."""
+    rows = [
+        _row("product", "a", name="六角头螺栓 M10x16 12.9级合金钢", spec="M10x16", unit="PCS", category="FAST",
+             barcode="06925689742994"),
+        _row("product", "b", name="六角头螺栓 M10x16 12.9级合金钢", spec="M10x16", unit="PCS", category="FAST",
+             barcode="06999574897038"),
+        _row("product", "m", name="12.9级合金钢六角头螺栓", spec="M10x16", unit="PCS", category="FAST"),
+    ]
+    by_id = {r["unique_id"]: r for r in rows}
+    weight, evidence = engine.score_pair(product_model, by_id["a"], by_id["b"])
+    conflicts = engine.Conflicts.of(product_model, -10.0)
+    assert weight > -10.0 and conflicts(weight, evidence)
+    assert not conflicts(*engine.score_pair(product_model, by_id["a"], by_id["m"]))
+    table = engine.feature_table(rows, product_model.model)
+    pairs = engine.predict(product_model, table, all_pairs=True)
+    threshold = min(p.weight for p in pairs) - 1  # every pair would merge
+    found, checked = engine.group_conflicts(product_model, table, pairs, (), conflicts)
+    assert (found, checked) == ([("a", "b")], 3)
+    clusters = engine.cluster(pairs, threshold, cannot_link=found)
+    assert len(clusters) == 2 and (["a"] in clusters or ["b"] in clusters)
+
+
+def test_it_treats_a_weight_below_conflict_below_as_a_conflict(customer_model):
+    conflicts = engine.Conflicts.of(customer_model, -10.0)
+    assert conflicts.levels == frozenset()  # organisations: only the weight decides
+    assert conflicts(-10.5, ()) and not conflicts(-9.5, ())
 
 
 def test_it_round_trips_the_model_artifact(customer_model, samples):

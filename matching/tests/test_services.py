@@ -11,7 +11,6 @@ import pytest
 from django.core.management import call_command
 
 from matching import engine
-from matching import services as ms
 from matching.services import (
     active_model,
     match_model_store,
@@ -501,11 +500,11 @@ def test_the_conflict_check_scores_every_pair_of_a_group_as_splink_would(custome
     assert expected and scored.conflicts == expected
     assert scored.checked == sum(len(ids) * (len(ids) - 1) // 2 for ids in members.values() if len(ids) >= 3)
 
-    monkeypatch.setattr(ms, "CONFLICT_BATCH", 4)  # groups' rows a few at a time: the same result
+    monkeypatch.setattr(engine, "CONFLICT_BATCH", 4)  # groups' rows a few at a time: the same result
     batched = score(trained, snapshot, model.thresholds, below)
     assert (batched.conflicts, batched.checked) == (scored.conflicts, scored.checked)
 
-    monkeypatch.setattr(ms, "GROUP_SCORE_LIMIT", 2)
+    monkeypatch.setattr(engine, "GROUP_SCORE_LIMIT", 2)
     blocked_only = score(trained, snapshot, model.thresholds, below)
     assert blocked_only.conflicts and set(blocked_only.conflicts) <= set(expected)
     assert blocked_only.checked < scored.checked

@@ -13,7 +13,7 @@ import sys
 
 import pytest
 
-from bench.quality import CONFLICT_BELOW, DOMAINS, default_thresholds
+from bench.quality import DOMAINS, default_thresholds
 from matching import engine
 from matching.tests.test_engine import samples  # noqa: F401 - the sample exports, by domain
 
@@ -41,6 +41,11 @@ def _by_pair(pairs):
     return {(p.left, p.right): p for p in pairs}
 
 
+def _conflicts(model, pairs):
+    conflicts = engine.Conflicts.of(model, -10.0)
+    return [(p.left, p.right) for p in pairs if conflicts(p.weight, p.evidence)]
+
+
 @pytest.mark.spark
 @pytest.mark.parametrize("domain", DOMAINS)
 def test_it_gives_duckdbs_pairs_levels_weights_and_clusters_on_spark(spark, samples, trained, domain):  # noqa: F811
@@ -63,9 +68,9 @@ def test_it_gives_duckdbs_pairs_levels_weights_and_clusters_on_spark(spark, samp
 
     records = [r["unique_id"] for r in rows]
     for threshold in (default_thresholds(domain)["match"], 0.0):
-        clusters = engine.cluster(on_duckdb, threshold, records=records, conflict_below=CONFLICT_BELOW)
+        clusters = engine.cluster(on_duckdb, threshold, records=records, cannot_link=_conflicts(model, on_duckdb))
         assert any(len(c) > 1 for c in clusters)
-        assert engine.cluster(on_spark, threshold, records=records, conflict_below=CONFLICT_BELOW) == clusters
+        assert engine.cluster(on_spark, threshold, records=records, cannot_link=_conflicts(model, on_spark)) == clusters
 
 
 # Pairs where Splink's jar differs from DuckDB: half a transposition (abcdef / abcfde),
