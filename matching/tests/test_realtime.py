@@ -303,6 +303,35 @@ def test_it_keeps_a_record_out_of_a_golden_record_with_a_conflicting_member(cust
     assert golden_of(record) != golden_of(huawei)
 
 
+def test_it_keeps_a_product_with_another_barcode_out_of_a_golden_record(model, trained):
+    """Two valid barcodes are two products (a conflict level of the product model), however
+    well the arrival matches the golden record's member without a barcode."""
+    model("product")
+    bolt = {"name": "六角头螺栓 M10x16 12.9级合金钢", "spec": "M10x16", "unit": "PCS", "category": "FAST"}
+    other = {**bolt, "barcode": "06999574897038"}
+    standardize = get_domain("product").standardize
+    a, b = (standardize(v, phone_region="CN")[0] for v in ({**bolt, "barcode": "06925689742994"}, other))
+    weight = engine.score_pair(trained("product"), a, b)[0]
+    assert weight > get_domain("product").matching.conflict_below  # kept apart by the level, not the total
+    erp, plm = system("erp"), system("plm")
+
+    def arrive(source, key, values):
+        record = upsert(source, "product", {key: values})[key]
+        return record, rt.record_match(record=record, actor="test")
+
+    first, _ = arrive(erp, "A", {**bolt, "barcode": "06925689742994"})
+    member, decision = arrive(plm, "M", bolt)
+    assert decision.action == rt.ATTACH and golden_of(member) == golden_of(first)
+
+    record, decision = arrive(erp, "B", other)
+
+    assert decision.action == rt.CREATE and golden_of(record) != golden_of(first)
+    assert decision.held_apart == (golden_of(first).golden_id,)
+    match_run(domain="product", actor="test")  # the batch run keeps it apart for the same reason
+    assert golden_of(record) != golden_of(first)
+    assert_invariants()
+
+
 def test_a_must_link_outweighs_every_score(customer, arrive):
     huawei, _ = arrive("erp", "1", HUAWEI)
     jd, _ = arrive("crm", "2", JD)
