@@ -224,7 +224,7 @@ def cluster(model: Any, table: Any, pairs: list[Any], match: float, records: lis
     from mdm.domains import get_domain
 
     auto = [p for p in pairs if p.weight >= match]
-    conflicts = engine.Conflicts.of(model, get_domain(model.domain).matching.conflict_below)
+    conflicts = engine.Conflicts.of(model, get_domain(model.domain).matching.conflict_below, match)
     cannot, _ = engine.group_conflicts(model, table, auto, (), conflicts)
     return engine.cluster(auto, match, records=records, cannot_link=cannot)
 
@@ -304,8 +304,6 @@ def _generate_bench(records: int, workdir: Path) -> Path:
 
 def at_thresholds(result: dict[str, Any], dataset: Dataset, thresholds: dict[str, float]) -> dict[str, Any]:
     """The measures of an evaluated set's pairs at other thresholds (no re-scoring)."""
-    from matching import engine
-
     gold = true_pairs(dataset.truth)
     clusters = cluster(result["model"], result["table"], result["pairs"], thresholds["match"], list(dataset.truth))
     scored = {(min(p.left, p.right), max(p.left, p.right)) for p in result["pairs"] if p.weight >= thresholds["match"]}

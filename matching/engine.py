@@ -1005,21 +1005,26 @@ class Conflicts:
     """When a scored pair keeps its two records apart in clustering, whatever chain of
     other pairs would join them: its weight is below `below` (the domain's conflict_below:
     a tax-id clash with little else in common), or a level applied that the model declares
-    a conflict (two valid barcodes, another maker: two entities whatever the rest says)."""
+    a conflict (two valid barcodes, another maker) and the pair is not itself an automatic
+    match (weight below `upper`: one barcode under two spellings of a brand merges on its
+    own evidence, but no record without a barcode chains two brands together)."""
 
     below: float
+    upper: float
     levels: frozenset[tuple[str, str]]
 
     @classmethod
-    def of(cls, trained: TrainedModel, below: float) -> Conflicts:
+    def of(cls, trained: TrainedModel, below: float, upper: float) -> Conflicts:
         levels = frozenset(
             (c["name"], lv["label"])
             for c in trained.declaration["comparisons"] for lv in c["levels"] if lv.get("conflict")
         )
-        return cls(float(below), levels)
+        return cls(float(below), float(upper), levels)
 
     def __call__(self, weight: float, evidence: Iterable[Evidence]) -> bool:
-        return weight < self.below or any((e.comparison, e.level) in self.levels for e in evidence)
+        return weight < self.below or (
+            weight < self.upper and any((e.comparison, e.level) in self.levels for e in evidence)
+        )
 
 
 def group_conflicts(
@@ -1035,7 +1040,8 @@ def group_conflicts(
     look-alike chained in through a third record is caught even when blocking never paired
     the two), by the pure-Python scorer, which gives Splink's weights, on `table` (the
     feature table predict scored); a group too large for that falls back to Splink's
-    blocked pairs within it. Groups of two need no check: their one pair is why they formed."""
+    blocked pairs within it. A group of two is its one automatic pair, checked on its own
+    evidence (a conflict only under thresholds below conflict_below)."""
     parent: dict[str, str] = {}
 
     def find(x: str) -> str:
@@ -1045,6 +1051,7 @@ def group_conflicts(
             x = parent[x]
         return x
 
+    auto = list(auto)
     for a, b in [*((p.left, p.right) for p in auto), *must_link]:
         ra, rb = find(str(a)), find(str(b))
         if ra != rb:
@@ -1055,7 +1062,8 @@ def group_conflicts(
     groups = [sorted(ids) for ids in members.values() if len(ids) >= 3]
     grouped = feature_subset(table, (uid for ids in groups for uid in ids))
     score = scorer(trained).score
-    found: list[tuple[str, str]] = []
+    found = [(p.left, p.right) for p in auto
+             if len(members[find(p.left)]) == 2 and conflicts(p.weight, p.evidence)]
     checked = 0
     small: list[list[str]] = []
     for ids in groups:

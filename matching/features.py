@@ -22,7 +22,8 @@ Company names (customers and suppliers)
                 homophone typos (华为 / 华伟) meet
     nm_key      one reading of the brand (character by character), for blocking
     nm_sound    the brand's sound keys (sound_keys: 施耐德 / Schneider → "SND"), so a foreign
-                company's Chinese transliteration meets its own spelling
+                company's Chinese transliteration meets its own spelling; only for brands
+                that can be one or the other (_transliteration_keys)
     nm_sorted   the brand's characters sorted (swapped characters: 为华 / 华为)
     nm_long     True when the brand has 3+ characters (dropped-character typos are only
                 trusted there: two-character brands differ in one character all the time)
@@ -54,6 +55,9 @@ from functools import lru_cache
 from typing import Any
 
 from pypinyin import lazy_pinyin
+from pypinyin.constants import PINYIN_DICT
+
+from matching.standardize import FOREIGN_COUNTRY_REGIONS
 
 FeatureRow = dict[str, Any]
 
@@ -127,7 +131,7 @@ _PINYIN_CLASS = {
 _LATIN_SOUND_RE = re.compile(r"tsch|sch|sh|ch|ph|th|ck|qu|tz|ts|[a-z]")
 _LATIN_CLASS = {
     "tsch": "S", "sch": "S", "sh": "S", "ch": "S", "ph": "F", "th": "D", "ck": "G", "qu": "G",
-    "tz": "S", "ts": "S", "b": "B", "p": "B", "d": "D", "t": "D", "g": "G", "k": "G", "q": "G",
+    "tz": "S", "ts": "S", "b": "B", "p": "B", "d": "D", "t": "D", "c": "G", "g": "G", "k": "G", "q": "G",
     "x": "GS", "s": "S", "z": "S", "j": "S", "f": "F", "v": "F", "w": "F", "m": "M", "n": "N",
     "l": "L", "r": "R", "h": "H",
 }
@@ -188,6 +192,45 @@ def sound_keys(brand: str) -> tuple[str, ...]:
     if has_cjk(brand):
         return tuple(_pinyin_sound(brand))
     return tuple(_latin_sound(_NON_ALNUM_RE.sub("", _fold(brand))))
+
+
+@lru_cache(maxsize=1)
+def _syllables() -> frozenset[str]:
+    """Every toneless pinyin syllable (ü as v) with a vowel, from pypinyin's dictionary."""
+    found = set()
+    for readings in PINYIN_DICT.values():
+        for reading in readings.split(","):
+            plain = "".join(c for c in unicodedata.normalize("NFD", reading.replace("ü", "v"))
+                            if not unicodedata.combining(c))
+            if any(v in plain for v in "aeiouv"):
+                found.add(plain)
+    return frozenset(found)
+
+
+@lru_cache(maxsize=65536)
+def reads_as_pinyin(word: str) -> bool:
+    """Whether `word` splits into pinyin syllables ("huawei", "hongyilei"; not "weber")."""
+    syllables = _syllables()
+    ends = {0}
+    for end in range(1, len(word) + 1):
+        if any(start in ends and word[start:end] in syllables for start in range(max(0, end - 6), end)):
+            ends.add(end)
+    return len(word) in ends
+
+
+def _transliteration_keys(brand: str | None, words: list[str], script: str, foreign: bool) -> list[str] | None:
+    """Sound keys of a brand that may be a transliteration or its original: a Latin brand
+    that does not read as pinyin (a Chinese company's English name is its pinyin, compared
+    as such: Huawei must not meet 海湾 by sound), a Chinese brand of a foreign company (its
+    name starts with its country: 德国科勒) or of three consonant sounds or more (two are
+    shared by too many Chinese brands: 博世, 宝山, 百盛)."""
+    if not brand:
+        return None
+    if script == "latin":
+        keys = {k for word in words if not reads_as_pinyin(word) for k in sound_keys(word)}
+    else:
+        keys = {k for k in sound_keys(brand) if foreign or len(k) >= 3}
+    return sorted(keys) or None
 
 
 def _text(row: Mapping[str, Any], key: str) -> str | None:
@@ -461,8 +504,7 @@ def organisation_features(row: Mapping[str, Any]) -> FeatureRow:
         "nm_pinyin": brand_pinyin or None,
         # blocking key: for Latin names the umlaut written out (Köhler and Koehler meet)
         "nm_key": (pinyin(brand, by_char=True) if script == "cjk" else brand_pinyin[-1]) if brand_pinyin else None,
-        "nm_sound": sorted({k for word in (brand_pinyin if script == "latin" else [brand]) for k in sound_keys(word)})
-        or None,
+        "nm_sound": _transliteration_keys(brand, brand_pinyin, script, region in FOREIGN_COUNTRY_REGIONS),
         "nm_sorted": "".join(sorted(brand)) if brand else None,
         "nm_long": bool(brand and len(brand) >= 3),
         "nm_region": pinyin(region) if region else None,

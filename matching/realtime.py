@@ -33,9 +33,9 @@ golden_plan / golden_plan_apply like a batch run, so with history rows and chang
 
 - attach: to the strongest golden record at or above the upper threshold that it may
   join: no steward cannot-link between the record and any member, and no member in
-  conflict with it (engine.Conflicts: scored below the domain's `conflict_below`, or at a
-  level the model declares a conflict; the rule that keeps records apart in a batch run;
-  every member is scored, not only those blocking found).
+  conflict with it (engine.Conflicts: scored below the domain's `conflict_below`, or
+  below the upper threshold at a level the model declares a conflict; the rule that keeps
+  records apart in a batch run; every member is scored, not only those blocking found).
   A must-link decides before any score (and outweighs a conflict, as in a batch run).
 - propose: nothing to attach to, but a golden record in the review band: the record gets
   a new golden record of its own and the stewards a proposal (its strongest pair there).
@@ -851,7 +851,7 @@ def _match_locked(pk: int, domain: str, model: _Model, change: Change) -> Decisi
         return Decision(record=pk, action=SKIP, golden_id=previous_id, previous_golden_id=previous_id)
     upper, lower = model.thresholds["upper"], model.thresholds["lower"]
     limits = get_domain(domain).matching
-    conflicts = engine.Conflicts.of(model.scorer.trained, limits.conflict_below)
+    conflicts = engine.Conflicts.of(model.scorer.trained, limits.conflict_below, upper)
     found = _candidates(domain, keys, exclude=pk)
     # only pairs at or above the lower threshold can attach or be proposed: the others
     # are dropped as soon as their weight cannot reach it

@@ -445,7 +445,9 @@ def score(
             scored.auto.append(pair)
         else:
             scored.review.append(pair)
-    scored.conflicts, scored.checked = _conflicts(trained, table, snapshot.must_link, scored.auto, conflict_below)
+    scored.conflicts, scored.checked = _conflicts(
+        trained, table, snapshot.must_link, scored.auto, engine.Conflicts.of(trained, conflict_below, thresholds["upper"])
+    )
     del table, pairs
     engine.release_memory()
     return scored
@@ -456,13 +458,11 @@ def _conflicts(
     table: Any,
     must_link: Iterable[tuple[int, int]],
     auto: Sequence[engine.Pair],
-    conflict_below: float,
+    conflicts: engine.Conflicts,
 ) -> tuple[list[tuple[int, int]], int]:
     """The conflict pairs inside the groups auto-merges and must-links could form
     (engine.group_conflicts), as record ids, and how many pairs were scored."""
-    found, checked = engine.group_conflicts(
-        trained, table, auto, [(str(a), str(b)) for a, b in must_link], engine.Conflicts.of(trained, conflict_below)
-    )
+    found, checked = engine.group_conflicts(trained, table, auto, [(str(a), str(b)) for a, b in must_link], conflicts)
     return sorted(_pair(int(a), int(b)) for a, b in found), checked
 
 

@@ -1161,6 +1161,7 @@ def _build_country_heads() -> dict[str, str]:
 
 
 _COUNTRY_HEADS = _build_country_heads()
+FOREIGN_COUNTRY_REGIONS = frozenset(_COUNTRY_HEADS.values())  # a company name's region: a foreign company
 _COUNTRY_HEAD_RE = re.compile(_alternation(_COUNTRY_HEADS))
 
 

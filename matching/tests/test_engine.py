@@ -4,11 +4,12 @@ blocking skew guard, constrained clustering, the model artifact. No database is 
 from __future__ import annotations
 
 import itertools
+import json
 import random
 
 import pytest
 
-from bench.quality import load_samples
+from bench.quality import default_thresholds, load_samples
 from matching import engine
 from mdm.domains import get_domain
 
@@ -120,6 +121,13 @@ def test_it_matches_a_foreign_company_with_its_chinese_transliteration(customer_
     assert weight > engine.score_pair(customer_model, german, other)[0] + 3
     assert sister_weight < 0 < weight
     _assert_same_as_splink(customer_model, [german, chinese, sister, other])
+    # sound alike by chance: a Chinese company's pinyin English name, two consonants alone
+    huawei = _row("customer", "e", name="Huawei Technologies Co., Ltd.", phone="+49 89 24404495")
+    haiwan = _row("customer", "f", name="海湾科技有限公司", phone="+49 89 24404495")
+    for left, right in ((huawei, haiwan), (_row("customer", "g", name="Dell Trading Inc.", phone="+49 89 24404495"),
+                                            _row("customer", "h", name="得力贸易有限公司", phone="+49 89 24404495"))):
+        evidence = engine.score_pair(customer_model, left, right)[1]
+        assert next(e.level for e in evidence if e.comparison == "name") == "names differ"
 
 
 def test_it_keeps_size_variants_apart(product_model):
@@ -175,30 +183,49 @@ def test_it_honours_must_link_pairs():
 def test_it_keeps_two_barcodes_apart_however_a_third_record_links_them(product_model):
     """Two valid barcodes are two products: a conflict level, whatever the total weight
     (here well above conflict_below), so no chain through a record without a barcode
-    joins them; the stronger pair keeps the third record."""
-    rows = [
-        _row("product", "a", name="六角头螺栓 M10x16 12.9级合金钢", spec="M10x16", unit="PCS", category="FAST",
-             barcode="06925689742994"),
-        _row("product", "b", name="六角头螺栓 M10x16 12.9级合金钢", spec="M10x16", unit="PCS", category="FAST",
-             barcode="06999574897038"),
-        _row("product", "m", name="12.9级合金钢六角头螺栓", spec="M10x16", unit="PCS", category="FAST"),
-    ]
+    joins them; the third record stays with one of them."""
+    upper = default_thresholds("product")["match"]
+    bolt = {"name": "六角头螺栓 M10x16 12.9级合金钢", "spec": "M10x16", "unit": "PCS", "category": "FAST"}
+    rows = [_row("product", "a", **bolt, barcode="06925689742994"), _row("product", "b", **bolt, barcode="06999574897038"),
+            _row("product", "m", **{**bolt, "name": "12.9级合金钢六角头螺栓"})]
     by_id = {r["unique_id"]: r for r in rows}
+    conflicts = engine.Conflicts.of(product_model, -10.0, upper)
     weight, evidence = engine.score_pair(product_model, by_id["a"], by_id["b"])
-    conflicts = engine.Conflicts.of(product_model, -10.0)
-    assert weight > -10.0 and conflicts(weight, evidence)
-    assert not conflicts(*engine.score_pair(product_model, by_id["a"], by_id["m"]))
+    assert -10.0 < weight < upper and conflicts(weight, evidence)
+    assert engine.score_pair(product_model, by_id["a"], by_id["m"])[0] >= upper
     table = engine.feature_table(rows, product_model.model)
     pairs = engine.predict(product_model, table, all_pairs=True)
-    threshold = min(p.weight for p in pairs) - 1  # every pair would merge
-    found, checked = engine.group_conflicts(product_model, table, pairs, (), conflicts)
+    auto = [p for p in pairs if p.weight >= upper]
+    found, checked = engine.group_conflicts(product_model, table, auto, (), conflicts)
     assert (found, checked) == ([("a", "b")], 3)
-    clusters = engine.cluster(pairs, threshold, cannot_link=found)
+    clusters = engine.cluster(auto, upper, cannot_link=found)
     assert len(clusters) == 2 and (["a"] in clusters or ["b"] in clusters)
 
 
+def test_a_conflict_level_does_not_undo_an_automatic_match_on_its_own_evidence(product_model):
+    """One barcode under two spellings of a maker's name: the barcode outweighs the brand."""
+    upper = default_thresholds("product")["match"]
+    bearing = {"name": "深沟球轴承 6204-2RS", "spec": "6204-2RS", "unit": "PCS", "category": "BEAR",
+               "barcode": "06921896586291"}
+    left, right = _row("product", "a", **bearing, brand="洛轴"), _row("product", "b", **bearing, brand="环宇")
+    weight, evidence = engine.score_pair(product_model, left, right)
+    assert "brands differ (another maker)" in {e.level for e in evidence} and weight >= upper
+    assert not engine.Conflicts.of(product_model, -10.0, upper)(weight, evidence)
+
+
+def test_it_reads_an_artifact_stored_before_conflict_levels(product_model):
+    data = json.loads(product_model.to_json())
+    for comparison in data["declaration"]["comparisons"]:
+        for level in comparison["levels"]:
+            del level["conflict"]
+    old = engine.TrainedModel.from_json(json.dumps(data))
+    assert not any(level.conflict for c in old.model.comparisons for level in c.levels)
+    assert engine.Conflicts.of(old, -10.0, 4.0).levels == frozenset()  # the weight rule alone, until retrained
+    assert engine.Conflicts.of(product_model, -10.0, 4.0).levels
+
+
 def test_it_treats_a_weight_below_conflict_below_as_a_conflict(customer_model):
-    conflicts = engine.Conflicts.of(customer_model, -10.0)
+    conflicts = engine.Conflicts.of(customer_model, -10.0, 6.0)
     assert conflicts.levels == frozenset()  # organisations: only the weight decides
     assert conflicts(-10.5, ()) and not conflicts(-9.5, ())
 

@@ -79,7 +79,8 @@ def test_it_reads_german_trade_words_as_the_chinese_ones():
 @pytest.mark.parametrize(
     "chinese, latin",
     [("施耐德", "Schneider"), ("菲舍尔", "Fischer"), ("舍费尔", "Schaefer"), ("科勒", "Köhler"), ("西门子", "Siemens"),
-     ("博世", "Bosch"), ("霍尼韦尔", "Honeywell"), ("艾默生", "Emerson"), ("马丁", "Martin"), ("保时捷", "Porsche")],
+     ("博世", "Bosch"), ("霍尼韦尔", "Honeywell"), ("艾默生", "Emerson"), ("马丁", "Martin"), ("保时捷", "Porsche"),
+     ("康明斯", "Cummins"), ("卡特彼勒", "Caterpillar")],
 )
 def test_it_gives_a_transliteration_the_sound_keys_of_the_name_it_renders(chinese, latin):
     row, other = _row(f"德国{chinese}自动化有限公司"), _row(f"{latin} Automation GmbH")
@@ -93,3 +94,13 @@ def test_it_does_not_give_other_names_one_sound_key(chinese, latin):
 
 def test_it_has_no_sound_key_for_a_single_sound():
     assert sound_keys("华") == () and sound_keys("Eos") == ()
+
+
+@pytest.mark.parametrize(
+    "chinese, latin",
+    [("海湾科技有限公司", "Huawei Technologies Co., Ltd."),  # a Chinese company's English name is pinyin
+     ("得力贸易有限公司", "Dell Trading Inc."),  # two consonants, no foreign country: too common
+     ("博世达科技有限公司", "Bosch GmbH")],
+)
+def test_it_gives_no_sound_key_where_a_shared_one_would_be_chance(chinese, latin):
+    assert not set(_row(chinese)["nm_sound"] or ()) & set(_row(latin)["nm_sound"] or ())

@@ -16,6 +16,7 @@ import pytest
 from bench.quality import DOMAINS, default_thresholds
 from matching import engine
 from matching.tests.test_engine import samples  # noqa: F401 - the sample exports, by domain
+from mdm.domains import get_domain
 
 MSG_NO_PYSPARK = "pyspark is not installed: pip install -r requirements-spark.txt (MDM_REQUIRE_SPARK=1 fails instead)"
 WEIGHT_TOLERANCE = 1e-6
@@ -41,8 +42,8 @@ def _by_pair(pairs):
     return {(p.left, p.right): p for p in pairs}
 
 
-def _conflicts(model, pairs):
-    conflicts = engine.Conflicts.of(model, -10.0)
+def _conflicts(model, pairs, threshold):
+    conflicts = engine.Conflicts.of(model, get_domain(model.domain).matching.conflict_below, threshold)
     return [(p.left, p.right) for p in pairs if conflicts(p.weight, p.evidence)]
 
 
@@ -68,9 +69,9 @@ def test_it_gives_duckdbs_pairs_levels_weights_and_clusters_on_spark(spark, samp
 
     records = [r["unique_id"] for r in rows]
     for threshold in (default_thresholds(domain)["match"], 0.0):
-        clusters = engine.cluster(on_duckdb, threshold, records=records, cannot_link=_conflicts(model, on_duckdb))
+        clusters = engine.cluster(on_duckdb, threshold, records=records, cannot_link=_conflicts(model, on_duckdb, threshold))
         assert any(len(c) > 1 for c in clusters)
-        assert engine.cluster(on_spark, threshold, records=records, cannot_link=_conflicts(model, on_spark)) == clusters
+        assert engine.cluster(on_spark, threshold, records=records, cannot_link=_conflicts(model, on_spark, threshold)) == clusters
 
 
 # Pairs where Splink's jar differs from DuckDB: half a transposition (abcdef / abcfde),
