@@ -371,8 +371,10 @@ def main(argv: list[str] | None = None) -> None:
         " of each set shows its best thresholds chosen with hindsight on its own ground truth (best"
         " pairwise F1; review band down to where 99% of the scored true pairs lie), for reference."
         " Pairwise = scored pairs at or above the match threshold; cluster = all pairs implied by"
-        " the clusters. Look-alikes: sister/branch/size/material-variant entity pairs that ended up"
-        " in one cluster.",
+        " the clusters, formed as a batch run forms them (never across a conflict found by scoring"
+        " every pair of each candidate group). Look-alikes: sister/branch/size/material-variant"
+        " entity pairs that ended up in one cluster. Unseen universes: sample universes drawn with"
+        " other seeds that no rule was written from (seeds 3 to 5 only checked the product threshold).",
         "",
         HEADER,
         *(_row(label, r) for label, r in results),
