@@ -716,13 +716,17 @@ def train(domain: str, rows: Any, *, seed: int = 1, u_max_pairs: float = DEFAULT
     t0 = time.perf_counter()
     report["em"] = []
     for rule in declared.em_blocking:
+        # a failed EM session leaves the linker with its own settings (the comparisons of
+        # the blocking columns removed, a blocked prior): put the last good ones back
+        saved = linker._settings_obj.core_model_settings.copy()
         try:
             session = linker.training.estimate_parameters_using_expectation_maximisation(
                 block_on(*rule), fix_u_probabilities=True
             )
             report["em"].append({"rule": list(rule), "trained": True})
             del session
-        except Exception as error:  # noqa: BLE001 - a rule without pairs must not stop training
+        except Exception as error:  # noqa: BLE001 - a rule without pairs or with an m underflow must not stop training
+            linker._settings_obj.core_model_settings = saved
             report["em"].append({"rule": list(rule), "error": str(error).splitlines()[0][:200]})
     report["em_seconds"] = round(time.perf_counter() - t0, 3)
 

@@ -3,6 +3,7 @@ blocking skew guard, constrained clustering, the model artifact. No database is 
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import json
 import random
@@ -10,7 +11,7 @@ import random
 import pytest
 
 from bench.quality import default_thresholds, load_samples
-from matching import engine
+from matching import engine, models
 from mdm.domains import get_domain
 
 
@@ -253,3 +254,18 @@ def test_it_refines_m_values_from_steward_labels(customer_model, samples):
     # levels set in the declaration keep their values
     look_alike = next(i for i, lv in enumerate(refined.model.comparisons[0].levels) if lv.weight is not None)
     assert refined.parameters[0][look_alike] == customer_model.parameters[0][look_alike]
+
+
+def test_a_failed_em_rule_leaves_the_model_as_if_it_had_not_run(samples):
+    # no phones: the EM rule blocked on phone has no pairs and fails; Splink leaves its
+    # session's settings on the linker (phone's comparison removed, a blocked prior)
+    rows = [{**r, "phone": None} for r in samples["customer"].rows]
+    declared = models.get_model("customer")
+    trained = engine.train("customer", rows)
+    without_rule = engine.train(
+        "customer", rows, model=dataclasses.replace(declared, em_blocking=declared.em_blocking[:-1])
+    )
+    assert declared.em_blocking[-1] == ("phone",)
+    assert "error" in trained.report["em"][-1]
+    assert trained.prior == without_rule.prior
+    assert trained.parameters == without_rule.parameters
