@@ -10,8 +10,9 @@ is standardized through its profiles, the domain's model is
 trained on it without labels, as in production, and its pairs are predicted and clustered
 at the domain's default thresholds: the figures a user gets from `manage.py match`.
 Clustering is the batch run's: pairs above the match threshold joined strongest first,
-never across a conflict found by scoring every pair of each candidate group
-(engine.group_conflicts, with the domain's conflict_below). For reference, each set is
+then the exclusive links (review-band pairs whose records are each other's only candidate
+in the other's system, engine.exclusive_links), never across a conflict found by scoring
+every pair of each candidate group (engine.group_conflicts, with the domain's conflict_below). For reference, each set is
 also measured at the thresholds that would be best for it with hindsight.
 Figures are printed and written to docs/benchmarks.md (section "Matching quality").
 """
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import math
 import os
 import subprocess
 import sys
@@ -218,15 +220,21 @@ def review_band(pairs: list[Any], gold: set[tuple[str, str]], thresholds: dict[s
     }
 
 
-def cluster(model: Any, table: Any, pairs: list[Any], match: float, records: list[str]) -> list[list[str]]:
-    """Clusters as a batch run forms them at match threshold `match`."""
+def cluster(model: Any, table: Any, pairs: list[Any], thresholds: dict[str, float], dataset: Dataset) -> list[list[str]]:
+    """Clusters as a batch run forms them at these thresholds (matching.services.score and
+    cluster): the pairs at or above the match threshold and the exclusive links join,
+    strongest first, never across a conflict."""
     from matching import engine
     from mdm.domains import get_domain
 
+    match, limits = thresholds["match"], get_domain(model.domain).matching
     auto = [p for p in pairs if p.weight >= match]
-    conflicts = engine.Conflicts.of(model, get_domain(model.domain).matching.conflict_below, match)
+    if limits.exclusive_links:
+        system_of = {r["unique_id"]: r["source_system"] for r in dataset.rows}
+        auto += engine.exclusive_links(pairs, thresholds["review"], match, system_of)
+    conflicts = engine.Conflicts.of(model, limits.conflict_below, match)
     cannot, _ = engine.group_conflicts(model, table, auto, (), conflicts)
-    return engine.cluster(auto, match, records=records, cannot_link=cannot)
+    return engine.cluster(auto, -math.inf, records=list(dataset.truth), cannot_link=cannot)
 
 
 def evaluate(dataset: Dataset, thresholds: dict[str, float] | None = None) -> dict[str, Any]:
@@ -243,7 +251,7 @@ def evaluate(dataset: Dataset, thresholds: dict[str, float] | None = None) -> di
     predict_seconds = time.perf_counter() - started
     chosen = thresholds or choose_thresholds(pairs, dataset, gold)
     started = time.perf_counter()
-    clusters = cluster(model, table, pairs, chosen["match"], list(dataset.truth))
+    clusters = cluster(model, table, pairs, chosen, dataset)
     cluster_seconds = time.perf_counter() - started
     scored = {(min(p.left, p.right), max(p.left, p.right)) for p in pairs if p.weight >= chosen["match"]}
     p, r, f1 = _prf(len(scored), len(scored & gold), len(gold))
@@ -305,7 +313,7 @@ def _generate_bench(records: int, workdir: Path) -> Path:
 def at_thresholds(result: dict[str, Any], dataset: Dataset, thresholds: dict[str, float]) -> dict[str, Any]:
     """The measures of an evaluated set's pairs at other thresholds (no re-scoring)."""
     gold = true_pairs(dataset.truth)
-    clusters = cluster(result["model"], result["table"], result["pairs"], thresholds["match"], list(dataset.truth))
+    clusters = cluster(result["model"], result["table"], result["pairs"], thresholds, dataset)
     scored = {(min(p.left, p.right), max(p.left, p.right)) for p in result["pairs"] if p.weight >= thresholds["match"]}
     p, r, f1 = _prf(len(scored), len(scored & gold), len(gold))
     return dict(
@@ -371,8 +379,10 @@ def main(argv: list[str] | None = None) -> None:
         " of each set shows its best thresholds chosen with hindsight on its own ground truth (best"
         " pairwise F1; review band down to where 99% of the scored true pairs lie), for reference."
         " Pairwise = scored pairs at or above the match threshold; cluster = all pairs implied by"
-        " the clusters, formed as a batch run forms them (never across a conflict found by scoring"
-        " every pair of each candidate group). Look-alikes: sister/branch/size/material-variant"
+        " the clusters, formed as a batch run forms them (the pairs above the match threshold, then"
+        " the exclusive links: band pairs whose records are each other's only candidate in the"
+        " other's system; never across a conflict found by scoring every pair of each candidate"
+        " group). Look-alikes: sister/branch/size/material-variant"
         " entity pairs that ended up in one cluster. Unseen universes: sample universes drawn with"
         " other seeds that no rule was written from (seeds 3 to 5 only checked the product threshold).",
         "",

@@ -1031,6 +1031,28 @@ class Conflicts:
         )
 
 
+def exclusive_links(pairs: Iterable[Pair], lower: float, upper: float, system_of: Mapping[str, str]) -> list[Pair]:
+    """Pairs in the review band [lower, upper) that join records of two source systems
+    where each record is the other's only candidate (a pair at or above `lower`) in the
+    other's system. A system holds an entity once, as a rule: a record whose one plausible
+    partner over there has no other plausible partner over here is far likelier its match
+    than the pair's weight says, which counts the evidence as if every pair were drawn
+    from the whole population (the one-to-one assumption of record linkage; Splink's
+    cluster_using_single_best_links makes it for duplicate-free datasets). Where a system
+    holds two look-alike records, or the other record has a rival, nothing changes."""
+    pairs = [p for p in pairs if p.weight >= lower]
+    band = [p for p in pairs if p.weight < upper and system_of[p.left] != system_of[p.right]]
+    ends = {p.left for p in band} | {p.right for p in band}
+    only: dict[tuple[str, str], str | None] = {}  # (record, system) -> its one candidate there, None: more
+    for p in pairs:  # only the band's records: at a million records the rest would cost gigabytes
+        for a, b in ((p.left, p.right), (p.right, p.left)):
+            if a in ends:
+                key = (a, system_of[b])
+                only[key] = b if only.get(key, b) == b else None
+    return [p for p in band
+            if only[(p.left, system_of[p.right])] == p.right and only[(p.right, system_of[p.left])] == p.left]
+
+
 def group_conflicts(
     trained: TrainedModel,
     table: pa.Table,

@@ -36,6 +36,11 @@ golden_plan / golden_plan_apply like a batch run, so with history rows and chang
   conflict with it (engine.Conflicts: scored below the domain's `conflict_below`, or
   below the upper threshold at a level the model declares a conflict; the rule that keeps
   records apart in a batch run; every member is scored, not only those blocking found).
+  Failing that, with the domain's `exclusive_links`, to the golden record of a member it
+  has an exclusive link with, as a batch run joins them (engine.exclusive_links: a band
+  pair across two systems, each record the other's only candidate in the other's
+  system; the member's own candidates are retrieved and scored to know). Decision.exclusive
+  says so.
   A must-link decides before any score (and outweighs a conflict, as in a batch run).
 - propose: nothing to attach to, but a golden record in the review band: the record gets
   a new golden record of its own and the stewards a proposal (its strongest pair there).
@@ -47,7 +52,7 @@ golden_plan / golden_plan_apply like a batch run, so with history rows and chang
   gets a golden record of its own and the stewards a held proposal (kind "held") to join
   them (Decision.withheld says why); a must-link still decides.
 - keep: the record already belongs to a golden record it may stay in (a must-link, or a
-  pair at or above the upper threshold with another live member; or it is the only
+  pair at or above the upper threshold or an exclusive link with another live member; or it is the only
   member and nothing it may join scores above the upper threshold); nothing moves. A
   record that may not stay leaves (its golden record keeps the others) and is matched
   like a new one; a record alone in its golden record that now matches another one moves
@@ -706,6 +711,7 @@ class Decision:
     candidates: int = 0
     skipped_keys: tuple[tuple[str, str, int], ...] = ()  # Candidates.skipped
     withheld: str = ""  # why an automatic match was held for the stewards: HELD_SIZE, HELD_DRIFT
+    exclusive: bool = False  # joined or stays through an exclusive link, below the upper threshold
     changed: bool = False
 
     def line(self, label: str = "") -> str:
@@ -721,6 +727,8 @@ class Decision:
             text += f" (was {self.previous_golden_id})"
         if self.weight is not None:
             text += f", weight {self.weight:+.2f}"
+        if self.exclusive:
+            text += " (exclusive link: each record the other's only candidate in its system)"
         if self.also_matched:
             text += "; also matches " + ", ".join(self.also_matched) + " (left to a steward)"
         if self.proposals:
@@ -839,6 +847,30 @@ def record_match(
         return _match_locked(pk, domain, model, change)
 
 
+def _exclusive_links(model: _Model, pk: int, system: str, found: Candidates,
+                     scored: Mapping[int, Scored]) -> dict[int, Scored]:
+    """The candidates the record has an exclusive link with (engine.exclusive_links, as a
+    batch run joins them): a review-band pair across two systems where the candidate is
+    the record's only candidate in its system and the record the candidate's only one in
+    the record's (the candidate's own candidates are retrieved and scored for that)."""
+    lower, upper = model.thresholds["lower"], model.thresholds["upper"]
+    system_of = {c["id"]: c["system__code"] for c in found.rows}
+    per_system: dict[str, list[Scored]] = defaultdict(list)
+    for s in scored.values():  # blocked candidates at or above the lower threshold
+        per_system[system_of[s.record]].append(s)
+    links = {}
+    for theirs, pairs in per_system.items():
+        if theirs == system or len(pairs) != 1 or not lower <= pairs[0].weight < upper:
+            continue
+        partner = next(c for c in found.rows if c["id"] == pairs[0].record)
+        pfrow = _features_of(model, partner)
+        rivals = [c for c in _candidates(model.domain, record_keys(model.rules, pfrow), exclude=partner["id"]).rows
+                  if c["system__code"] == system and c["id"] != pk]
+        if not _score(model, pfrow, rivals, floor=lower):
+            links[partner["id"]] = pairs[0]
+    return links
+
+
 def _match_locked(pk: int, domain: str, model: _Model, change: Change) -> Decision:
     row = SourceRecord.objects.filter(pk=pk).values(*MEMBER_VALUES, "golden_id", "is_deleted").get()
     frow = _prepared(model, row["attributes"])
@@ -857,6 +889,7 @@ def _match_locked(pk: int, domain: str, model: _Model, change: Change) -> Decisi
     # are dropped as soon as their weight cannot reach it
     scored = {s.record: s for s in _score(model, frow, found.rows, floor=lower)}
     best = _best_by_golden(scored.values())
+    links = _exclusive_links(model, pk, row["system__code"], found, scored) if limits.exclusive_links else {}
     must, cannot = _rulings(pk)
     must_goldens = dict(
         SourceRecord.objects.filter(pk__in=must, is_deleted=False, golden__isnull=False).values_list("pk", "golden_id")
@@ -865,6 +898,7 @@ def _match_locked(pk: int, domain: str, model: _Model, change: Change) -> Decisi
     # Every member of the golden records the record might stay in or join: the rulings and
     # conflicts are checked against all of them, not just the candidates blocking found.
     interesting = {g for g, s in best.items() if s.weight >= upper} | set(must_goldens.values())
+    interesting |= {s.golden for s in links.values()}
     if current is not None:
         interesting.add(current)
     members = _live_members(interesting)
@@ -896,12 +930,15 @@ def _match_locked(pk: int, domain: str, model: _Model, change: Change) -> Decisi
             counts[g] += 1
         target = min(counts, key=lambda g: (-counts[g], g))
     elif current is not None and others(current) and allowed(current) and any(
-        scored[i].weight >= upper for i in others(current)
+        scored[i].weight >= upper or i in links for i in others(current)
     ):
         target = current
     else:
         ranked = sorted(best.items(), key=lambda item: (-item[1].weight, item[1].record))
         target = next((g for g, s in ranked if s.weight >= upper and g != current and allowed(g)), None)
+        if target is None:
+            ranked_links = sorted(links.values(), key=lambda s: (-s.weight, s.record))
+            target = next((s.golden for s in ranked_links if s.golden != current and allowed(s.golden)), None)
         if target is None and current is not None and not others(current):
             target = current  # its own golden record, nothing better: it stays
     # No automatic merge (a batch run would hold it too) into a golden record at the
@@ -1023,6 +1060,8 @@ def _match_locked(pk: int, domain: str, model: _Model, change: Change) -> Decisi
         candidates=len(found.rows),
         skipped_keys=found.skipped,
         withheld=withheld,
+        exclusive=final is not None and not must_goldens and not any(
+            scored[i].weight >= upper for i in others(final) if i in scored) and any(i in links for i in others(final)),
         changed=changed,
     )
 

@@ -10,7 +10,11 @@ and maps the clusters onto the golden records that exist:
 
 - Thresholds (match weights): pairs at or above `upper` join automatically; pairs between
   `lower` and `upper` whose records end in different golden records become merge
-  proposals (the strongest pair per two golden records). Inside each group that automatic
+  proposals (the strongest pair per two golden records). With the domain's
+  `exclusive_links` (on by default; `match_run(exclusive_links=False)` for one run), a
+  band pair between two source systems where each record is the other's only candidate
+  in the other's system joins automatically too (engine.exclusive_links), after the
+  pairs above `upper`, under the same conflicts and rulings. Inside each group that automatic
   pairs could join, a conflict (a pair scored below the domain's `conflict_below`, a
   tax-id clash or a look-alike, or at a level the model declares a conflict, two valid
   barcodes: engine.Conflicts) keeps its two records apart, like a steward's cannot-link,
@@ -61,7 +65,7 @@ import time
 import uuid
 from collections import Counter, defaultdict
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from itertools import pairwise
 from sys import intern
@@ -417,8 +421,9 @@ def active_model(domain: str) -> MatchModel:
 class Scored:
     """The scored pairs of a run, sorted into what they mean at the thresholds."""
 
-    auto: list[engine.Pair] = field(default_factory=list)
-    review: list[engine.Pair] = field(default_factory=list)
+    auto: list[engine.Pair] = field(default_factory=list)  # at or above upper, and the exclusive links
+    review: list[engine.Pair] = field(default_factory=list)  # the band, exclusive links included
+    exclusive: int = 0  # band pairs joined as each record's only candidate in the other's system
     conflicts: list[tuple[int, int]] = field(default_factory=list)
     checked: int = 0  # pairs scored inside candidate groups, looking for conflicts
 
@@ -429,9 +434,12 @@ def score(
     thresholds: dict[str, float],
     conflict_below: float,
     observe: Callable[[list[dict[str, Any]]], None] | None = None,
+    *,
+    exclusive_links: bool = False,
 ) -> Scored:
-    """Pairs at or above the lower threshold (Splink), then the conflicts that matter.
-    `observe` is shown the feature rows predict computes (engine.predict)."""
+    """Pairs at or above the lower threshold (Splink), the exclusive links among them when
+    asked for, then the conflicts that matter. `observe` is shown the feature rows predict
+    computes (engine.predict)."""
     scored = Scored()
     if len(snapshot.rows) < 2:
         return scored
@@ -445,6 +453,12 @@ def score(
             scored.auto.append(pair)
         else:
             scored.review.append(pair)
+    if exclusive_links:
+        system_of = {row.unique_id: row.source_system for row in snapshot.rows}
+        exclusive = engine.exclusive_links(pairs, thresholds["lower"], thresholds["upper"], system_of)
+        scored.auto += exclusive
+        scored.exclusive = len(exclusive)
+        del system_of
     scored.conflicts, scored.checked = _conflicts(
         trained, table, snapshot.must_link, scored.auto, engine.Conflicts.of(trained, conflict_below, thresholds["upper"])
     )
@@ -536,9 +550,10 @@ def _as_they_are(records: Iterable[int], snapshot: Snapshot) -> list[list[int]]:
     return [*by_golden.values(), *alone]
 
 
-def cluster(snapshot: Snapshot, scored: Scored, upper: float, *, pinned: Collection[int] = ()) -> list[list[int]]:
-    """Clusters of live records under the rulings: must-links first, never across a
-    cannot-link or a conflict pair (conflicts inside a must-link group give way). Records
+def cluster(snapshot: Snapshot, scored: Scored, *, pinned: Collection[int] = ()) -> list[list[int]]:
+    """Clusters of live records under the rulings: must-links first, then the automatic
+    pairs strongest first (the exclusive links, below the upper threshold, last), never
+    across a cannot-link or a conflict pair (conflicts inside a must-link group give way). Records
     in `pinned` (contradictory rulings and what they are tied to) are not clustered: they
     stay in the golden records they are in, a record in none alone."""
     pinned = set(pinned)
@@ -562,7 +577,7 @@ def cluster(snapshot: Snapshot, scored: Scored, upper: float, *, pinned: Collect
     try:
         clusters = engine.cluster(
             auto,
-            upper,
+            -math.inf,  # every pair in scored.auto joins
             must_link=[(str(a), str(b)) for a, b in must],
             cannot_link=[(str(a), str(b)) for a, b in [*cannot, *conflicts]],
             records=[row["unique_id"] for row in rows],
@@ -851,6 +866,7 @@ def match_run(
     upper: float | None = None,
     lower: float | None = None,
     accept_alarms: bool | Sequence[str] = False,
+    exclusive_links: bool | None = None,
     on_progress: ProgressCallback | None = None,
     sample_size: int = SAMPLE_SIZE,
 ) -> MatchResult:
@@ -861,7 +877,8 @@ def match_run(
     report and alarms would be, and shows a sample of each. Otherwise the plan is applied
     in bulk and the run stored as a MatchRun. `accept_alarms` (True: every alarm, or the
     names of checks) applies the automatic merges those alarms would hold; the run's
-    report says who accepted which.
+    report says who accepted which. `exclusive_links` overrides the domain's setting
+    (False: nothing below the upper threshold merges automatically).
     """
     progress = on_progress or (lambda stage: None)
     accepted = _accepted(accept_alarms)
@@ -869,6 +886,8 @@ def match_run(
     thresholds = _thresholds(model.thresholds, upper, lower)
     trained = model.trained()
     limits = get_domain(domain).matching
+    if exclusive_links is not None:
+        limits = replace(limits, exclusive_links=exclusive_links)
     result = MatchResult(domain=domain, dry_run=dry_run, model_version=model.version, thresholds=thresholds)
     operation = uuid.uuid4()
     change = Change(actor=actor, reason=f"match run of {domain} (model v{model.version})", operation=operation)
@@ -959,13 +978,14 @@ def _plan(
         "predict",
         progress,
         f"scoring pairs of {len(snapshot.rows):,} records",
-        lambda: score(trained, snapshot, thresholds, limits.conflict_below, observe=keys.observe if keys is not None else None),
+        lambda: score(trained, snapshot, thresholds, limits.conflict_below, observe=keys.observe if keys is not None else None,
+                      exclusive_links=limits.exclusive_links),
     )
 
     def clustering() -> tuple[list[Contradiction], set[int], list[list[int]]]:
         found = contradictions(snapshot)
         pinned = tied(snapshot, (sid for c in found for sid in c.records))
-        return found, pinned, cluster(snapshot, scored, thresholds["upper"], pinned=pinned)
+        return found, pinned, cluster(snapshot, scored, pinned=pinned)
 
     found, pinned, planned = _timed(
         result, "cluster", progress, f"clustering {len(scored.auto):,} auto-merge pairs", clustering
@@ -1063,7 +1083,7 @@ def run_figures(snapshot: Snapshot, scored: Scored, planned: Sequence[Sequence[i
     """What a run's clustering looks like (before anything is held): the figures runs are
     compared by."""
     records = len(snapshot.members)
-    auto, review = len(scored.auto), len(scored.review)
+    auto, review = len(scored.auto), len(scored.review) - scored.exclusive  # an exclusive link merges without a steward
     sizes = dict.fromkeys((name for name, _ in SIZE_BUCKETS), 0)
     for members in planned:
         sizes[next(name for name, top in SIZE_BUCKETS if len(members) <= top)] += 1
@@ -1071,7 +1091,8 @@ def run_figures(snapshot: Snapshot, scored: Scored, planned: Sequence[Sequence[i
     return {
         "records": records,
         "match_rate": round(sum(len(c) for c in planned if len(c) > 1) / records, 4) if records else 0.0,
-        "pairs_auto": auto,
+        "pairs_auto": auto - scored.exclusive,
+        "pairs_exclusive": scored.exclusive,
         "pairs_review": review,
         "auto_share": round(auto / (auto + review), 4) if auto + review else 0.0,
         "review_share": round(review / (auto + review), 4) if auto + review else 0.0,
@@ -1227,6 +1248,7 @@ def review_run(
         "deltas": None,
         "drift": None,
         "limits": {name: getattr(limits, name) for name in LIMITS},
+        "exclusive_links": limits.exclusive_links,
     }
     alarms: list[dict[str, Any]] = []
     previous = baseline_run(snapshot.domain)
@@ -1358,8 +1380,9 @@ def _report(
     counts = {
         "records": len(snapshot.members),
         "deleted_records_leaving": len(snapshot.leaving),
-        "pairs_auto": len(scored.auto),
-        "pairs_review": len(scored.review),
+        "pairs_auto": len(scored.auto) - scored.exclusive,
+        "pairs_exclusive": scored.exclusive,
+        "pairs_review": len(scored.review) - scored.exclusive,
         "pairs_checked": scored.checked,
         "pairs_conflict": len(scored.conflicts),
         "must_links": len(snapshot.must_link),

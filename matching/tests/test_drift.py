@@ -128,7 +128,7 @@ def test_a_run_is_compared_with_the_previous_one_and_a_new_model_with_the_old(cu
 
 
 def test_a_jump_in_the_match_rate_holds_every_automatic_merge_for_review(customers):
-    baseline = run(upper=100).run  # every record alone: match rate 0, the baseline
+    baseline = run(upper=100, exclusive_links=False).run  # every record alone: match rate 0, the baseline
     before, memberships = writes(), xref()
     preview = run(dry_run=True)
     assert writes() == before
@@ -147,7 +147,9 @@ def test_a_jump_in_the_match_rate_holds_every_automatic_merge_for_review(custome
     # every merge the run would make is a held proposal, one per join: a cluster of n records, n - 1
     joins = held.report["records"] - sum(held.report["cluster_sizes"].values())
     assert c["merges_held"] == c["proposals_held"] == len(held_pending()) == held.report["held"]["merges"] == joins
-    assert all(p.weight >= held.thresholds["upper"] and p.evidence and p.run == held.run for p in held_pending())
+    assert all(p.weight >= held.thresholds["lower"] and p.evidence and p.run == held.run for p in held_pending())
+    below_upper = [p for p in held_pending() if p.weight < held.thresholds["upper"]]
+    assert len(below_upper) <= c["pairs_exclusive"]  # exclusive links are automatic merges too
     assert {"held"} <= set(held.samples)
 
     quiet = writes()  # no data change: the same alarms, the same held proposals, nothing written
@@ -180,7 +182,7 @@ def test_a_drifted_run_does_not_split_golden_records_either(customers):
     before, memberships = writes(), xref()
     multi = sum(1 for ids in groups().values() if len(ids) > 1)
 
-    held = run(upper=100)  # a mistaken threshold: nothing would merge, every group would fall apart
+    held = run(upper=100, exclusive_links=False)  # a mistaken threshold: nothing would merge, every group would fall apart
 
     assert checks(held) == {CHECK_MATCH_RATE: "held", CHECK_AUTO_SHARE: "held"}
     assert held.report["match_rate"] == 0 and held.report["held"]["splits"] == multi
@@ -406,7 +408,7 @@ def test_contradictory_rulings_keep_their_records_as_they_are_and_the_rest_is_ma
 
 
 def test_the_command_shows_the_report_and_the_alarms_and_accepts_them(customers):
-    call_command("match", "customer", "--upper", "100", "--no-progress", stdout=_Out())
+    call_command("match", "customer", "--upper", "100", "--no-exclusive-links", "--no-progress", stdout=_Out())
     baseline = MatchRun.objects.get()
     rate = run(dry_run=True).report["match_rate"]
 

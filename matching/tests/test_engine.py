@@ -164,6 +164,25 @@ def test_it_refuses_a_skewed_blocking_rule(customer_model):
     assert {c["rule"]: c["comparisons"] for c in counts}["phone"] == 124_750
 
 
+def test_it_finds_the_exclusive_links():
+    def pair(left, right, weight):
+        return engine.Pair(left, right, weight, engine.probability(weight), ())
+
+    system_of = {"e1": "erp", "e2": "erp", "c1": "crm", "c2": "crm", "f1": "forms"}
+    band, auto, low = 2.0, 9.0, -3.0
+    assert engine.exclusive_links([pair("e1", "c1", band)], 0, 5, system_of) == [pair("e1", "c1", band)]
+    assert engine.exclusive_links([pair("e1", "e2", band)], 0, 5, system_of) == []  # one system
+    assert engine.exclusive_links([pair("e1", "c1", auto)], 0, 5, system_of) == []  # automatic already
+    assert engine.exclusive_links([pair("e1", "c1", low)], 0, 5, system_of) == []  # below the band
+    # a rival on either side, in the band or above it, and the link is not exclusive
+    for rival in (pair("e1", "c2", band), pair("c1", "e2", band), pair("e1", "c2", auto)):
+        assert pair("e1", "c1", band) not in engine.exclusive_links([pair("e1", "c1", band), rival], 0, 5, system_of)
+    # a pair below the band is no rival; a candidate in a third system is none either
+    found = engine.exclusive_links([pair("e1", "c1", band), pair("e1", "c2", low), pair("e1", "f1", band)],
+                                   0, 5, system_of)
+    assert found == [pair("e1", "c1", band), pair("e1", "f1", band)]
+
+
 def test_it_never_clusters_a_cannot_link_pair_even_through_a_chain():
     pairs = [("a", "b", 20.0), ("b", "c", 15.0), ("c", "d", 12.0), ("x", "y", -3.0)]
     clusters = engine.cluster(pairs, 0.0, cannot_link=[("a", "c")], records=["z"])

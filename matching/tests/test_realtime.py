@@ -96,11 +96,15 @@ def weight(trained):
 
 
 @pytest.fixture
-def banded(model, weight):
+def banded(model, weight, monkeypatch):
     """The customer model with thresholds around chosen pairs: `auto` pairs at or above
-    the upper threshold, `review` pairs in the band, `below` pairs below the lower one."""
+    the upper threshold, `review` pairs in the band, `below` pairs below the lower one.
+    Exclusive links are off unless asked for: a band pair stays a proposal."""
 
-    def store(*, auto=(), review=(), below=()):
+    def store(*, auto=(), review=(), below=(), exclusive=False):
+        domain = all_domains()["customer"]
+        monkeypatch.setitem(all_domains(), "customer", dataclasses.replace(
+            domain, matching=dataclasses.replace(domain.matching, exclusive_links=exclusive)))
         auto_w = [weight(a, b) for a, b in auto] or [default_thresholds("customer")["upper"] + 1]
         review_w = [weight(a, b) for a, b in review]
         below_w = [weight(a, b) for a, b in below] or [default_thresholds("customer")["lower"] - 1]
@@ -180,6 +184,37 @@ def test_it_proposes_a_match_in_the_review_band(banded, arrive):
     assert [p.proposal for p in decision.proposals] == [proposal.pk]
     assert decision.proposals[0].golden_id == golden_of(first).golden_id
     assert proposal.history.get().history_actor == "system:crm"
+    assert_invariants()
+
+
+def test_an_exclusive_link_joins_in_real_time_and_in_a_batch_run_until_a_rival_arrives(banded, arrive):
+    banded(auto=[(HUAWEI, HUAWEI)], review=[(HUAWEI, HUAWEI_NAME_CITY)], exclusive=True)
+    first, _ = arrive("erp", "1", HUAWEI)
+
+    # in the band, but each record the other's only candidate in the other's system
+    record, decision = arrive("crm", "9", HUAWEI_NAME_CITY)
+
+    assert (decision.action, decision.exclusive) == (rt.ATTACH, True)
+    assert golden_of(record) == golden_of(first) and not MergeProposal.objects.exists()
+    assert "exclusive link" in decision.line()
+    quiet = writes()
+    again = rt.record_match(record=record, actor="test")
+    assert (again.action, again.exclusive, again.changed) == (rt.KEEP, True, False)
+    result = match_run(domain="customer", actor="test")  # a batch run joins them the same way
+    assert (result.counts["pairs_exclusive"], result.counts["xref_changed"]) == (1, 0)
+    assert writes()[:2] == quiet[:2]
+    assert match_run(domain="customer", actor="test", dry_run=True, exclusive_links=False).counts["golden_split"] == 1
+
+    # a second ERP record of the company: the CRM record now has two candidates there
+    rival, decision = arrive("erp", "2", HUAWEI)
+    assert decision.action == rt.ATTACH and not decision.exclusive  # an automatic match with the first
+    result = match_run(domain="customer", actor="test")
+    assert result.counts["pairs_exclusive"] == 0
+    assert golden_of(record) != golden_of(first) == golden_of(rival)
+    assert {(p.left_id, p.right_id) for p in MergeProposal.objects.filter(status="pending")} <= {
+        (first.pk, record.pk), (rival.pk, record.pk)}
+    decision = rt.record_match(record=record, actor="test")
+    assert decision.action == rt.KEEP and not decision.exclusive and golden_of(record) != golden_of(first)
     assert_invariants()
 
 
@@ -688,8 +723,9 @@ def test_real_time_gives_the_batch_decision_for_held_out_records(samples, custom
     for n, (pk, decision, goldens) in enumerate(arrivals):
         present = initial | {p for p, _, _ in arrivals[: n + 1]}
         snapshot = replace(everything, rows=[r for r in everything.rows if int(r["unique_id"]) in present])
-        scored = batch_score(trained, snapshot, customer.thresholds, conflict_below)
-        batch = next(set(c) for c in batch_cluster(snapshot, scored, upper) if pk in c)
+        scored = batch_score(trained, snapshot, customer.thresholds, conflict_below,
+                             exclusive_links=get_domain("customer").matching.exclusive_links)
+        batch = next(set(c) for c in batch_cluster(snapshot, scored) if pk in c)
         overlap = Counter(goldens[r] for r in batch - {pk})
         batch_golden = min(overlap, key=lambda g: (-overlap[g], g)) if overlap else None
         realtime_golden = goldens[pk] if decision.action == rt.ATTACH else None

@@ -59,6 +59,8 @@ class Survivorship:
 class MatchingDefaults:
     """Default thresholds, as the model's match probability (the trained model turns them
     into match weights), and the weight below which a scored pair keeps two records apart.
+    With `exclusive_links`, a review-band pair joins automatically when each record is the
+    other's only candidate in the other's source system (matching.engine.exclusive_links).
 
     Then the limits of a run (see matching.services): a cluster of more than
     `max_cluster_size` records is never formed silently; a run whose match rate or
@@ -73,6 +75,7 @@ class MatchingDefaults:
     auto_merge_probability: float = 0.99
     review_probability: float = 0.5
     conflict_below: float = -10.0
+    exclusive_links: bool = True
     max_cluster_size: int = 50
     max_match_rate_change: float = 0.10
     max_auto_share_change: float = 0.15

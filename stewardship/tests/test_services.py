@@ -38,7 +38,7 @@ def records(db, trained, erp, crm):
         **upsert(crm, "customer", {"B": HUAWEI}),
         **upsert(forms, "customer", {"C": HUAWEI}),
     }
-    run(upper=100, lower=-100)
+    run(upper=100, lower=-100, exclusive_links=False)
     return {key: record.pk for key, record in out.items()}
 
 
@@ -68,7 +68,7 @@ def test_approving_merges_the_golden_records_and_no_run_undoes_it(records):
     assert {(c.left_id, c.right_id) for c in links} == {(min(a, b), max(a, b))}
     assert links.get().proposal == decided
     assert ChangeEvent.objects.filter(operation=STEWARD.operation, kind="golden.merged").count() == 1
-    run(upper=100, lower=-100)  # nothing merges automatically, the approval still holds
+    run(upper=100, lower=-100, exclusive_links=False)  # nothing merges automatically, the approval still holds
     assert xref()[a] == xref()[b]
     assert_invariants()
 
@@ -123,7 +123,7 @@ def test_a_manual_merge_and_a_manual_split_survive_re_runs(records):
     goldens = [GoldenRecord.objects.get(golden_id=xref()[pk]) for pk in (a, x)]
 
     merged = golden_records_merge_manually(golden_records=goldens, reason="one group", change=STEWARD)
-    run(upper=100, lower=-100)
+    run(upper=100, lower=-100, exclusive_links=False)
     assert xref()[a] == xref()[x] == merged.golden_id
 
     parts = golden_record_split_manually(

@@ -1,3 +1,4 @@
+import argparse
 import getpass
 
 from django.core.management.base import BaseCommand, CommandError
@@ -23,6 +24,11 @@ class Command(BaseCommand):
         parser.add_argument("--upper", type=float, help="auto-merge threshold (match weight) for this run")
         parser.add_argument("--lower", type=float, help="proposal threshold (match weight) for this run")
         parser.add_argument(
+            "--exclusive-links", action=argparse.BooleanOptionalAction, default=None,
+            help="merge a review-band pair whose records are each other's only candidate in the other's "
+            "system (default: the domain's matching.exclusive_links)",
+        )
+        parser.add_argument(
             "--accept-alarms",
             nargs="*",
             choices=ACCEPTABLE,
@@ -45,6 +51,7 @@ class Command(BaseCommand):
                     dry_run=options["dry_run"],
                     upper=options["upper"],
                     lower=options["lower"],
+                    exclusive_links=options["exclusive_links"],
                     accept_alarms=True if accept == [] else (accept or False),
                     on_progress=step,
                     sample_size=options["sample"],
