@@ -852,7 +852,10 @@ def _exclusive_links(model: _Model, pk: int, system: str, found: Candidates,
     """The candidates the record has an exclusive link with (engine.exclusive_links, as a
     batch run joins them): a review-band pair across two systems where the candidate is
     the record's only candidate in its system and the record the candidate's only one in
-    the record's (the candidate's own candidates are retrieved and scored for that)."""
+    the record's (the candidate's own candidates are retrieved and scored for that). None
+    where keys were left out (max_candidates): a rival may hide behind them."""
+    if found.skipped:
+        return {}
     lower, upper = model.thresholds["lower"], model.thresholds["upper"]
     system_of = {c["id"]: c["system__code"] for c in found.rows}
     per_system: dict[str, list[Scored]] = defaultdict(list)
@@ -864,9 +867,9 @@ def _exclusive_links(model: _Model, pk: int, system: str, found: Candidates,
             continue
         partner = next(c for c in found.rows if c["id"] == pairs[0].record)
         pfrow = _features_of(model, partner)
-        rivals = [c for c in _candidates(model.domain, record_keys(model.rules, pfrow), exclude=partner["id"]).rows
-                  if c["system__code"] == system and c["id"] != pk]
-        if not _score(model, pfrow, rivals, floor=lower):
+        theirs_found = _candidates(model.domain, record_keys(model.rules, pfrow), exclude=partner["id"])
+        rivals = [c for c in theirs_found.rows if c["system__code"] == system and c["id"] != pk]
+        if not theirs_found.skipped and not _score(model, pfrow, rivals, floor=lower):
             links[partner["id"]] = pairs[0]
     return links
 

@@ -218,6 +218,24 @@ def test_an_exclusive_link_joins_in_real_time_and_in_a_batch_run_until_a_rival_a
     assert_invariants()
 
 
+@pytest.mark.parametrize("cap", [300, 1])
+def test_no_exclusive_link_is_claimed_when_keys_were_left_out(banded, arrive, monkeypatch, cap):
+    other_phone = {**HUAWEI_NAME_CITY, "phone": JD["phone"]}
+    banded(auto=[(HUAWEI, HUAWEI)], review=[(HUAWEI, other_phone)], below=[(JD, other_phone)], exclusive=True)
+    domain = all_domains()["customer"]
+    monkeypatch.setitem(all_domains(), "customer", dataclasses.replace(
+        domain, matching=dataclasses.replace(domain.matching, max_candidates=cap)))
+    arrive("erp", "1", HUAWEI)
+    arrive("erp", "2", JD)
+
+    _, decision = arrive("crm", "9", other_phone)
+
+    if cap == 1:  # the phone key was left out: a rival may hide behind it
+        assert decision.skipped_keys and (decision.action, decision.exclusive) == (rt.PROPOSE, False)
+    else:
+        assert not decision.skipped_keys and (decision.action, decision.exclusive) == (rt.ATTACH, True)
+
+
 def test_it_creates_a_new_golden_record_below_the_lower_threshold(banded, arrive):
     banded(auto=[(HUAWEI, HUAWEI)], below=[(HUAWEI, JD_WITH_HUAWEI_PHONE)])
     first, _ = arrive("erp", "1", HUAWEI)
