@@ -300,7 +300,8 @@ def feature_table(rows: Any, declared: m.DomainModel, *,
     conditions imply (else string). `observe`: called with each chunk's feature rows.
     predict and feature_rows take it in place of the rows (it is marked as what it is)."""
     domain = declared.domain
-    names = ["unique_id", "source_system", *declared.condition_columns()]
+    # a model may compare source_system itself (models.SOURCE_SYSTEM): each column once
+    names = list(dict.fromkeys(["unique_id", "source_system", *declared.condition_columns()]))
     declared_types = _declared_types(declared)
     kinds: dict[str, pa.DataType] = {"unique_id": pa.string(), "source_system": pa.string()}
     parts: dict[str, list[pa.Array | int]] = {name: [] for name in names}  # int: that many nulls, type still unknown
@@ -1401,6 +1402,7 @@ class Scorer:
         frow = features(self.domain, row)
         frow["_prepared"] = True
         frow["unique_id"] = row.get("unique_id")
+        frow["source_system"] = row.get("source_system")
         return frow
 
     def score(self, left: Mapping[str, Any], right: Mapping[str, Any]) -> tuple[float, tuple[Evidence, ...]]:

@@ -302,7 +302,7 @@ def _features_of(model: _Model, row: Mapping[str, Any]) -> dict[str, Any]:
     key = (row["id"], row["version"], row["content_hash"])
     found = _FEATURES.get(key)
     if found is None:
-        found = model.scorer.prepare(row["attributes"])
+        found = _prepared(model, row["attributes"], row["system__code"])
         with _FEATURES_LOCK:
             while len(_FEATURES) >= FEATURE_CACHE:
                 _FEATURES.pop(next(iter(_FEATURES)), None)
@@ -666,8 +666,9 @@ def _best_by_golden(scored: Iterable[Scored]) -> dict[int, Scored]:
     return best
 
 
-def _prepared(model: _Model, attributes: Mapping[str, Any]) -> dict[str, Any]:
-    return model.scorer.prepare(attributes)
+def _prepared(model: _Model, attributes: Mapping[str, Any], system: str | None) -> dict[str, Any]:
+    """The feature row of a record of `system` (the models compare source systems)."""
+    return model.scorer.prepare({**attributes, "source_system": system})
 
 
 # ---------------------------------------------------------------------------
@@ -876,7 +877,7 @@ def _exclusive_links(model: _Model, pk: int, system: str, found: Candidates,
 
 def _match_locked(pk: int, domain: str, model: _Model, change: Change) -> Decision:
     row = SourceRecord.objects.filter(pk=pk).values(*MEMBER_VALUES, "golden_id", "is_deleted").get()
-    frow = _prepared(model, row["attributes"])
+    frow = _prepared(model, row["attributes"], row["system__code"])
     keys = set() if row["is_deleted"] else record_keys(model.rules, frow)
     _refresh_rows(domain, model.rules, [row], KeyRefresh(), computed={pk: keys})
     states = _golden_states([row["golden_id"]]) if row["golden_id"] else {}
@@ -1125,14 +1126,15 @@ class SearchResult:
 
 
 def search(domain: str, attributes: Mapping[str, Any], limit: int = SEARCH_LIMIT,
-           min_weight: float | None = None) -> SearchResult:
+           min_weight: float | None = None, system: str | None = None) -> SearchResult:
     """The golden records a record with these values (raw canonical attribute values, as
     a source would send them; not stored) would match, strongest first, at most `limit`,
     each with its strongest pair at or above `min_weight` (default: the model's lower
     threshold, so what real-time matching would attach to or propose; -inf for every
     candidate): the values are standardized like an import, candidates retrieved through
     the blocking-key index (at most the domain's `max_candidates`, as record_match) and
-    scored with the active model. Writes nothing."""
+    scored with the active model; `system`: the code of the source system the record would
+    come from (unknown: the source-system comparison adds nothing). Writes nothing."""
     if domain not in all_domains():
         raise RealtimeError(MSG_UNKNOWN_DOMAIN.format(domain=domain, known=", ".join(all_domains())))
     declaration = get_domain(domain)
@@ -1148,7 +1150,7 @@ def search(domain: str, attributes: Mapping[str, Any], limit: int = SEARCH_LIMIT
         standardized, _ = declaration.standardize(values, phone_region=settings.MDM_PHONE_REGION)
     except (RowRejected, DeclarationError) as exc:
         raise RealtimeError(MSG_NOT_A_RECORD.format(domain=domain, problem=exc.message)) from None
-    frow = _prepared(model, standardized)
+    frow = _prepared(model, standardized, system)
     upper, lower = model.thresholds["upper"], model.thresholds["lower"]
     found = _candidates(domain, record_keys(model.rules, frow), exclude=None)
     top = _top_goldens(model, frow, found.rows, limit, lower if min_weight is None else min_weight)

@@ -170,6 +170,22 @@ class DomainModel:
         return found
 
 
+# Two records of one system are less often one entity than a record of each: a system
+# holds an entity once, as a rule, and another system is where its twin usually lives.
+# Learned like any comparison (u: how many random pairs share a system; m by EM), so the
+# weight follows the data: about -1.3 / +0.7 bits on the product samples (a fifth of their
+# true pairs are duplicates inside one system), -1.0 / +0.1 on the customer samples.
+SOURCE_SYSTEM = Comparison(
+    "system",
+    "source systems of the two records",
+    (
+        Level("source system unknown", Null("source_system"), null=True),
+        Level("same source system", Exact("source_system")),
+        Level("other source systems", None),
+    ),
+)
+
+
 def _columns(condition: Condition, found: list[str]) -> None:
     if isinstance(condition, (All, Any)):
         for part in condition.parts:

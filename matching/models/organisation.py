@@ -18,11 +18,13 @@ Design (see matching.features for the columns):
 - internet: e-mail address, then shared company mail/web domain (free-mail domains are
   ignored by the features).
 - contact person (by pinyin), and for suppliers the bank account.
+- source systems: two records of one system are less often one company (models.SOURCE_SYSTEM).
 """
 
 from __future__ import annotations
 
 from matching.models import (
+    SOURCE_SYSTEM,
     All,
     Any,
     BothNull,
@@ -169,8 +171,8 @@ _DETERMINISTIC = (("tax_id",), ("nm_core", "phone"), ("email",))
 
 CUSTOMER = DomainModel(
     domain="customer",
-    version=5,
-    comparisons=(NAME, TAX_ID, LOCATION, INTERNET, CONTACT),
+    version=6,
+    comparisons=(NAME, TAX_ID, LOCATION, INTERNET, CONTACT, SOURCE_SYSTEM),
     blocking=_BLOCKING,
     em_blocking=_EM,
     deterministic=_DETERMINISTIC,
@@ -179,8 +181,8 @@ CUSTOMER = DomainModel(
 
 SUPPLIER = DomainModel(
     domain="supplier",
-    version=5,
-    comparisons=(NAME, TAX_ID, LOCATION, INTERNET, CONTACT, BANK),
+    version=6,
+    comparisons=(NAME, TAX_ID, LOCATION, INTERNET, CONTACT, BANK, SOURCE_SYSTEM),
     blocking={**_BLOCKING, "bank_account": ("bank_account",)},
     em_blocking=_EM,
     deterministic=(*_DETERMINISTIC, ("bank_account",)),

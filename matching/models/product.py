@@ -11,6 +11,7 @@
 - brand: another maker's item of the same spec is another product (m fixed small); a
   Chinese and a Latin brand whose pinyin differs cannot be compared (weight 0).
 - product type words, unit and category.
+- source systems: two records of one system are less often one item (models.SOURCE_SYSTEM).
 Another size, barcode, dielectric or maker is another product whatever else agrees: those
 levels are conflicts, so no chain of pairs puts two such records in one golden record.
 Term-frequency adjustment on the spec: "M8" is shared by many nuts and washers, "Φ21x3.5"
@@ -20,6 +21,7 @@ by few products.
 from __future__ import annotations
 
 from matching.models import (
+    SOURCE_SYSTEM,
     Any,
     Comparison,
     Differ,
@@ -132,8 +134,8 @@ CATEGORY = Comparison(
 
 PRODUCT = DomainModel(
     domain="product",
-    version=4,
-    comparisons=(SPEC, BARCODE, TYPE, MATERIAL, DIELECTRIC, BRAND, UNIT, CATEGORY),
+    version=5,
+    comparisons=(SPEC, BARCODE, TYPE, MATERIAL, DIELECTRIC, BRAND, UNIT, CATEGORY, SOURCE_SYSTEM),
     blocking={
         "barcode": ("barcode",),
         "spec": ("sp_key",),

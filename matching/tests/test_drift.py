@@ -286,7 +286,7 @@ def switchboard(db, trained, erp, crm):
 
 
 def test_a_switchboard_number_never_chains_companies_into_one_golden_record(switchboard):
-    thresholds = {"upper": -5.0, "lower": -6.0}  # a shared phone alone scores -3.6
+    thresholds = {"upper": -6.5, "lower": -7.5}  # two companies of one system sharing a phone: about -5.5
     result = run(**thresholds)
 
     assert checks(result) == {CHECK_CLUSTER_SIZE: "held"}  # the first run: no drift checks
@@ -332,11 +332,11 @@ def test_a_switchboard_number_never_chains_companies_into_one_golden_record(swit
 
 def test_the_cluster_size_limit_is_declared_per_domain(switchboard, limits):
     limits(max_cluster_size=60, held_per_cluster=5)
-    assert run(upper=-5.0, lower=-6.0).alarms == []
+    assert run(upper=-6.5, lower=-7.5).alarms == []
 
     limits(max_cluster_size=10, held_per_cluster=5)
     upsert(system("forms"), "customer", {"S60": {"name": "北京新来科技有限公司", "phone": SWITCHBOARD}})
-    grown = run(upper=-5.0, lower=-6.0)
+    grown = run(upper=-6.5, lower=-7.5)
 
     (alarm,) = grown.alarms
     assert (alarm["value"], alarm["goldens"], alarm["new"], alarm["proposals"]) == (61, 1, 1, 1)

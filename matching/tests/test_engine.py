@@ -149,7 +149,7 @@ def test_it_explains_every_score(customer_model, samples):
     rows = samples["customer"].rows
     explanation = engine.explain(customer_model, rows[0], rows[1])
     assert explanation.weight == pytest.approx(explanation.prior_weight + sum(e.weight for e in explanation.evidence))
-    assert [e.comparison for e in explanation.evidence] == ["name", "tax_id", "location", "internet", "contact"]
+    assert [e.comparison for e in explanation.evidence] == ["name", "tax_id", "location", "internet", "contact", "system"]
     assert explanation.lines()[-1].startswith("total")
 
 
@@ -258,7 +258,7 @@ def test_it_round_trips_the_model_artifact(customer_model, samples):
         assert engine.score_pair(restored, left, right)[0] == engine.score_pair(customer_model, left, right)[0]
     report = customer_model.report
     assert report["records"] == len(samples["customer"].rows)
-    assert {lv["comparison"] for lv in report["levels"]} == {"name", "tax_id", "location", "internet", "contact"}
+    assert {lv["comparison"] for lv in report["levels"]} == {"name", "tax_id", "location", "internet", "contact", "system"}
 
 
 def test_it_refines_m_values_from_steward_labels(customer_model, samples):

@@ -521,6 +521,12 @@ def test_search_returns_the_best_golden_records_with_their_evidence(customer, ar
         assert [e.comparison for e in match.evidence] == comparisons
     assert len(rt.search("customer", {"name": "华为技术有限公司", "phone": "0755-28780808"}, limit=1).matches) == 1
     assert rt.search("customer", {"name": "完全无关的公司"}) == rt.SearchResult(matches=[])
+    # the source systems are compared when the caller names its own
+    system_level = {m.record: next(e.level for e in m.evidence if e.comparison == "system") for m in matches}
+    assert set(system_level.values()) == {"source system unknown"}
+    from_s4 = rt.search("customer", values, min_weight=-math.inf, system="s4").matches
+    levels = {m.record: next(e.level for e in m.evidence if e.comparison == "system") for m in from_s4}
+    assert levels[jd.pk] == "same source system" and levels[best.record] == "other source systems"
 
 
 # ---------------------------------------------------------------------------
@@ -769,10 +775,10 @@ def test_real_time_gives_the_batch_decision_for_held_out_records(samples, custom
     # search's early exit gives the same top as scoring every candidate
     model = rt._model("customer")
     for row in random.Random(8).sample(rows, 25):
-        frow = model.scorer.prepare(row)
+        frow = rt._prepared(model, row, row["source_system"])
         candidates = rt._candidates("customer", rt.record_keys(model.rules, frow), exclude=None).rows
-        every = rt._best_by_golden(rt.Scored(c["id"], c["golden_id"], *model.scorer.score(frow, model.scorer.prepare(
-            c["attributes"])), "") for c in candidates)
+        every = rt._best_by_golden(rt.Scored(c["id"], c["golden_id"], *model.scorer.score(frow, rt._prepared(
+            model, c["attributes"], c["system__code"])), "") for c in candidates)
         for limit, floor in ((3, -math.inf), (10, upper)):
             expected = sorted((s for s in every.values() if s.weight >= floor), key=lambda s: (-s.weight, s.record))
             found = rt._top_goldens(model, frow, candidates, limit, floor)
