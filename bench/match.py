@@ -374,35 +374,33 @@ SCALING_FROM = 100_000  # the smaller of two sizes an extrapolation is drawn fro
 RESULTS = ROOT / "bench" / "results" / "match"
 ANALYSIS = """\
 Where the time and memory go at 1,000,000 records (PostgreSQL, 963,887 live records, the
-run above, per-stage CPU and RSS; 2026-11-28). The machine ran about a third slower than
-for the previous run (408 s; the same baseline took 68 s then, 119 s now, and planning,
-which did not change, 88 CPU s instead of 60), so compare the ratios:
+run above, per-stage CPU and RSS; 2026-11-28, models with the source-system comparison and
+exclusive links). Two runs of the same code that day took 675 s and 621 s (the row above),
+the write alone 376 s and 328 s: the machine is shared, so compare the ratios:
 
-- Scoring (154 s; 171 CPU s, DuckDB uses both cores): the feature columns
-  (matching/features.py, pure Python, ~0.09 ms a record here: 95 s in the baseline; the
-  transliteration sound keys added about 13% to them), Splink's predict itself (21 s),
-  and the conflict check of candidate groups (every pair inside a group of three or more
-  auto-merge pairs, 401k pairs, scored in Python on the rows of the feature table predict
-  read, a batch of groups at a time). The blocking keys for the real-time index are taken
-  from the same feature rows: each record's features are computed once per run.
-- Write (281 s, 112 CPU s: the rest is PostgreSQL's own work): the blocking-key index
-  (6.7M keys, 85 s), then 505k golden records, 964k memberships and their history rows,
-  1.47M change events (inserted 20,000 at a time as they are made).
-- Plan (86 s): survivorship of every new golden record (~0.17 ms each).
-- Memory: the snapshot read_domain holds (1.7 GB: each record's attributes, with names,
-  short values, system codes and timestamps shared between records), then scoring (the
-  peak, 3.45 GB: DuckDB, capped at 1 GB by MDM_DUCKDB_MEMORY_LIMIT, the feature table and
-  the pairs; the heap DuckDB's threads freed is given back after, malloc_trim), then the
-  plan: each record gives up its attributes once its golden record is planned, so the
-  records shrink as the 505k new golden records grow, and the write, which streams its
-  change events 20,000 at a time.
+- Scoring (143 s; 160 CPU s, DuckDB uses both cores): the feature columns
+  (matching/features.py, pure Python, ~0.09 ms a record: 90 s in the baseline), Splink's
+  predict itself (20 s), the exclusive links (one pass over the pairs), and the conflict
+  check of candidate groups (every pair inside a group of three or more automatic pairs,
+  scored in Python on the rows of the feature table predict read, a batch of groups at a
+  time). The blocking keys for the real-time index are taken from the same feature rows.
+- Write (328 s, 134 CPU s: the rest is PostgreSQL's own work): the blocking-key index
+  (6.7M keys, 103 s), then 495k golden records, 964k memberships and their history rows,
+  1.46M change events (inserted 20,000 at a time as they are made).
+- Plan (78 s): survivorship of every new golden record.
+- Memory: the snapshot read_domain holds (1.7 GB: attributes, with names, short values,
+  system codes and timestamps shared between records), then scoring (the peak: DuckDB,
+  capped at 1 GB by MDM_DUCKDB_MEMORY_LIMIT, the feature table and the pairs; the heap
+  DuckDB's threads freed is given back after, malloc_trim), then the plan, which frees
+  each record's attributes once its golden record is planned, and the streamed write.
 - Blocking: brand, brand-pinyin, brand-sorted and address keys are paired within a city;
   country-wide they generated 24M to 57M comparisons each at this size (over the 20M cap).
 
-The time and memory targets are met: 583 s and 3.21 GiB (3.45e9 bytes). Not met: the
-ratio to raw Splink, 4.9x for 2x (3.0x in CPU). It is mostly the write: history rows,
-change events and the key index are work raw Splink does not do, and more than half of
-the write's time is PostgreSQL's."""
+Memory is met (3.20 GiB). Time is at the limit: 621 s in this run, 675 s in the other,
+for 600 s (583 s in an earlier run of the previous models). Not met: the ratio to raw
+Splink, 5.5x for 2x (3.2x in CPU). It is mostly the write: history rows, change events and
+the key index are work raw Splink does not do, and more than half of the write's time is
+PostgreSQL's."""
 
 
 def gib(n: float) -> str:
