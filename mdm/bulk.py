@@ -160,20 +160,19 @@ def _assign_pks(conn, model: type[models.Model], rows: Sequence[Row]) -> None:
 
 def _values(conn, fields, rows: Sequence[Row], defaults: Row | None = None) -> list[Sequence[Any]]:
     """Database values of `fields` of each row, in field order; a field a row lacks takes
-    its value from `defaults` (else it is an error)."""
-    names = [f.attname for f in fields]
-    converters = [_converter(f, conn) for f in fields]
-    if len(names) > 1 and all(convert is _same for convert in converters):
-        try:  # plain values (the key index's millions of rows): picked in C
-            return list(map(itemgetter(*names), rows))
-        except KeyError:
-            pass  # a row lacks a field: it takes the default below
-    if defaults:
-        return [
-            [convert(row[name] if name in row else defaults[name]) for name, convert in zip(names, converters)]
-            for row in rows
-        ]
-    return [[convert(row[name]) for name, convert in zip(names, converters)] for row in rows]
+    its value from `defaults` (else it is an error). Built a column at a time: a column of
+    plain values (the key index's millions of rows) is picked in C, and only the others
+    go through their field's conversion."""
+    columns = []
+    for field in fields:
+        name, convert = field.attname, _converter(field, conn)
+        if defaults is not None and name in defaults:
+            default = defaults[name]
+            column = [row.get(name, default) for row in rows]
+        else:
+            column = list(map(itemgetter(name), rows))
+        columns.append(column if convert is _same else list(map(convert, column)))
+    return list(zip(*columns))
 
 
 def _same(value: Any) -> Any:
@@ -181,6 +180,8 @@ def _same(value: Any) -> Any:
 
 
 def _converter(field: models.Field, conn) -> Callable[[Any], Any]:
+    if isinstance(field, models.ForeignKey):  # written as the key it refers to
+        field = field.target_field
     if isinstance(field, models.JSONField):
         encoder = field.encoder
         if encoder is None:

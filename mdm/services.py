@@ -113,7 +113,7 @@ def _append_events(events: list[bulk.Row], common: bulk.Row | None = None) -> No
     last = _advance(FeedCounter, "last_sequence", len(events), id=1)
     for offset, event in enumerate(events, start=1 + last - len(events)):
         event["sequence"] = offset
-    bulk.insert(ChangeEvent, events, common=common)
+    bulk.insert(ChangeEvent, events, with_pks=False, common=common)  # the sequence is their key
 
 
 class _EventStream:
@@ -353,6 +353,7 @@ Ref = int | str  # an existing golden record's pk, or "new:<n>" for one the plan
 MEMBER_CHUNK = 2000  # source records read and written per statement when memberships change
 _GOLDEN_FIELDS = [f.attname for f in GoldenRecord._meta.concrete_fields]
 _MOVE_FIELDS = ["id", "domain", "system_id", "source_key", "golden_id", "version"]
+_STAYS = object()  # a record in a range read that the plan does not move
 _GOLDEN_UPDATED = ["attributes", "lineage", "overrides", "status", "successor", "version", "updated_at"]
 MSG_NOT_ACTIVE = "golden record {golden_id} is {status}, not active"
 MSG_NOT_PARTITION = "the parts must split the live members of {golden_id} into two or more non-empty groups"
@@ -662,8 +663,15 @@ def _move_members(plan: GoldenPlan, pks: Mapping[Ref, int], golden_ids: dict[Ref
         rows = []
         # only what the change and its event need: the history rows are copied from the
         # table (mdm.bulk), so the wide columns (raw, attributes) never come back to Python
-        for row in SourceRecord.objects.filter(pk__in=chunk).order_by("pk").values(*_MOVE_FIELDS):
-            ref = plan.moves[row["id"]]
+        records = SourceRecord.objects.order_by("pk").values(*_MOVE_FIELDS)
+        if chunk[-1] - chunk[0] < 2 * len(chunk):  # dense (a first run moves every record): a range, no key list
+            records = records.filter(pk__gte=chunk[0], pk__lte=chunk[-1])
+        else:
+            records = records.filter(pk__in=chunk)
+        for row in records:
+            ref = plan.moves.get(row["id"], _STAYS)
+            if ref is _STAYS:
+                continue
             new = pks[ref] if ref is not None else None
             previous = row["golden_id"]
             if previous == new:

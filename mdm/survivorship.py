@@ -59,7 +59,10 @@ def trust_rank(trust: Trust, system: str, domain: str, attribute: str) -> int:
 
 
 def value_key(value: Any) -> str:
-    """A hashable, order-independent form of a JSON value."""
+    """A hashable, order-independent form of a JSON value: a string is its own key (a
+    string and another value with the same JSON text count as one value)."""
+    if isinstance(value, str):
+        return value
     return json.dumps(value, sort_keys=True, ensure_ascii=False, default=str)
 
 
@@ -68,7 +71,7 @@ def _empty(value: Any) -> bool:
 
 
 def _text_length(value: Any) -> int:
-    return len(value) if isinstance(value, str) else len(value_key(value))
+    return len(value_key(value))
 
 
 # Each rule: (attribute, candidates, context) -> one sort key per candidate, lower wins.
@@ -86,7 +89,7 @@ def _source_priority(name: str, candidates: Sequence[Member], ctx: _Context) -> 
 
 
 def _most_recent(name: str, candidates: Sequence[Member], ctx: _Context) -> list[Any]:
-    stamps = [(str(m.attributes.get("changed_at") or ""), m.updated_at.isoformat()) for m in candidates]
+    stamps = [(str(m.attributes.get("changed_at") or ""), m.updated_at) for m in candidates]
     order = {stamp: i for i, stamp in enumerate(sorted(set(stamps), reverse=True))}
     return [order[stamp] for stamp in stamps]
 
@@ -102,7 +105,7 @@ def _longest(name: str, candidates: Sequence[Member], ctx: _Context) -> list[Any
 
 
 def _first_non_empty(name: str, candidates: Sequence[Member], ctx: _Context) -> list[Any]:
-    return [(m.received_at.isoformat(), m.id) for m in candidates]
+    return [(m.received_at, m.id) for m in candidates]
 
 
 RULES: dict[str, RuleFn] = {
