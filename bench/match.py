@@ -374,21 +374,26 @@ SCALING_FROM = 100_000  # the smaller of two sizes an extrapolation is drawn fro
 RESULTS = ROOT / "bench" / "results" / "match"
 ANALYSIS = """\
 Where the time and memory go at 1,000,000 records (PostgreSQL, 963,887 live records, the
-run above, per-stage CPU and RSS; 2026-11-28, models with the source-system comparison and
-exclusive links). Two runs of the same code that day took 675 s and 621 s (the row above),
-the write alone 376 s and 328 s: the machine is shared, so compare the ratios:
+run above, per-stage CPU and RSS; 2026-11-28). On the same machine the same day, the code
+before the last write changes took 505 s (write 265 s, plan 63 s); the run above, 436 s.
+On another machine (shared, busier) the previous code took 621 s and 675 s: compare
+ratios, not seconds, across days.
 
-- Scoring (143 s; 160 CPU s, DuckDB uses both cores): the feature columns
-  (matching/features.py, pure Python, ~0.09 ms a record: 90 s in the baseline), Splink's
-  predict itself (20 s), the exclusive links (one pass over the pairs), and the conflict
-  check of candidate groups (every pair inside a group of three or more automatic pairs,
-  scored in Python on the rows of the feature table predict read, a batch of groups at a
-  time). The blocking keys for the real-time index are taken from the same feature rows.
-- Write (328 s, 134 CPU s: the rest is PostgreSQL's own work): the blocking-key index
-  (6.7M keys, 103 s), then 495k golden records, 964k memberships and their history rows,
-  1.46M change events (inserted 20,000 at a time as they are made).
-- Plan (78 s): survivorship of every new golden record.
-- Memory: the snapshot read_domain holds (1.7 GB: attributes, with names, short values,
+- Scoring (119 s; 133 CPU s, DuckDB uses both cores): the feature columns
+  (matching/features.py, pure Python, ~0.07 ms a record, 70 s in the baseline; the
+  phrase pinyin of brands is ~30 s of it), Splink's predict itself (14 s), the exclusive
+  links (one pass over the pairs), and the conflict check of candidate groups (every pair
+  inside a group of three or more automatic pairs, scored in Python on the rows of the
+  feature table predict read, a batch of groups at a time). The blocking keys for the
+  real-time index are taken from the same feature rows.
+- Write (208 s, 78 CPU s: the rest is PostgreSQL's own work): the blocking-key index
+  (6.7M keys, 65 s, half of it PostgreSQL maintaining the table's indexes), 495k golden
+  records with their history rows (~37 s), 964k memberships (the source record rows
+  rewritten, ~25 s, and copied to their history, ~19 s) and 1.46M change events (~32 s),
+  each inserted 20,000 at a time as they are made. Rows are converted a column at a time
+  (plain values and foreign keys as they are, only JSON encoded) and sent with COPY.
+- Plan (51 s): survivorship of every new golden record.
+- Memory: the snapshot read_domain holds (1.6 GB: attributes, with names, short values,
   system codes and timestamps shared between records), then scoring (the peak: DuckDB,
   capped at 1 GB by MDM_DUCKDB_MEMORY_LIMIT, the feature table and the pairs; the heap
   DuckDB's threads freed is given back after, malloc_trim), then the plan, which frees
@@ -396,11 +401,14 @@ the write alone 376 s and 328 s: the machine is shared, so compare the ratios:
 - Blocking: brand, brand-pinyin, brand-sorted and address keys are paired within a city;
   country-wide they generated 24M to 57M comparisons each at this size (over the 20M cap).
 
-Memory is met (3.20 GiB). Time is at the limit: 621 s in this run, 675 s in the other,
-for 600 s (583 s in an earlier run of the previous models). Not met: the ratio to raw
-Splink, 5.5x for 2x (3.2x in CPU). It is mostly the write: history rows, change events and
-the key index are work raw Splink does not do, and more than half of the write's time is
-PostgreSQL's."""
+Met: time (436 s for 600 s) and memory (3.22 GiB for 4 GiB). Not met: the ratio to raw
+Splink, 5.1x for 2x (3.1x in CPU). Raw Splink at this size is 85 s, 70 of them the
+feature columns; a 2x ratio would leave 85 s for reading a million records, planning
+half a million golden records and writing them with their history rows, change events
+and the key index, which alone take 300 s here, more than half of it PostgreSQL's own
+work. Not tried: building the key index's table indexes after the insert (it would lock
+real-time lookups of every domain for the run's write) and caching brand pinyin across
+records (~11 s for ~75 MB held)."""
 
 
 def gib(n: float) -> str:
