@@ -130,3 +130,20 @@ def test_an_override_wins_until_cleared_and_an_update_without_change_writes_noth
     assert record.attributes["name"] == HUAWEI["name"] and "override" not in record.lineage["name"]
     assert record.version == 3 and record.history.count() == 3
     assert_invariants()
+
+
+def test_membership_writes_skip_the_records_between_the_members(db, erp):
+    """Members are read back as a key range when they are dense; the records of another
+    domain (or of none of the plan's moves) inside that range are left as they are."""
+    first = upsert(erp, "customer", {"A": HUAWEI})["A"]
+    between = upsert(erp, "product", {"P": {"name": "六角螺栓", "spec": "M6x20"}})["P"]
+    last = upsert(erp, "customer", {"B": HUAWEI})["B"]
+    assert first.pk < between.pk < last.pk
+    item = golden_record_create(domain="product", members=[between.pk], change=Change(actor="test", reason="setup"))
+
+    record = golden(first.pk, last.pk)
+
+    assert set(record.members.values_list("pk", flat=True)) == {first.pk, last.pk}
+    between.refresh_from_db()
+    assert (between.golden, between.version, between.history.count()) == (item, 2, 2)
+    assert {e.source_key for e in events("golden.remapped")} == {"A", "B"}
