@@ -115,10 +115,12 @@ def _sqlite(path) -> dict:
         "NAME": path,
         # IMMEDIATE takes the write lock at BEGIN, so concurrent writers queue instead of
         # failing mid-transaction; WAL lets readers (the web app) run beside an import.
+        # A 64 MB page cache (SQLite's default is 2 MB): a batch run's inserts into the
+        # key index of millions of rows took 62 s with the default, 43 s with this.
         "OPTIONS": {
             "transaction_mode": "IMMEDIATE",
             "timeout": 30,
-            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA cache_size=-65536;",
         },
     }
 
