@@ -353,7 +353,6 @@ Ref = int | str  # an existing golden record's pk, or "new:<n>" for one the plan
 MEMBER_CHUNK = 2000  # source records read and written per statement when memberships change
 _GOLDEN_FIELDS = [f.attname for f in GoldenRecord._meta.concrete_fields]
 _MOVE_FIELDS = ["id", "domain", "system_id", "source_key", "golden_id", "version"]
-_STAYS = object()  # a record in a range read that the plan does not move
 _GOLDEN_UPDATED = ["attributes", "lineage", "overrides", "status", "successor", "version", "updated_at"]
 MSG_NOT_ACTIVE = "golden record {golden_id} is {status}, not active"
 MSG_NOT_PARTITION = "the parts must split the live members of {golden_id} into two or more non-empty groups"
@@ -669,9 +668,9 @@ def _move_members(plan: GoldenPlan, pks: Mapping[Ref, int], golden_ids: dict[Ref
         else:
             records = records.filter(pk__in=chunk)
         for row in records:
-            ref = plan.moves.get(row["id"], _STAYS)
-            if ref is _STAYS:
+            if row["id"] not in plan.moves:  # a record in the range that the plan does not move
                 continue
+            ref = plan.moves[row["id"]]
             new = pks[ref] if ref is not None else None
             previous = row["golden_id"]
             if previous == new:
