@@ -42,6 +42,7 @@ import pyarrow as pa
 
 from matching import models as m
 from matching.features import features
+from mdm.components import Components
 
 logger = logging.getLogger(__name__)
 
@@ -1034,24 +1035,44 @@ class Conflicts:
 
 def exclusive_links(pairs: Iterable[Pair], lower: float, upper: float, system_of: Mapping[str, str]) -> list[Pair]:
     """Pairs in the review band [lower, upper) that join records of two source systems
-    where each record is the other's only candidate (a pair at or above `lower`) in the
-    other's system. A system holds an entity once, as a rule: a record whose one plausible
-    partner over there has no other plausible partner over here is far likelier its match
-    than the pair's weight says, which counts the evidence as if every pair were drawn
-    from the whole population (the one-to-one assumption of record linkage; Splink's
+    where each side is the other's only candidate in the other's system. A side is the
+    group its automatic pairs (at or above `upper`) join, so a record whose candidates over
+    there are two automatic duplicates of one item still has one candidate. A system holds
+    an entity once, as a rule: a group whose one plausible partner over there has no other
+    plausible partner over here, and holds no record of that system yet, is far likelier
+    its match than the pair's weight says, which counts the evidence as if every pair were
+    drawn from the whole population (the one-to-one assumption of record linkage; Splink's
     cluster_using_single_best_links makes it for duplicate-free datasets). Where a system
-    holds two look-alike records, or the other record has a rival, nothing changes."""
+    holds two look-alike groups, or the other side has a rival, nothing changes."""
     pairs = [p for p in pairs if p.weight >= lower]
-    band = [p for p in pairs if p.weight < upper and system_of[p.left] != system_of[p.right]]
-    ends = {p.left for p in band} | {p.right for p in band}
-    only: dict[tuple[str, str], str | None] = {}  # (record, system) -> its one candidate there, None: more
-    for p in pairs:  # only the band's records: at a million records the rest would cost gigabytes
-        for a, b in ((p.left, p.right), (p.right, p.left)):
+    groups = Components()
+    for p in pairs:
+        if p.weight >= upper:
+            groups.union(p.left, p.right)
+    find = groups.find
+    band = [p for p in pairs
+            if p.weight < upper and system_of[p.left] != system_of[p.right] and find(p.left) != find(p.right)]
+    ends = {find(p.left) for p in band} | {find(p.right) for p in band}
+    systems: dict[str, set[str]] = defaultdict(set)  # only the band's groups: at a million records the rest would cost gigabytes
+    for x in groups.parent:
+        if find(x) in ends:
+            systems[find(x)].add(system_of[x])
+    only: dict[tuple[str, str], str | None] = {}  # (group, system) -> its one candidate group there, None: more
+    for p in pairs:
+        ga, gb = find(p.left), find(p.right)
+        if ga == gb:
+            continue
+        for a, b, there in ((ga, gb, system_of[p.right]), (gb, ga, system_of[p.left])):
             if a in ends:
-                key = (a, system_of[b])
-                only[key] = b if only.get(key, b) == b else None
-    return [p for p in band
-            if only[(p.left, system_of[p.right])] == p.right and only[(p.right, system_of[p.left])] == p.left]
+                only[(a, there)] = b if only.get((a, there), b) == b else None
+    found = []
+    for p in band:
+        ga, gb = find(p.left), find(p.right)
+        sa, sb = system_of[p.left], system_of[p.right]
+        if (only[(ga, sb)] == gb and only[(gb, sa)] == ga
+                and sb not in systems.get(ga, (sa,)) and sa not in systems.get(gb, (sb,))):
+            found.append(p)
+    return found
 
 
 def group_conflicts(
@@ -1131,6 +1152,7 @@ def cluster(
     must_link: Iterable[tuple[str, str]] = (),
     cannot_link: Iterable[tuple[str, str]] = (),
     records: Iterable[str] = (),
+    system_of: Mapping[str, str] | None = None,
 ) -> list[list[str]]:
     """Group records into clusters from scored pairs.
 
@@ -1140,7 +1162,13 @@ def cluster(
     in one cluster, whatever chain of other pairs would join it. Records in
     `records` without any pair come out as singletons. Clusters and their members are
     sorted, so the output is deterministic. Raises EngineError when a pair is both
-    must-link and cannot-link."""
+    must-link and cannot-link.
+
+    With `system_of` (record -> source system), a system holds an entity once, as a rule:
+    a join that would put two records of one system together that no pair of their own
+    joins waits until every other join is made (`_one_per_system_first`), so a record
+    whose pairs with two look-alikes weigh about the same goes to the one that has no
+    record of its system yet, and the other, if the two conflict, stays apart."""
     parent: dict[str, str] = {}  # every record; a root is its own parent
     size: dict[str, int] = {}  # root -> records in its cluster, for roots of 2+ records
     blocked: dict[str, set[str]] = {}  # root -> roots it may never join (only roots that have any)
@@ -1202,14 +1230,56 @@ def cluster(
             raise EngineError(MSG_CONFLICTING_LINKS.format(left=a, right=b))
         blocked.setdefault(ra, set()).add(rb)
         blocked.setdefault(rb, set()).add(ra)
-    scored.sort(key=lambda s: (-s[0], s[1], s[2]))
-    for weight, a, b in scored:
-        if weight >= threshold:
-            union(a, b)
+    scored = sorted((s for s in scored if s[0] >= threshold), key=lambda s: (-s[0], s[1], s[2]))
+    if system_of is not None:
+        formed: dict[str, dict[str, list[str]]] = {}  # root -> its records by system, for roots of 2+ (must-links)
+        for x in parent if size else ():
+            root = find(x)
+            if root in size:
+                formed.setdefault(root, {}).setdefault(system_of[x], []).append(x)
+        scored = _one_per_system_first(scored, system_of, find, union, formed)
+    for _, a, b in scored:
+        union(a, b)
     groups: dict[str, list[str]] = defaultdict(list)
     for x in parent:
         groups[find(x)].append(x)
     return sorted(sorted(group) for group in groups.values())
+
+
+def _one_per_system_first(
+    scored: list[tuple[float, str, str]],
+    system_of: Mapping[str, str],
+    find: Callable[[str], str],
+    union: Callable[[str, str], bool],
+    members: dict[str, dict[str, list[str]]],
+) -> list[tuple[float, str, str]]:
+    """Makes the joins of `scored` (strongest first) that put no two records of one system
+    together unless a pair of `scored` joins those two; returns the others, in order.
+    `members`: root -> its records by system, kept for clusters of 2+ only (a million
+    singletons would cost gigabytes)."""
+    linked = {(a, b) for _, a, b in scored if system_of[a] == system_of[b]}
+    linked |= {(b, a) for a, b in linked}
+
+    def of(root: str) -> dict[str, list[str]]:
+        return members.get(root) or {system_of[root]: [root]}
+
+    deferred = []
+    for weight, a, b in scored:
+        ra, rb = find(a), find(b)
+        if ra == rb:
+            continue
+        left, right = of(ra), of(rb)
+        if any((x, y) not in linked for s in left.keys() & right.keys() for x in left[s] for y in right[s]):
+            deferred.append((weight, a, b))
+        elif union(a, b):
+            members.pop(ra, None)
+            members.pop(rb, None)
+            if sum(map(len, left.values())) < sum(map(len, right.values())):
+                left, right = right, left
+            for s, ids in right.items():
+                left.setdefault(s, []).extend(ids)
+            members[find(a)] = left
+    return deferred
 
 
 # ---------------------------------------------------------------------------

@@ -37,10 +37,13 @@ golden_plan / golden_plan_apply like a batch run, so with history rows and chang
   below the upper threshold at a level the model declares a conflict; the rule that keeps
   records apart in a batch run; every member is scored, not only those blocking found).
   Failing that, with the domain's `exclusive_links`, to the golden record of a member it
-  has an exclusive link with, as a batch run joins them (engine.exclusive_links: a band
-  pair across two systems, each record the other's only candidate in the other's
-  system; the member's own candidates are retrieved and scored to know). Decision.exclusive
-  says so.
+  has an exclusive link with, as a batch run joins them (engine.exclusive_links: band
+  pairs across two systems, its candidates there all in that golden record, which is
+  the only one to have the record as a candidate in the record's system, and holds no
+  other record of it; the members' own candidates are retrieved and scored to know).
+  Decision.exclusive says so. Of two golden records it may attach to, one with a record
+  of its system that it does not score at or above the upper threshold with comes last
+  (a system holds an entity once, as a rule: engine.cluster).
   A must-link decides before any score (and outweighs a conflict, as in a batch run).
 - propose: nothing to attach to, but a golden record in the review band: the record gets
   a new golden record of its own and the stewards a proposal (its strongest pair there).
@@ -851,10 +854,11 @@ def record_match(
 def _exclusive_links(model: _Model, pk: int, system: str, found: Candidates,
                      scored: Mapping[int, Scored]) -> dict[int, Scored]:
     """The candidates the record has an exclusive link with (engine.exclusive_links, as a
-    batch run joins them): a review-band pair across two systems where the candidate is
-    the record's only candidate in its system and the record the candidate's only one in
-    the record's (the candidate's own candidates are retrieved and scored for that). None
-    where keys were left out (max_candidates): a rival may hide behind them."""
+    batch run joins them): in another system, its candidates all lie in one golden record,
+    in the review band; that golden record holds no other record of the record's system,
+    and none of its members has a candidate there but the record (each member's own
+    candidates are retrieved and scored to know). None where keys were left out
+    (max_candidates): a rival may hide behind them."""
     if found.skipped:
         return {}
     lower, upper = model.thresholds["lower"], model.thresholds["upper"]
@@ -862,16 +866,23 @@ def _exclusive_links(model: _Model, pk: int, system: str, found: Candidates,
     per_system: dict[str, list[Scored]] = defaultdict(list)
     for s in scored.values():  # blocked candidates at or above the lower threshold
         per_system[system_of[s.record]].append(s)
-    links = {}
+    links: dict[int, Scored] = {}
     for theirs, pairs in per_system.items():
-        if theirs == system or len(pairs) != 1 or not lower <= pairs[0].weight < upper:
+        goldens = {s.golden for s in pairs}
+        if theirs == system or len(goldens) != 1 or max(s.weight for s in pairs) >= upper:
             continue
-        partner = next(c for c in found.rows if c["id"] == pairs[0].record)
-        pfrow = _features_of(model, partner)
-        theirs_found = _candidates(model.domain, record_keys(model.rules, pfrow), exclude=partner["id"])
-        rivals = [c for c in theirs_found.rows if c["system__code"] == system and c["id"] != pk]
-        if not theirs_found.skipped and not _score(model, pfrow, rivals, floor=lower):
-            links[partner["id"]] = pairs[0]
+        golden = goldens.pop()
+        members = _live_members([golden])[golden]
+        if any(m["system__code"] == system and m["id"] != pk for m in members):
+            continue
+        for member in members:
+            mfrow = _features_of(model, member)
+            theirs_found = _candidates(model.domain, record_keys(model.rules, mfrow), exclude=member["id"])
+            rivals = [c for c in theirs_found.rows if c["system__code"] == system and c["id"] != pk]
+            if theirs_found.skipped or _score(model, mfrow, rivals, floor=lower):
+                break
+        else:
+            links.update((s.record, s) for s in pairs)
     return links
 
 
@@ -938,7 +949,11 @@ def _match_locked(pk: int, domain: str, model: _Model, change: Change) -> Decisi
     ):
         target = current
     else:
-        ranked = sorted(best.items(), key=lambda item: (-item[1].weight, item[1].record))
+        def other_of_its_system(g: int) -> bool:  # as a batch run joins it last (engine.cluster)
+            return any(r["system__code"] == row["system__code"] and r["id"] != pk and scored[r["id"]].weight < upper
+                       for r in members.get(g, ()))
+
+        ranked = sorted(best.items(), key=lambda item: (other_of_its_system(item[0]), -item[1].weight, item[1].record))
         target = next((g for g, s in ranked if s.weight >= upper and g != current and allowed(g)), None)
         if target is None:
             ranked_links = sorted(links.values(), key=lambda s: (-s.weight, s.record))

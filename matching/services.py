@@ -12,9 +12,12 @@ and maps the clusters onto the golden records that exist:
   `lower` and `upper` whose records end in different golden records become merge
   proposals (the strongest pair per two golden records). With the domain's
   `exclusive_links` (on by default; `match_run(exclusive_links=False)` for one run), a
-  band pair between two source systems where each record is the other's only candidate
-  in the other's system joins automatically too (engine.exclusive_links), after the
-  pairs above `upper`, under the same conflicts and rulings. Inside each group that automatic
+  band pair between two source systems where each side (a record with what its pairs
+  above `upper` join it to) is the other's only candidate in the other's system joins
+  automatically too (engine.exclusive_links), after the pairs above `upper`, under the
+  same conflicts and rulings. A join that would put two records of one system together
+  that no automatic pair of their own joins comes after every other join (a system
+  holds an entity once, as a rule: engine.cluster). Inside each group that automatic
   pairs could join, a conflict (a pair scored below the domain's `conflict_below`, a
   tax-id clash or a look-alike, or at a level the model declares a conflict, two valid
   barcodes: engine.Conflicts) keeps its two records apart, like a steward's cannot-link,
@@ -454,17 +457,32 @@ def score(
         else:
             scored.review.append(pair)
     if exclusive_links:
-        system_of = {row.unique_id: row.source_system for row in snapshot.rows}
-        exclusive = engine.exclusive_links(pairs, thresholds["lower"], thresholds["upper"], system_of)
+        exclusive = engine.exclusive_links(pairs, thresholds["lower"], thresholds["upper"], _Systems(snapshot))
         scored.auto += exclusive
         scored.exclusive = len(exclusive)
-        del system_of
     scored.conflicts, scored.checked = _conflicts(
         trained, table, snapshot.must_link, scored.auto, engine.Conflicts.of(trained, conflict_below, thresholds["upper"])
     )
     del table, pairs
     engine.release_memory()
     return scored
+
+
+class _Systems(Mapping[str, str]):
+    """Engine record id -> source system code, read off the snapshot's members (a dict of
+    a million ids would cost a hundred megabytes more)."""
+
+    def __init__(self, snapshot: Snapshot) -> None:
+        self.members = snapshot.members
+
+    def __getitem__(self, uid: str) -> str:
+        return self.members[int(uid)].system
+
+    def __iter__(self) -> Iterator[str]:
+        return map(str, self.members)
+
+    def __len__(self) -> int:
+        return len(self.members)
 
 
 def _conflicts(
@@ -581,6 +599,7 @@ def cluster(snapshot: Snapshot, scored: Scored, *, pinned: Collection[int] = ())
             must_link=[(str(a), str(b)) for a, b in must],
             cannot_link=[(str(a), str(b)) for a, b in [*cannot, *conflicts]],
             records=[row["unique_id"] for row in rows],
+            system_of=_Systems(snapshot),
         )
     except engine.EngineError as exc:
         raise MatchingError(str(exc)) from None

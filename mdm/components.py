@@ -2,7 +2,7 @@
 
 
 class Components:
-    """Union-find over ints; each component's representative is its smallest member."""
+    """Union-find over record ids (ints or strings); each component's representative is its smallest member."""
 
     def __init__(self) -> None:
         self.parent: dict[int, int] = {}

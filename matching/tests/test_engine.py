@@ -183,6 +183,43 @@ def test_it_finds_the_exclusive_links():
     assert found == [pair("e1", "c1", band), pair("e1", "f1", band)]
 
 
+def test_an_exclusive_link_counts_the_records_automatic_pairs_join_as_one_candidate():
+    def pair(left, right, weight):
+        return engine.Pair(left, right, weight, engine.probability(weight), ())
+
+    system_of = {"e1": "erp", "p1": "plm", "p2": "plm", "p3": "plm", "e2": "erp"}
+    band, auto = 2.0, 9.0
+    twins = [pair("e1", "p1", band), pair("e1", "p2", band), pair("p1", "p2", auto)]
+    # the ERP record's two candidates in the PLM system are one item typed twice there
+    assert engine.exclusive_links(twins, 0, 5, system_of) == twins[:2]
+    # unless they are two items (no automatic pair between them)
+    assert engine.exclusive_links(twins[:2], 0, 5, system_of) == []
+    # or the PLM item already has an ERP record its automatic pairs joined
+    assert engine.exclusive_links([*twins, pair("e2", "p3", auto), pair("p3", "p1", auto)], 0, 5, system_of) == []
+    # or another ERP record is a candidate of either of its records
+    assert engine.exclusive_links([*twins, pair("e2", "p2", band)], 0, 5, system_of) == []
+
+
+def test_a_record_joins_the_look_alike_that_holds_no_record_of_its_system_first():
+    """A system holds an entity once, as a rule: e2 scores the same with both PLM items,
+    one of which already holds e1, an ERP record e2 has no automatic pair with. The join
+    that would put e1 and e2 together waits, e2 joins the other item, and the two items,
+    in conflict (two makers), stay apart. Without systems, the first pair in order wins."""
+    pairs = [("e1", "p1", 9.0), ("e2", "p1", 7.0), ("e2", "p2", 7.0)]
+    system_of = {"e1": "erp", "e2": "erp", "p1": "plm", "p2": "plm"}
+    cannot = [("p1", "p2")]
+    assert engine.cluster(pairs, 0.0, cannot_link=cannot) == [["e1", "e2", "p1"], ["p2"]]
+    assert engine.cluster(pairs, 0.0, cannot_link=cannot, system_of=system_of) == [["e1", "p1"], ["e2", "p2"]]
+    # a steward's must-link puts an ERP record with the other item: now e2 joins the first
+    assert engine.cluster(pairs, 0.0, must_link=[("e3", "p2")], cannot_link=cannot,
+                          system_of={**system_of, "e3": "erp"}) == [["e1", "e2", "p1"], ["e3", "p2"]]
+    # an automatic pair of their own joins two records of one system as before
+    pairs.append(("e1", "e2", 8.0))
+    assert engine.cluster(pairs, 0.0, cannot_link=cannot, system_of=system_of) == [["e1", "e2", "p1"], ["p2"]]
+    # and with no conflict, the waiting join is made after the others
+    assert engine.cluster(pairs[:3], 0.0, system_of=system_of) == [["e1", "e2", "p1", "p2"]]
+
+
 def test_it_never_clusters_a_cannot_link_pair_even_through_a_chain():
     pairs = [("a", "b", 20.0), ("b", "c", 15.0), ("c", "d", 12.0), ("x", "y", -3.0)]
     clusters = engine.cluster(pairs, 0.0, cannot_link=[("a", "c")], records=["z"])

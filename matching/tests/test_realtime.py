@@ -39,6 +39,7 @@ HUAWEI = {
     "address": "坂田华为基地1号",
 }
 HUAWEI_NAME_CITY = {"name": "华为技术有限公司", "city": "深圳"}  # review band against HUAWEI
+HUAWEI_OTHER_TAX = {"name": "华为技术有限公司", "tax_id": "911103026605015136", "city": "深圳"}  # a namesake
 HUAWEI_TAX = {"name": "华为技术有限公司", "tax_id": "914403001922038216"}
 HUAWEI_PHONE = {"name": "华为技术有限公司", "phone": "0755-28780808"}
 JD_WITH_HUAWEI_PHONE = {"name": "北京京东世纪贸易有限公司", "phone": "0755-28780808"}  # below the band
@@ -188,7 +189,8 @@ def test_it_proposes_a_match_in_the_review_band(banded, arrive):
 
 
 def test_an_exclusive_link_joins_in_real_time_and_in_a_batch_run_until_a_rival_arrives(banded, arrive):
-    banded(auto=[(HUAWEI, HUAWEI)], review=[(HUAWEI, HUAWEI_NAME_CITY)], exclusive=True)
+    banded(auto=[(HUAWEI, HUAWEI)], review=[(HUAWEI, HUAWEI_NAME_CITY), (HUAWEI_OTHER_TAX, HUAWEI_NAME_CITY)],
+           below=[(HUAWEI, HUAWEI_OTHER_TAX)], exclusive=True)
     first, _ = arrive("erp", "1", HUAWEI)
 
     # in the band, but each record the other's only candidate in the other's system
@@ -205,14 +207,23 @@ def test_an_exclusive_link_joins_in_real_time_and_in_a_batch_run_until_a_rival_a
     assert writes()[:2] == quiet[:2]
     assert match_run(domain="customer", actor="test", dry_run=True, exclusive_links=False).counts["golden_split"] == 1
 
-    # a second ERP record of the company: the CRM record now has two candidates there
-    rival, decision = arrive("erp", "2", HUAWEI)
-    assert decision.action == rt.ATTACH and not decision.exclusive  # an automatic match with the first
+    # a second ERP record of the company, an automatic match with the first: the CRM
+    # record's candidates there are still one golden record, so the link holds
+    second, decision = arrive("erp", "2", HUAWEI)
+    assert decision.action == rt.ATTACH and golden_of(second) == golden_of(first) == golden_of(record)
+    result = match_run(domain="customer", actor="test")
+    assert (result.counts["pairs_exclusive"], result.counts["xref_changed"]) == (2, 0)
+    assert rt.record_match(record=record, actor="test").action == rt.KEEP
+
+    # a rival: an ERP record of another golden record that the CRM record might be too
+    rival, decision = arrive("erp", "3", HUAWEI_OTHER_TAX)
+    assert decision.action == rt.PROPOSE and not decision.exclusive  # its candidate's golden record has an ERP record
     result = match_run(domain="customer", actor="test")
     assert result.counts["pairs_exclusive"] == 0
-    assert golden_of(record) != golden_of(first) == golden_of(rival)
+    assert golden_of(record) not in (golden_of(first), golden_of(rival))
+    assert golden_of(first) == golden_of(second)
     assert {(p.left_id, p.right_id) for p in MergeProposal.objects.filter(status="pending")} <= {
-        (first.pk, record.pk), (rival.pk, record.pk)}
+        (first.pk, record.pk), (second.pk, record.pk), (rival.pk, record.pk), (record.pk, rival.pk)}
     decision = rt.record_match(record=record, actor="test")
     assert decision.action == rt.KEEP and not decision.exclusive and golden_of(record) != golden_of(first)
     assert_invariants()
@@ -382,6 +393,40 @@ def test_it_keeps_a_product_with_another_barcode_out_of_a_golden_record(model, t
     assert decision.held_apart == (golden_of(first).golden_id,)
     match_run(domain="product", actor="test")  # the batch run keeps it apart for the same reason
     assert golden_of(record) != golden_of(first)
+    assert_invariants()
+
+
+def test_of_two_look_alikes_it_joins_the_one_without_a_record_of_its_system(model, trained):
+    """An ERP export without brands: the arrival matches a maker's bolt and another maker's
+    alike. The first already holds an ERP record the arrival does not match on its own, so
+    (a system holds an item once) it joins the second, as a batch run clusters it."""
+    model("product")
+    bolt = {"name": "六角头螺栓 M10x16 12.9级合金钢", "spec": "M10x16", "unit": "PCS", "category": "FAST"}
+    by_maker = {**bolt, "brand": "明辉", "barcode": "06925689742994"}
+    by_rival = {**bolt, "brand": "久固"}
+    terse = {"name": "六角头螺栓 M10x16", "spec": "M10x16", "category": "FAST", "barcode": "06925689742994"}
+    standardize = get_domain("product").standardize
+    a, b, t, e = (standardize(v, phone_region="CN")[0] for v in (by_maker, by_rival, terse, bolt))
+    upper = MatchModel.objects.get(is_active=True).thresholds["upper"]
+    same = [engine.score_pair(trained("product"), {**x, "source_system": sx}, {**e, "source_system": "erp"})[0]
+            for x, sx in ((a, "plm"), (b, "plm"), (t, "erp"))]
+    assert same[0] == same[1] >= upper > same[2]  # both makers' bolts alike; the two ERP records not
+    erp, plm = system("erp"), system("plm")
+
+    def arrive(source, key, values):
+        record = upsert(source, "product", {key: values})[key]
+        return record, rt.record_match(record=record, actor="test")
+
+    first, _ = arrive(erp, "E1", terse)
+    maker, _ = arrive(plm, "P1", by_maker)
+    rival, decision = arrive(plm, "P2", by_rival)
+    assert golden_of(maker) == golden_of(first) != golden_of(rival)
+
+    record, decision = arrive(erp, "E2", bolt)
+
+    assert decision.action == rt.ATTACH and golden_of(record) == golden_of(rival)
+    match_run(domain="product", actor="test")
+    assert golden_of(record) == golden_of(rival) != golden_of(first) == golden_of(maker)
     assert_invariants()
 
 

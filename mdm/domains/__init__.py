@@ -59,8 +59,9 @@ class Survivorship:
 class MatchingDefaults:
     """Default thresholds, as the model's match probability (the trained model turns them
     into match weights), and the weight below which a scored pair keeps two records apart.
-    With `exclusive_links`, a review-band pair joins automatically when each record is the
-    other's only candidate in the other's source system (matching.engine.exclusive_links).
+    With `exclusive_links`, a review-band pair joins automatically when each side (a record
+    and what its automatic pairs join it to) is the other's only candidate in the other's
+    source system (matching.engine.exclusive_links).
 
     Then the limits of a run (see matching.services): a cluster of more than
     `max_cluster_size` records is never formed silently; a run whose match rate or
