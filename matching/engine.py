@@ -1257,18 +1257,24 @@ def _one_per_system_first(
     together unless a pair of `scored` joins those two; returns the others, in order.
     `members`: root -> its records by system, kept for clusters of 2+ only (a million
     singletons would cost gigabytes)."""
-    linked = {(a, b) for _, a, b in scored if system_of[a] == system_of[b]}
+    system = {x: system_of[x] for _, a, b in scored for x in (a, b)}
+    for formed in members.values():
+        system.update((x, s) for s, ids in formed.items() for x in ids)
+    linked = {(a, b) for _, a, b in scored if system[a] == system[b]}
     linked |= {(b, a) for a, b in linked}
-
-    def of(root: str) -> dict[str, list[str]]:
-        return members.get(root) or {system_of[root]: [root]}
-
     deferred = []
     for weight, a, b in scored:
         ra, rb = find(a), find(b)
         if ra == rb:
             continue
-        left, right = of(ra), of(rb)
+        left, right = members.get(ra), members.get(rb)
+        if left is None and right is None:  # two single records: their own pair joins them
+            if union(a, b):
+                sa, sb = system[ra], system[rb]
+                members[find(a)] = {sa: [ra, rb]} if sa == sb else {sa: [ra], sb: [rb]}
+            continue
+        left = left or {system[ra]: [ra]}
+        right = right or {system[rb]: [rb]}
         if any((x, y) not in linked for s in left.keys() & right.keys() for x in left[s] for y in right[s]):
             deferred.append((weight, a, b))
         elif union(a, b):
