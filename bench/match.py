@@ -373,32 +373,35 @@ SCALING_FROM = 100_000  # the smaller of two sizes an extrapolation is drawn fro
 # one JSON per database and size, kept with the code (the section is rendered from them all)
 RESULTS = ROOT / "bench" / "results" / "match"
 ANALYSIS = """\
-SQLite, the embedded default, at 1,000,000 records: 586 s and 3.28 GiB, inside both
-targets with little room. Its write (372 s) is all in the Python process, which is why
-its CPU seconds equal its wall seconds; the key index alone takes 160 s there (65 s on
+SQLite, the embedded default, at 1,000,000 records: 698 s and 3.28 GiB on 2026-11-29,
+over the time target; the code before the group-level exclusive links took 586 s there
+on 2026-11-28, on a machine where raw Splink took 91 s (106 s on 2026-11-29: the same
+work, 16% slower). Its write (431 s) is all in the Python process, which is why its CPU
+seconds equal its wall seconds; the key index alone takes 164 s there (66 s on
 PostgreSQL). Use PostgreSQL for domains of this size.
 
 Where the time and memory go at 1,000,000 records (PostgreSQL, 963,887 live records, the
-PostgreSQL run above, per-stage CPU and RSS; 2026-11-28). On the same machine the same
-day, the code before the last write changes took 505 s (write 265 s, plan 63 s); the run
-above, 436 s.
-On another machine (shared, busier) the previous code took 621 s and 675 s: compare
-ratios, not seconds, across days.
+PostgreSQL run above, per-stage CPU and RSS; 2026-11-29). On the same machine the same
+day, the code before the group-level exclusive links and the one-system-first clustering
+took 525 s (scoring 153 s, clustering 9 s); the run above, 545 s (157 s, 15 s; the
+clustering pass was made cheaper after the run). On 2026-11-28, on a less busy machine,
+that earlier code took 436 s: compare ratios, not seconds, across days.
 
-- Scoring (119 s; 133 CPU s, DuckDB uses both cores): the feature columns
-  (matching/features.py, pure Python, ~0.07 ms a record, 70 s in the baseline; the
-  phrase pinyin of brands is ~30 s of it), Splink's predict itself (14 s), the exclusive
-  links (one pass over the pairs), and the conflict check of candidate groups (every pair
-  inside a group of three or more automatic pairs, scored in Python on the rows of the
-  feature table predict read, a batch of groups at a time). The blocking keys for the
-  real-time index are taken from the same feature rows.
-- Write (208 s, 78 CPU s: the rest is PostgreSQL's own work): the blocking-key index
-  (6.7M keys, 65 s, half of it PostgreSQL maintaining the table's indexes), 495k golden
-  records with their history rows (~37 s), 964k memberships (the source record rows
-  rewritten, ~25 s, and copied to their history, ~19 s) and 1.46M change events (~32 s),
-  each inserted 20,000 at a time as they are made. Rows are converted a column at a time
-  (plain values and foreign keys as they are, only JSON encoded) and sent with COPY.
-- Plan (51 s): survivorship of every new golden record.
+- Scoring (157 s; 175 CPU s, DuckDB uses both cores): the feature columns
+  (matching/features.py, pure Python, ~0.09 ms a record, 96 s in the baseline; the
+  phrase pinyin of brands is ~30 s of it), Splink's predict itself (17 s), the exclusive
+  links (a union-find over the automatic pairs, then one pass over the pairs), and the
+  conflict check of candidate groups (every pair inside a group of three or more
+  automatic pairs, scored in Python on the rows of the feature table predict read, a
+  batch of groups at a time). The blocking keys for the real-time index are taken from
+  the same feature rows.
+- Write (248 s, 84 CPU s: the rest is PostgreSQL's own work): the blocking-key index
+  (6.7M keys, 66 s, half of it PostgreSQL maintaining the table's indexes), 495k golden
+  records with their history rows, 964k memberships (the source record rows rewritten
+  and copied to their history) and 1.46M change events, each inserted 20,000 at a time
+  as they are made. Rows are converted a column at a time (plain values and foreign keys
+  as they are, only JSON encoded) and sent with COPY.
+- Plan (72 s): survivorship of every new golden record.
 - Memory: the snapshot read_domain holds (1.6 GB: attributes, with names, short values,
   system codes and timestamps shared between records), then scoring (the peak: DuckDB,
   capped at 1 GB by MDM_DUCKDB_MEMORY_LIMIT, the feature table and the pairs; the heap
@@ -407,15 +410,15 @@ ratios, not seconds, across days.
 - Blocking: brand, brand-pinyin, brand-sorted and address keys are paired within a city;
   country-wide they generated 24M to 57M comparisons each at this size (over the 20M cap).
 
-Met on PostgreSQL: time (436 s for 600 s) and memory (3.22 GiB for 4 GiB). Not met: the
-ratio to raw Splink, 5.1x for 2x (3.1x in CPU). Raw Splink at this size is 85 s, 70 of
-them the feature columns; a 2x ratio would leave 85 s for reading a million records,
-planning half a million golden records and writing them with their history rows, change
-events and the key index: those steps take 300 s here, the write alone 208 s, more than
-half of it PostgreSQL's own work. Left out on purpose: building the key index's table
-indexes after the insert (it would lock real-time lookups of every domain for the run's
-write) and caching brand pinyin across records (measured apart: ~11 s saved, ~75 MB
-held)."""
+Met on PostgreSQL: time (545 s for 600 s) and memory (3.22 GiB for 4 GiB). Not met: the
+ratio to raw Splink, 4.7x for 2x (2.9x in CPU), and on SQLite the time (698 s) on this
+day's machine. Raw Splink at this size is 115 s, 96 of them the feature columns; a 2x
+ratio would leave 115 s for reading a million records, planning half a million golden
+records and writing them with their history rows, change events and the key index:
+those steps take 370 s here, the write alone 248 s, more than half of it PostgreSQL's
+own work. Left out on purpose: building the key index's table indexes after the insert
+(it would lock real-time lookups of every domain for the run's write) and caching brand
+pinyin across records (measured apart: ~11 s saved, ~75 MB held)."""
 
 
 def gib(n: float) -> str:
