@@ -1054,9 +1054,9 @@ def exclusive_links(pairs: Iterable[Pair], lower: float, upper: float, system_of
             if p.weight < upper and system_of[p.left] != system_of[p.right] and find(p.left) != find(p.right)]
     ends = {find(p.left) for p in band} | {find(p.right) for p in band}
     systems: dict[str, set[str]] = defaultdict(set)  # only the band's groups: at a million records the rest would cost gigabytes
-    for x in groups.parent:
-        if find(x) in ends:
-            systems[find(x)].add(system_of[x])
+    for x in groups.parent:  # find() above entered every band record
+        if (root := find(x)) in ends:
+            systems[root].add(system_of[x])
     only: dict[tuple[str, str], str | None] = {}  # (group, system) -> its one candidate group there, None: more
     for p in pairs:
         ga, gb = find(p.left), find(p.right)
@@ -1070,7 +1070,7 @@ def exclusive_links(pairs: Iterable[Pair], lower: float, upper: float, system_of
         ga, gb = find(p.left), find(p.right)
         sa, sb = system_of[p.left], system_of[p.right]
         if (only[(ga, sb)] == gb and only[(gb, sa)] == ga
-                and sb not in systems.get(ga, (sa,)) and sa not in systems.get(gb, (sb,))):
+                and sb not in systems[ga] and sa not in systems[gb]):
             found.append(p)
     return found
 
