@@ -1043,7 +1043,10 @@ def exclusive_links(pairs: Iterable[Pair], lower: float, upper: float, system_of
     its match than the pair's weight says, which counts the evidence as if every pair were
     drawn from the whole population (the one-to-one assumption of record linkage; Splink's
     cluster_using_single_best_links makes it for duplicate-free datasets). Where a system
-    holds two look-alike groups, or the other side has a rival, nothing changes."""
+    holds two look-alike groups, or the other side has a rival, nothing changes; a group
+    that already holds a record of this side's systems is taken, not a rival (its own
+    match was found), so a record whose look-alike over there found its partner still
+    links to the one left."""
     pairs = [p for p in pairs if p.weight >= lower]
     groups = Components()
     for p in pairs:
@@ -1058,19 +1061,16 @@ def exclusive_links(pairs: Iterable[Pair], lower: float, upper: float, system_of
         if (root := find(x)) in ends:
             systems[root].add(system_of[x])
     only: dict[tuple[str, str], str | None] = {}  # (group, system) -> its one candidate group there, None: more
-    for p in pairs:
+    for p in band:
         ga, gb = find(p.left), find(p.right)
-        if ga == gb:
-            continue
+        if systems[ga] & systems[gb]:
+            continue  # taken: joining would put two records of one system together
         for a, b, there in ((ga, gb, system_of[p.right]), (gb, ga, system_of[p.left])):
-            if a in ends:
-                only[(a, there)] = b if only.get((a, there), b) == b else None
+            only[(a, there)] = b if only.get((a, there), b) == b else None
     found = []
     for p in band:
         ga, gb = find(p.left), find(p.right)
-        sa, sb = system_of[p.left], system_of[p.right]
-        if (only[(ga, sb)] == gb and only[(gb, sa)] == ga
-                and sb not in systems[ga] and sa not in systems[gb]):
+        if only.get((ga, system_of[p.right])) == gb and only.get((gb, system_of[p.left])) == ga:
             found.append(p)
     return found
 

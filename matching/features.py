@@ -595,6 +595,9 @@ _SI = {"p": Decimal("1e-12"), "n": Decimal("1e-9"), "µ": Decimal("1e-6"), "u": 
        "M": Decimal("1e6"), "G": Decimal("1e9")}
 _TOLERANCE_CODES = {"B": "0.1%", "C": "0.25%", "D": "0.5%", "F": "1%", "G": "2%", "J": "5%", "K": "10%", "M": "20%"}
 _EIA_RE = re.compile(r"^[1-9]\d[0-9]$")
+# "470RΩ": R-notation for ohms that the standardizer keeps because an Ω follows it
+_R_OHM_RE = re.compile(r"^(\d+(?:\.\d+)?)RΩ$")
+_METRES_RE = re.compile(r"\d+(?:\.\d+)?m")
 _DIAMETER_RE = re.compile(r"^(?:Φ|D|DIA|OD)(?=\d)", re.IGNORECASE)
 _DN_RE = re.compile(r"^DN\d+$", re.IGNORECASE)
 _LENGTH_UNIT_RE = re.compile(r"(?<=\d)mm$")
@@ -629,8 +632,11 @@ def spec_tokens(spec: str) -> tuple[str, ...]:
     for token in _SPEC_SPLIT_RE.split(text):
         bearing = _BEARING_SUFFIX_RE.match(token)
         raw.extend(bearing.groups() if bearing else (token,) if token else ())
+    # "1M 1%", "1206-1M-F": next to a tolerance, the standardizer's metres are megaohms
+    has_tolerance = any("%" in t or (len(t) == 1 and t.upper() in _TOLERANCE_CODES) for t in raw)
     has_percent = any("%" in t for t in raw)
-    has_value = any(_QUANTITY_RE.match(t) and _QUANTITY_RE.match(t).group(3) in ("Ω", "F") for t in raw)
+    has_value = any(_R_OHM_RE.match(t) or (has_tolerance and _METRES_RE.fullmatch(t))
+                    or (_QUANTITY_RE.match(t) and _QUANTITY_RE.match(t).group(3) in ("Ω", "F")) for t in raw)
     tokens: list[str] = []
     for token in raw:
         if _DN_RE.match(token):
@@ -646,8 +652,10 @@ def spec_tokens(spec: str) -> tuple[str, ...]:
         if m is not None:
             tokens.append(_base_value(m.group(1), m.group(2), m.group(3)))
             continue
-        if has_percent and re.fullmatch(r"\d+(?:\.\d+)?m", token):
-            # "1M" read as metres by the standardizer: next to a tolerance it is megaohm
+        if (ohms := _R_OHM_RE.match(token)) is not None:
+            tokens.append(_base_value(ohms[1], "", "Ω"))
+            continue
+        if has_tolerance and _METRES_RE.fullmatch(token):
             tokens.append(_base_value(token[:-1], "M", "Ω"))
             continue
         if has_value and token.upper() in _TOLERANCE_CODES and len(token) == 1:

@@ -854,10 +854,11 @@ def record_match(
 def _exclusive_links(model: _Model, pk: int, system: str, found: Candidates,
                      scored: Mapping[int, Scored]) -> dict[int, Scored]:
     """The candidates the record has an exclusive link with (engine.exclusive_links, as a
-    batch run joins them): in another system, its candidates all lie in one golden record,
-    in the review band; that golden record holds no other record of the record's system,
-    and none of its members has a candidate there but the record (each member's own
-    candidates are retrieved and scored to know). None where keys were left out
+    batch run joins them): in another system, its candidates lie in one golden record that
+    holds no other record of the record's system (the others, taken, hold one), in the
+    review band; and none of that golden record's members has a candidate there but the
+    record, other than in golden records that hold a record of its systems (each member's
+    own candidates are retrieved and scored to know). None where keys were left out
     (max_candidates): a rival may hide behind them."""
     if found.skipped:
         return {}
@@ -868,22 +869,36 @@ def _exclusive_links(model: _Model, pk: int, system: str, found: Candidates,
         per_system[system_of[s.record]].append(s)
     links: dict[int, Scored] = {}
     for theirs, pairs in per_system.items():
-        goldens = {s.golden for s in pairs}
-        if theirs == system or len(goldens) != 1 or max(s.weight for s in pairs) >= upper:
+        if theirs == system or max(s.weight for s in pairs) >= upper:
             continue
-        golden = goldens.pop()
-        members = _live_members([golden])[golden]
-        if any(m["system__code"] == system and m["id"] != pk for m in members):
+        systems = _systems_of({s.golden for s in pairs}, exclude=pk)
+        free = [g for g, held in systems.items() if system not in held]
+        if len(free) != 1:
             continue
-        for member in members:
+        golden = free[0]
+        for member in _live_members([golden])[golden]:
             mfrow = _features_of(model, member)
             theirs_found = _candidates(model.domain, record_keys(model.rules, mfrow), exclude=member["id"])
             rivals = [c for c in theirs_found.rows if c["system__code"] == system and c["id"] != pk]
-            if theirs_found.skipped or _score(model, mfrow, rivals, floor=lower):
+            if theirs_found.skipped:
+                break
+            plausible = _score(model, mfrow, rivals, floor=lower)
+            rival_systems = _systems_of({r.golden for r in plausible}, exclude=pk)
+            if any(not rival_systems[r.golden] & systems[golden] for r in plausible):
                 break
         else:
-            links.update((s.record, s) for s in pairs)
+            links.update((s.record, s) for s in pairs if s.golden == golden)
     return links
+
+
+def _systems_of(goldens: Iterable[int], *, exclude: int) -> dict[int, set[str]]:
+    """The source systems each golden record holds a live record of, but for `exclude`."""
+    out: dict[int, set[str]] = {g: set() for g in goldens}
+    if out:
+        rows = SourceRecord.objects.filter(golden_id__in=list(out), is_deleted=False).exclude(pk=exclude)
+        for golden, code in rows.values_list("golden_id", "system__code").distinct():
+            out[golden].add(code)
+    return out
 
 
 def _match_locked(pk: int, domain: str, model: _Model, change: Change) -> Decision:

@@ -200,6 +200,19 @@ def test_an_exclusive_link_counts_the_records_automatic_pairs_join_as_one_candid
     assert engine.exclusive_links([*twins, pair("e2", "p2", band)], 0, 5, system_of) == []
 
 
+def test_a_look_alike_that_found_its_partner_is_no_rival_for_an_exclusive_link():
+    def pair(left, right, weight):
+        return engine.Pair(left, right, weight, engine.probability(weight), ())
+
+    system_of = {"e1": "erp", "e2": "erp", "p1": "plm", "p2": "plm"}
+    band, auto = 2.0, 9.0
+    # p1 (no material) is a candidate of e1 (304 steel) and of e2 (316), which found p2 (316)
+    pairs = [pair("e1", "p1", band), pair("e2", "p1", band), pair("e2", "p2", auto)]
+    assert engine.exclusive_links(pairs, 0, 5, system_of) == pairs[:1]
+    # while e2 has no PLM record, it is a rival
+    assert engine.exclusive_links(pairs[:2], 0, 5, system_of) == []
+
+
 def test_a_record_joins_the_look_alike_that_holds_no_record_of_its_system_first():
     """A system holds an entity once, as a rule: e2 scores the same with both PLM items,
     one of which already holds e1, an ERP record e2 has no automatic pair with. The join

@@ -33,6 +33,20 @@ def test_it_takes_the_dielectric_out_of_the_spec():
     assert _features("贴片电容 0805 1uF 50V NPO", "0805 1µF 50V")["pd_dielectric"] == "np0"  # from the name
 
 
+@pytest.mark.parametrize("written", ["1206-1M-F", "1M 1% 1206", "1MOHM ±1% 1206", "1206 1000kΩ 1%"])
+def test_it_reads_a_resistance_the_standardizer_took_for_metres_next_to_a_tolerance(written):
+    assert _features("贴片电阻", written)["sp_key"] == _features("贴片电阻", "1206 1MΩ ±1%")["sp_key"] == "1% 1000000 1206"
+
+
+def test_a_length_without_a_tolerance_stays_a_length():
+    assert _features("USB数据线", "1M")["sp_key"] == "1m"
+
+
+@pytest.mark.parametrize("written", ["0402 470RΩ 1%", "0402-470R-F", "470Ω 1%0402"])
+def test_it_reads_r_notation_followed_by_an_ohm_sign(written):
+    assert _features("贴片电阻", written)["sp_key"] == "0402 1% 470"
+
+
 @pytest.mark.parametrize("spec", ["M5(GB)", "M5 GB/T 97.1", "M5 国标", "M5 DIN125"])
 def test_it_ignores_a_standard_named_in_the_spec(spec):
     assert _features("平垫圈", spec)["sp_key"] == "M5"

@@ -229,6 +229,30 @@ def test_an_exclusive_link_joins_in_real_time_and_in_a_batch_run_until_a_rival_a
     assert_invariants()
 
 
+def test_a_look_alike_that_holds_a_record_of_its_system_is_no_rival(banded, arrive):
+    """The CRM record scores in the band with two namesakes in the ERP system: a proposal.
+    Once the first namesake has a CRM record of its own (an automatic match), it is taken:
+    the other is the CRM record's only candidate left, in real time as in a batch run."""
+    banded(auto=[(HUAWEI, HUAWEI)], review=[(HUAWEI, HUAWEI_NAME_CITY), (HUAWEI_OTHER_TAX, HUAWEI_NAME_CITY)],
+           below=[(HUAWEI, HUAWEI_OTHER_TAX)], exclusive=True)
+    first, _ = arrive("erp", "1", HUAWEI)
+    namesake, _ = arrive("erp", "3", HUAWEI_OTHER_TAX)
+    record, decision = arrive("crm", "9", HUAWEI_NAME_CITY)
+    assert (decision.action, decision.exclusive) == (rt.PROPOSE, False)
+    assert match_run(domain="customer", actor="test", dry_run=True).counts["pairs_exclusive"] == 0
+
+    partner, decision = arrive("crm", "8", HUAWEI)
+    assert decision.action == rt.ATTACH and golden_of(partner) == golden_of(first)
+
+    decision = rt.record_match(record=record, actor="test")
+    assert (decision.action, decision.exclusive) == (rt.ATTACH, True)
+    assert golden_of(record) == golden_of(namesake)
+    result = match_run(domain="customer", actor="test")
+    assert (result.counts["pairs_exclusive"], result.counts["xref_changed"]) == (1, 0)
+    assert golden_of(record) == golden_of(namesake) != golden_of(first) == golden_of(partner)
+    assert_invariants()
+
+
 @pytest.mark.parametrize("cap", [300, 1])
 def test_no_exclusive_link_is_claimed_when_keys_were_left_out(banded, arrive, monkeypatch, cap):
     other_phone = {**HUAWEI_NAME_CITY, "phone": JD["phone"]}
