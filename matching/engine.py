@@ -1033,10 +1033,11 @@ class Conflicts:
         )
 
 
-def exclusive_links(pairs: Iterable[Pair], lower: float, upper: float, system_of: Mapping[str, str]) -> list[Pair]:
+def exclusive_links(pairs: Iterable[Pair], lower: float, upper: float, system_of: Mapping[str, str],
+                    must_link: Iterable[tuple[str, str]] = ()) -> list[Pair]:
     """Pairs in the review band [lower, upper) that join records of two source systems
     where each side is the other's only candidate in the other's system. A side is the
-    group its automatic pairs (at or above `upper`) join, so a record whose candidates over
+    group its automatic pairs (at or above `upper`) and `must_link` join, so a record whose candidates over
     there are two automatic duplicates of one item still has one candidate. A system holds
     an entity once, as a rule: a group whose one plausible partner over there has no other
     plausible partner over here, and holds no record of that system yet, is far likelier
@@ -1052,12 +1053,14 @@ def exclusive_links(pairs: Iterable[Pair], lower: float, upper: float, system_of
     for p in pairs:
         if p.weight >= upper:
             groups.union(p.left, p.right)
+    for a, b in must_link:
+        groups.union(a, b)
     find = groups.find
     band = [p for p in pairs
             if p.weight < upper and system_of[p.left] != system_of[p.right] and find(p.left) != find(p.right)]
     ends = {find(p.left) for p in band} | {find(p.right) for p in band}
     systems: dict[str, set[str]] = defaultdict(set)  # only the band's groups: at a million records the rest would cost gigabytes
-    for x in groups.parent:  # find() above entered every band record
+    for x in groups.parent:  # every band record and must-linked record
         if (root := find(x)) in ends:
             systems[root].add(system_of[x])
     only: dict[tuple[str, str], str | None] = {}  # (group, system) -> its one candidate group there, None: more

@@ -598,6 +598,7 @@ _EIA_RE = re.compile(r"^[1-9]\d[0-9]$")
 # "470RΩ": R-notation for ohms that the standardizer keeps because an Ω follows it
 _R_OHM_RE = re.compile(r"^(\d+(?:\.\d+)?)RΩ$")
 _METRES_RE = re.compile(r"\d+(?:\.\d+)?m")
+_METRES_TOLERANCE_RE = re.compile(r"(?:^|[\s-])\d+(?:\.\d+)?m-[BCDFGJKM]$")
 _DIAMETER_RE = re.compile(r"^(?:Φ|D|DIA|OD)(?=\d)", re.IGNORECASE)
 _DN_RE = re.compile(r"^DN\d+$", re.IGNORECASE)
 _LENGTH_UNIT_RE = re.compile(r"(?<=\d)mm$")
@@ -632,9 +633,10 @@ def spec_tokens(spec: str) -> tuple[str, ...]:
     for token in _SPEC_SPLIT_RE.split(text):
         bearing = _BEARING_SUFFIX_RE.match(token)
         raw.extend(bearing.groups() if bearing else (token,) if token else ())
-    # "1M 1%", "1206-1M-F": next to a tolerance, the standardizer's metres are megaohms
-    has_tolerance = any("%" in t or (len(t) == 1 and t.upper() in _TOLERANCE_CODES) for t in raw)
     has_percent = any("%" in t for t in raw)
+    # "1M 1%", "1206-1M-F": with a tolerance, the standardizer's metres are megaohms (a
+    # letter only right after them, ending the spec: "K-type 2M" is a 2 m thermocouple)
+    has_tolerance = has_percent or _METRES_TOLERANCE_RE.search(text) is not None
     has_value = any(_R_OHM_RE.match(t) or (has_tolerance and _METRES_RE.fullmatch(t))
                     or (_QUANTITY_RE.match(t) and _QUANTITY_RE.match(t).group(3) in ("Ω", "F")) for t in raw)
     tokens: list[str] = []

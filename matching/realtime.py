@@ -38,9 +38,10 @@ golden_plan / golden_plan_apply like a batch run, so with history rows and chang
   records apart in a batch run; every member is scored, not only those blocking found).
   Failing that, with the domain's `exclusive_links`, to the golden record of a member it
   has an exclusive link with, as a batch run joins them (engine.exclusive_links: band
-  pairs across two systems, its candidates there all in that golden record, which is
-  the only one to have the record as a candidate in the record's system, and holds no
-  other record of it; the members' own candidates are retrieved and scored to know).
+  pairs across two systems, its candidates there all in one group of that golden record
+  (what automatic pairs and must-links join) that holds no record of its system, while
+  groups that hold one are taken; and that group has no other candidate in the record's
+  system but taken ones; the members' own candidates are retrieved and scored to know).
   Decision.exclusive says so. Of two golden records it may attach to, one with a record
   of its system that it does not score at or above the upper threshold with comes last
   (a system holds an entity once, as a rule: engine.cluster).
@@ -95,6 +96,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from itertools import combinations
 from pathlib import Path
 from typing import Any
 
@@ -108,6 +110,7 @@ from matching import models as m
 from matching.features import features
 from matching.services import MatchingError, active_model, baseline_run, parameter_drift
 from mdm import bulk
+from mdm.components import Components
 from mdm.domains import all_domains, get_domain
 from mdm.errors import DeclarationError, RowRejected
 from mdm.history import Change
@@ -854,12 +857,14 @@ def record_match(
 def _exclusive_links(model: _Model, pk: int, system: str, found: Candidates,
                      scored: Mapping[int, Scored]) -> dict[int, Scored]:
     """The candidates the record has an exclusive link with (engine.exclusive_links, as a
-    batch run joins them): in another system, its candidates lie in one golden record that
-    holds no other record of the record's system (the others, taken, hold one), in the
-    review band; and none of that golden record's members has a candidate there but the
-    record, other than in golden records that hold a record of its systems (each member's
-    own candidates are retrieved and scored to know). None where keys were left out
-    (max_candidates): a rival may hide behind them."""
+    batch run joins them). Sides are groups, as in a batch run: the records a candidate's
+    automatic pairs and must-links join it to inside its golden record (`_groups`). In
+    another system, the record's candidates in the review band lie in one group that holds
+    no record of the record's system (groups that hold one are taken, no rival); and none
+    of that group's members has another candidate in the record's system, but in groups
+    that share a system with it (each member's own candidates are retrieved and scored to
+    know; one at or above the upper threshold would be in its group). None where keys
+    were left out (max_candidates): a rival may hide behind them."""
     if found.skipped:
         return {}
     lower, upper = model.thresholds["lower"], model.thresholds["upper"]
@@ -871,34 +876,55 @@ def _exclusive_links(model: _Model, pk: int, system: str, found: Candidates,
     for theirs, pairs in per_system.items():
         if theirs == system or max(s.weight for s in pairs) >= upper:
             continue
-        systems = _systems_of({s.golden for s in pairs}, exclude=pk)
-        free = [g for g, held in systems.items() if system not in held]
+        groups = _groups(model, {s.golden for s in pairs}, exclude=pk)
+        sides = {id(groups[s.record]): groups[s.record] for s in pairs}
+        free = [group for group in sides.values() if system not in {m["system__code"] for m in group}]
         if len(free) != 1:
             continue
-        golden = free[0]
-        for member in _live_members([golden])[golden]:
+        side = free[0]
+        held = {m["system__code"] for m in side}
+        for member in side:
             mfrow = _features_of(model, member)
             theirs_found = _candidates(model.domain, record_keys(model.rules, mfrow), exclude=member["id"])
             rivals = [c for c in theirs_found.rows if c["system__code"] == system and c["id"] != pk]
             if theirs_found.skipped:
                 break
             plausible = _score(model, mfrow, rivals, floor=lower)
-            rival_systems = _systems_of({r.golden for r in plausible}, exclude=pk)
-            if any(not rival_systems[r.golden] & systems[golden] for r in plausible):
+            if any(r.weight >= upper for r in plausible):
+                break
+            rival_groups = _groups(model, {r.golden for r in plausible}, exclude=pk)
+            if any(not held & {m["system__code"] for m in rival_groups[r.record]} for r in plausible):
                 break
         else:
-            links.update((s.record, s) for s in pairs if s.golden == golden)
+            ids = {m["id"] for m in side}
+            links.update((s.record, s) for s in pairs if s.record in ids)
     return links
 
 
-def _systems_of(goldens: Iterable[int], *, exclude: int) -> dict[int, set[str]]:
-    """The source systems each golden record holds a live record of, but for `exclude`."""
-    out: dict[int, set[str]] = {g: set() for g in goldens}
-    if out:
-        rows = SourceRecord.objects.filter(golden_id__in=list(out), is_deleted=False).exclude(pk=exclude)
-        for golden, code in rows.values_list("golden_id", "system__code").distinct():
-            out[golden].add(code)
-    return out
+def _groups(model: _Model, goldens: Iterable[int], *, exclude: int) -> dict[int, list[dict[str, Any]]]:
+    """Record id -> its group: the live members of its golden record (but `exclude`) that
+    pairs at or above the upper threshold and must-links join it to, as a batch run forms
+    the sides of its exclusive links (a member joined by a band pair alone, an exclusive
+    link or a steward's merge of a band pair, is a group of its own there)."""
+    upper = model.thresholds["upper"]
+    members = {g: [m for m in rows if m["id"] != exclude] for g, rows in _live_members(goldens).items()}
+    ids = [m["id"] for rows in members.values() for m in rows]
+    components = Components()
+    for left, right in PairConstraint.objects.filter(
+        kind=PairConstraint.Kind.MUST_LINK, left_id__in=ids, right_id__in=ids
+    ).values_list("left_id", "right_id"):
+        components.union(left, right)
+    for rows in members.values():
+        prepared = [_features_of(model, m) for m in rows]
+        for i, j in combinations(range(len(rows)), 2):
+            if components.find(rows[i]["id"]) != components.find(rows[j]["id"]) and \
+                    model.scorer.score(prepared[i], prepared[j])[0] >= upper:
+                components.union(rows[i]["id"], rows[j]["id"])
+    by_root: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    for rows in members.values():
+        for m in rows:
+            by_root[components.find(m["id"])].append(m)
+    return {m["id"]: by_root[components.find(m["id"])] for rows in members.values() for m in rows}
 
 
 def _match_locked(pk: int, domain: str, model: _Model, change: Change) -> Decision:

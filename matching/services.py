@@ -457,7 +457,8 @@ def score(
         else:
             scored.review.append(pair)
     if exclusive_links:
-        exclusive = engine.exclusive_links(pairs, thresholds["lower"], thresholds["upper"], _Systems(snapshot))
+        exclusive = engine.exclusive_links(pairs, thresholds["lower"], thresholds["upper"], _Systems(snapshot),
+                                           [(str(a), str(b)) for a, b in snapshot.must_link])
         scored.auto += exclusive
         scored.exclusive = len(exclusive)
     scored.conflicts, scored.checked = _conflicts(

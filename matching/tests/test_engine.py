@@ -211,6 +211,10 @@ def test_a_look_alike_that_found_its_partner_is_no_rival_for_an_exclusive_link()
     assert engine.exclusive_links(pairs, 0, 5, system_of) == pairs[:1]
     # while e2 has no PLM record, it is a rival
     assert engine.exclusive_links(pairs[:2], 0, 5, system_of) == []
+    # a steward's must-link joins a side as an automatic pair does
+    assert engine.exclusive_links(pairs[:2], 0, 5, system_of, must_link=[("e2", "p2")]) == pairs[:1]
+    # an exclusive link does not: a band pair joins no side
+    assert engine.exclusive_links([*pairs[:2], pair("e2", "p2", band)], 0, 5, system_of) == []
 
 
 def test_a_record_joins_the_look_alike_that_holds_no_record_of_its_system_first():

@@ -38,8 +38,10 @@ def test_it_reads_a_resistance_the_standardizer_took_for_metres_next_to_a_tolera
     assert _features("贴片电阻", written)["sp_key"] == _features("贴片电阻", "1206 1MΩ ±1%")["sp_key"] == "1% 1000000 1206"
 
 
-def test_a_length_without_a_tolerance_stays_a_length():
-    assert _features("USB数据线", "1M")["sp_key"] == "1m"
+@pytest.mark.parametrize("spec, key", [("1M", "1m"), ("K-type 2M", "2m K TYPE"), ("USB-C 1M", "1m C USB"),
+                                       ("HDMI A-D 2M", "2m A D HDMI"), ("USB2.0 A-B 1.5M", "1.5m B USB2A")])
+def test_a_length_without_a_tolerance_stays_a_length(spec, key):
+    assert _features("数据线", spec)["sp_key"] == key
 
 
 @pytest.mark.parametrize("written", ["0402 470RΩ 1%", "0402-470R-F", "470Ω 1%0402"])
