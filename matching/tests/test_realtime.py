@@ -12,6 +12,7 @@ from dataclasses import replace
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
 from django.test import override_settings
 
 from bench.quality import load_samples as standardized_samples
@@ -660,6 +661,36 @@ def test_a_batch_run_refreshes_the_index_for_what_changed(customer, arrive):
     assert rt.match_keys_refresh(domain="customer", full=True).inserted == len(
         rt.record_keys(model.rules, model.scorer.prepare(other.attributes)))
     assert keys_of(other)
+
+
+def value_index_exists() -> bool:
+    with connection.cursor() as cursor:
+        return "match_key_value" in connection.introspection.get_constraints(cursor, MatchKey._meta.db_table)
+
+
+def test_a_first_run_leaves_the_value_index_in_place_and_a_failed_one_restores_it(customer, arrive, monkeypatch):
+    arrive("erp", "1", HUAWEI)
+    arrive("crm", "2", JD)
+    MatchKey.objects.all().delete()
+    real = rt._refresh_rows
+
+    def fail_after_writing(*args, **kwargs):
+        real(*args, **kwargs)
+        assert MatchKey.objects.exists()
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(rt, "_refresh_rows", fail_after_writing)
+    with pytest.raises(RuntimeError, match="disk full"):
+        match_run(domain="customer", actor="test")
+    assert value_index_exists() and not MatchKey.objects.exists()  # the whole run rolled back
+
+    monkeypatch.setattr(rt, "_refresh_rows", real)
+    match_run(domain="customer", actor="test")  # inserts more keys than the index holds: rebuilt on SQLite
+
+    assert value_index_exists()
+    assert rt.match_keys_refresh(domain="customer", full=True).inserted == 0
+    _, decision = arrive("crm", "3", {**HUAWEI, "tax_id": None})
+    assert decision.candidates == 1  # retrieved through the keys
 
 
 def test_a_batch_run_keeps_the_keys_a_rebuild_would_write(customer, arrive):
