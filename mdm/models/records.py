@@ -37,6 +37,7 @@ class SourceRecord(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="members",
+        db_index=False,  # source_record_golden leads with it
     )
     history = HistoricalRecords(bases=[HistoryStamp])
 
@@ -46,7 +47,9 @@ class SourceRecord(models.Model):
                 fields=["domain", "system", "source_key"], name="source_record_unique_key"
             )
         ]
-        indexes = [models.Index(fields=["domain", "golden"], name="source_record_golden")]
+        # One index on the membership, not two: a match run rewrites it for every record it
+        # moves. Golden first, so it serves "the members of G" and "the unmatched of domain D".
+        indexes = [models.Index(fields=["golden", "domain"], name="source_record_golden")]
 
     def __str__(self) -> str:
         return f"{self.domain}:{self.system_id}:{self.source_key}"
