@@ -623,9 +623,11 @@ def test_the_key_index_follows_record_changes_and_deletions(customer, arrive):
 
     MatchKey.objects.filter(record=record, rule="phone").delete()  # a damaged index is repaired in bulk
     MatchKey.objects.create(domain="customer", rule="retired rule", value="x", record=record)
+    bolt = upsert(system("erp"), "product", {"P1": {"name": "华为 螺栓", "spec": "M6x20"}})["P1"]
     refreshed = rt.match_keys_refresh(domain="customer", full=True)
     assert (refreshed.inserted, refreshed.deleted) == (1, 1)
     assert dict(keys_of(record))["phone"] == "+861012345678"
+    assert keys_of(bolt) == set()  # another domain's record: not the customer model's to index
 
     record, _ = arrive("erp", "1", HUAWEI, deleted=True)
     assert keys_of(record) == set()
