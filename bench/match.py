@@ -373,12 +373,16 @@ SCALING_FROM = 100_000  # the smaller of two sizes an extrapolation is drawn fro
 # one JSON per database and size, kept with the code (the section is rendered from them all)
 RESULTS = ROOT / "bench" / "results" / "match"
 ANALYSIS = """\
-SQLite, the embedded default, at 1,000,000 records: 698 s and 3.28 GiB on 2026-11-29,
-over the time target; the code before the group-level exclusive links took 586 s there
-on 2026-11-28, on a machine where raw Splink took 91 s (106 s on 2026-11-29: the same
-work, 16% slower). Its write (431 s) is all in the Python process, which is why its CPU
-seconds equal its wall seconds; the key index alone takes 164 s there (66 s on
-PostgreSQL). Use PostgreSQL for domains of this size.
+SQLite, the embedded default, at 1,000,000 records: 597 s and 3.26 GiB on 2026-11-29,
+just inside the time target (raw Splink took 102 s that day). The same day, before two
+fixes to the key refresh, it took 745 s: without statistics SQLite read each page of
+2,000 records through the domain's index and sorted it (95 to 198 s of the refresh, found
+with py-spy), and it now builds the key table's value index after a first run's insert
+instead of inserting 6.4M keys into it one by one (61 s before, 25 s and 11 s after).
+The key refresh went from 220 s to 66 s. Its write (319 s) is all in the Python process,
+which is why its CPU seconds equal its wall seconds. The PostgreSQL row is from the code
+before these fixes (its refresh did not have the first problem: PostgreSQL keeps
+statistics). Use PostgreSQL for domains of this size: 597 s leaves no margin.
 
 Where the time and memory go at 1,000,000 records (PostgreSQL, 963,887 live records, the
 PostgreSQL run above, per-stage CPU and RSS; 2026-11-29). On the same machine the same
@@ -410,15 +414,16 @@ that earlier code took 436 s: compare ratios, not seconds, across days.
 - Blocking: brand, brand-pinyin, brand-sorted and address keys are paired within a city;
   country-wide they generated 24M to 57M comparisons each at this size (over the 20M cap).
 
-Met on PostgreSQL: time (545 s for 600 s) and memory (3.22 GiB for 4 GiB). Not met: the
-ratio to raw Splink, 4.7x for 2x (2.9x in CPU), and on SQLite the time (698 s) on this
-day's machine. Raw Splink at this size is 115 s, 96 of them the feature columns; a 2x
-ratio would leave 115 s for reading a million records, planning half a million golden
-records and writing them with their history rows, change events and the key index:
-those steps take 370 s here, the write alone 248 s, more than half of it PostgreSQL's
-own work. Left out on purpose: building the key index's table indexes after the insert
-(it would lock real-time lookups of every domain for the run's write) and caching brand
-pinyin across records (measured apart: ~11 s saved, ~75 MB held)."""
+Met on PostgreSQL: time (545 s for 600 s) and memory (3.22 GiB for 4 GiB); on SQLite,
+memory (3.26 GiB) and time (597 s, without margin). Not met: the ratio to raw Splink, 4.7x
+for 2x on PostgreSQL (2.9x in CPU), 5.8x on SQLite. Raw Splink at this size is 115 s, 96
+of them the feature columns; a 2x ratio would leave 115 s for reading a million records,
+planning half a million golden records and writing them with their history rows, change
+events and the key index: those steps take 370 s here, the write alone 248 s, more than
+half of it PostgreSQL's own work. Left out on purpose: building the key index's value index after the insert on
+PostgreSQL (its DROP would lock real-time lookups of every domain for the run's write;
+SQLite readers never see the uncommitted transaction) and caching brand pinyin across
+records (measured apart: ~11 s saved, ~75 MB held)."""
 
 
 def gib(n: float) -> str:
