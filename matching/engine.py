@@ -1035,19 +1035,19 @@ class Conflicts:
 
 def exclusive_links(pairs: Iterable[Pair], lower: float, upper: float, system_of: Mapping[str, str],
                     must_link: Iterable[tuple[str, str]] = ()) -> list[Pair]:
-    """Pairs in the review band [lower, upper) that join records of two source systems
-    where each side is the other's only candidate in the other's system. A side is the
-    group its automatic pairs (at or above `upper`) and `must_link` join, so a record whose candidates over
-    there are two automatic duplicates of one item still has one candidate. A system holds
-    an entity once, as a rule: a group whose one plausible partner over there has no other
-    plausible partner over here, and holds no record of that system yet, is far likelier
-    its match than the pair's weight says, which counts the evidence as if every pair were
-    drawn from the whole population (the one-to-one assumption of record linkage; Splink's
-    cluster_using_single_best_links makes it for duplicate-free datasets). Where a system
-    holds two look-alike groups, or the other side has a rival, nothing changes; a group
-    that already holds a record of this side's systems is taken, not a rival (its own
-    match was found), so a record whose look-alike over there found its partner still
-    links to the one left."""
+    """Pairs in the review band [lower, upper) that join records of two source systems where
+    each side is the other's only candidate in the other's system. A side is the group its
+    automatic pairs (at or above `upper`) and `must_link` join, so a record whose candidates
+    over there are two automatic duplicates of one item still has one candidate. A system
+    holds an entity once, as a rule: a group whose one plausible partner over there has no
+    other plausible partner over here, and holds no record of that system yet, is far
+    likelier its match than the pair's weight says, which counts the evidence as if every
+    pair were drawn from the whole population (the one-to-one assumption of record linkage;
+    Splink's cluster_using_single_best_links makes it for duplicate-free datasets). Where a
+    system holds two look-alike groups, or the other side has a rival, nothing changes; a
+    group that already holds a record of this side's systems is taken, not a rival (its own
+    match was found), so a record whose look-alike over there found its partner still links
+    to the one left."""
     pairs = [p for p in pairs if p.weight >= lower]
     groups = Components()
     for p in pairs:
