@@ -1,7 +1,10 @@
 import pytest
 
+from fixtures.datasets import Dataset, load_samples
+from matching import engine
 from mdm.history import Change
-from mdm.services import source_system_register
+from mdm.services.systems import source_system_register
+from mdm.tests.factories import KNA1_PROFILE
 
 
 @pytest.fixture
@@ -19,19 +22,28 @@ def crm(db, change):
     return source_system_register(code="crm", name="CRM", change=change)
 
 
-@pytest.fixture(scope="session")
-def trained():
-    """Models trained once per test session on the sample exports, by domain (no database)."""
-    from bench.quality import load_samples
-    from matching import engine
+@pytest.fixture
+def profile(tmp_path) -> str:
+    """The path of a small KNA1-like profile (mdm.tests.factories.KNA1_PROFILE)."""
+    path = tmp_path / "test_customers.yaml"
+    path.write_text(KNA1_PROFILE, encoding="utf-8")
+    return str(path)
 
+
+@pytest.fixture(scope="session")
+def samples() -> dict[str, Dataset]:
+    """The sample exports, standardized, with their ground truth, by domain (no database)."""
+    return load_samples()
+
+
+@pytest.fixture(scope="session")
+def trained(samples):
+    """Models trained once per test session on the sample exports, by domain (no database)."""
     cache = {}
 
     def get(domain: str):
         if domain not in cache:
-            if "samples" not in cache:
-                cache["samples"] = load_samples()
-            cache[domain] = engine.train(domain, cache["samples"][domain].rows)
+            cache[domain] = engine.train(domain, samples[domain].rows)
         return cache[domain]
 
     return get

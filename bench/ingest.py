@@ -84,7 +84,7 @@ def main() -> None:
 
     os.environ["DATABASE_URL"] = args.database_url
     os.environ["MDM_DATA_DIR"] = str(workdir)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mdm.settings")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     sys.path.insert(0, str(ROOT))
     import django
 
@@ -95,7 +95,7 @@ def main() -> None:
     from mdm.history import Change
     from mdm.ingest.run import import_file
     from mdm.models import ChangeEvent, SourceRecord
-    from mdm.services import source_system_register
+    from mdm.services.systems import source_system_register
 
     call_command("migrate", verbosity=0)
     standardize_seconds = standardize_only(path)

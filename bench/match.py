@@ -130,7 +130,7 @@ def report(result: dict[str, Any]) -> None:
 
 
 def _setup_django() -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mdm.settings")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))
     import django
@@ -200,7 +200,7 @@ def stage_load(args: argparse.Namespace) -> None:
     from mdm.history import Change
     from mdm.ingest.run import import_file
     from mdm.models import SourceRecord
-    from mdm.services import source_system_register
+    from mdm.services.systems import source_system_register
 
     call_command("migrate", verbosity=0)
     timings: dict[str, float] = {}
@@ -232,7 +232,7 @@ def stage_loaded(args: argparse.Namespace) -> None:
 
 def stage_train(args: argparse.Namespace) -> None:
     _setup_django()
-    from matching.services import model_train
+    from matching.training import model_train
 
     started = time.perf_counter()
     model = model_train(domain=DOMAIN, actor="bench")
@@ -245,10 +245,11 @@ def stage_baseline(args: argparse.Namespace) -> None:
     cluster at the upper one, everything left in DuckDB."""
     _setup_django()
     from matching import engine
-    from matching.services import active_model, read_domain
+    from matching.selectors import active_model, read_domain, trained_model
+    from matching.tables import feature_table
 
     model = active_model(DOMAIN)
-    trained = model.trained()
+    trained = trained_model(model)
     lower, upper = model.thresholds["lower"], model.thresholds["upper"]
     started = time.perf_counter()
     rows = read_domain(DOMAIN, with_goldens=False).rows
@@ -257,7 +258,7 @@ def stage_baseline(args: argparse.Namespace) -> None:
     declared = trained.model
     cpu_started = cpu_seconds()
     started = time.perf_counter()
-    table = engine.feature_table(rows, declared)
+    table = feature_table(rows, declared)
     features_seconds = time.perf_counter() - started
     del rows
 
@@ -286,7 +287,6 @@ def stage_baseline(args: argparse.Namespace) -> None:
 
 def stage_match(args: argparse.Namespace) -> None:
     _setup_django()
-    from matching import services
     from mdm.models import ChangeEvent, GoldenRecord
 
     # CPU seconds and peak memory at each stage match_run announces (wall seconds are in
@@ -297,10 +297,10 @@ def stage_match(args: argparse.Namespace) -> None:
         marks.append((stage.split(" ")[0], time.perf_counter(), cpu_seconds(), peak_rss_bytes()))
 
     extra: dict[str, float] = {}
-    try:  # the real-time blocking-key index, refreshed inside the write transaction
-        from matching import realtime
+    from matching import runs
 
-        refresh = realtime.match_keys_refresh
+    try:  # the real-time blocking-key index, refreshed inside the write transaction
+        refresh = runs.match_keys_refresh
 
         def timed_refresh(**kwargs: Any) -> Any:
             started, cpu_started = time.perf_counter(), cpu_seconds()
@@ -310,12 +310,12 @@ def stage_match(args: argparse.Namespace) -> None:
                 extra["keys_refresh"] = round(time.perf_counter() - started, 2)
                 extra["keys_refresh_cpu"] = round(cpu_seconds() - cpu_started, 2)
 
-        realtime.match_keys_refresh = timed_refresh
+        runs.match_keys_refresh = timed_refresh
     except (ImportError, AttributeError):
         pass
     events_before = ChangeEvent.objects.count()
     started, cpu_started = time.perf_counter(), cpu_seconds()
-    result = services.match_run(domain=DOMAIN, actor="bench", on_progress=progress)
+    result = runs.match_run(domain=DOMAIN, actor="bench", on_progress=progress)
     total = time.perf_counter() - started
     marks.append(("end", time.perf_counter(), cpu_seconds(), peak_rss_bytes()))
     stages = [
@@ -566,7 +566,7 @@ def main(argv: list[str] | None = None) -> None:
     workdir = Path(tempfile.mkdtemp(prefix="mdm-bench-match-"))
     args.data_dir = args.data_dir or workdir
     args.data_dir.mkdir(parents=True, exist_ok=True)
-    env = dict(os.environ, MDM_DATA_DIR=str(workdir), DJANGO_SETTINGS_MODULE="mdm.settings",
+    env = dict(os.environ, MDM_DATA_DIR=str(workdir), DJANGO_SETTINGS_MODULE="config.settings",
                PYTHONPATH=str(ROOT))
     reuse = False
     if args.database == "postgres":

@@ -14,8 +14,8 @@ at the domain's default thresholds: the figures a user gets from `manage.py matc
 Clustering is the batch run's: pairs above the match threshold joined strongest first,
 then the exclusive links (review-band pairs whose sides, each record with what its
 automatic pairs join it to, are each other's only candidate in the other's system,
-engine.exclusive_links), never across a conflict found by scoring every pair of each
-candidate group (engine.group_conflicts, with the domain's conflict_below), and a join that
+matching.clustering.exclusive_links), never across a conflict found by scoring every pair
+of each candidate group (matching.clustering.group_conflicts, with the domain's conflict_below), and a join that
 puts two records of one system together, unless a pair of their own does, after the others. For reference, each set is
 also measured at the thresholds that would be best for it with hindsight.
 Figures are printed and written to docs/benchmarks.md (section "Matching quality").
@@ -24,7 +24,6 @@ Figures are printed and written to docs/benchmarks.md (section "Matching quality
 from __future__ import annotations
 
 import argparse
-import csv
 import math
 import os
 import subprocess
@@ -32,106 +31,26 @@ import sys
 import tempfile
 import time
 from collections import defaultdict
-from collections.abc import Iterable
-from dataclasses import dataclass, field
 from itertools import combinations
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+from fixtures.datasets import DOMAINS, LOOK_ALIKE_KINDS
+
+if TYPE_CHECKING:
+    from fixtures.datasets import Dataset
 
 ROOT = Path(__file__).resolve().parent.parent
-SAMPLES = ROOT / "fixtures" / "samples"
-DOMAINS = ("customer", "supplier", "product")
-LOOK_ALIKE_KINDS = ("sister", "branch", "size_variant", "material_variant")
 REVIEW_RECALL = 0.99
 
 
 def _setup_django() -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mdm.settings")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))
     import django
 
     django.setup()
-
-
-@dataclass
-class Dataset:
-    """Standardized rows of one domain with their ground truth."""
-
-    domain: str
-    rows: list[dict[str, Any]] = field(default_factory=list)
-    truth: dict[str, str] = field(default_factory=dict)  # unique_id -> entity_id
-    look_alikes: list[tuple[str, str, str]] = field(default_factory=list)  # (entity, related, kind)
-
-
-def _standardized(path: Path, profile_name: str, system: str) -> Iterable[tuple[str, dict[str, Any]]]:
-    from mdm.domains import get_domain
-    from mdm.errors import RowRejected
-    from mdm.ingest.profiles import get_profile
-    from mdm.ingest.readers import RowSource
-
-    profile = get_profile(profile_name)
-    domain = get_domain(profile.domain)
-    for row in RowSource(path, profile).rows():
-        if profile.is_deleted(row.data):
-            continue
-        try:
-            key = profile.source_key(row.data)
-            attributes, _ = domain.standardize(profile.extract(row.data), phone_region="CN")
-        except RowRejected:
-            continue
-        attributes["unique_id"] = f"{system}:{key}"
-        attributes["source_system"] = system
-        yield key, attributes
-
-
-def load_samples(directory: Path = SAMPLES) -> dict[str, Dataset]:
-    """Every sample export of `directory` (one file per profile; the Parquet copy of the
-    SAP LFA1 export is skipped), standardized, with ground truth and look-alikes."""
-    import yaml
-
-    _setup_django()
-    manifest = yaml.safe_load((directory / "manifest.yaml").read_text(encoding="utf-8"))
-    truth: dict[tuple[str, str, str], str] = {}
-    with (directory / "ground_truth.csv").open(encoding="utf-8") as f:
-        for r in csv.DictReader(f):
-            truth[(r["system"], r["profile"], r["source_key"])] = r["entity_id"]
-    sets = {d: Dataset(d) for d in DOMAINS}
-    seen_profiles: set[str] = set()
-    for sample in manifest["samples"]:
-        if sample["profile"] in seen_profiles:
-            continue
-        seen_profiles.add(sample["profile"])
-        dataset = sets[sample["domain"]]
-        for key, attributes in _standardized(directory / sample["file"], sample["profile"], sample["system"]):
-            dataset.rows.append(attributes)
-            dataset.truth[attributes["unique_id"]] = truth[(sample["system"], sample["profile"], key)]
-    _read_entities(directory / "entities.csv", sets)
-    return sets
-
-
-def _read_entities(path: Path, sets: dict[str, Dataset]) -> None:
-    with path.open(encoding="utf-8") as f:
-        for r in csv.DictReader(f):
-            if r["kind"] in LOOK_ALIKE_KINDS and r["related_to"] and r["domain"] in sets:
-                sets[r["domain"]].look_alikes.append((r["entity_id"], r["related_to"], r["kind"]))
-
-
-def load_bench(path: Path, domain: str, profile: str, system: str) -> Dataset:
-    """A file written by `fixtures.generate bench`, with its ground truth and entities."""
-    _setup_django()
-    truth: dict[tuple[str, str], str] = {}
-    stem = path.with_suffix("")
-    with Path(f"{stem}.ground_truth.csv").open(encoding="utf-8") as f:
-        for r in csv.DictReader(f):
-            truth[(r["profile"], r["source_key"])] = r["entity_id"]
-    dataset = Dataset(domain)
-    for key, attributes in _standardized(path, profile, system):
-        dataset.rows.append(attributes)
-        dataset.truth[attributes["unique_id"]] = truth[(profile, key)]
-    sets = {domain: dataset}
-    _read_entities(Path(f"{stem}.entities.csv"), sets)
-    return dataset
 
 
 # ---------------------------------------------------------------------------
@@ -224,38 +143,40 @@ def review_band(pairs: list[Any], gold: set[tuple[str, str]], thresholds: dict[s
     }
 
 
-def cluster(model: Any, table: Any, pairs: list[Any], thresholds: dict[str, float], dataset: Dataset) -> list[list[str]]:
-    """Clusters as a batch run forms them at these thresholds (matching.services.score and
-    cluster): the pairs at or above the match threshold and the exclusive links join,
+def clusters_at(model: Any, table: Any, pairs: list[Any], thresholds: dict[str, float], dataset: Dataset
+                ) -> list[list[str]]:
+    """Clusters as a batch run forms them at these thresholds (matching.runs.score and
+    matching.planning.plan_clusters): the pairs at or above the match threshold and the exclusive links join,
     strongest first, never across a conflict, a join of two records of one system last."""
-    from matching import engine
+    from matching.clustering import Conflicts, cluster, exclusive_links, group_conflicts
     from mdm.domains import get_domain
 
     match, limits = thresholds["match"], get_domain(model.domain).matching
     auto = [p for p in pairs if p.weight >= match]
     system_of = {r["unique_id"]: r["source_system"] for r in dataset.rows}
     if limits.exclusive_links:
-        auto += engine.exclusive_links(pairs, thresholds["review"], match, system_of)
-    conflicts = engine.Conflicts.of(model, limits.conflict_below, match)
-    cannot, _ = engine.group_conflicts(model, table, auto, (), conflicts)
-    return engine.cluster(auto, -math.inf, records=list(dataset.truth), cannot_link=cannot, system_of=system_of)
+        auto += exclusive_links(pairs, thresholds["review"], match, system_of)
+    conflicts = Conflicts.of(model, limits.conflict_below, match)
+    cannot, _ = group_conflicts(model, table, auto, (), conflicts)
+    return cluster(auto, -math.inf, records=list(dataset.truth), cannot_link=cannot, system_of=system_of)
 
 
 def evaluate(dataset: Dataset, thresholds: dict[str, float] | None = None) -> dict[str, Any]:
     """Train, predict, cluster and measure one dataset; choose thresholds when not given."""
     from matching import engine
+    from matching.tables import feature_table
 
     gold = true_pairs(dataset.truth)
     started = time.perf_counter()
     model = engine.train(dataset.domain, dataset.rows)
     train_seconds = time.perf_counter() - started
     started = time.perf_counter()
-    table = engine.feature_table(dataset.rows, model.model)
+    table = feature_table(dataset.rows, model.model)
     pairs = engine.predict(model, table)
     predict_seconds = time.perf_counter() - started
     chosen = thresholds or choose_thresholds(pairs, dataset, gold)
     started = time.perf_counter()
-    clusters = cluster(model, table, pairs, chosen, dataset)
+    clusters = clusters_at(model, table, pairs, chosen, dataset)
     cluster_seconds = time.perf_counter() - started
     scored = {(min(p.left, p.right), max(p.left, p.right)) for p in pairs if p.weight >= chosen["match"]}
     p, r, f1 = _prf(len(scored), len(scored & gold), len(gold))
@@ -317,7 +238,7 @@ def _generate_bench(records: int, workdir: Path) -> Path:
 def at_thresholds(result: dict[str, Any], dataset: Dataset, thresholds: dict[str, float]) -> dict[str, Any]:
     """The measures of an evaluated set's pairs at other thresholds (no re-scoring)."""
     gold = true_pairs(dataset.truth)
-    clusters = cluster(result["model"], result["table"], result["pairs"], thresholds, dataset)
+    clusters = clusters_at(result["model"], result["table"], result["pairs"], thresholds, dataset)
     scored = {(min(p.left, p.right), max(p.left, p.right)) for p in result["pairs"] if p.weight >= thresholds["match"]}
     p, r, f1 = _prf(len(scored), len(scored & gold), len(gold))
     return dict(
@@ -331,7 +252,7 @@ def at_thresholds(result: dict[str, Any], dataset: Dataset, thresholds: dict[str
 
 
 def default_thresholds(domain: str) -> dict[str, float]:
-    from matching.services import default_thresholds as declared
+    from matching.training import default_thresholds as declared
 
     chosen = declared(domain)
     return {"match": chosen["upper"], "review": chosen["lower"]}
@@ -346,6 +267,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--no-write", action="store_true", help="do not update docs/benchmarks.md")
     args = parser.parse_args(argv)
     domains = args.domain or list(DOMAINS)
+
+    _setup_django()
+    from fixtures.datasets import load_bench, load_samples
 
     sets: list[tuple[str, Dataset]] = [("samples", d) for name, d in load_samples().items() if name in domains]
     for seed in args.holdout_seed:

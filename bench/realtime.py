@@ -119,7 +119,7 @@ def read_rows(source: Path, start: int, count: int) -> tuple[list[dict[str, str]
 def setup_django(database_url: str, workdir: Path) -> None:
     os.environ["DATABASE_URL"] = database_url
     os.environ["MDM_DATA_DIR"] = str(workdir)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mdm.settings")
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
     sys.path.insert(0, str(ROOT))
     import django
 
@@ -154,13 +154,8 @@ def build_goldens(truth: dict[str, str]) -> dict[str, int]:
 
     from mdm.history import Change
     from mdm.models import GoldenRecord, SourceRecord
-    from mdm.services import (
-        MEMBER_VALUES,
-        golden_plan,
-        golden_plan_apply,
-        member_from_values,
-        source_system_trust,
-    )
+    from mdm.selectors import MEMBER_VALUES
+    from mdm.services.plans import golden_plan, golden_plan_apply, member_from_values, source_system_trust
 
     groups: dict[str, list[int]] = defaultdict(list)
     for sid, key in SourceRecord.objects.filter(domain=DOMAIN, is_deleted=False).values_list("id", "source_key"):
@@ -192,10 +187,11 @@ def splink_score_pair_ms(trained: Any, left: dict[str, Any], right: dict[str, An
     """Splink's own per-pair real-time scoring with the same model (bench only: the
     engine's private linker builder gives it the stored parameters)."""
     from matching import engine
+    from matching.tables import feature_table
 
     declared = trained.model
     rows = [{**left, "unique_id": "1", "source_system": SYSTEM}, {**right, "unique_id": "2", "source_system": SYSTEM}]
-    table = engine.feature_table(rows, declared)
+    table = feature_table(rows, declared)
     linker = engine._linker(declared, table, parameters=trained.parameters, prior=trained.prior,
                             tf_tables=trained.tf_tables)
     a, b = table.to_pylist()
@@ -223,8 +219,11 @@ def run_size(records: int, arrivals: int, database_url: str, workdir: Path, reus
     from django.db import connection
 
     from matching import engine
+    from matching import keys
     from matching import realtime as rt
-    from matching.services import default_thresholds, match_model_store
+    from matching.scoring import scorer as compiled_scorer
+    from matching.selectors import trained_model
+    from matching.training import default_thresholds, match_model_store
     from mdm.domains import get_domain
     from mdm.history import Change
     from mdm.ingest.profiles import get_profile
@@ -236,12 +235,8 @@ def run_size(records: int, arrivals: int, database_url: str, workdir: Path, reus
         SourceRecord,
         SourceSystem,
     )
-    from mdm.services import (
-        IncomingRecord,
-        content_hash,
-        source_records_upsert,
-        source_system_register,
-    )
+    from mdm.services.records import IncomingRecord, content_hash, source_records_upsert
+    from mdm.services.systems import source_system_register
 
     figures: dict[str, Any] = {"records": records, "arrivals": arrivals, "database": connection.vendor}
     if reusing:
@@ -281,7 +276,7 @@ def run_size(records: int, arrivals: int, database_url: str, workdir: Path, reus
         print(f"[{records:,}] golden records from the ground truth", flush=True)
         golden_of_entity, setup["goldens"] = timed(build_goldens, truth)
         print(f"[{records:,}] building the key index", flush=True)
-        refresh, setup["index"] = timed(rt.match_keys_refresh, domain=DOMAIN, full=True)
+        refresh, setup["index"] = timed(keys.match_keys_refresh, domain=DOMAIN, full=True)
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 cursor.execute("ANALYZE")
@@ -354,7 +349,7 @@ def run_size(records: int, arrivals: int, database_url: str, workdir: Path, reus
             golden_of_entity[entity] = golden  # later duplicates of it belong there
 
     # pair scoring: the pure-Python scorer against Splink's per-pair call
-    scorer = rt.fast_scorer(model.trained())
+    scorer = compiled_scorer(trained_model(model))
     rows = [r["attributes"] for r in SourceRecord.objects.filter(pk__in=rng.sample(ids, 400)).values("attributes")]
     prepared = [scorer.prepare(r) for r in rows]
     started = time.perf_counter()
@@ -362,7 +357,7 @@ def run_size(records: int, arrivals: int, database_url: str, workdir: Path, reus
         scorer.score(left, right)
     python_pair_ms = (time.perf_counter() - started) * 1000 / (len(prepared) // 2)
     try:
-        splink_ms = splink_score_pair_ms(model.trained(), rows[0], rows[1])
+        splink_ms = splink_score_pair_ms(trained_model(model), rows[0], rows[1])
     except Exception as exc:  # noqa: BLE001 - a baseline must not lose the run's figures
         print(f"Splink baseline failed: {exc}", flush=True)
         splink_ms = [float("nan")]

@@ -3,7 +3,7 @@ preview shows them (one wording for both)."""
 
 from __future__ import annotations
 
-from matching.services import MatchResult
+from matching.runs import MatchResult
 
 SAMPLE_TITLES = {
     "created": "new golden records",

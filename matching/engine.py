@@ -1,26 +1,22 @@
 """The matching engine: the only module that imports Splink.
 
-Plain rows in (dicts, a pandas DataFrame or a pyarrow Table holding ``unique_id``,
-``source_system`` and the standardized attributes of one domain), results out: trained
-models as JSON, scored pairs with per-comparison evidence, clusters. No ORM, no writes:
-services elsewhere persist what this returns.
+Plain rows in (dicts, a pandas DataFrame, a pyarrow Table or a feature table holding
+``unique_id``, ``source_system`` and the standardized attributes of one domain), results
+out: trained models (matching.artifact), scored pairs with per-comparison evidence
+(matching.scoring). No ORM, no writes: services elsewhere persist what this returns.
 
     model = train("customer", rows)                   # TrainedModel, model.report
-    model = refine_with_labels(model, rows, labels)   # steward decisions → m values
+    model = refine_with_labels(model, rows, labels)   # steward decisions -> m values
     check_blocking(model, rows, cap=...)              # raises BlockingTooLarge
     pairs = predict(model, rows, threshold=...)       # list[Pair], evidence included
-    clusters = cluster(pairs, threshold, must_link=..., cannot_link=...)
-    weight, evidence = score_pair(model, left, right) # pure Python, equal to Splink
-    explanation = explain(model, left, right)
 
-Model design, per domain, lives in matching/models; derived columns in matching/features.
-Weights are Splink match weights (log2 Bayes factors): total = prior + Σ comparison
-weights (+ term-frequency adjustments), and every Evidence item carries its share.
+Model design, per domain, lives in matching/declarations; derived columns in
+matching/features; clustering of the pairs in matching.clustering.
 
 Backends: everything specific to one SQL engine (the database API, how a condition of the
-model vocabulary becomes a Splink level, blocking-rule counting) is in the "backend"
-section below. DuckDB runs in-process; Spark gets the same model because settings are
-rebuilt from the declaration and the stored parameters for the backend in use.
+declaration vocabulary becomes a Splink level, blocking-rule counting) is in the
+"backend" section below. DuckDB runs in-process; Spark gets the same model because
+settings are rebuilt from the declaration and the stored parameters for the backend in use.
 """
 
 from __future__ import annotations
@@ -28,25 +24,23 @@ from __future__ import annotations
 import ctypes
 import json
 import logging
-import math
 import time
-from collections import Counter, defaultdict
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
-from itertools import combinations, islice
 from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
 
-from matching import models as m
-from matching.features import features
-from mdm.components import Components
+from matching import declarations as m
+from matching.artifact import TrainedModel, declaration_to_dict, level_weight, parameter_table
+from matching.scoring import Evidence, Pair, damerau_levenshtein, jaro_winkler
+from matching.tables import feature_table, is_feature_table
+from mdm.errors import BackendUnavailable, BlockingTooLarge, DeclarationError
 
 logger = logging.getLogger(__name__)
 
-FORMAT_VERSION = 1
 DEFAULT_BLOCKING_CAP = 20_000_000  # comparisons one blocking rule may generate
 DEFAULT_U_MAX_PAIRS = 2_000_000
 MSG_BLOCKING_TOO_LARGE = (
@@ -54,305 +48,12 @@ MSG_BLOCKING_TOO_LARGE = (
     "largest blocks: {blocks}. Tighten the rule, clean the dominant values or raise the cap."
 )
 MSG_MODEL_MISMATCH = "model was trained for {trained!r}, declaration is {declared!r}: retrain"
-MSG_CONFLICTING_LINKS = "pair ({left}, {right}) is both a must-link and a cannot-link"
-MSG_DUPLICATE_ID = "unique_id {uid!r} occurs more than once"
 
 
-class EngineError(Exception):
-    code = "matching_error"
-
-
-class BlockingTooLarge(EngineError):
-    """A blocking rule would explode: raised before any pair is generated."""
-
-    code = "blocking_too_large"
-
-    def __init__(self, rule: str, count: int, cap: int, blocks: list[tuple[str, int]]):
-        self.rule, self.count, self.cap, self.blocks = rule, count, cap, blocks
-        shown = ", ".join(f"{value} ({size:,} records)" for value, size in blocks) or "none"
-        super().__init__(MSG_BLOCKING_TOO_LARGE.format(rule=rule, count=count, cap=cap, blocks=shown))
-
-
-# ---------------------------------------------------------------------------
-# Results
-# ---------------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class Evidence:
-    """One comparison's contribution: the level that applied and its match weight."""
-
-    comparison: str
-    level: str
-    weight: float
-
-
-@dataclass(frozen=True, slots=True)
-class Pair:
-    left: str
-    right: str
-    weight: float
-    probability: float
-    evidence: tuple[Evidence, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class Explanation:
-    weight: float
-    probability: float
-    prior_weight: float
-    evidence: tuple[Evidence, ...]
-
-    def lines(self) -> list[str]:
-        out = [f"prior {self.prior_weight:+.2f}"]
-        out += [f"{e.comparison}: {e.level} {e.weight:+.2f}" for e in self.evidence]
-        out.append(f"total {self.weight:+.2f} (p = {self.probability:.4f})")
-        return out
-
-
-@dataclass
-class TrainedModel:
-    """A trained model of one domain: declaration, parameters, term frequencies and the
-    calibrated thresholds. `to_json` / `from_json` round-trip it exactly (the artifact
-    stored by other code)."""
-
-    domain: str
-    declaration_version: int
-    declaration: dict[str, Any]
-    prior: float
-    parameters: list[list[dict[str, float | None]]]  # per comparison, per level: m, u
-    tf_tables: dict[str, dict[str, float]]
-    thresholds: dict[str, float] = field(default_factory=dict)  # match / review weights
-    report: dict[str, Any] = field(default_factory=dict)
-    created_at: str = ""
-    format_version: int = FORMAT_VERSION
-
-    def to_json(self) -> str:
-        return json.dumps(asdict(self), ensure_ascii=False, sort_keys=True)
-
-    @classmethod
-    def from_json(cls, text: str | bytes) -> TrainedModel:
-        data = json.loads(text)
-        return cls(**data)
-
-    @property
-    def model(self) -> m.DomainModel:
-        return _declaration_from_dict(self.declaration)
-
-    def with_thresholds(self, *, match: float, review: float) -> TrainedModel:
-        data = json.loads(self.to_json())
-        data["thresholds"] = {"match": match, "review": review}
-        return TrainedModel(**data)
-
-
-# ---------------------------------------------------------------------------
-# Declaration (de)serialisation: the artifact is self-contained
-# ---------------------------------------------------------------------------
-
-_CONDITIONS: dict[str, type] = {
-    cls.__name__: cls
-    for cls in (m.Exact, m.Differ, m.Null, m.BothNull, m.JaroWinkler, m.Damerau, m.Overlap, m.Subset,
-                m.EitherTrue, m.EitherFalse, m.All, m.Any, m.Not)
-}
-
-
-def _condition_to_dict(cond: m.Condition | None) -> Any:
-    if cond is None:
-        return None
-    if isinstance(cond, (m.All, m.Any)):
-        return {"op": type(cond).__name__, "parts": [_condition_to_dict(p) for p in cond.parts]}
-    if isinstance(cond, m.Not):
-        return {"op": "Not", "part": _condition_to_dict(cond.part)}
-    return {"op": type(cond).__name__, **{k: v for k, v in asdict(cond).items()}}
-
-
-def _condition_from_dict(data: Any) -> m.Condition | None:
-    if data is None:
-        return None
-    op = data["op"]
-    if op in ("All", "Any"):
-        return _CONDITIONS[op](*(_condition_from_dict(p) for p in data["parts"]))
-    if op == "Not":
-        return m.Not(_condition_from_dict(data["part"]))
-    return _CONDITIONS[op](**{k: v for k, v in data.items() if k != "op"})
-
-
-def declaration_to_dict(model: m.DomainModel) -> dict[str, Any]:
-    return {
-        "domain": model.domain,
-        "version": model.version,
-        "comparisons": [
-            {
-                "name": c.name,
-                "description": c.description,
-                "ordered": c.ordered,
-                "levels": [
-                    {
-                        "label": lv.label,
-                        "condition": _condition_to_dict(lv.condition),
-                        "null": lv.null,
-                        "m": lv.m,
-                        "weight": lv.weight,
-                        "tf": lv.tf,
-                        "conflict": lv.conflict,
-                    }
-                    for lv in c.levels
-                ],
-            }
-            for c in model.comparisons
-        ],
-        "blocking": {k: list(v) for k, v in model.blocking.items()},
-        "em_blocking": [list(r) for r in model.em_blocking],
-        "deterministic": [list(r) for r in model.deterministic],
-        "deterministic_recall": model.deterministic_recall,
-        "tf_columns": list(model.tf_columns),
-    }
-
-
-def _declaration_from_dict(data: dict[str, Any]) -> m.DomainModel:
-    return m.DomainModel(
-        domain=data["domain"],
-        version=data["version"],
-        comparisons=tuple(
-            m.Comparison(
-                c["name"],
-                c["description"],
-                tuple(
-                    m.Level(
-                        label=lv["label"],
-                        condition=_condition_from_dict(lv["condition"]),
-                        null=lv["null"],
-                        m=lv["m"],
-                        weight=lv["weight"],
-                        tf=lv["tf"],
-                        conflict=lv.get("conflict", False),  # artifacts stored before it existed
-                    )
-                    for lv in c["levels"]
-                ),
-                ordered=c.get("ordered", False),
-            )
-            for c in data["comparisons"]
-        ),
-        blocking={k: tuple(v) for k, v in data["blocking"].items()},
-        em_blocking=tuple(tuple(r) for r in data["em_blocking"]),
-        deterministic=tuple(tuple(r) for r in data["deterministic"]),
-        deterministic_recall=data["deterministic_recall"],
-        tf_columns=tuple(data["tf_columns"]),
-    )
-
-
-# ---------------------------------------------------------------------------
-# Rows → feature table
-# ---------------------------------------------------------------------------
-
-
-def _iter_rows(rows: Any) -> Iterable[Mapping[str, Any]]:
-    if isinstance(rows, pa.Table):
-        return rows.to_pylist()
-    if hasattr(rows, "to_dict") and hasattr(rows, "columns"):  # pandas
-        return rows.to_dict(orient="records")
-    return rows
-
-
-def _feature_type(values: list[Any]) -> pa.DataType:
-    sample = next((v for v in values if v is not None), None)
-    if isinstance(sample, bool):
-        return pa.bool_()
-    if isinstance(sample, list):
-        return pa.list_(pa.string())
-    if isinstance(sample, (int, float)):
-        return pa.float64()
-    return pa.string()
-
-
-def _declared_types(model: m.DomainModel | None) -> dict[str, pa.DataType]:
-    """Column types the model's conditions imply: list columns (Overlap, Subset) and
-    boolean ones (EitherTrue, EitherFalse). Used when no row holds a value to infer from,
-    so a column that is empty in this data still has the type its SQL expects."""
-    types: dict[str, pa.DataType] = {}
-
-    def visit(cond: m.Condition | None) -> None:
-        if isinstance(cond, (m.All, m.Any)):
-            for part in cond.parts:
-                visit(part)
-        elif isinstance(cond, m.Not):
-            visit(cond.part)
-        elif isinstance(cond, (m.Overlap, m.Subset)):
-            types[cond.column] = pa.list_(pa.string())
-        elif isinstance(cond, (m.EitherTrue, m.EitherFalse)):
-            types[cond.column] = pa.bool_()
-
-    for comparison in (model.comparisons if model else ()):
-        for level in comparison.levels:
-            visit(level.condition)
-    return types
-
-
-FEATURE_CHUNK = 50_000  # rows turned into feature columns at a time
-FEATURE_TABLE = {"mdm": b"features"}  # schema metadata of a feature table
-
-
-def feature_table(rows: Any, declared: m.DomainModel, *,
-                  observe: Callable[[list[dict[str, Any]]], None] | None = None) -> pa.Table:
-    """A typed Arrow table of unique_id, source_system and the feature columns the model
-    compares and blocks on (matching.features), built FEATURE_CHUNK rows at a time: only
-    one chunk's feature dicts are alive at once, the rest is already Arrow. A column's
-    first value decides its type; a column without any value takes the type the model's
-    conditions imply (else string). `observe`: called with each chunk's feature rows.
-    predict and feature_rows take it in place of the rows (it is marked as what it is)."""
-    domain = declared.domain
-    # a model may compare source_system itself (models.SOURCE_SYSTEM): each column once
-    names = list(dict.fromkeys(["unique_id", "source_system", *declared.condition_columns()]))
-    declared_types = _declared_types(declared)
-    kinds: dict[str, pa.DataType] = {"unique_id": pa.string(), "source_system": pa.string()}
-    parts: dict[str, list[pa.Array | int]] = {name: [] for name in names}  # int: that many nulls, type still unknown
-    seen: set[str] = set()
-    source = iter(_iter_rows(rows))
-    while batch := list(islice(source, FEATURE_CHUNK)):
-        frows = []
-        for row in batch:
-            uid = str(row["unique_id"])
-            if uid in seen:
-                raise EngineError(MSG_DUPLICATE_ID.format(uid=uid))
-            seen.add(uid)
-            frows.append({"unique_id": uid, "source_system": row.get("source_system"), **features(domain, row)})
-        del batch
-        if observe is not None:
-            observe(frows)
-        for name in names:
-            values = [r.get(name) for r in frows]
-            kind = kinds.get(name)
-            if kind is None and any(v is not None for v in values):
-                kind = kinds[name] = _feature_type(values)
-            parts[name].append(len(values) if kind is None else pa.array(values, type=kind))
-        del frows
-    columns = []
-    for name in names:
-        kind = kinds.get(name) or declared_types.get(name, pa.string())
-        chunks = [pa.nulls(part, type=kind) if isinstance(part, int) else part for part in parts.pop(name)]
-        columns.append(pa.chunked_array(chunks, type=kind))
-    return pa.table(columns, names=names, metadata=FEATURE_TABLE)
-
-
-def is_feature_table(rows: Any) -> bool:
-    return isinstance(rows, pa.Table) and (rows.schema.metadata or {}).get(b"mdm") == FEATURE_TABLE["mdm"]
-
-
-def feature_subset(table: pa.Table, ids: Iterable[str]) -> pa.Table:
-    """The rows of a feature table whose unique_id is in `ids` (a feature table too)."""
-    wanted = set(ids)
-    positions = [i for i, uid in enumerate(table.column("unique_id").to_pylist()) if uid in wanted]
-    return table.take(pa.array(positions, type=pa.int64()))
-
-
-def feature_rows(table: pa.Table) -> dict[str, dict[str, Any]]:
-    """A feature table's rows by unique_id, as the pure-Python scorer takes them
-    (Scorer.prepare passes them through): the values Splink compares, so a caller that
-    has the table scores without computing features again."""
-    rows = table.to_pylist()
-    for row in rows:
-        row["_prepared"] = True
-    return {row["unique_id"]: row for row in rows}
+def blocking_too_large(rule: str, count: int, cap: int, blocks: list[tuple[str, int]]) -> BlockingTooLarge:
+    shown = ", ".join(f"{value} ({size:,} records)" for value, size in blocks) or "none"
+    return BlockingTooLarge(MSG_BLOCKING_TOO_LARGE.format(rule=rule, count=count, cap=cap, blocks=shown),
+                            rule=rule, count=count, cap=cap, blocks=blocks)
 
 
 # ---------------------------------------------------------------------------
@@ -413,11 +114,11 @@ def spark_session(*, master: str | None = None, conf: Mapping[str, str] | None =
     similarity jar. `master` ("local[2]", "spark://host:7077"; default: Spark's own
     configuration, else local) and `conf` apply when a session is created; the settings
     that decide results (SPARK_CONF) are applied to whichever session is used, and the
-    engine's functions registered on it. Raises EngineError without pyspark."""
+    engine's functions registered on it. Raises BackendUnavailable without pyspark."""
     try:
         from pyspark.sql import SparkSession
     except ImportError:
-        raise EngineError(MSG_NO_PYSPARK) from None
+        raise BackendUnavailable(MSG_NO_PYSPARK) from None
     spark = SparkSession.getActiveSession()
     if spark is None:
         import os
@@ -455,6 +156,7 @@ def _register_spark_functions(spark: Any) -> None:
 
     # Shipped by value: executors need pyspark and pyarrow, not this project.
     cloudpickle.register_pickle_by_value(sys.modules[__name__])
+    cloudpickle.register_pickle_by_value(sys.modules[jaro_winkler.__module__])
     for name, function, kind in ((SPARK_JARO_WINKLER, jaro_winkler, DoubleType()),
                                  (SPARK_DAMERAU, damerau_levenshtein, LongType())):
         spark.udf.register(name, udf(_null_safe(function), kind, useArrow=True))
@@ -498,14 +200,14 @@ def _db_api(backend: str = "duckdb", **options: Any) -> Any:
         try:
             from splink.backends.spark import SparkAPI
         except ImportError:  # pragma: no cover - spark_session raised already
-            raise EngineError(MSG_NO_PYSPARK) from None
+            raise BackendUnavailable(MSG_NO_PYSPARK) from None
 
         # Intermediate tables: written as Parquet where the session has a checkpoint
         # directory (spark.checkpoint.dir: a cluster), else cached (local mode).
         has_checkpoint_dir = spark.sparkContext.getCheckpointDir() is not None
         options.setdefault("break_lineage_method", "parquet" if has_checkpoint_dir else "persist")
         return SparkAPI(spark_session=spark, **options)
-    raise EngineError(MSG_UNKNOWN_BACKEND.format(backend=backend, choices=", ".join(BACKENDS)))
+    raise BackendUnavailable(MSG_UNKNOWN_BACKEND.format(backend=backend, choices=", ".join(BACKENDS)))
 
 
 def _level_creator(cond: m.Condition | None, backend: str = "duckdb") -> Any:
@@ -557,7 +259,7 @@ def _level_creator(cond: m.Condition | None, backend: str = "duckdb") -> Any:
             return cll.Or(*(_level_creator(p, backend) for p in parts))
         case m.Not(part=p):
             return cll.Not(_level_creator(p, backend))
-    raise EngineError(f"unsupported condition {cond!r}")
+    raise DeclarationError(f"unsupported condition {cond!r}")
 
 
 def _splink_settings(model: m.DomainModel, parameters: list[list[dict[str, Any]]] | None, prior: float | None,
@@ -643,7 +345,6 @@ def blocking_counts(model: m.DomainModel, table: pa.Table, *, top: int = 5) -> l
     con.close()
     return out
 
-
 # ---------------------------------------------------------------------------
 # Training
 # ---------------------------------------------------------------------------
@@ -689,7 +390,7 @@ def train(domain: str, rows: Any, *, seed: int = 1, u_max_pairs: float = DEFAULT
     """Train the domain's model without labels: u by random sampling, m by EM on the
     declared blocking rules, the prior from deterministic rules. Deterministic for a
     given seed and input order. `model.report` says what was estimated and how long it took."""
-    declared = model or m.get_model(domain)
+    declared = model or m.get_declaration(domain)
     started = time.perf_counter()
     table = feature_table(rows, declared)
     tf_tables = _tf_tables(declared, table)
@@ -804,7 +505,7 @@ def _cap_ordered(declared: m.DomainModel, parameters: list[list[dict[str, Any]]]
         for level, p in zip(comp.levels, params, strict=True):
             if level.null:
                 continue
-            weight = _level_weight(p["m"], p["u"])
+            weight = level_weight(p["m"], p["u"])
             if above is not None and weight > above and level.weight is None:
                 p["u"] = p["m"] / 2**above
                 notes.append(f"{comp.name}: {level.label!r} capped at the weight of the level above ({above:+.2f})")
@@ -856,33 +557,10 @@ def _set_parameters(linker: Any, declared: m.DomainModel, parameters: list[list[
                 cl._fix_m_probability = True
 
 
-def parameter_table(trained: TrainedModel) -> list[dict[str, Any]]:
-    """Every level with its m, u and match weight: the training report's core."""
-    out = []
-    for comp, params in zip(trained.model.comparisons, trained.parameters, strict=True):
-        for level, p in zip(comp.levels, params, strict=True):
-            if level.null:
-                continue
-            out.append({
-                "comparison": comp.name,
-                "level": level.label,
-                "m": p["m"],
-                "u": p["u"],
-                "weight": _level_weight(p["m"], p["u"]),
-                "set": level.m is not None,
-            })
-    return out
-
-
-# ---------------------------------------------------------------------------
-# Prediction
-# ---------------------------------------------------------------------------
-
-
 def check_blocking(trained: TrainedModel | str, rows: Any, *, cap: int = DEFAULT_BLOCKING_CAP) -> list[dict[str, Any]]:
     """Count the comparisons each blocking rule would generate; raise BlockingTooLarge
     naming the first rule over `cap` and its largest blocks. Returns the counts."""
-    declared = trained.model if isinstance(trained, TrainedModel) else m.get_model(trained)
+    declared = trained.model if isinstance(trained, TrainedModel) else m.get_declaration(trained)
     table = feature_table(rows, declared)
     return _check_blocking(declared, table, cap)
 
@@ -891,14 +569,8 @@ def _check_blocking(declared: m.DomainModel, table: pa.Table, cap: int) -> list[
     counts = blocking_counts(declared, table)
     for entry in counts:
         if entry["comparisons"] > cap:
-            raise BlockingTooLarge(entry["rule"], entry["comparisons"], cap, entry["largest_blocks"])
+            raise blocking_too_large(entry["rule"], entry["comparisons"], cap, entry["largest_blocks"])
     return counts
-
-
-def _level_weight(mp: float | None, up: float | None) -> float:
-    if mp is None or up is None:
-        return 0.0
-    return math.log2(max(mp, 1e-300) / max(up, 1e-300))
 
 
 def predict(trained: TrainedModel, rows: Any, *, threshold: float | None = None,
@@ -914,8 +586,9 @@ def predict(trained: TrainedModel, rows: Any, *, threshold: float | None = None,
     what a Pair holds (not the wide prediction table); equal evidence is shared between
     pairs, so a million pairs are a million small objects, not seven million."""
     declared = trained.model
-    if declared.version != m.get_model(trained.domain).version:
-        logger.warning(MSG_MODEL_MISMATCH.format(trained=declared.version, declared=m.get_model(trained.domain).version))
+    current = m.get_declaration(trained.domain).version
+    if declared.version != current:
+        logger.warning(MSG_MODEL_MISMATCH.format(trained=declared.version, declared=current))
     table = rows if is_feature_table(rows) else feature_table(rows, declared, observe=observe)
     if backend != "duckdb":
         table = table.combine_chunks()
@@ -996,555 +669,3 @@ def _pairs_from_frame(declared: m.DomainModel, frame: Any) -> list[Pair]:
 def _tf_comparisons(declared: m.DomainModel) -> set[str]:
     return {c.name for c in declared.comparisons if any(lv.tf for lv in c.levels)}
 
-
-# ---------------------------------------------------------------------------
-# Clustering with must-link and cannot-link constraints
-# ---------------------------------------------------------------------------
-
-
-GROUP_SCORE_LIMIT = 300  # records of a candidate group scored pair by pair in Python
-CONFLICT_BATCH = 20_000  # records whose feature rows the conflict check holds at a time
-
-
-@dataclass(frozen=True)
-class Conflicts:
-    """When a scored pair keeps its two records apart in clustering, whatever chain of
-    other pairs would join them: its weight is below `below` (the domain's conflict_below:
-    a tax-id clash with little else in common), or a level applied that the model declares
-    a conflict (two valid barcodes, another maker) and the pair is not itself an automatic
-    match (weight below `upper`: one barcode under two spellings of a brand merges on its
-    own evidence, but no record without a barcode chains two brands together)."""
-
-    below: float
-    upper: float
-    levels: frozenset[tuple[str, str]]
-
-    @classmethod
-    def of(cls, trained: TrainedModel, below: float, upper: float) -> Conflicts:
-        levels = frozenset(
-            (c["name"], lv["label"])
-            for c in trained.declaration["comparisons"] for lv in c["levels"] if lv.get("conflict")
-        )
-        return cls(float(below), float(upper), levels)
-
-    def __call__(self, weight: float, evidence: Iterable[Evidence]) -> bool:
-        return weight < self.below or (
-            weight < self.upper and any((e.comparison, e.level) in self.levels for e in evidence)
-        )
-
-
-def exclusive_links(pairs: Iterable[Pair], lower: float, upper: float, system_of: Mapping[str, str],
-                    must_link: Iterable[tuple[str, str]] = ()) -> list[Pair]:
-    """Pairs in the review band [lower, upper) that join records of two source systems where
-    each side is the other's only candidate in the other's system. A side is the group its
-    automatic pairs (at or above `upper`) and `must_link` join, so a record whose candidates
-    over there are two automatic duplicates of one item still has one candidate. A system
-    holds an entity once, as a rule: a group whose one plausible partner over there has no
-    other plausible partner over here, and holds no record of that system yet, is far
-    likelier its match than the pair's weight says, which counts the evidence as if every
-    pair were drawn from the whole population (the one-to-one assumption of record linkage;
-    Splink's cluster_using_single_best_links makes it for duplicate-free datasets). Where a
-    system holds two look-alike groups, or the other side has a rival, nothing changes; a
-    group that already holds a record of this side's systems is taken, not a rival (its own
-    match was found), so a record whose look-alike over there found its partner still links
-    to the one left."""
-    pairs = [p for p in pairs if p.weight >= lower]
-    groups = Components()
-    for p in pairs:
-        if p.weight >= upper:
-            groups.union(p.left, p.right)
-    for a, b in must_link:
-        groups.union(a, b)
-    find = groups.find
-    band = [p for p in pairs
-            if p.weight < upper and system_of[p.left] != system_of[p.right] and find(p.left) != find(p.right)]
-    ends = {find(p.left) for p in band} | {find(p.right) for p in band}
-    systems: dict[str, set[str]] = defaultdict(set)  # only the band's groups: at a million records the rest would cost gigabytes
-    for x in groups.parent:  # every band record and must-linked record
-        if (root := find(x)) in ends:
-            systems[root].add(system_of[x])
-    only: dict[tuple[str, str], str | None] = {}  # (group, system) -> its one candidate group there, None: more
-    for p in band:
-        ga, gb = find(p.left), find(p.right)
-        if systems[ga] & systems[gb]:
-            continue  # taken: joining would put two records of one system together
-        for a, b, there in ((ga, gb, system_of[p.right]), (gb, ga, system_of[p.left])):
-            only[(a, there)] = b if only.get((a, there), b) == b else None
-    found = []
-    for p in band:
-        ga, gb = find(p.left), find(p.right)
-        if only.get((ga, system_of[p.right])) == gb and only.get((gb, system_of[p.left])) == ga:
-            found.append(p)
-    return found
-
-
-def group_conflicts(
-    trained: TrainedModel,
-    table: pa.Table,
-    auto: Iterable[Pair],
-    must_link: Iterable[tuple[str, str]],
-    conflicts: Conflicts,
-) -> tuple[list[tuple[str, str]], int]:
-    """The conflict pairs inside the groups that auto-merge pairs and must-links could
-    form, and how many pairs were scored: only there can a conflict keep two records apart
-    (a record in no such group joins nothing). Every pair of a group is scored (a
-    look-alike chained in through a third record is caught even when blocking never paired
-    the two), by the pure-Python scorer, which gives Splink's weights, on `table` (the
-    feature table predict scored); a group too large for that falls back to Splink's
-    blocked pairs within it. A group of two is its one automatic pair, checked on its own
-    evidence (a conflict only under thresholds below conflict_below)."""
-    parent: dict[str, str] = {}
-
-    def find(x: str) -> str:
-        parent.setdefault(x, x)
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
-    auto = list(auto)
-    for a, b in [*((p.left, p.right) for p in auto), *must_link]:
-        ra, rb = find(str(a)), find(str(b))
-        if ra != rb:
-            parent[rb] = ra
-    members: dict[str, list[str]] = defaultdict(list)
-    for uid in list(parent):
-        members[find(uid)].append(uid)
-    groups = [sorted(ids) for ids in members.values() if len(ids) >= 3]
-    grouped = feature_subset(table, (uid for ids in groups for uid in ids))
-    score = scorer(trained).score
-    found = [(p.left, p.right) for p in auto
-             if len(members[find(p.left)]) == 2 and conflicts(p.weight, p.evidence)]
-    checked = 0
-    small: list[list[str]] = []
-    for ids in groups:
-        if len(ids) > GROUP_SCORE_LIMIT:
-            pairs = predict(trained, feature_subset(grouped, ids))
-            checked += len(pairs)
-            found += [(p.left, p.right) for p in pairs if conflicts(p.weight, p.evidence)]
-        else:
-            small.append(ids)
-
-    def score_batch(batch: list[list[str]]) -> None:
-        nonlocal checked
-        # a batch of groups' rows at a time: a million records' feature dicts at once are gigabytes
-        rows = feature_rows(feature_subset(grouped, (uid for group in batch for uid in group)))
-        for group in batch:
-            prepared = [rows[uid] for uid in group]
-            for i, j in combinations(range(len(group)), 2):
-                checked += 1
-                if conflicts(*score(prepared[i], prepared[j])):
-                    found.append((group[i], group[j]))
-
-    batch: list[list[str]] = []
-    size = 0
-    for ids in small:
-        batch.append(ids)
-        size += len(ids)
-        if size >= CONFLICT_BATCH:
-            score_batch(batch)
-            batch, size = [], 0
-    score_batch(batch)
-    return found, checked
-
-
-def cluster(
-    pairs: Iterable[Pair | tuple[str, str, float]],
-    threshold: float,
-    *,
-    must_link: Iterable[tuple[str, str]] = (),
-    cannot_link: Iterable[tuple[str, str]] = (),
-    records: Iterable[str] = (),
-    system_of: Mapping[str, str] | None = None,
-) -> list[list[str]]:
-    """Group records into clusters from scored pairs.
-
-    Must-link pairs are joined first. Then pairs with weight ≥ `threshold` are taken from
-    the strongest down, and two clusters are joined only when no cannot-link pair (a
-    steward's rejection, a conflict: `group_conflicts`) connects them: such a pair is never
-    in one cluster, whatever chain of other pairs would join it. Records in
-    `records` without any pair come out as singletons. Clusters and their members are
-    sorted, so the output is deterministic. Raises EngineError when a pair is both
-    must-link and cannot-link.
-
-    With `system_of` (record -> source system), a system holds an entity once, as a rule:
-    a join that would put two records of one system together that no pair of their own
-    joins waits until every other join is made (`_one_per_system_first`), so a record
-    whose pairs with two look-alikes weigh about the same goes to the one that has no
-    record of its system yet, and the other, if the two conflict, stays apart."""
-    parent: dict[str, str] = {}  # every record; a root is its own parent
-    size: dict[str, int] = {}  # root -> records in its cluster, for roots of 2+ records
-    blocked: dict[str, set[str]] = {}  # root -> roots it may never join (only roots that have any)
-
-    def add(x: str) -> None:
-        if x not in parent:
-            parent[x] = x
-
-    def find(x: str) -> str:
-        while parent[x] != x:
-            parent[x] = parent[parent[x]]
-            x = parent[x]
-        return x
-
-    def union(a: str, b: str) -> bool:
-        ra, rb = find(a), find(b)
-        if ra == rb:
-            return True
-        if rb in blocked.get(ra, ()):
-            return False
-        sa, sb = size.get(ra, 1), size.get(rb, 1)
-        if sa < sb:
-            ra, rb = rb, ra
-        parent[rb] = ra
-        size[ra] = sa + sb
-        size.pop(rb, None)
-        if ra not in blocked and rb not in blocked:
-            return True
-        merged = blocked.pop(ra, set()) | blocked.pop(rb, set())
-        merged = {find(x) for x in merged} - {ra}
-        blocked[ra] = merged
-        for other in merged:
-            blocked[other] = {find(x) for x in blocked[other]} - {rb} | {ra}
-        return True
-
-    for r in records:
-        add(str(r))
-    scored: list[tuple[float, str, str]] = []
-    for p in pairs:
-        left, right, weight = (p.left, p.right, p.weight) if isinstance(p, Pair) else p
-        add(left)
-        add(right)
-        scored.append((weight, left, right))
-    cannot = [(str(a), str(b)) for a, b in cannot_link]
-    cannot_set = {frozenset(c) for c in cannot}
-    must = [(str(a), str(b)) for a, b in must_link]
-    for a, b in must:
-        if frozenset((a, b)) in cannot_set:
-            raise EngineError(MSG_CONFLICTING_LINKS.format(left=a, right=b))
-        add(a)
-        add(b)
-    for a, b in must:
-        union(a, b)
-    for a, b in cannot:
-        add(a)
-        add(b)
-        ra, rb = find(a), find(b)
-        if ra == rb:
-            raise EngineError(MSG_CONFLICTING_LINKS.format(left=a, right=b))
-        blocked.setdefault(ra, set()).add(rb)
-        blocked.setdefault(rb, set()).add(ra)
-    scored = sorted((s for s in scored if s[0] >= threshold), key=lambda s: (-s[0], s[1], s[2]))
-    if system_of is not None:
-        formed: dict[str, dict[str, list[str]]] = {}  # root -> its records by system, for roots of 2+ (must-links)
-        for x in parent if size else ():
-            root = find(x)
-            if root in size:
-                formed.setdefault(root, {}).setdefault(system_of[x], []).append(x)
-        scored = _one_per_system_first(scored, system_of, find, union, formed)
-    for _, a, b in scored:
-        union(a, b)
-    groups: dict[str, list[str]] = defaultdict(list)
-    for x in parent:
-        groups[find(x)].append(x)
-    return sorted(sorted(group) for group in groups.values())
-
-
-def _one_per_system_first(
-    scored: list[tuple[float, str, str]],
-    system_of: Mapping[str, str],
-    find: Callable[[str], str],
-    union: Callable[[str, str], bool],
-    members: dict[str, dict[str, list[str]]],
-) -> list[tuple[float, str, str]]:
-    """Makes the joins of `scored` (strongest first) that put no two records of one system
-    together unless a pair of `scored` joins those two; returns the others, in order.
-    `members`: root -> its records by system, kept for clusters of 2+ only (a million
-    singletons would cost gigabytes)."""
-    system = {x: system_of[x] for _, a, b in scored for x in (a, b)}
-    for formed in members.values():
-        system.update((x, s) for s, ids in formed.items() for x in ids)
-    linked = {(a, b) for _, a, b in scored if system[a] == system[b]}
-    linked |= {(b, a) for a, b in linked}
-    deferred = []
-    for weight, a, b in scored:
-        ra, rb = find(a), find(b)
-        if ra == rb:
-            continue
-        left, right = members.get(ra), members.get(rb)
-        if left is None and right is None:  # two single records: their own pair joins them
-            if union(a, b):
-                sa, sb = system[ra], system[rb]
-                members[find(a)] = {sa: [ra, rb]} if sa == sb else {sa: [ra], sb: [rb]}
-            continue
-        left = left or {system[ra]: [ra]}
-        right = right or {system[rb]: [rb]}
-        if any((x, y) not in linked for s in left.keys() & right.keys() for x in left[s] for y in right[s]):
-            deferred.append((weight, a, b))
-        elif union(a, b):
-            members.pop(ra, None)
-            members.pop(rb, None)
-            if sum(map(len, left.values())) < sum(map(len, right.values())):
-                left, right = right, left
-            for s, ids in right.items():
-                left.setdefault(s, []).extend(ids)
-            members[find(a)] = left
-    return deferred
-
-
-# ---------------------------------------------------------------------------
-# Pure-Python scoring: the same levels and weights as Splink, one pair at a time
-# ---------------------------------------------------------------------------
-
-
-def jaro_winkler(a: str, b: str) -> float:
-    """Jaro-Winkler similarity as DuckDB computes it (prefix scale 0.1, up to 4
-    characters, the boost only when the Jaro similarity exceeds 0.7)."""
-    if a == b:
-        return 1.0
-    la, lb = len(a), len(b)
-    if not la or not lb:
-        return 0.0
-    window = max(0, max(la, lb) // 2 - 1)
-    a_flags = [False] * la
-    b_flags = [False] * lb
-    matches = 0
-    for i, ch in enumerate(a):
-        lo, hi = max(0, i - window), min(lb, i + window + 1)
-        for j in range(lo, hi):
-            if not b_flags[j] and b[j] == ch:
-                a_flags[i] = b_flags[j] = True
-                matches += 1
-                break
-    if not matches:
-        return 0.0
-    transpositions = 0
-    j = 0
-    for i in range(la):
-        if a_flags[i]:
-            while not b_flags[j]:
-                j += 1
-            if a[i] != b[j]:
-                transpositions += 1
-            j += 1
-    t = transpositions // 2
-    sim = (matches / la + matches / lb + (matches - t) / matches) / 3
-    if sim > 0.7:
-        prefix = 0
-        for x, y in zip(a[:4], b[:4]):
-            if x != y:
-                break
-            prefix += 1
-        sim += prefix * 0.1 * (1 - sim)
-    return sim
-
-
-def damerau_levenshtein(a: str, b: str) -> int:
-    """Unrestricted Damerau-Levenshtein distance (as DuckDB's damerau_levenshtein)."""
-    la, lb = len(a), len(b)
-    big = la + lb
-    last_row: dict[str, int] = {}
-    d = [[big] * (lb + 2) for _ in range(la + 2)]
-    for i in range(la + 1):
-        d[i + 1][0] = big
-        d[i + 1][1] = i
-    for j in range(lb + 1):
-        d[0][j + 1] = big
-        d[1][j + 1] = j
-    for i in range(1, la + 1):
-        last_match_col = 0
-        for j in range(1, lb + 1):
-            i1 = last_row.get(b[j - 1], 0)
-            j1 = last_match_col
-            cost = 1
-            if a[i - 1] == b[j - 1]:
-                cost = 0
-                last_match_col = j
-            d[i + 1][j + 1] = min(
-                d[i][j] + cost,
-                d[i + 1][j] + 1,
-                d[i][j + 1] + 1,
-                d[i1][j1] + (i - i1 - 1) + 1 + (j - j1 - 1),
-            )
-        last_row[a[i - 1]] = i
-    return d[la + 1][lb + 1]
-
-
-Predicate = Callable[[Mapping[str, Any], Mapping[str, Any]], "bool | None"]
-
-
-def _and(values: Iterable[bool | None]) -> bool | None:
-    result: bool | None = True
-    for v in values:
-        if v is False:
-            return False
-        if v is None:
-            result = None
-    return result
-
-
-def _or(values: Iterable[bool | None]) -> bool | None:
-    result: bool | None = False
-    for v in values:
-        if v is True:
-            return True
-        if v is None:
-            result = None
-    return result
-
-
-def _compile(cond: m.Condition) -> Predicate:
-    """A Python predicate with SQL's three-valued logic (None is NULL)."""
-    match cond:
-        case m.Exact(column=c):
-            return lambda l, r: None if l[c] is None or r[c] is None else l[c] == r[c]
-        case m.Differ(column=c):
-            return lambda l, r: None if l[c] is None or r[c] is None else l[c] != r[c]
-        case m.Null(column=c):
-            return lambda l, r: l[c] is None or r[c] is None
-        case m.BothNull(column=c):
-            return lambda l, r: l[c] is None and r[c] is None
-        case m.JaroWinkler(column=c, threshold=t):
-            return lambda l, r: None if l[c] is None or r[c] is None else jaro_winkler(l[c], r[c]) >= t
-        case m.Damerau(column=c, distance=n):
-            return lambda l, r: None if l[c] is None or r[c] is None else damerau_levenshtein(l[c], r[c]) <= n
-        case m.Overlap(column=c, size=n):
-            return lambda l, r: None if l[c] is None or r[c] is None else len(set(l[c]) & set(r[c])) >= n
-        case m.Subset(column=c):
-            def subset(l: Mapping[str, Any], r: Mapping[str, Any]) -> bool | None:
-                a, b = l[c], r[c]
-                if a is None or b is None:  # LEAST skips NULL: FALSE only when the other is empty
-                    other = b if a is None else a
-                    return False if other is not None and len(other) == 0 else None
-                smaller = min(len(a), len(b))
-                if smaller == 0:
-                    return False
-                return len(set(a) & set(b)) == smaller
-            return subset
-        case m.EitherTrue(column=c):
-            return lambda l, r: _or((l[c], r[c]))
-        case m.EitherFalse(column=c):
-            return lambda l, r: _or((None if l[c] is None else l[c] is False, None if r[c] is None else r[c] is False))
-        case m.All(parts=parts):
-            fs = [_compile(p) for p in parts]
-            return lambda l, r: _and(f(l, r) for f in fs)
-        case m.Any(parts=parts):
-            fs = [_compile(p) for p in parts]
-            return lambda l, r: _or(f(l, r) for f in fs)
-        case m.Not(part=p):
-            f = _compile(p)
-
-            def negate(l: Mapping[str, Any], r: Mapping[str, Any]) -> bool | None:
-                v = f(l, r)
-                return None if v is None else not v
-            return negate
-    raise EngineError(f"unsupported condition {cond!r}")
-
-
-@dataclass(frozen=True)
-class _CompiledLevel:
-    label: str
-    test: Predicate | None
-    weight: float
-    tf_column: str | None
-    log2_u_exact: float
-
-
-class Scorer:
-    """A trained model compiled for pure-Python scoring (reuse it: compiling is the slow part)."""
-
-    def __init__(self, trained: TrainedModel):
-        self.trained = trained
-        self.domain = trained.domain
-        declared = trained.model
-        self.prior_weight = math.log2(trained.prior / (1 - trained.prior))
-        self.comparisons: list[tuple[str, list[_CompiledLevel]]] = []
-        self.tf_tables = trained.tf_tables
-        for comp, params in zip(declared.comparisons, trained.parameters, strict=True):
-            levels = []
-            for level, p in zip(comp.levels, params, strict=True):
-                weight = 0.0 if level.null else _level_weight(p["m"], p["u"])
-                log2_u = math.log2(p["u"]) if level.tf and p["u"] else 0.0
-                levels.append(_CompiledLevel(
-                    label=level.label,
-                    test=_compile(level.condition) if level.condition is not None else None,
-                    weight=weight,
-                    tf_column=None if level.null else level.tf,
-                    log2_u_exact=log2_u,
-                ))
-            self.comparisons.append((comp.name, levels))
-        self.columns = declared.condition_columns()
-
-    def prepare(self, row: Mapping[str, Any]) -> dict[str, Any]:
-        """Feature row of a standardized row (already prepared rows pass through)."""
-        if "_prepared" in row:
-            return row  # type: ignore[return-value]
-        frow = features(self.domain, row)
-        frow["_prepared"] = True
-        frow["unique_id"] = row.get("unique_id")
-        frow["source_system"] = row.get("source_system")
-        return frow
-
-    def score(self, left: Mapping[str, Any], right: Mapping[str, Any]) -> tuple[float, tuple[Evidence, ...]]:
-        l, r = self.prepare(left), self.prepare(right)
-        total = self.prior_weight
-        evidence = []
-        for name, levels in self.comparisons:
-            for level in levels:
-                if level.test is None or level.test(l, r) is True:
-                    weight = level.weight
-                    if level.tf_column is not None:
-                        weight += self._tf_adjustment(level, l, r)
-                    evidence.append(Evidence(name, level.label, weight))
-                    total += weight
-                    break
-        return total, tuple(evidence)
-
-    def _tf_adjustment(self, level: _CompiledLevel, l: Mapping[str, Any], r: Mapping[str, Any]) -> float:
-        table = self.tf_tables.get(level.tf_column or "", {})
-        tf_l, tf_r = table.get(l[level.tf_column]), table.get(r[level.tf_column])
-        if tf_l is None and tf_r is None:
-            return 0.0
-        tf = max(tf_l if tf_l is not None else tf_r, tf_r if tf_r is not None else tf_l, 0.0)
-        return 1.0 * (level.log2_u_exact - math.log2(tf))
-
-
-_SCORERS: dict[int, Scorer] = {}
-
-
-def scorer(trained: TrainedModel) -> Scorer:
-    key = id(trained)
-    cached = _SCORERS.get(key)
-    if cached is None or cached.trained is not trained:
-        cached = _SCORERS[key] = Scorer(trained)
-    return cached
-
-
-def score_pair(trained: TrainedModel, left: Mapping[str, Any], right: Mapping[str, Any]) -> tuple[float, tuple[Evidence, ...]]:
-    """Match weight and evidence of one pair, in pure Python: the same level and the same
-    weight as Splink's predict for the model (tested on thousands of pairs)."""
-    return scorer(trained).score(left, right)
-
-
-def probability(weight: float) -> float:
-    return 1 / (1 + 2 ** (-weight)) if weight >= 0 else 2**weight / (1 + 2**weight)
-
-
-def explain(trained: TrainedModel, left: Mapping[str, Any], right: Mapping[str, Any]) -> Explanation:
-    """Why a pair scores what it scores: the prior and, for each comparison, the level that
-    applied and its weight; they sum to the total."""
-    s = scorer(trained)
-    weight, evidence = s.score(left, right)
-    return Explanation(weight=weight, probability=probability(weight), prior_weight=s.prior_weight, evidence=evidence)
-
-
-def score_candidates(trained: TrainedModel, record: Mapping[str, Any], candidates: Iterable[Mapping[str, Any]],
-                     *, threshold: float | None = None) -> list[tuple[str, float, tuple[Evidence, ...]]]:
-    """Score one record against candidate records (real-time matching), strongest first."""
-    s = scorer(trained)
-    left = s.prepare(record)
-    out = []
-    for candidate in candidates:
-        weight, evidence = s.score(left, candidate)
-        if threshold is None or weight >= threshold:
-            out.append((str(candidate.get("unique_id")), weight, evidence))
-    return sorted(out, key=lambda x: -x[1])

@@ -10,6 +10,8 @@ from mdm.models import (
     ImportRun,
     MatchModel,
     MatchRun,
+    MergeProposal,
+    PairConstraint,
     SourceRecord,
     SourceSystem,
 )
@@ -92,3 +94,18 @@ class ChangeEventAdmin(ReadOnly, admin.ModelAdmin):
     list_display = ["sequence", "kind", "domain", "golden_id", "system_code", "source_key", "record_version", "created_at"]
     list_filter = ["kind", "domain", "system_code"]
     search_fields = ["golden_id", "source_key"]
+
+
+@admin.register(MergeProposal)
+class MergeProposalAdmin(ReadOnly, SimpleHistoryAdmin):
+    list_display = ["id", "domain", "left", "right", "weight", "status", "decision", "decided_by", "updated_at"]
+    list_filter = ["domain", "status", "decision"]
+    list_select_related = ["left", "right"]
+    history_list_display = ["status", "decision", "history_actor"]
+
+
+@admin.register(PairConstraint)
+class PairConstraintAdmin(ReadOnly, SimpleHistoryAdmin):
+    list_display = ["id", "domain", "kind", "left", "right", "created_by", "created_at"]
+    list_filter = ["domain", "kind"]
+    list_select_related = ["left", "right"]

@@ -1,43 +1,174 @@
-"""Domain errors with stable codes; the API edge turns them into one JSON shape."""
+"""The one error hierarchy: every error a user or a client system can cause or fix.
+
+An `MdmError` is the caller's to fix: its `code` is stable (clients and tests match on it)
+and unique, its message says what to do; each face maps it to a response by its category
+(`InvalidInput` 400, `NotFound` 404, `Conflict` 409, `Unavailable` 503). An
+`InternalError` is a bug or a broken invariant, never the caller's doing: a face answers
+500 and logs it. docs/errors.md lists every code; a test keeps the two in step.
+"""
 
 
 class MdmError(Exception):
+    """Something the caller can fix. Raise a subclass: the categories below and their
+    leaves carry the codes."""
+
     code = "mdm_error"
+    status = 400
 
     def __init__(self, message: str):
         super().__init__(message)
         self.message = message
 
 
-class DeclarationError(MdmError):
-    """A domain or profile declaration is malformed or unknown."""
+class InternalError(Exception):
+    """A bug or a broken invariant (not an MdmError: no caller can fix it)."""
+
+    code = "internal_error"
+
+
+# --- categories --------------------------------------------------------------------------
+
+
+class InvalidInput(MdmError):
+    """A value, file, option or declaration the caller gave is not acceptable."""
+
+    code = "invalid_input"
+
+
+class NotFound(MdmError):
+    """The caller named something that does not exist."""
+
+    code = "not_found"
+    status = 404
+
+
+class Conflict(MdmError):
+    """The request contradicts the current state or an earlier decision."""
+
+    code = "conflict"
+    status = 409
+
+
+class Unavailable(MdmError):
+    """A precondition the operator must set up first (a trained model, an optional part)."""
+
+    code = "unavailable"
+    status = 503
+
+
+# --- declarations, source systems, ingest --------------------------------------------------
+
+
+class DeclarationError(InvalidInput):
+    """A domain, profile or matching declaration is malformed."""
 
     code = "declaration_error"
 
 
-class UnknownSourceSystem(MdmError):
+class UnknownDomain(NotFound):
+    code = "unknown_domain"
+
+
+class UnknownProfile(NotFound):
+    code = "unknown_profile"
+
+
+class UnknownSourceSystem(NotFound):
     code = "unknown_source_system"
 
 
-class RowRejected(MdmError):
+class RowRejected(InvalidInput):
     """One input row cannot be loaded; the import goes on without it."""
 
     code = "row_rejected"
 
 
-class ImportFailed(MdmError):
+class ImportFailed(InvalidInput):
     """The file as a whole cannot be read (not a row problem)."""
 
     code = "import_failed"
 
 
-class GoldenRecordError(MdmError):
+# --- golden records, proposals, rulings -----------------------------------------------------
+
+
+class GoldenRecordNotFound(NotFound):
+    code = "golden_not_found"
+
+
+class SourceRecordNotFound(NotFound):
+    code = "source_record_not_found"
+
+
+class GoldenRecordError(Conflict):
     """A golden-record change that would break an invariant (not a partition, not active...)."""
 
     code = "golden_record_invalid"
 
 
-class StalePlan(MdmError):
+class StalePlan(Conflict):
     """The records or golden records changed after a plan was made: plan again."""
 
     code = "stale_plan"
+
+
+class DecisionConflict(Conflict):
+    """The decision contradicts an earlier steward decision."""
+
+    code = "decision_conflict"
+
+
+class ProposalClosed(Conflict):
+    """The proposal was decided already, or its records are no longer live."""
+
+    code = "proposal_closed"
+
+
+class ReasonRequired(InvalidInput):
+    """A rejection, split, override or unmerge needs a reason."""
+
+    code = "reason_required"
+
+
+# --- matching --------------------------------------------------------------------------------
+
+
+class NoTrainedModel(Unavailable):
+    code = "no_trained_model"
+
+
+class NothingToTrain(Conflict):
+    code = "nothing_to_train"
+
+
+class InvalidThresholds(InvalidInput):
+    code = "invalid_thresholds"
+
+
+class BlockingTooLarge(Conflict):
+    """A blocking rule would explode: raised before any pair is generated."""
+
+    code = "blocking_too_large"
+
+    def __init__(self, message: str, *, rule: str = "", count: int = 0, cap: int = 0,
+                 blocks: list[tuple[str, int]] | None = None):
+        super().__init__(message)
+        self.rule, self.count, self.cap, self.blocks = rule, count, cap, blocks or []
+
+
+class ContradictoryRulings(Conflict):
+    """Steward rulings contradict each other (a must-link chain joins a cannot-linked pair)."""
+
+    code = "contradictory_rulings"
+
+
+class StaleKeyIndex(Conflict):
+    """The blocking-key index was collected under another model than the active one."""
+
+    code = "stale_key_index"
+
+
+class BackendUnavailable(Unavailable):
+    """The configured matching backend cannot run here (no pyspark, an unknown backend)."""
+
+    code = "backend_unavailable"

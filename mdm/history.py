@@ -21,7 +21,7 @@ from django.utils import timezone
 from simple_history.signals import pre_create_historical_record
 
 from mdm import bulk
-from mdm.errors import MdmError
+from mdm.errors import InternalError
 
 M = TypeVar("M", bound=models.Model)
 
@@ -59,7 +59,7 @@ def stamp(instance: M, change: Change) -> M:
 def _fill_history_stamp(sender, instance, history_instance, **kwargs) -> None:
     change = getattr(instance, "_history_change", None)
     if change is None:
-        raise MdmError(
+        raise InternalError(
             f"{type(instance).__name__} saved without a Change: write through a service"
         )
     history_instance.history_actor = change.actor

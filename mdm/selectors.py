@@ -1,11 +1,24 @@
-"""Reads of the core tables."""
+"""Reads of the core tables: what pages, endpoints, commands and services read.
 
-from mdm.errors import MdmError
-from mdm.models import GoldenRecord, SourceRecord, SourceSystem
+Each selector returns a queryset (with its related rows fetched in a fixed number of
+queries) or plain typed rows; none writes. Services read the rows they are about to
+change themselves, under their locks.
+"""
 
+from __future__ import annotations
 
-class GoldenRecordNotFound(MdmError):
-    code = "golden_not_found"
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Prefetch, QuerySet
+
+from mdm.domains import get_domain
+from mdm.errors import GoldenRecordNotFound, InternalError
+from mdm.models import GoldenRecord, MergeProposal, SourceRecord, SourceSystem
+
+# What survivorship and matching read of a source record (services.plans.member_from_values)
+MEMBER_VALUES = ("id", "system__code", "source_key", "profile", "attributes", "received_at", "updated_at")
 
 
 def golden_record_resolve(golden_id: str) -> GoldenRecord:
@@ -19,7 +32,7 @@ def golden_record_resolve(golden_id: str) -> GoldenRecord:
     while record.status == GoldenRecord.Status.RETIRED:
         record = record.successor
         if record.pk in seen:
-            raise MdmError(f"golden record {golden_id!r} has a successor cycle")
+            raise InternalError(f"golden record {golden_id!r} has a successor cycle")
         seen.add(record.pk)
     return record
 
@@ -31,3 +44,89 @@ def source_record_hashes(*, domain: str, system: SourceSystem, keys: list[str]) 
             "source_key", "content_hash"
         )
     )
+
+
+def live_member_rows(golden_pks: Iterable[int], *fields: str) -> dict[int, list[dict[str, Any]]]:
+    """The live members of each golden record, in id order, as value rows of MEMBER_VALUES,
+    `golden_id` and `fields`."""
+    out: dict[int, list[dict[str, Any]]] = {pk: [] for pk in golden_pks}
+    if out:
+        rows = SourceRecord.objects.filter(golden_id__in=list(out), is_deleted=False).order_by("id")
+        for row in rows.values(*MEMBER_VALUES, "golden_id", *fields):
+            out[row["golden_id"]].append(row)
+    return out
+
+
+def live_member_ids(golden: GoldenRecord) -> list[int]:
+    return [row["id"] for row in live_member_rows([golden.pk])[golden.pk]]
+
+
+# --- for pages and endpoints --------------------------------------------------------------
+
+
+def golden_records(*, domain: str | None = None, status: str | None = GoldenRecord.Status.ACTIVE
+                   ) -> QuerySet[GoldenRecord]:
+    """Golden records of a domain (all domains: None), by golden ID, with their live members
+    and each member's source system prefetched: two more queries for any page of them."""
+    query = GoldenRecord.objects.all()
+    if domain is not None:
+        query = query.filter(domain=domain)
+    if status is not None:
+        query = query.filter(status=status)
+    members = SourceRecord.objects.filter(is_deleted=False).select_related("system").order_by("id")
+    return query.order_by("golden_id").prefetch_related(Prefetch("members", queryset=members, to_attr="live_members"))
+
+
+@dataclass(frozen=True)
+class AttributeValue:
+    """One surviving golden value with where it came from: a member's field, or an override."""
+
+    name: str
+    label: str
+    value: Any
+    parts: dict[str, Any]
+    system: str | None  # None: a steward's override
+    source_key: str | None
+    record: int | None
+    field: str | None
+    override: dict[str, Any] | None
+
+
+def golden_record_values(golden: GoldenRecord) -> list[AttributeValue]:
+    """A golden record's surviving values in the domain's attribute order, each with its
+    lineage (no query: the record holds both)."""
+    declared = get_domain(golden.domain).attributes
+    out = []
+    for name, attribute in declared.items():
+        if name not in golden.attributes:
+            continue
+        source = golden.lineage.get(name) or {}
+        override = golden.overrides.get(name) if source.get("override") else None
+        parts = {key.split("__", 1)[1]: value for key, value in golden.attributes.items()
+                 if key.startswith(f"{name}__")}
+        out.append(AttributeValue(
+            name=name, label=attribute.label, value=golden.attributes[name], parts=parts,
+            system=None if override else source.get("system"), source_key=source.get("key"),
+            record=source.get("record"), field=source.get("field"), override=override,
+        ))
+    return out
+
+
+def proposals(*, domain: str | None = None, status: str | None = MergeProposal.Status.PENDING
+              ) -> QuerySet[MergeProposal]:
+    """Merge proposals with both source records, their systems and golden records fetched
+    in the same query, strongest first."""
+    query = MergeProposal.objects.select_related(
+        "left__system", "left__golden", "right__system", "right__golden", "run"
+    )
+    if domain is not None:
+        query = query.filter(domain=domain)
+    if status is not None:
+        query = query.filter(status=status)
+    return query.order_by("-weight", "id")
+
+
+def record_history(record: SourceRecord | GoldenRecord) -> QuerySet[Any]:
+    """The history rows of a source or golden record, newest first, each with its actor,
+    operation, reason and the user who acted (fetched in the same query)."""
+    return record.history.select_related("history_user").order_by("-history_date", "-history_id")

@@ -33,6 +33,7 @@ from typing import Any
 
 from mdm.domains import Domain
 from mdm.errors import MdmError
+from mdm.ingest.profiles import get_profile
 
 UNRANKED = 100
 
@@ -120,8 +121,6 @@ RULES: dict[str, RuleFn] = {
 @lru_cache(maxsize=256)
 def profile_fields(profile_name: str) -> dict[str, str]:
     """attribute -> the source field(s) a profile reads it from ("NAME1 + NAME2")."""
-    from mdm.ingest.profiles import get_profile
-
     try:
         profile = get_profile(profile_name)
     except MdmError:  # a profile file that is gone: the attribute name is all we know

@@ -8,7 +8,7 @@ from django.http import HttpRequest, HttpResponse
 from django.template.response import TemplateResponse
 
 from matching.describe import sample_title, summary_lines
-from matching.services import match_run
+from matching.runs import match_run
 from mdm.domains import all_domains
 from mdm.errors import MdmError
 

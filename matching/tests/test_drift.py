@@ -6,32 +6,32 @@ rulings no longer stop a run, and accepting alarms applies what was held."""
 from __future__ import annotations
 
 import dataclasses
+import io
 import json
 
 import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from matching.services import (
+from matching import realtime as rt
+from matching.review import (
     CHECK_AUTO_SHARE,
     CHECK_CLUSTER_SIZE,
     CHECK_CONTRADICTIONS,
     CHECK_MATCH_RATE,
     CHECK_PARAMETER_DRIFT,
-    MatchingError,
-    match_model_store,
-    match_run,
-    model_train,
 )
-from matching.tests.test_services import HUAWEI, OTHER, _Out, assert_invariants, groups, writes, xref
+from matching.runs import match_run
+from matching.tests.factories import DEMO_TRUST, assert_invariants
+from matching.training import match_model_store, model_train
 from mdm import history
 from mdm.domains import all_domains
+from mdm.errors import InvalidInput
 from mdm.history import Change
 from mdm.integrity import check_steward_rulings_hold
-from mdm.models import ChangeEvent, GoldenRecord, MatchRun, SourceRecord
-from mdm.tests.factories import system, upsert
-from stewardship.models import MergeProposal, PairConstraint
-from stewardship.services import golden_record_split_manually, proposal_decide
+from mdm.models import ChangeEvent, GoldenRecord, MatchRun, MergeProposal, PairConstraint, SourceRecord
+from mdm.services.decisions import golden_record_split_manually, proposal_decide
+from mdm.tests.factories import HUAWEI, OTHER, groups, load_samples, system, upsert, writes, xref
 
 STEWARD = Change(actor="user:steward", reason="review")
 SWITCHBOARD = "010-88886666"
@@ -52,9 +52,6 @@ def held_pending() -> list[MergeProposal]:
 
 @pytest.fixture
 def customers(db, trained):
-    from mdm.management.commands.demo import DEMO_TRUST
-    from mdm.tests.factories import load_samples
-
     load_samples("customer", trust=DEMO_TRUST)
     match_model_store(domain="customer", trained=trained("customer"), change=Change(actor="test", reason="model"))
 
@@ -226,7 +223,7 @@ def test_parameter_drift_beyond_the_limit_holds_new_merges_until_accepted(db, tr
     assert xref()[newcomer.pk] not in (None, golden)  # a golden record of its own, for now
     (proposal,) = held_pending()
     assert newcomer.pk in (proposal.left_id, proposal.right_id)
-    with pytest.raises(MatchingError, match="unknown alarm check"):
+    with pytest.raises(InvalidInput, match="unknown alarm check"):
         run(accept_alarms=["cluster_sizes"])
 
     accepted = run(accept_alarms=[CHECK_PARAMETER_DRIFT])
@@ -238,8 +235,6 @@ def test_parameter_drift_beyond_the_limit_holds_new_merges_until_accepted(db, tr
 
 
 def test_real_time_matching_holds_its_merges_under_a_drifted_model_until_a_run_is_accepted(db, trained, erp, crm):
-    from matching import realtime as rt
-
     change = Change(actor="test", reason="model")
     match_model_store(domain="customer", trained=trained("customer"), change=change)
     records = upsert(erp, "customer", {"A1": HUAWEI, "B1": OTHER})
@@ -408,22 +403,22 @@ def test_contradictory_rulings_keep_their_records_as_they_are_and_the_rest_is_ma
 
 
 def test_the_command_shows_the_report_and_the_alarms_and_accepts_them(customers):
-    call_command("match", "customer", "--upper", "100", "--no-exclusive-links", "--no-progress", stdout=_Out())
+    call_command("match", "customer", "--upper", "100", "--no-exclusive-links", "--no-progress", stdout=io.StringIO())
     baseline = MatchRun.objects.get()
     rate = run(dry_run=True).report["match_rate"]
 
-    out = _Out()
+    out = io.StringIO()
     call_command("match", "customer", "--dry-run", "--no-progress", stdout=out)
-    assert f"match rate {rate:.1%} (+{rate * 100:.1f} points since run {baseline.pk})" in out.text
-    assert f"ALARM match_rate_change (held): the match rate moved from 0.0% to {rate:.1%}" in out.text
-    assert "automatic merges held for review (would):" in out.text
+    assert f"match rate {rate:.1%} (+{rate * 100:.1f} points since run {baseline.pk})" in out.getvalue()
+    assert f"ALARM match_rate_change (held): the match rate moved from 0.0% to {rate:.1%}" in out.getvalue()
+    assert "automatic merges held for review (would):" in out.getvalue()
 
-    out = _Out()
+    out = io.StringIO()
     call_command("match", "customer", "--no-progress", "--accept-alarms", "--actor", "cli:lead", stdout=out)
-    assert "ALARM match_rate_change (accepted by cli:lead)" in out.text
+    assert "ALARM match_rate_change (accepted by cli:lead)" in out.getvalue()
     run_ = MatchRun.objects.order_by("-pk").first()
     assert run_.report["accepted"]["by"] == "cli:lead" and {a["action"] for a in run_.alarms} == {"accepted"}
 
-    out = _Out()
+    out = io.StringIO()
     call_command("match", "customer", "--no-progress", stdout=out)
-    assert "alarms: none" in out.text
+    assert "alarms: none" in out.getvalue()

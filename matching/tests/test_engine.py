@@ -10,14 +10,15 @@ import random
 
 import pytest
 
-from bench.quality import default_thresholds, load_samples
-from matching import engine, models
+from matching import engine
+from matching.artifact import TrainedModel
+from matching.clustering import Conflicts, cluster, exclusive_links, group_conflicts
+from matching.declarations import get_declaration
+from matching.scoring import Pair, explain, probability, score_pair
+from matching.tables import feature_table
+from matching.training import default_thresholds
+from mdm.errors import BlockingTooLarge, ContradictoryRulings
 from mdm.domains import get_domain
-
-
-@pytest.fixture(scope="module")
-def samples():
-    return load_samples()
 
 
 @pytest.fixture(scope="module")
@@ -40,7 +41,7 @@ def _assert_same_as_splink(model, rows):
     assert len(pairs) == len(rows) * (len(rows) - 1) // 2
     by_id = {r["unique_id"]: r for r in rows}
     for pair in pairs:
-        weight, evidence = engine.score_pair(model, by_id[pair.left], by_id[pair.right])
+        weight, evidence = score_pair(model, by_id[pair.left], by_id[pair.right])
         assert weight == pytest.approx(pair.weight, abs=1e-9), (pair.left, pair.right)
         assert [(e.comparison, e.level) for e in evidence] == [(e.comparison, e.level) for e in pair.evidence]
         assert [e.weight for e in evidence] == pytest.approx([e.weight for e in pair.evidence], abs=1e-9)
@@ -63,7 +64,7 @@ def test_it_scores_blocked_pairs_like_splink_suppliers(samples):
     model = engine.train("supplier", rows)
     by_id = {r["unique_id"]: r for r in rows}
     for pair in engine.predict(model, rows):
-        assert engine.score_pair(model, by_id[pair.left], by_id[pair.right])[0] == pytest.approx(pair.weight, abs=1e-9)
+        assert score_pair(model, by_id[pair.left], by_id[pair.right])[0] == pytest.approx(pair.weight, abs=1e-9)
 
 
 def _level(model, comparison, label_start):
@@ -100,11 +101,11 @@ def test_it_keeps_sister_companies_and_branches_apart(customer_model):
                   email="service@huawei.com", address="坂田华为基地1号", city="深圳")
     branch = _row("customer", "e", name="华为技术有限公司上海分公司", tax_id="91310115MA1H7RUR2K", phone="0755-28780808",
                   email="sh@huawei.com", city="上海")
-    match = engine.score_pair(customer_model, huawei, same)[0]
+    match = score_pair(customer_model, huawei, same)[0]
     assert match > 10
-    assert engine.score_pair(customer_model, huawei, short)[0] > 0
+    assert score_pair(customer_model, huawei, short)[0] > 0
     for look_alike in (sister, branch):
-        weight, evidence = engine.score_pair(customer_model, huawei, look_alike)
+        weight, evidence = score_pair(customer_model, huawei, look_alike)
         assert weight < 0, evidence
         assert weight < match - 15
 
@@ -115,11 +116,11 @@ def test_it_matches_a_foreign_company_with_its_chinese_transliteration(customer_
     chinese = _row("customer", "b", name="德国施耐德测量技术有限公司", phone="+49 89 24404495", city="München")
     sister = _row("customer", "c", name="德国施耐德自动化有限公司", phone="+49 89 24404495", city="München")
     other = _row("customer", "d", name="美国红木系统公司", phone="+49 89 24404495", city="München")
-    weight, evidence = engine.score_pair(customer_model, german, chinese)
+    weight, evidence = score_pair(customer_model, german, chinese)
     assert next(e.level for e in evidence if e.comparison == "name").startswith("brand transliterated")
-    sister_weight, sister_evidence = engine.score_pair(customer_model, german, sister)
+    sister_weight, sister_evidence = score_pair(customer_model, german, sister)
     assert next(e.level for e in sister_evidence if e.comparison == "name").startswith("same brand, other trade")
-    assert weight > engine.score_pair(customer_model, german, other)[0] + 3
+    assert weight > score_pair(customer_model, german, other)[0] + 3
     assert sister_weight < 0 < weight
     _assert_same_as_splink(customer_model, [german, chinese, sister, other])
     # sound alike by chance: a Chinese company's pinyin English name, two consonants alone
@@ -127,7 +128,7 @@ def test_it_matches_a_foreign_company_with_its_chinese_transliteration(customer_
     haiwan = _row("customer", "f", name="海湾科技有限公司", phone="+49 89 24404495")
     for left, right in ((huawei, haiwan), (_row("customer", "g", name="Dell Trading Inc.", phone="+49 89 24404495"),
                                             _row("customer", "h", name="得力贸易有限公司", phone="+49 89 24404495"))):
-        evidence = engine.score_pair(customer_model, left, right)[1]
+        evidence = score_pair(customer_model, left, right)[1]
         assert next(e.level for e in evidence if e.comparison == "name") == "names differ"
 
 
@@ -138,16 +139,16 @@ def test_it_keeps_size_variants_apart(product_model):
     r68 = _row("product", "d", name="贴片电阻 0603 6.8kΩ ±1%", spec="6K8", unit="PCS", category="ELEC")
     r6k8 = _row("product", "e", name="贴片电阻 0603 6.8kΩ ±1%", spec="6.8kΩ", unit="PCS", category="ELEC")
     r68k = _row("product", "f", name="贴片电阻 0603 68kΩ ±1%", spec="68kΩ", unit="PCS", category="ELEC")
-    same_weight = engine.score_pair(product_model, bolt, same)[0]
-    assert same_weight > engine.score_pair(product_model, bolt, longer)[0] + 10
-    assert engine.score_pair(product_model, bolt, longer)[0] < 0
-    assert engine.score_pair(product_model, r68, r6k8)[0] > 0
-    assert engine.score_pair(product_model, r6k8, r68k)[0] < 0
+    same_weight = score_pair(product_model, bolt, same)[0]
+    assert same_weight > score_pair(product_model, bolt, longer)[0] + 10
+    assert score_pair(product_model, bolt, longer)[0] < 0
+    assert score_pair(product_model, r68, r6k8)[0] > 0
+    assert score_pair(product_model, r6k8, r68k)[0] < 0
 
 
 def test_it_explains_every_score(customer_model, samples):
     rows = samples["customer"].rows
-    explanation = engine.explain(customer_model, rows[0], rows[1])
+    explanation = explain(customer_model, rows[0], rows[1])
     assert explanation.weight == pytest.approx(explanation.prior_weight + sum(e.weight for e in explanation.evidence))
     assert [e.comparison for e in explanation.evidence] == ["name", "tax_id", "location", "internet", "contact", "system"]
     assert explanation.lines()[-1].startswith("total")
@@ -155,7 +156,7 @@ def test_it_explains_every_score(customer_model, samples):
 
 def test_it_refuses_a_skewed_blocking_rule(customer_model):
     rows = [_row("customer", f"r{i}", name=f"公司{i:04d}", phone="0755-28780808") for i in range(500)]
-    with pytest.raises(engine.BlockingTooLarge) as raised:
+    with pytest.raises(BlockingTooLarge) as raised:
         engine.predict(customer_model, rows, cap=10_000)
     assert raised.value.rule == "phone"
     assert raised.value.count == 500 * 499 // 2
@@ -166,55 +167,55 @@ def test_it_refuses_a_skewed_blocking_rule(customer_model):
 
 def test_it_finds_the_exclusive_links():
     def pair(left, right, weight):
-        return engine.Pair(left, right, weight, engine.probability(weight), ())
+        return Pair(left, right, weight, probability(weight), ())
 
     system_of = {"e1": "erp", "e2": "erp", "c1": "crm", "c2": "crm", "f1": "forms"}
     band, auto, low = 2.0, 9.0, -3.0
-    assert engine.exclusive_links([pair("e1", "c1", band)], 0, 5, system_of) == [pair("e1", "c1", band)]
-    assert engine.exclusive_links([pair("e1", "e2", band)], 0, 5, system_of) == []  # one system
-    assert engine.exclusive_links([pair("e1", "c1", auto)], 0, 5, system_of) == []  # automatic already
-    assert engine.exclusive_links([pair("e1", "c1", low)], 0, 5, system_of) == []  # below the band
+    assert exclusive_links([pair("e1", "c1", band)], 0, 5, system_of) == [pair("e1", "c1", band)]
+    assert exclusive_links([pair("e1", "e2", band)], 0, 5, system_of) == []  # one system
+    assert exclusive_links([pair("e1", "c1", auto)], 0, 5, system_of) == []  # automatic already
+    assert exclusive_links([pair("e1", "c1", low)], 0, 5, system_of) == []  # below the band
     # a rival on either side, in the band or above it, and the link is not exclusive
     for rival in (pair("e1", "c2", band), pair("c1", "e2", band), pair("e1", "c2", auto)):
-        assert pair("e1", "c1", band) not in engine.exclusive_links([pair("e1", "c1", band), rival], 0, 5, system_of)
+        assert pair("e1", "c1", band) not in exclusive_links([pair("e1", "c1", band), rival], 0, 5, system_of)
     # a pair below the band is no rival; a candidate in a third system is none either
-    found = engine.exclusive_links([pair("e1", "c1", band), pair("e1", "c2", low), pair("e1", "f1", band)],
+    found = exclusive_links([pair("e1", "c1", band), pair("e1", "c2", low), pair("e1", "f1", band)],
                                    0, 5, system_of)
     assert found == [pair("e1", "c1", band), pair("e1", "f1", band)]
 
 
 def test_an_exclusive_link_counts_the_records_automatic_pairs_join_as_one_candidate():
     def pair(left, right, weight):
-        return engine.Pair(left, right, weight, engine.probability(weight), ())
+        return Pair(left, right, weight, probability(weight), ())
 
     system_of = {"e1": "erp", "p1": "plm", "p2": "plm", "p3": "plm", "e2": "erp"}
     band, auto = 2.0, 9.0
     twins = [pair("e1", "p1", band), pair("e1", "p2", band), pair("p1", "p2", auto)]
     # the ERP record's two candidates in the PLM system are one item typed twice there
-    assert engine.exclusive_links(twins, 0, 5, system_of) == twins[:2]
+    assert exclusive_links(twins, 0, 5, system_of) == twins[:2]
     # unless they are two items (no automatic pair between them)
-    assert engine.exclusive_links(twins[:2], 0, 5, system_of) == []
+    assert exclusive_links(twins[:2], 0, 5, system_of) == []
     # or the PLM item already has an ERP record its automatic pairs joined
-    assert engine.exclusive_links([*twins, pair("e2", "p3", auto), pair("p3", "p1", auto)], 0, 5, system_of) == []
+    assert exclusive_links([*twins, pair("e2", "p3", auto), pair("p3", "p1", auto)], 0, 5, system_of) == []
     # or another ERP record is a candidate of either of its records
-    assert engine.exclusive_links([*twins, pair("e2", "p2", band)], 0, 5, system_of) == []
+    assert exclusive_links([*twins, pair("e2", "p2", band)], 0, 5, system_of) == []
 
 
 def test_a_look_alike_that_found_its_partner_is_no_rival_for_an_exclusive_link():
     def pair(left, right, weight):
-        return engine.Pair(left, right, weight, engine.probability(weight), ())
+        return Pair(left, right, weight, probability(weight), ())
 
     system_of = {"e1": "erp", "e2": "erp", "p1": "plm", "p2": "plm"}
     band, auto = 2.0, 9.0
     # p1 (no material) is a candidate of e1 (304 steel) and of e2 (316), which found p2 (316)
     pairs = [pair("e1", "p1", band), pair("e2", "p1", band), pair("e2", "p2", auto)]
-    assert engine.exclusive_links(pairs, 0, 5, system_of) == pairs[:1]
+    assert exclusive_links(pairs, 0, 5, system_of) == pairs[:1]
     # while e2 has no PLM record, it is a rival
-    assert engine.exclusive_links(pairs[:2], 0, 5, system_of) == []
+    assert exclusive_links(pairs[:2], 0, 5, system_of) == []
     # a steward's must-link joins a side as an automatic pair does
-    assert engine.exclusive_links(pairs[:2], 0, 5, system_of, must_link=[("e2", "p2")]) == pairs[:1]
+    assert exclusive_links(pairs[:2], 0, 5, system_of, must_link=[("e2", "p2")]) == pairs[:1]
     # an exclusive link does not: a band pair joins no side
-    assert engine.exclusive_links([*pairs[:2], pair("e2", "p2", band)], 0, 5, system_of) == []
+    assert exclusive_links([*pairs[:2], pair("e2", "p2", band)], 0, 5, system_of) == []
 
 
 def test_a_record_joins_the_look_alike_that_holds_no_record_of_its_system_first():
@@ -225,66 +226,66 @@ def test_a_record_joins_the_look_alike_that_holds_no_record_of_its_system_first(
     pairs = [("e1", "p1", 9.0), ("e2", "p1", 7.0), ("e2", "p2", 7.0)]
     system_of = {"e1": "erp", "e2": "erp", "p1": "plm", "p2": "plm"}
     cannot = [("p1", "p2")]
-    assert engine.cluster(pairs, 0.0, cannot_link=cannot) == [["e1", "e2", "p1"], ["p2"]]
-    assert engine.cluster(pairs, 0.0, cannot_link=cannot, system_of=system_of) == [["e1", "p1"], ["e2", "p2"]]
+    assert cluster(pairs, 0.0, cannot_link=cannot) == [["e1", "e2", "p1"], ["p2"]]
+    assert cluster(pairs, 0.0, cannot_link=cannot, system_of=system_of) == [["e1", "p1"], ["e2", "p2"]]
     # a steward's must-link puts an ERP record with the other item: now e2 joins the first
-    assert engine.cluster(pairs, 0.0, must_link=[("e3", "p2")], cannot_link=cannot,
+    assert cluster(pairs, 0.0, must_link=[("e3", "p2")], cannot_link=cannot,
                           system_of={**system_of, "e3": "erp"}) == [["e1", "e2", "p1"], ["e3", "p2"]]
     # an automatic pair of their own joins two records of one system as before
     pairs.append(("e1", "e2", 8.0))
-    assert engine.cluster(pairs, 0.0, cannot_link=cannot, system_of=system_of) == [["e1", "e2", "p1"], ["p2"]]
+    assert cluster(pairs, 0.0, cannot_link=cannot, system_of=system_of) == [["e1", "e2", "p1"], ["p2"]]
     # and with no conflict, the waiting join is made after the others
-    assert engine.cluster(pairs[:3], 0.0, system_of=system_of) == [["e1", "e2", "p1", "p2"]]
+    assert cluster(pairs[:3], 0.0, system_of=system_of) == [["e1", "e2", "p1", "p2"]]
 
 
 def test_it_never_clusters_a_cannot_link_pair_even_through_a_chain():
     pairs = [("a", "b", 20.0), ("b", "c", 15.0), ("c", "d", 12.0), ("x", "y", -3.0)]
-    clusters = engine.cluster(pairs, 0.0, cannot_link=[("a", "c")], records=["z"])
+    clusters = cluster(pairs, 0.0, cannot_link=[("a", "c")], records=["z"])
     assert ["a", "b"] in clusters
     assert not any({"a", "c"} <= set(c) for c in clusters)
     assert ["c", "d"] in clusters and ["z"] in clusters and ["x"] in clusters
 
 
 def test_it_honours_must_link_pairs():
-    clusters = engine.cluster([("a", "b", 20.0)], 0.0, must_link=[("b", "q"), ("r", "s")])
+    clusters = cluster([("a", "b", 20.0)], 0.0, must_link=[("b", "q"), ("r", "s")])
     assert ["a", "b", "q"] in clusters and ["r", "s"] in clusters
-    with pytest.raises(engine.EngineError):
-        engine.cluster([], 0.0, must_link=[("a", "b")], cannot_link=[("b", "a")])
-    with pytest.raises(engine.EngineError):  # joined by must-links, then forbidden
-        engine.cluster([], 0.0, must_link=[("a", "b"), ("b", "c")], cannot_link=[("a", "c")])
+    with pytest.raises(ContradictoryRulings):
+        cluster([], 0.0, must_link=[("a", "b")], cannot_link=[("b", "a")])
+    with pytest.raises(ContradictoryRulings):  # joined by must-links, then forbidden
+        cluster([], 0.0, must_link=[("a", "b"), ("b", "c")], cannot_link=[("a", "c")])
 
 
 def test_it_keeps_two_barcodes_apart_however_a_third_record_links_them(product_model):
     """Two valid barcodes are two products: a conflict level, whatever the total weight
     (here well above conflict_below), so no chain through a record without a barcode
     joins them; the third record stays with one of them."""
-    upper = default_thresholds("product")["match"]
+    upper = default_thresholds("product")["upper"]
     bolt = {"name": "六角头螺栓 M10x16 12.9级合金钢", "spec": "M10x16", "unit": "PCS", "category": "FAST"}
     rows = [_row("product", "a", **bolt, barcode="06925689742994"), _row("product", "b", **bolt, barcode="06999574897038"),
             _row("product", "m", **{**bolt, "name": "12.9级合金钢六角头螺栓"})]
     by_id = {r["unique_id"]: r for r in rows}
-    conflicts = engine.Conflicts.of(product_model, -10.0, upper)
-    weight, evidence = engine.score_pair(product_model, by_id["a"], by_id["b"])
+    conflicts = Conflicts.of(product_model, -10.0, upper)
+    weight, evidence = score_pair(product_model, by_id["a"], by_id["b"])
     assert -10.0 < weight < upper and conflicts(weight, evidence)
-    assert engine.score_pair(product_model, by_id["a"], by_id["m"])[0] >= upper
-    table = engine.feature_table(rows, product_model.model)
+    assert score_pair(product_model, by_id["a"], by_id["m"])[0] >= upper
+    table = feature_table(rows, product_model.model)
     pairs = engine.predict(product_model, table, all_pairs=True)
     auto = [p for p in pairs if p.weight >= upper]
-    found, checked = engine.group_conflicts(product_model, table, auto, (), conflicts)
+    found, checked = group_conflicts(product_model, table, auto, (), conflicts)
     assert (found, checked) == ([("a", "b")], 3)
-    clusters = engine.cluster(auto, upper, cannot_link=found)
+    clusters = cluster(auto, upper, cannot_link=found)
     assert len(clusters) == 2 and (["a"] in clusters or ["b"] in clusters)
 
 
 def test_a_conflict_level_does_not_undo_an_automatic_match_on_its_own_evidence(product_model):
     """One barcode under two spellings of a maker's name: the barcode outweighs the brand."""
-    upper = default_thresholds("product")["match"]
+    upper = default_thresholds("product")["upper"]
     bearing = {"name": "深沟球轴承 6204-2RS", "spec": "6204-2RS", "unit": "PCS", "category": "BEAR",
                "barcode": "06921896586291"}
     left, right = _row("product", "a", **bearing, brand="洛轴"), _row("product", "b", **bearing, brand="环宇")
-    weight, evidence = engine.score_pair(product_model, left, right)
+    weight, evidence = score_pair(product_model, left, right)
     assert "brands differ (another maker)" in {e.level for e in evidence} and weight >= upper
-    assert not engine.Conflicts.of(product_model, -10.0, upper)(weight, evidence)
+    assert not Conflicts.of(product_model, -10.0, upper)(weight, evidence)
 
 
 def test_it_reads_an_artifact_stored_before_conflict_levels(product_model):
@@ -292,24 +293,24 @@ def test_it_reads_an_artifact_stored_before_conflict_levels(product_model):
     for comparison in data["declaration"]["comparisons"]:
         for level in comparison["levels"]:
             del level["conflict"]
-    old = engine.TrainedModel.from_json(json.dumps(data))
+    old = TrainedModel.from_json(json.dumps(data))
     assert not any(level.conflict for c in old.model.comparisons for level in c.levels)
-    assert engine.Conflicts.of(old, -10.0, 4.0).levels == frozenset()  # the weight rule alone, until retrained
-    assert engine.Conflicts.of(product_model, -10.0, 4.0).levels
+    assert Conflicts.of(old, -10.0, 4.0).levels == frozenset()  # the weight rule alone, until retrained
+    assert Conflicts.of(product_model, -10.0, 4.0).levels
 
 
 def test_it_treats_a_weight_below_conflict_below_as_a_conflict(customer_model):
-    conflicts = engine.Conflicts.of(customer_model, -10.0, 6.0)
+    conflicts = Conflicts.of(customer_model, -10.0, 6.0)
     assert conflicts.levels == frozenset()  # organisations: only the weight decides
     assert conflicts(-10.5, ()) and not conflicts(-9.5, ())
 
 
 def test_it_round_trips_the_model_artifact(customer_model, samples):
-    restored = engine.TrainedModel.from_json(customer_model.to_json())
+    restored = TrainedModel.from_json(customer_model.to_json())
     assert restored.to_json() == customer_model.to_json()
     rows = samples["customer"].rows[:20]
     for left, right in zip(rows, rows[1:]):
-        assert engine.score_pair(restored, left, right)[0] == engine.score_pair(customer_model, left, right)[0]
+        assert score_pair(restored, left, right)[0] == score_pair(customer_model, left, right)[0]
     report = customer_model.report
     assert report["records"] == len(samples["customer"].rows)
     assert {lv["comparison"] for lv in report["levels"]} == {"name", "tax_id", "location", "internet", "contact", "system"}
@@ -333,7 +334,7 @@ def test_a_failed_em_rule_leaves_the_model_as_if_it_had_not_run(samples):
     # no phones: the EM rule blocked on phone has no pairs and fails; Splink leaves its
     # session's settings on the linker (phone's comparison removed, a blocked prior)
     rows = [{**r, "phone": None} for r in samples["customer"].rows]
-    declared = models.get_model("customer")
+    declared = get_declaration("customer")
     trained = engine.train("customer", rows)
     without_rule = engine.train(
         "customer", rows, model=dataclasses.replace(declared, em_blocking=declared.em_blocking[:-1])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from matching.features import product_features
+from matching.features.product import features as product_features
 from matching.standardize import std_spec
 
 

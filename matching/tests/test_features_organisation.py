@@ -4,12 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from matching.features import (
-    address_keys,
-    organisation_features,
-    sound_keys,
-    strip_trade,
-)
+from matching.features.organisation import address_keys, strip_trade
+from matching.features.organisation import features as organisation_features
+from matching.features.text import sound_keys
 
 
 def _row(name: str, **extra: object) -> dict:

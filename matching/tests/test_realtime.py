@@ -15,30 +15,23 @@ from django.core.management import call_command
 from django.db import connection
 from django.test import override_settings
 
-from bench.quality import load_samples as standardized_samples
-from matching import engine
+from matching import engine, keys
 from matching import realtime as rt
-from matching.services import MSG_NO_MODEL, MatchingError, default_thresholds, match_model_store, match_run
-from matching.services import cluster as batch_cluster
-from matching.services import read_domain
-from matching.services import score as batch_score
+from matching.integrity import run_checks
+from matching.planning import plan_clusters as batch_cluster
+from matching.runs import match_run
+from matching.runs import score as batch_score
+from matching.scoring import Scorer, probability, score_pair
+from matching.selectors import MSG_NO_MODEL, compiled_model, read_domain, trained_model
+from matching.tests.factories import DEMO_TRUST, assert_invariants
+from matching.training import default_thresholds, match_model_store
 from mdm.domains import all_domains, get_domain
+from mdm.errors import MdmError, StaleKeyIndex
 from mdm.history import Change
-from mdm.integrity import run_checks
-from mdm.management.commands.demo import DEMO_TRUST
-from mdm.models import ChangeEvent, GoldenRecord, MatchKey, MatchModel, SourceRecord
-from mdm.services import IncomingRecord, content_hash, source_records_upsert
-from mdm.tests.factories import SAMPLES, system, upsert
-from stewardship.models import MergeProposal, PairConstraint
-from stewardship.services import golden_records_merge_manually, proposal_decide
-
-HUAWEI = {
-    "name": "华为技术有限公司",
-    "tax_id": "914403001922038216",
-    "phone": "0755-28780808",
-    "city": "深圳",
-    "address": "坂田华为基地1号",
-}
+from mdm.models import ChangeEvent, GoldenRecord, MatchKey, MatchModel, MergeProposal, SourceRecord
+from mdm.services.decisions import golden_records_merge_manually, proposal_decide
+from mdm.services.records import IncomingRecord, content_hash, source_records_upsert
+from mdm.tests.factories import HUAWEI, SAMPLES, system, upsert, writes
 HUAWEI_NAME_CITY = {"name": "华为技术有限公司", "city": "深圳"}  # review band against HUAWEI
 HUAWEI_OTHER_TAX = {"name": "华为技术有限公司", "tax_id": "911103026605015136", "city": "深圳"}  # a namesake
 HUAWEI_TAX = {"name": "华为技术有限公司", "tax_id": "914403001922038216"}
@@ -46,22 +39,6 @@ HUAWEI_PHONE = {"name": "华为技术有限公司", "phone": "0755-28780808"}
 JD_WITH_HUAWEI_PHONE = {"name": "北京京东世纪贸易有限公司", "phone": "0755-28780808"}  # below the band
 JD = {"name": "北京京东世纪贸易有限公司", "tax_id": "911103026605015136", "phone": "010-89118888", "city": "北京"}
 STEWARD = Change(actor="user:steward", reason="review")
-
-
-def writes() -> tuple[int, ...]:
-    """Every row a change writes: history of each tracked model, and events."""
-    return (
-        SourceRecord.history.count(),
-        GoldenRecord.history.count(),
-        MergeProposal.history.count(),
-        PairConstraint.history.count(),
-        ChangeEvent.objects.count(),
-    )
-
-
-def assert_invariants() -> None:
-    problems = {name: found for name, found in run_checks().items() if found}
-    assert problems == {}
 
 
 def golden_of(record: SourceRecord) -> GoldenRecord | None:
@@ -92,7 +69,7 @@ def weight(trained):
     def score(left: dict, right: dict) -> float:
         declaration = get_domain("customer")
         a, b = (declaration.standardize(v, phone_region="CN")[0] for v in (left, right))
-        return engine.score_pair(trained("customer"), a, b)[0]
+        return score_pair(trained("customer"), a, b)[0]
 
     return score
 
@@ -157,7 +134,7 @@ def test_it_attaches_a_record_to_the_golden_record_it_matches(customer, arrive):
     assert golden_of(record) == golden
     assert (decision.action, decision.golden_id, decision.matched) == (rt.ATTACH, golden.golden_id, first.pk)
     assert decision.weight >= customer.thresholds["upper"]
-    prior = rt._model("customer").scorer.prior_weight
+    prior = compiled_model("customer").scorer.prior_weight
     assert decision.weight == pytest.approx(prior + sum(e.weight for e in decision.evidence))
     # one source-record version from the upsert, one from the match; the golden record's
     # new version; events: the upsert's, golden.updated and the cross-reference
@@ -297,7 +274,7 @@ def test_matching_again_without_a_change_writes_nothing(banded, arrive):
     assert writes() == before
     assert [(d.action, d.changed) for d in decisions] == [(rt.KEEP, False), (rt.KEEP, False)]
     assert decisions[0].golden_id == golden_of(attached).golden_id
-    assert rt.match_keys_refresh(domain="customer").inserted == 0
+    assert keys.match_keys_refresh(domain="customer").inserted == 0
 
 
 def test_a_golden_record_at_the_size_limit_does_not_grow_silently(customer, arrive, monkeypatch):
@@ -400,7 +377,7 @@ def test_it_keeps_a_product_with_another_barcode_out_of_a_golden_record(model, t
     other = {**bolt, "barcode": "06999574897038"}
     standardize = get_domain("product").standardize
     a, b = (standardize(v, phone_region="CN")[0] for v in ({**bolt, "barcode": "06925689742994"}, other))
-    weight = engine.score_pair(trained("product"), a, b)[0]
+    weight = score_pair(trained("product"), a, b)[0]
     assert weight > get_domain("product").matching.conflict_below  # kept apart by the level, not the total
     erp, plm = system("erp"), system("plm")
 
@@ -433,7 +410,7 @@ def test_of_two_look_alikes_it_joins_the_one_without_a_record_of_its_system(mode
     standardize = get_domain("product").standardize
     a, b, t, e = (standardize(v, phone_region="CN")[0] for v in (by_maker, by_rival, terse, bolt))
     upper = MatchModel.objects.get(is_active=True).thresholds["upper"]
-    same = [engine.score_pair(trained("product"), {**x, "source_system": sx}, {**e, "source_system": "erp"})[0]
+    same = [score_pair(trained("product"), {**x, "source_system": sx}, {**e, "source_system": "erp"})[0]
             for x, sx in ((a, "plm"), (b, "plm"), (t, "erp"))]
     assert same[0] == same[1] >= upper > same[2]  # both makers' bolts alike; the two ERP records not
     erp, plm = system("erp"), system("plm")
@@ -550,7 +527,7 @@ def test_it_refuses_bad_input_with_clear_errors(customer, arrive):
         (lambda: rt.record_match(record=987654, actor="test"), rt.MSG_NO_RECORD.format(pk=987654)),
     ]
     for call, message in cases:
-        with pytest.raises(MatchingError) as error:
+        with pytest.raises(MdmError) as error:
             call()
         assert error.value.message == message
 
@@ -582,10 +559,10 @@ def test_search_returns_the_best_golden_records_with_their_evidence(customer, ar
     assert (best.record, best.record_label) in ((first.pk, "erp:1"), (second.pk, "crm:2"))
     assert best.attributes["name"] == HUAWEI["name"]
     upper, lower = customer.thresholds["upper"], customer.thresholds["lower"]
-    comparisons = [c.name for c in rt._model("customer").scorer.trained.model.comparisons]
+    comparisons = [c.name for c in compiled_model("customer").scorer.trained.model.comparisons]
     for match in matches:
         assert match.weight == pytest.approx(match.prior_weight + sum(e.weight for e in match.evidence))
-        assert match.probability == pytest.approx(engine.probability(match.weight))
+        assert match.probability == pytest.approx(probability(match.weight))
         assert match.band == (rt.BAND_MATCH if match.weight >= upper else rt.BAND_REVIEW if match.weight >= lower
                               else rt.BAND_BELOW)
         assert [e.comparison for e in match.evidence] == comparisons
@@ -618,13 +595,13 @@ def test_the_key_index_follows_record_changes_and_deletions(customer, arrive):
     record, _ = arrive("erp", "1", {**HUAWEI, "phone": "010-12345678", "email": "info@huawei.com"})
     assert dict(keys_of(record))["phone"] == "+861012345678"
     assert dict(keys_of(record))["email"] == "info@huawei.com"
-    refreshed = rt.match_keys_refresh(domain="customer", records=[record.pk])
+    refreshed = keys.match_keys_refresh(domain="customer", records=[record.pk])
     assert (refreshed.records, refreshed.inserted, refreshed.deleted) == (1, 0, 0)
 
     MatchKey.objects.filter(record=record, rule="phone").delete()  # a damaged index is repaired in bulk
     MatchKey.objects.create(domain="customer", rule="retired rule", value="x", record=record)
     bolt = upsert(system("erp"), "product", {"P1": {"name": "华为 螺栓", "spec": "M6x20"}})["P1"]
-    refreshed = rt.match_keys_refresh(domain="customer", full=True)
+    refreshed = keys.match_keys_refresh(domain="customer", full=True)
     assert (refreshed.inserted, refreshed.deleted) == (1, 1)
     assert dict(keys_of(record))["phone"] == "+861012345678"
     assert keys_of(bolt) == set()  # another domain's record: not the customer model's to index
@@ -639,7 +616,7 @@ def test_a_long_key_is_stored_as_its_hash(customer, arrive):
     twin, decision = arrive("crm", "2", {**HUAWEI, "name": name, "tax_id": None, "phone": None, "address": None})
 
     core = dict(keys_of(record))["name_core"]
-    assert core.startswith(rt.KEY_HASH) and len(core) <= rt.KEY_CHARS
+    assert core.startswith(keys.KEY_HASH) and len(core) <= keys.KEY_CHARS
     assert dict(keys_of(twin))["name_core"] == core and decision.candidates == 1
 
 
@@ -650,8 +627,8 @@ def test_a_batch_run_refreshes_the_index_for_what_changed(customer, arrive):
 
     match_run(domain="customer", actor="test")  # the first run with this model: every record
 
-    model = rt._model("customer")
-    assert keys_of(record) == rt.record_keys(model.rules, model.scorer.prepare(record.attributes))
+    model = compiled_model("customer")
+    assert keys_of(record) == keys.record_keys(model.rules, model.scorer.prepare(record.attributes))
     assert keys_of(other)
     MatchKey.objects.filter(record=other).delete()  # damage an unchanged record's keys
     upsert(system("erp"), "customer", {"1": {**HUAWEI, "phone": "010-12345678"}})  # a change, not matched yet
@@ -660,8 +637,8 @@ def test_a_batch_run_refreshes_the_index_for_what_changed(customer, arrive):
 
     assert dict(keys_of(record))["phone"] == "+861012345678"
     assert keys_of(other) == set()  # unchanged since the last run: not read again
-    assert rt.match_keys_refresh(domain="customer", full=True).inserted == len(
-        rt.record_keys(model.rules, model.scorer.prepare(other.attributes)))
+    assert keys.match_keys_refresh(domain="customer", full=True).inserted == len(
+        keys.record_keys(model.rules, model.scorer.prepare(other.attributes)))
     assert keys_of(other)
 
 
@@ -674,23 +651,23 @@ def test_a_first_run_leaves_the_value_index_in_place_and_a_failed_one_restores_i
     arrive("erp", "1", HUAWEI)
     arrive("crm", "2", JD)
     MatchKey.objects.all().delete()
-    real = rt._refresh_rows
+    real = keys._refresh_rows
 
     def fail_after_writing(*args, **kwargs):
         real(*args, **kwargs)
         assert MatchKey.objects.exists()
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(rt, "_refresh_rows", fail_after_writing)
+    monkeypatch.setattr(keys, "_refresh_rows", fail_after_writing)
     with pytest.raises(RuntimeError, match="disk full"):
         match_run(domain="customer", actor="test")
     assert value_index_exists() and not MatchKey.objects.exists()  # the whole run rolled back
 
-    monkeypatch.setattr(rt, "_refresh_rows", real)
+    monkeypatch.setattr(keys, "_refresh_rows", real)
     match_run(domain="customer", actor="test")  # inserts more keys than the index holds: rebuilt on SQLite
 
     assert value_index_exists()
-    assert rt.match_keys_refresh(domain="customer", full=True).inserted == 0
+    assert keys.match_keys_refresh(domain="customer", full=True).inserted == 0
     _, decision = arrive("crm", "3", {**HUAWEI, "tax_id": None})
     assert decision.candidates == 1  # retrieved through the keys
 
@@ -706,7 +683,7 @@ def test_a_batch_run_keeps_the_keys_a_rebuild_would_write(customer, arrive):
     match_run(domain="customer", actor="test")  # keys from the features its predict computed
 
     assert keys_of(gone) == set()
-    refreshed = rt.match_keys_refresh(domain="customer", full=True)
+    refreshed = keys.match_keys_refresh(domain="customer", full=True)
     assert (refreshed.inserted, refreshed.deleted) == (0, 0)
 
 
@@ -731,17 +708,17 @@ def test_the_integrity_check_finds_keys_a_refresh_would_not_repair(customer, arr
         f"customer record {other.pk}: key phone=+8610000 is stale",
         f"customer record {other.pk}: key phone={phone.value} is missing",
     ]
-    rt.match_keys_refresh(domain="customer", full=True)  # also drops the product key of a customer record
+    keys.match_keys_refresh(domain="customer", full=True)  # also drops the product key of a customer record
     assert run_checks()["match_keys_are_current"] == problems[:1]  # the key of no record stays until removed
 
 
 def test_keys_collected_under_another_model_are_refused(customer, arrive):
     arrive("erp", "1", HUAWEI)
-    model = rt._model("customer")
-    stale = rt.RunKeys("customer", model.pk + 1, MatchModel.objects.get(pk=model.pk).trained().model)
+    model = compiled_model("customer")
+    stale = keys.RunKeys("customer", model.pk + 1, trained_model(MatchModel.objects.get(pk=model.pk)).model)
 
-    with pytest.raises(rt.RealtimeError, match="another model"):
-        rt.match_keys_refresh(domain="customer", run_keys=stale)
+    with pytest.raises(StaleKeyIndex, match="another model"):
+        keys.match_keys_refresh(domain="customer", run_keys=stale)
 
 
 # ---------------------------------------------------------------------------
@@ -749,29 +726,23 @@ def test_keys_collected_under_another_model_are_refused(customer, arrive):
 # ---------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def samples():
-    return standardized_samples()
-
-
 @pytest.mark.parametrize("domain", ["customer", "product"])
 def test_the_fast_scorer_gives_splinks_levels_and_weights(samples, trained, domain):
     rows = random.Random(3).sample(samples[domain].rows, 150)
     model = trained(domain)
-    fast = rt.fast_scorer(model)
+    fast = Scorer(model)
     by_id = {r["unique_id"]: fast.prepare(r) for r in rows}
     pairs = engine.predict(model, rows, all_pairs=True)
     assert len(pairs) == 150 * 149 // 2
-    bounded = rt.BoundedScorer(fast, model.model)
     dropped = 0
     for pair in pairs:
         left, right = by_id[pair.left], by_id[pair.right]
         weight, evidence = fast.score(left, right)
         assert weight == pytest.approx(pair.weight, abs=1e-9)
         assert [(e.comparison, e.level) for e in evidence] == [(e.comparison, e.level) for e in pair.evidence]
-        assert bounded.score(left, right) == (weight, evidence)  # bit for bit
+        assert fast.score_above(left, right, None) == (weight, evidence)  # bit for bit
         for floor in (-5.0, 0.0, 5.0):
-            found = bounded.score(left, right, floor)
+            found = fast.score_above(left, right, floor)
             if found is None:
                 assert pair.weight < floor
                 dropped += 1
@@ -783,9 +754,9 @@ def test_the_fast_scorer_gives_splinks_levels_and_weights(samples, trained, doma
 def test_the_index_retrieves_exactly_the_pairs_batch_blocking_generates(samples, trained):
     rows = samples["customer"].rows
     model = trained("customer")
-    keys = {r["unique_id"]: rt.record_keys(model.model.blocking, engine.scorer(model).prepare(r)) for r in rows}
+    found = {r["unique_id"]: keys.record_keys(model.model.blocking, Scorer(model).prepare(r)) for r in rows}
     by_key: dict[tuple[str, str], list[str]] = {}
-    for uid, ks in keys.items():
+    for uid, ks in found.items():
         for k in ks:
             by_key.setdefault(k, []).append(uid)
     indexed = {tuple(sorted((a, b))) for ids in by_key.values() for a in ids for b in ids if a != b}
@@ -840,7 +811,7 @@ def test_real_time_gives_the_batch_decision_for_held_out_records(samples, custom
     assert_invariants()
 
     everything = read_domain("customer")
-    trained = customer.trained()
+    trained = trained_model(customer)
     conflict_below = float(get_domain("customer").matching.conflict_below)
     initial = {int(r["unique_id"]) for r in everything.rows} - {pk for pk, _, _ in arrivals}
     outcome: Counter[str] = Counter()
@@ -875,12 +846,12 @@ def test_real_time_gives_the_batch_decision_for_held_out_records(samples, custom
     assert same >= 0.9
 
     # search's early exit gives the same top as scoring every candidate
-    model = rt._model("customer")
+    model = compiled_model("customer")
     for row in random.Random(8).sample(rows, 25):
-        frow = rt._prepared(model, row, row["source_system"])
-        candidates = rt._candidates("customer", rt.record_keys(model.rules, frow), exclude=None).rows
-        every = rt._best_by_golden(rt.Scored(c["id"], c["golden_id"], *model.scorer.score(frow, rt._prepared(
-            model, c["attributes"], c["system__code"])), "") for c in candidates)
+        frow = model.prepare(row, row["source_system"])
+        candidates = keys.candidates("customer", keys.record_keys(model.rules, frow), exclude=None).rows
+        every = rt._best_by_golden(rt.ScoredRecord(c["id"], c["golden_id"], *model.scorer.score(frow, model.prepare(
+            c["attributes"], c["system__code"])), "") for c in candidates)
         for limit, floor in ((3, -math.inf), (10, upper)):
             expected = sorted((s for s in every.values() if s.weight >= floor), key=lambda s: (-s.weight, s.record))
             found = rt._top_goldens(model, frow, candidates, limit, floor)

@@ -3,6 +3,7 @@ and splits by runs, rulings that no run undoes, no-op re-runs, dry runs that wri
 
 from __future__ import annotations
 
+import io
 import tempfile
 from itertools import combinations
 from pathlib import Path
@@ -10,66 +11,21 @@ from pathlib import Path
 import pytest
 from django.core.management import call_command
 
-from matching import engine
-from matching.services import (
-    active_model,
-    match_model_store,
-    match_run,
-    model_train,
-    probability_weight,
-    read_domain,
-    score,
-)
+from matching import clustering
+from matching.runs import match_run, score
+from matching.scoring import scorer as compiled_scorer
+from matching.selectors import active_model, read_domain, trained_model
+from matching.tests.factories import DEMO_TRUST, assert_invariants
+from matching.training import match_model_store, model_train, probability_weight
 from mdm.components import Components
 from mdm.domains import get_domain
+from mdm.errors import NoTrainedModel
 from mdm.history import Change
-from mdm.integrity import run_checks
-from mdm.management.commands.demo import DEMO_TRUST
-from mdm.models import ChangeEvent, GoldenRecord, MatchModel, MatchRun, SourceRecord
+from mdm.models import ChangeEvent, GoldenRecord, MatchModel, MatchRun, MergeProposal, PairConstraint, SourceRecord
 from mdm.selectors import golden_record_resolve
-from mdm.services import IncomingRecord, content_hash, source_records_upsert
-from mdm.tests.factories import load_samples, system, upsert
-from stewardship.models import MergeProposal, PairConstraint
-from stewardship.services import proposal_decide
-
-HUAWEI = {
-    "name": "华为技术有限公司",
-    "tax_id": "914403001922038216",
-    "phone": "0755-28780808",
-    "city": "深圳",
-    "address": "坂田华为基地1号",
-}
-OTHER = {"name": "北京京东世纪贸易有限公司", "tax_id": "911103026605015136", "phone": "010-89118888", "city": "北京"}
-
-
-def writes() -> tuple[int, ...]:
-    """Every row a change writes: history of each tracked model, and events."""
-    return (
-        SourceRecord.history.count(),
-        GoldenRecord.history.count(),
-        MergeProposal.history.count(),
-        PairConstraint.history.count(),
-        ChangeEvent.objects.count(),
-    )
-
-
-def assert_invariants() -> None:
-    problems = {name: found for name, found in run_checks().items() if found}
-    assert problems == {}
-
-
-def xref(domain: str = "customer") -> dict[int, str]:
-    """Live source record id -> golden ID."""
-    rows = SourceRecord.objects.filter(domain=domain, is_deleted=False)
-    return dict(rows.values_list("id", "golden__golden_id"))
-
-
-def groups(domain: str = "customer") -> dict[str, frozenset[int]]:
-    out: dict[str, set[int]] = {}
-    for sid, golden_id in xref(domain).items():
-        out.setdefault(golden_id, set()).add(sid)
-    return {g: frozenset(ids) for g, ids in out.items()}
-
+from mdm.services.decisions import proposal_decide
+from mdm.services.records import IncomingRecord, content_hash, source_records_upsert
+from mdm.tests.factories import HUAWEI, OTHER, groups, load_samples, system, upsert, writes, xref
 
 def run(**kwargs) -> MatchRun:
     return match_run(domain=kwargs.pop("domain", "customer"), actor="test", **kwargs)
@@ -119,7 +75,7 @@ def test_it_trains_a_versioned_model_and_keeps_one_active(db, trained):
     load_samples("customer", trust=DEMO_TRUST)
 
     first = model_train(domain="customer", actor="test")
-    call_command("train", "customer", "--upper", "9.5", "--lower", "-2", "--no-progress", stdout=(out := _Out()))
+    call_command("train", "customer", "--upper", "9.5", "--lower", "-2", "--no-progress", stdout=(out := io.StringIO()))
 
     second = MatchModel.objects.get(domain="customer", is_active=True)
     first.refresh_from_db()
@@ -127,12 +83,12 @@ def test_it_trains_a_versioned_model_and_keeps_one_active(db, trained):
     assert first.thresholds == {"upper": pytest.approx(probability_weight(0.99), abs=1e-3), "lower": 0.0}
     assert second.thresholds == {"upper": 9.5, "lower": -2.0}
     assert first.report["records"] == SourceRecord.objects.filter(domain="customer", is_deleted=False).count()
-    restored = first.trained()
+    restored = trained_model(first)
     assert (
         restored.parameters == first.artifact["parameters"]
         and restored.thresholds["match"] == first.thresholds["upper"]
     )
-    assert "customer model v2 (active)" in out.text and "auto-merge at weight >= +9.50" in out.text
+    assert "customer model v2 (active)" in out.getvalue() and "auto-merge at weight >= +9.50" in out.getvalue()
 
 
 def test_approved_pairs_become_labels_for_the_next_training(customers):
@@ -158,21 +114,8 @@ def test_approved_pairs_become_labels_for_the_next_training(customers):
     assert_invariants()
 
 
-class _Out:
-    def __init__(self):
-        self.text = ""
-
-    def write(self, s):
-        self.text += s
-
-    def flush(self):
-        pass
-
-
 def test_match_refuses_to_run_without_a_trained_model(db):
-    from matching.services import MatchingError
-
-    with pytest.raises(MatchingError, match="run `python manage.py train customer` first"):
+    with pytest.raises(NoTrainedModel, match="run `python manage.py train customer` first"):
         run()
 
 
@@ -334,7 +277,7 @@ def _load_as_new_systems(directory: Path) -> None:
     import yaml
 
     from mdm.ingest.run import import_file
-    from mdm.services import source_system_register
+    from mdm.services.systems import source_system_register
 
     seen = set()
     for sample in yaml.safe_load((directory / "manifest.yaml").read_text(encoding="utf-8"))["samples"]:
@@ -456,21 +399,20 @@ def test_deleted_records_leave_their_golden_record_and_an_empty_one_is_deleted(h
 
 
 def test_the_commands_report_a_dry_run_and_a_run(customers):
-    out = _Out()
+    out = io.StringIO()
     call_command("match", "customer", "--dry-run", "--no-progress", stdout=out)
-    assert "dry run, nothing written" in out.text and "new golden records (would)" in out.text
+    assert "dry run, nothing written" in out.getvalue() and "new golden records (would)" in out.getvalue()
     assert MatchRun.objects.count() == 0
 
-    out = _Out()
+    out = io.StringIO()
     call_command("match", "customer", "--no-progress", "--lower", "2", stdout=out)
-    assert "match customer (run" in out.text and "proposals >= +2.00" in out.text
+    assert "match customer (run" in out.getvalue() and "proposals >= +2.00" in out.getvalue()
     assert MatchRun.objects.get().thresholds["lower"] == 2.0
 
 
 def test_a_trust_change_makes_a_planned_run_stale(db, erp):
-    from matching.services import fingerprint
-    from mdm.history import Change
-    from mdm.services import source_system_register
+    from matching.selectors import fingerprint
+    from mdm.services.systems import source_system_register
 
     before = fingerprint("customer")
     source_system_register(
@@ -485,7 +427,7 @@ def test_the_conflict_check_scores_every_pair_of_a_group_as_splink_would(custome
     feature table; the same pairs scored from freshly computed features give the same
     conflicts. A group too large for that falls back to Splink's blocked pairs within it."""
     model = active_model("customer")
-    trained, snapshot = model.trained(), read_domain("customer")
+    trained, snapshot = trained_model(model), read_domain("customer")
     below = float(get_domain("customer").matching.conflict_below)
     scored = score(trained, snapshot, model.thresholds, below)
 
@@ -496,7 +438,7 @@ def test_the_conflict_check_scores_every_pair_of_a_group_as_splink_would(custome
     for sid in list(groups.parent):
         members.setdefault(groups.find(sid), []).append(sid)
     rows = {int(r["unique_id"]): r for r in snapshot.rows}
-    scorer = engine.scorer(trained)
+    scorer = compiled_scorer(trained)
     expected = sorted(
         (a, b)
         for ids in members.values() if len(ids) >= 3
@@ -506,11 +448,11 @@ def test_the_conflict_check_scores_every_pair_of_a_group_as_splink_would(custome
     assert expected and scored.conflicts == expected
     assert scored.checked == sum(len(ids) * (len(ids) - 1) // 2 for ids in members.values() if len(ids) >= 3)
 
-    monkeypatch.setattr(engine, "CONFLICT_BATCH", 4)  # groups' rows a few at a time: the same result
+    monkeypatch.setattr(clustering, "CONFLICT_BATCH", 4)  # groups' rows a few at a time: the same result
     batched = score(trained, snapshot, model.thresholds, below)
     assert (batched.conflicts, batched.checked) == (scored.conflicts, scored.checked)
 
-    monkeypatch.setattr(engine, "GROUP_SCORE_LIMIT", 2)
+    monkeypatch.setattr(clustering, "GROUP_SCORE_LIMIT", 2)
     blocked_only = score(trained, snapshot, model.thresholds, below)
     assert blocked_only.conflicts and set(blocked_only.conflicts) <= set(expected)
     assert blocked_only.checked < scored.checked

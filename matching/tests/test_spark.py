@@ -13,10 +13,12 @@ import sys
 
 import pytest
 
-from bench.quality import DOMAINS, default_thresholds
+from fixtures.datasets import DOMAINS
 from matching import engine
-from matching.tests.test_engine import samples  # noqa: F401 - the sample exports, by domain
+from matching.clustering import Conflicts, cluster
+from matching.training import default_thresholds
 from mdm.domains import get_domain
+from mdm.errors import BackendUnavailable
 
 MSG_NO_PYSPARK = "pyspark is not installed: pip install -r requirements-spark.txt (MDM_REQUIRE_SPARK=1 fails instead)"
 WEIGHT_TOLERANCE = 1e-6
@@ -43,13 +45,13 @@ def _by_pair(pairs):
 
 
 def _conflicts(model, pairs, threshold):
-    conflicts = engine.Conflicts.of(model, get_domain(model.domain).matching.conflict_below, threshold)
+    conflicts = Conflicts.of(model, get_domain(model.domain).matching.conflict_below, threshold)
     return [(p.left, p.right) for p in pairs if conflicts(p.weight, p.evidence)]
 
 
 @pytest.mark.spark
 @pytest.mark.parametrize("domain", DOMAINS)
-def test_it_gives_duckdbs_pairs_levels_weights_and_clusters_on_spark(spark, samples, trained, domain):  # noqa: F811
+def test_it_gives_duckdbs_pairs_levels_weights_and_clusters_on_spark(spark, samples, trained, domain):
     rows = samples[domain].rows
     model = trained(domain)
     on_duckdb = engine.predict(model, rows)  # every blocked pair, not only the likely ones
@@ -68,10 +70,10 @@ def test_it_gives_duckdbs_pairs_levels_weights_and_clusters_on_spark(spark, samp
     assert len(levels) >= 10  # the fixtures reach most levels, not just "differ"
 
     records = [r["unique_id"] for r in rows]
-    for threshold in (default_thresholds(domain)["match"], 0.0):
-        clusters = engine.cluster(on_duckdb, threshold, records=records, cannot_link=_conflicts(model, on_duckdb, threshold))
+    for threshold in (default_thresholds(domain)["upper"], 0.0):
+        clusters = cluster(on_duckdb, threshold, records=records, cannot_link=_conflicts(model, on_duckdb, threshold))
         assert any(len(c) > 1 for c in clusters)
-        assert engine.cluster(on_spark, threshold, records=records, cannot_link=_conflicts(model, on_spark, threshold)) == clusters
+        assert cluster(on_spark, threshold, records=records, cannot_link=_conflicts(model, on_spark, threshold)) == clusters
 
 
 # Pairs where Splink's jar differs from DuckDB: half a transposition (abcdef / abcfde),
@@ -100,21 +102,21 @@ def test_it_compares_strings_as_duckdb_does(spark):
     assert [r[0] for r in on_spark] == pytest.approx([r[0] for r in duck], abs=1e-12, nan_ok=False)
 
 
-def test_it_refuses_an_unknown_backend(samples, trained):  # noqa: F811
-    with pytest.raises(engine.EngineError, match="unknown matching backend 'sqlite'"):
+def test_it_refuses_an_unknown_backend(samples, trained):
+    with pytest.raises(BackendUnavailable, match="unknown matching backend 'sqlite'"):
         engine.predict(trained("product"), samples["product"].rows[:20], backend="sqlite")
 
 
 def test_it_says_how_to_install_pyspark(monkeypatch):
     monkeypatch.setitem(sys.modules, "pyspark.sql", None)  # as if pyspark were not installed
-    with pytest.raises(engine.EngineError, match="requirements-spark.txt"):
+    with pytest.raises(BackendUnavailable, match="requirements-spark.txt"):
         engine.spark_session()
 
 
 def test_it_refuses_a_malformed_backend_setting(monkeypatch):
     from django.core.exceptions import ImproperlyConfigured
 
-    from mdm.settings import env_choice
+    from config.settings import env_choice
 
     monkeypatch.setenv("MDM_MATCH_BACKEND", "Spark ")
     with pytest.raises(ImproperlyConfigured, match="MDM_MATCH_BACKEND must be one of duckdb, spark"):

@@ -1,10 +1,11 @@
 """Domain declarations: one YAML file per domain in this folder.
 
 A domain lists its canonical attributes, each with a standardizer type (a key of
-matching.standardize.STANDARDIZERS), whether it is required, the golden-ID coding rule,
+mdm.standardize.STANDARDIZERS), whether it is required, the golden-ID coding rule,
 the survivorship rules that pick each golden attribute among the members' values, and
-the matching defaults (how sure the model must be to merge, or to ask a steward).
-Adding an attribute or a domain is an edit here, never a new code path.
+the matching defaults (which matching declaration compares its records, how sure the
+model must be to merge, or to ask a steward). Adding an attribute or a domain is a YAML
+file here or in a folder of MDM_DOMAIN_DIRS, never a new code path.
 """
 
 from __future__ import annotations
@@ -15,9 +16,10 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from django.conf import settings
 
 from matching.standardize import STANDARDIZERS, Standardized, standardize
-from mdm.errors import DeclarationError, RowRejected
+from mdm.errors import DeclarationError, RowRejected, UnknownDomain
 
 DOMAIN_DIR = Path(__file__).resolve().parent
 
@@ -73,6 +75,7 @@ class MatchingDefaults:
     `held_per_cluster` proposals at a time. Real-time matching scores at most
     `max_candidates` stored records per arrival (matching.realtime)."""
 
+    model: str = ""  # the matching declaration, by name (matching.declarations); "": the domain's name
     auto_merge_probability: float = 0.99
     review_probability: float = 0.5
     conflict_below: float = -10.0
@@ -170,6 +173,8 @@ def _load(path: Path) -> Domain:
     )
     if wrong:
         raise DeclarationError(f"{path.name}: matching limits must be positive: {', '.join(wrong)}")
+    if data["name"] != path.stem:
+        raise DeclarationError(f"{path.name}: the domain's name {data['name']!r} must be its file name")
     return Domain(
         name=data["name"],
         label=data["label"],
@@ -201,10 +206,22 @@ def _survivorship(where: str, data: dict[str, Any], attributes: dict[str, Attrib
     )
 
 
+def domain_dirs() -> list[Path]:
+    return [DOMAIN_DIR, *settings.MDM_DOMAIN_DIRS]
+
+
 @cache
 def all_domains() -> dict[str, Domain]:
-    domains = (_load(path) for path in sorted(DOMAIN_DIR.glob("*.yaml")))
-    return {domain.name: domain for domain in domains}
+    """Every declared domain: the shipped ones, then those of MDM_DOMAIN_DIRS (a name
+    declared twice is an error: which one wins would depend on the folder order)."""
+    found: dict[str, Domain] = {}
+    for folder in domain_dirs():
+        for path in sorted(folder.glob("*.yaml")):
+            domain = _load(path)
+            if domain.name in found:
+                raise DeclarationError(f"{path}: domain {domain.name!r} is declared twice")
+            found[domain.name] = domain
+    return found
 
 
 def get_domain(name: str) -> Domain:
@@ -212,4 +229,4 @@ def get_domain(name: str) -> Domain:
         return all_domains()[name]
     except KeyError:
         known = ", ".join(all_domains())
-        raise DeclarationError(f"unknown domain {name!r} (known: {known})") from None
+        raise UnknownDomain(f"unknown domain {name!r} (known: {known})") from None

@@ -16,7 +16,7 @@ from django.conf import settings
 
 from matching.standardize import parse_date
 from mdm.domains import get_domain
-from mdm.errors import DeclarationError, RowRejected
+from mdm.errors import DeclarationError, RowRejected, UnknownProfile
 
 PROFILE_DIR = Path(__file__).resolve().parent.parent / "profiles"
 _MISSING = object()
@@ -187,7 +187,7 @@ def get_profile(name_or_path: str) -> Profile:
         path = folder / f"{name_or_path}.yaml"
         if path.exists():
             return load_profile_file(path)
-    raise DeclarationError(
+    raise UnknownProfile(
         f"unknown profile {name_or_path!r} (available: {', '.join(available_profiles())}; "
         "or give the path of a .yaml file)"
     )

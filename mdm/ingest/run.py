@@ -23,7 +23,8 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from mdm import services
+from mdm.services.records import IncomingRecord, content_hash, source_records_delete_missing, source_records_upsert
+from mdm.services.systems import source_system_get
 from mdm.domains import get_domain
 from mdm.errors import DeclarationError, ImportFailed, MdmError, RowRejected
 from mdm.history import Change
@@ -84,7 +85,7 @@ def import_file(
         )
     if not path.is_file():
         raise ImportFailed(f"no such file: {path}")
-    system = services.source_system_get(system_code)
+    system = source_system_get(system_code)
     source = RowSource(path, profile, encoding)
     change = Change(
         actor=actor or f"system:{system.code}", reason=f"import of {path.name} ({profile.name})"
@@ -108,7 +109,7 @@ def import_file(
     try:
         importer.load(on_progress)
         if snapshot:
-            run.deleted += services.source_records_delete_missing(
+            run.deleted += source_records_delete_missing(
                 domain=profile.domain, system=system, present_keys=importer.keys, change=change
             )
         run.status = ImportRun.Status.COMPLETED
@@ -199,7 +200,7 @@ class _Importer:
             raise RowRejected(f"duplicate key {key!r} within the file (first at row {first})")
         deleted = self.profile.is_deleted(record)
         try:
-            digest = services.content_hash(self.profile.name, record, deleted)
+            digest = content_hash(self.profile.name, record, deleted)
         except ValueError as exc:  # NaN, infinity, unpaired surrogates
             raise RowRejected(f"a value cannot be stored: {exc}") from None
         return _Pending(row=row, key=key, deleted=deleted, content_hash=digest)
@@ -266,7 +267,7 @@ class _Importer:
                 continue
             attributes, issues = outcome
             records.append(
-                services.IncomingRecord(
+                IncomingRecord(
                     source_key=pending.key,
                     profile=self.profile.name,
                     raw=pending.row.data,
@@ -277,7 +278,7 @@ class _Importer:
                 )
             )
         with transaction.atomic():
-            counts = services.source_records_upsert(
+            counts = source_records_upsert(
                 domain=self.profile.domain, system=self.system, records=records, change=self.change
             )
             ImportReject.objects.bulk_create(batch.rejects)

@@ -3,6 +3,7 @@ from mdm.models.golden import GoldenIdSequence, GoldenRecord
 from mdm.models.history import HistoryStamp
 from mdm.models.imports import ImportReject, ImportRun
 from mdm.models.matching import MatchKey, MatchModel, MatchRun
+from mdm.models.proposals import MergeProposal, PairConstraint
 from mdm.models.records import SourceRecord
 from mdm.models.systems import SourceSystem
 
@@ -17,6 +18,8 @@ __all__ = [
     "MatchKey",
     "MatchModel",
     "MatchRun",
+    "MergeProposal",
+    "PairConstraint",
     "SourceRecord",
     "SourceSystem",
 ]

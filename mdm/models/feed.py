@@ -1,6 +1,6 @@
 from django.db import models
 
-from mdm.errors import MdmError
+from mdm.errors import InternalError
 
 
 class ChangeEvent(models.Model):
@@ -39,11 +39,11 @@ class ChangeEvent(models.Model):
 
     def save(self, *args, **kwargs):
         if self.pk is not None:
-            raise MdmError("change events are append-only")
+            raise InternalError("change events are append-only")
         super().save(*args, **kwargs)
 
     def delete(self, *args, **kwargs):
-        raise MdmError("change events are append-only")
+        raise InternalError("change events are append-only")
 
 
 class FeedCounter(models.Model):

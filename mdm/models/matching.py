@@ -4,7 +4,7 @@ from django.db import models
 class MatchModel(models.Model):
     """A trained matching model of one domain: the engine's JSON artifact, versioned.
 
-    `artifact` is `matching.engine.TrainedModel` as JSON (self-contained: declaration,
+    `artifact` is the matching engine's trained model as JSON (self-contained: declaration,
     parameters, term frequencies), `report` its training report, `thresholds` the match
     weights {"upper": auto-merge at or above, "lower": proposals at or above}. One model per
     domain is active: the one `match` uses.
@@ -32,13 +32,6 @@ class MatchModel(models.Model):
 
     def __str__(self) -> str:
         return f"{self.domain} model v{self.version}"
-
-    def trained(self):  # -> matching.engine.TrainedModel (mdm does not import Splink eagerly)
-        import json
-
-        from matching.engine import TrainedModel
-
-        return TrainedModel.from_json(json.dumps(self.artifact))
 
 
 class MatchRun(models.Model):

@@ -1,22 +1,97 @@
-"""Test data: source records written through the services, standardized like an import."""
+"""Shared test helpers: source records written through the services, standardized like an
+import; sample exports loaded; what a change writes; the invariants checked. Tests of every
+layer use these (matching's add their own in matching/tests/factories.py)."""
 
 from __future__ import annotations
 
+import csv
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import yaml
-from django.conf import settings
 
+from fixtures.datasets import SAMPLES
 from mdm.domains import get_domain
 from mdm.history import Change
 from mdm.ingest.run import import_file
-from mdm.models import SourceRecord, SourceSystem
-from mdm.services import IncomingRecord, content_hash, source_records_upsert, source_system_register
+from mdm.integrity import CHECKS, run_checks
+from mdm.models import ChangeEvent, GoldenRecord, ImportRun, MergeProposal, PairConstraint, SourceRecord, SourceSystem
+from mdm.services.records import IncomingRecord, content_hash, source_records_upsert
+from mdm.services.systems import source_system_register
 
-SAMPLES = Path(settings.BASE_DIR) / "fixtures" / "samples"
 MANIFEST = yaml.safe_load((SAMPLES / "manifest.yaml").read_text(encoding="utf-8"))["samples"]
 PROFILE = "test"  # not a profile file: lineage then names the attribute itself as the field
+
+HUAWEI = {
+    "name": "华为技术有限公司",
+    "tax_id": "914403001922038216",
+    "phone": "0755-28780808",
+    "city": "深圳",
+    "address": "坂田华为基地1号",
+}
+OTHER = {"name": "北京京东世纪贸易有限公司", "tax_id": "911103026605015136", "phone": "010-89118888", "city": "北京"}
+
+# A small KNA1-like export and its profile, for the ingest tests
+KNA1_PROFILE = """
+name: test_customers
+domain: customer
+key: KUNNR
+deleted: {field: LOEVM, equals: X}
+fields:
+  name: [NAME1, NAME2]
+  city: ORT01
+  phone: TELF1
+  tax_id: STCD1
+  changed_at: {field: ERDAT, date_format: "%Y%m%d"}
+"""
+KNA1_HEADER = ["KUNNR", "NAME1", "NAME2", "ORT01", "TELF1", "STCD1", "ERDAT", "LOEVM"]
+KNA1_ROWS = [
+    ["0000100001", "华为技术有限公司", "", "深圳", "0755-28780808", "914403001922038216", "20230105", ""],
+    ["0000100002", "ＡＢＣ　Ｔｒａｄｉｎｇ", "Co., Ltd.", "上海", "+86 21 5555 1234", "", "20230210", ""],
+    ["0000100003", "北京京东世纪贸易有限公司", "", "北京", "13800138000", "", "20220301", ""],
+]
+
+
+def write_csv(path: Path, rows, header=KNA1_HEADER, encoding="utf-8") -> Path:
+    with path.open("w", newline="", encoding=encoding) as f:
+        writer = csv.writer(f)
+        writer.writerow(header)
+        writer.writerows(rows)
+    return path
+
+
+def load(path, profile, system="erp", **kwargs) -> ImportRun:
+    return import_file(path=path, system_code=system, profile_name=profile, **kwargs)
+
+
+def writes() -> tuple[int, ...]:
+    """Every row a change writes: history of each tracked model, and events."""
+    return (
+        SourceRecord.history.count(),
+        GoldenRecord.history.count(),
+        MergeProposal.history.count(),
+        PairConstraint.history.count(),
+        ChangeEvent.objects.count(),
+    )
+
+
+def assert_invariants(checks: list[Callable[[], list[str]]] = CHECKS) -> None:
+    problems = {name: found for name, found in run_checks(checks).items() if found}
+    assert problems == {}
+
+
+def xref(domain: str = "customer") -> dict[int, str]:
+    """Live source record id -> golden ID."""
+    rows = SourceRecord.objects.filter(domain=domain, is_deleted=False)
+    return dict(rows.values_list("id", "golden__golden_id"))
+
+
+def groups(domain: str = "customer") -> dict[str, frozenset[int]]:
+    out: dict[str, set[int]] = {}
+    for sid, golden_id in xref(domain).items():
+        out.setdefault(golden_id, set()).add(sid)
+    return {g: frozenset(ids) for g, ids in out.items()}
 
 
 def incoming(domain: str, key: str, *, deleted: bool = False, **values: Any) -> IncomingRecord:

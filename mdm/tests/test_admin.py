@@ -6,7 +6,9 @@ from mdm.models import ChangeEvent, ImportRun, SourceRecord
 
 @pytest.fixture
 def loaded(erp, tmp_path):
-    from mdm.tests.test_ingest import PROFILE, ROWS, load, write_csv
+    from mdm.tests.factories import KNA1_PROFILE as PROFILE
+    from mdm.tests.factories import KNA1_ROWS as ROWS
+    from mdm.tests.factories import load, write_csv
 
     profile = tmp_path / "p.yaml"
     profile.write_text(PROFILE)

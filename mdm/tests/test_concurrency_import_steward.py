@@ -9,12 +9,9 @@ from django.db import connection, transaction
 from mdm.history import Change
 from mdm.integrity import run_checks
 from mdm.models import GoldenRecord, SourceRecord
-from mdm.services import (
-    golden_record_create,
-    golden_record_merge,
-    source_records_upsert,
-    source_system_register,
-)
+from mdm.services.golden_records import golden_record_create, golden_record_merge
+from mdm.services.records import source_records_upsert
+from mdm.services.systems import source_system_register
 from mdm.tests.factories import incoming
 
 

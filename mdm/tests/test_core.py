@@ -3,10 +3,12 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from mdm import history
-from mdm.errors import DeclarationError, MdmError
+from mdm.errors import DeclarationError, InternalError, UnknownDomain
 from mdm.models import GoldenRecord, SourceSystem
-from mdm.selectors import GoldenRecordNotFound, golden_record_resolve
-from mdm.services import golden_ids_allocate, source_system_register
+from mdm.errors import GoldenRecordNotFound
+from mdm.selectors import golden_record_resolve
+from mdm.services.plans import golden_ids_allocate
+from mdm.services.systems import source_system_register
 
 
 def test_golden_ids_follow_the_domain_coding_rule_and_are_never_reused(db):
@@ -14,7 +16,7 @@ def test_golden_ids_follow_the_domain_coding_rule_and_are_never_reused(db):
     assert golden_ids_allocate(domain="customer") == ["CUST-0000003"]
     assert golden_ids_allocate(domain="product", category="fast") == ["PROD-FAST-0000001"]
     assert golden_ids_allocate(domain="product", category="ELEC") == ["PROD-ELEC-0000001"]
-    with pytest.raises(DeclarationError, match="unknown domain 'animal'"):
+    with pytest.raises(UnknownDomain, match="unknown domain 'animal'"):
         golden_ids_allocate(domain="animal")
 
 
@@ -55,7 +57,7 @@ def test_a_retired_record_must_name_its_successor(db, change):
 
 
 def test_a_save_without_a_change_is_refused_rather_than_writing_anonymous_history(db):
-    with pytest.raises(MdmError, match="saved without a Change"):
+    with pytest.raises(InternalError, match="saved without a Change"):
         SourceSystem.objects.create(code="x", name="X")
 
 

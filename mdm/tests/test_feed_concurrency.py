@@ -8,7 +8,8 @@ from django.db import connection, transaction
 
 from mdm.history import Change
 from mdm.models import ChangeEvent
-from mdm.services import source_records_upsert, source_system_register
+from mdm.services.records import source_records_upsert
+from mdm.services.systems import source_system_register
 from mdm.tests.factories import incoming
 
 

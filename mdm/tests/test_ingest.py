@@ -6,52 +6,13 @@ import openpyxl
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
-from django.core.management import call_command
-from django.core.management.base import CommandError
 
-from mdm.errors import DeclarationError, ImportFailed, UnknownSourceSystem
-from mdm.ingest.run import import_file
+from mdm.errors import DeclarationError, ImportFailed, UnknownProfile, UnknownSourceSystem
 from mdm.models import ChangeEvent, ImportRun, SourceRecord
-from mdm.services import source_system_register
-
-PROFILE = """
-name: test_customers
-domain: customer
-key: KUNNR
-deleted: {field: LOEVM, equals: X}
-fields:
-  name: [NAME1, NAME2]
-  city: ORT01
-  phone: TELF1
-  tax_id: STCD1
-  changed_at: {field: ERDAT, date_format: "%Y%m%d"}
-"""
-HEADER = ["KUNNR", "NAME1", "NAME2", "ORT01", "TELF1", "STCD1", "ERDAT", "LOEVM"]
-ROWS = [
-    ["0000100001", "华为技术有限公司", "", "深圳", "0755-28780808", "914403001922038216", "20230105", ""],
-    ["0000100002", "ＡＢＣ　Ｔｒａｄｉｎｇ", "Co., Ltd.", "上海", "+86 21 5555 1234", "", "20230210", ""],
-    ["0000100003", "北京京东世纪贸易有限公司", "", "北京", "13800138000", "", "20220301", ""],
-]
-
-
-@pytest.fixture
-def profile(tmp_path):
-    path = tmp_path / "test_customers.yaml"
-    path.write_text(PROFILE, encoding="utf-8")
-    return str(path)
-
-
-def write_csv(path: Path, rows, header=HEADER, encoding="utf-8") -> Path:
-    with path.open("w", newline="", encoding=encoding) as f:
-        writer = csv.writer(f)
-        writer.writerow(header)
-        writer.writerows(rows)
-    return path
-
-
-def load(path, profile, system="erp", **kwargs) -> ImportRun:
-    return import_file(path=path, system_code=system, profile_name=profile, **kwargs)
-
+from mdm.services.systems import source_system_register
+from mdm.tests.factories import KNA1_HEADER as HEADER
+from mdm.tests.factories import KNA1_ROWS as ROWS
+from mdm.tests.factories import load, write_csv
 
 def test_it_loads_rows_keeping_the_raw_payload_as_received(erp, profile, tmp_path):
     run = load(write_csv(tmp_path / "kna1.csv", ROWS), profile)
@@ -267,7 +228,7 @@ def test_unknown_system_profile_and_domain_are_refused_with_clear_messages(erp, 
     path = write_csv(tmp_path / "k.csv", ROWS)
     with pytest.raises(UnknownSourceSystem, match="register_system"):
         load(path, profile, system="sap")
-    with pytest.raises(DeclarationError, match="unknown profile 'nope'"):
+    with pytest.raises(UnknownProfile, match="unknown profile 'nope'"):
         load(path, "nope")
     with pytest.raises(DeclarationError, match="maps the 'customer' domain, not 'product'"):
         load(path, profile, domain="product")
@@ -290,15 +251,6 @@ def test_a_deletion_flag_soft_deletes_and_a_snapshot_deletes_what_is_missing(
     # the snapshot must not take it for gone.
     assert states == {"0000100001": True, "0000100002": False, "0000100003": True}
     assert ChangeEvent.objects.filter(kind="source.deleted").count() == 2
-
-
-def test_the_command_prints_counts_and_fails_loudly(erp, profile, tmp_path, capsys):
-    path = write_csv(tmp_path / "k.csv", ROWS)
-    call_command("ingest", str(path), system="erp", profile=profile, no_progress=True)
-    assert "inserted 3" in capsys.readouterr().out
-
-    with pytest.raises(CommandError, match="unknown source system 'nope'"):
-        call_command("ingest", str(path), system="nope", profile=profile, no_progress=True)
 
 
 def test_phones_without_a_country_code_are_read_in_the_records_country(erp, tmp_path):

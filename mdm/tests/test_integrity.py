@@ -5,7 +5,9 @@ from django.db import connection
 
 from mdm.integrity import run_checks
 from mdm.models import SourceRecord
-from mdm.tests.test_ingest import PROFILE, ROWS, load, write_csv
+from mdm.tests.factories import KNA1_PROFILE as PROFILE
+from mdm.tests.factories import KNA1_ROWS as ROWS
+from mdm.tests.factories import load, write_csv
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ from mdm.history import Change
 from mdm.ingest.profiles import available_profiles
 from mdm.ingest.run import import_file
 from mdm.models import SourceRecord
-from mdm.services import source_system_register
+from mdm.services.systems import source_system_register
 
 SAMPLES = Path(settings.BASE_DIR) / "fixtures" / "samples"
 MANIFEST = yaml.safe_load((SAMPLES / "manifest.yaml").read_text(encoding="utf-8"))["samples"]

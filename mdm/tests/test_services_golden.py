@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import pytest
 
-from matching.tests.test_services import HUAWEI, OTHER, assert_invariants, writes
 from mdm.errors import GoldenRecordError
 from mdm.history import Change
 from mdm.models import ChangeEvent, GoldenRecord, SourceRecord
 from mdm.selectors import golden_record_resolve
-from mdm.services import (
+from mdm.services.golden_records import (
     golden_record_create,
     golden_record_merge,
     golden_record_override_clear,
@@ -20,7 +19,7 @@ from mdm.services import (
     golden_record_update,
     source_records_assign,
 )
-from mdm.tests.factories import upsert
+from mdm.tests.factories import HUAWEI, OTHER, assert_invariants, upsert, writes
 
 STEWARD = Change(actor="user:steward", reason="fixing")
 

@@ -6,12 +6,13 @@ import pytest
 from django.urls import reverse
 
 from matching.describe import summary_lines
-from matching.services import MSG_NO_MODEL, MSG_THRESHOLDS, match_model_store, match_run
+from matching.runs import match_run
+from matching.selectors import MSG_NO_MODEL
+from matching.tests.factories import DEMO_TRUST
+from matching.training import MSG_THRESHOLDS, match_model_store
 from mdm.history import Change
-from mdm.management.commands.demo import DEMO_TRUST
-from mdm.models import ChangeEvent, GoldenRecord, MatchRun, SourceRecord
+from mdm.models import ChangeEvent, GoldenRecord, MatchRun, MergeProposal, SourceRecord
 from mdm.tests.factories import load_samples
-from stewardship.models import MergeProposal
 
 URL = reverse("match-preview")
 

@@ -5,7 +5,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from mdm.errors import MdmError
 from mdm.history import Change
-from mdm.services import source_system_register
+from mdm.services.systems import source_system_register
 
 
 class Command(BaseCommand):

@@ -1,0 +1,24 @@
+"""The customer declaration: organisations (matching.declarations.organisation)."""
+
+from matching.declarations import SOURCE_SYSTEM, DomainModel
+from matching.declarations.organisation import (
+    BLOCKING,
+    CONTACT,
+    DETERMINISTIC,
+    EM_BLOCKING,
+    INTERNET,
+    LOCATION,
+    NAME,
+    TAX_ID,
+)
+
+MODEL = DomainModel(
+    domain="customer",
+    version=6,
+    comparisons=(NAME, TAX_ID, LOCATION, INTERNET, CONTACT, SOURCE_SYSTEM),
+    blocking=BLOCKING,
+    em_blocking=EM_BLOCKING,
+    deterministic=DETERMINISTIC,
+    deterministic_recall=0.8,
+    features="organisation",
+)

@@ -1,0 +1,26 @@
+"""The supplier declaration: organisations (matching.declarations.organisation) with their
+bank accounts."""
+
+from matching.declarations import SOURCE_SYSTEM, DomainModel
+from matching.declarations.organisation import (
+    BANK,
+    BLOCKING,
+    CONTACT,
+    DETERMINISTIC,
+    EM_BLOCKING,
+    INTERNET,
+    LOCATION,
+    NAME,
+    TAX_ID,
+)
+
+MODEL = DomainModel(
+    domain="supplier",
+    version=6,
+    comparisons=(NAME, TAX_ID, LOCATION, INTERNET, CONTACT, BANK, SOURCE_SYSTEM),
+    blocking={**BLOCKING, "bank_account": ("bank_account",)},
+    em_blocking=EM_BLOCKING,
+    deterministic=(*DETERMINISTIC, ("bank_account",)),
+    deterministic_recall=0.8,
+    features="organisation",
+)

@@ -1,0 +1,331 @@
+"""A match run of one domain: read, score, cluster, review, plan, apply.
+
+    result = match_run(domain="customer", actor="cli:me")                  # MatchResult, result.run
+    preview = match_run(domain="customer", actor="cli:me", dry_run=True)   # writes nothing
+
+A run reads the domain's standardized records as plain values (selectors.read_domain),
+scores pairs with the engine (Splink on DuckDB or Spark), clusters them under the
+stewards' rulings and the domain's policy (matching.clustering) and maps the clusters onto
+the golden records that exist (matching.planning):
+
+- Thresholds (match weights): pairs at or above `upper` join automatically; pairs between
+  `lower` and `upper` whose records end in different golden records become merge
+  proposals (the strongest pair per two golden records). With the domain's
+  `exclusive_links` (on by default; `match_run(exclusive_links=False)` for one run), a
+  band pair between two source systems where each side (a record with what its pairs
+  above `upper` join it to) is the other's only candidate in the other's system joins
+  automatically too, after the pairs above `upper`, under the same conflicts and rulings.
+  A join that would put two records of one system together that no automatic pair of
+  their own joins comes after every other join (a system holds an entity once, as a
+  rule). Inside each group that automatic pairs could join, a conflict (a pair scored
+  below the domain's `conflict_below`, a tax-id clash or a look-alike, or at a level the
+  model declares a conflict, two valid barcodes) keeps its two records apart, like a
+  steward's cannot-link, so an ambiguous record cannot chain two different companies or
+  products together.
+- Stewards' rulings are law: must-links are joined first, cannot-links are never crossed,
+  whatever chain of other pairs would join them.
+- Stable golden IDs (matching.planning). Deleted source records leave their golden
+  record; a golden record left without live records is deleted (its ID still resolves).
+- Survivorship recomputes every golden record from its live members; only what changed
+  is written. Re-running on unchanged data writes nothing: no version, no event.
+- The run is compared with the last applied one and raises alarms that hold its merges
+  (matching.review). A held run still gives new records golden records of their own and
+  applies updates, deletions and the stewards' must-links; approving a held proposal
+  merges. `accept_alarms` applies the merges anyway and records who accepted which
+  alarms; a held run is no baseline, so re-running on the same data holds the same
+  merges again.
+
+The plan is computed first (that is all a dry run does), then applied in one transaction
+under the domain's locks, after checking nothing changed since it was read; a run whose
+data changed under it plans again.
+"""
+
+from __future__ import annotations
+
+import time
+import uuid
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from matching import engine
+from matching.artifact import TrainedModel
+from matching.clustering import Conflicts, exclusive_links, group_conflicts
+from matching.keys import RunKeys, match_keys_refresh
+from matching.planning import (
+    ClusterMap,
+    Contradiction,
+    Scored,
+    Systems,
+    cap_candidates,
+    contradictions,
+    held_merges,
+    hold,
+    map_clusters,
+    plan_clusters,
+    plan_goldens,
+    proposal_candidates,
+    tied,
+)
+from matching.review import ACCEPTABLE, RunReview, review_run, run_counts, run_samples
+from matching.selectors import Snapshot, active_model, fingerprint, read_domain, trained_model
+from matching.tables import feature_table
+from matching.training import thresholds_chosen
+from mdm.domains import MatchingDefaults, get_domain
+from mdm.errors import InvalidInput, StalePlan
+from mdm.history import Change
+from mdm.models import MatchModel, MatchRun, MergeProposal
+from mdm.services.locks import ALL_SYSTEMS, domain_write_lock
+from mdm.services.plans import GoldenPlan, Ref, golden_plan_apply
+from mdm.services.proposals import ProposalPlan, proposals_apply, proposals_plan
+
+ProgressCallback = Callable[[str], None]
+SAMPLE_SIZE = 5
+ATTEMPTS = 3  # a run that finds its data changed under it plans again, this many times
+MSG_UNKNOWN_CHECK = "unknown alarm check(s) {checks}: accept one of {known}"
+
+
+@dataclass
+class MatchResult:
+    """What a run did (or, dry, would do): counts, a sample of each kind of change, timings,
+    the report comparing it with the previous run and the alarms it raised."""
+
+    domain: str
+    dry_run: bool
+    model_version: int
+    thresholds: dict[str, float]
+    counts: dict[str, int] = field(default_factory=dict)
+    samples: dict[str, list[str]] = field(default_factory=dict)
+    timings: dict[str, float] = field(default_factory=dict)
+    report: dict[str, Any] = field(default_factory=dict)
+    alarms: list[dict[str, Any]] = field(default_factory=list)
+    run: MatchRun | None = None
+    largest: list[Ref | None] = field(default_factory=list, repr=False)  # golden records of report["largest"]
+
+
+@dataclass
+class _Planned:
+    """What a run writes: its golden-record plan, its proposals, the fingerprint of the
+    data it read (checked when applying) and the blocking keys it refreshes."""
+
+    plan: GoldenPlan
+    proposals: ProposalPlan
+    seen: tuple[Any, ...]
+    keys: RunKeys | None
+
+
+def match_run(
+    *,
+    domain: str,
+    actor: str,
+    dry_run: bool = False,
+    upper: float | None = None,
+    lower: float | None = None,
+    accept_alarms: bool | Sequence[str] = False,
+    exclusive_links: bool | None = None,
+    on_progress: ProgressCallback | None = None,
+    sample_size: int = SAMPLE_SIZE,
+) -> MatchResult:
+    """Match a domain end to end with its active model (see the module docstring).
+
+    With `dry_run`, only reads: the result says how many golden records would be created,
+    merged, split, updated or deleted, which cross-references would change, what the run
+    report and alarms would be, and shows a sample of each. Otherwise the plan is applied
+    in bulk and the run stored as a MatchRun. `accept_alarms` (True: every alarm, or the
+    names of checks) applies the automatic merges those alarms would hold; the run's
+    report says who accepted which. `exclusive_links` overrides the domain's setting
+    (False: nothing below the upper threshold merges automatically).
+    """
+    progress = on_progress or (lambda stage: None)
+    accepted = _accepted(accept_alarms)
+    model = active_model(domain)
+    thresholds = thresholds_chosen(model.thresholds, upper, lower)
+    limits = get_domain(domain).matching
+    if exclusive_links is not None:
+        limits = replace(limits, exclusive_links=exclusive_links)
+    result = MatchResult(domain=domain, dry_run=dry_run, model_version=model.version, thresholds=thresholds)
+    operation = uuid.uuid4()
+    change = Change(actor=actor, reason=f"match run of {domain} (model v{model.version})", operation=operation)
+    planner = _Planner(result, model, trained_model(model), limits, accepted, actor, progress, sample_size)
+    if dry_run:
+        planner.plan()
+        return result
+    run = result.run = MatchRun.objects.create(
+        operation=operation, domain=domain, model=model, thresholds=thresholds, actor=actor,
+        started_at=timezone.now(),
+    )
+    try:
+        for attempt in range(1, ATTEMPTS + 1):
+            planned = planner.plan()
+            progress("writing")
+            started = time.perf_counter()
+            try:
+                _apply(domain, planned, run, change, result)
+            except StalePlan:
+                if attempt == ATTEMPTS:
+                    raise
+                progress("data changed during the run: planning again")
+                continue
+            result.timings["write"] = round(time.perf_counter() - started, 3)
+            break
+    except Exception as exc:
+        run.status = MatchRun.Status.FAILED
+        run.error = str(exc)[:2000]
+        run.finished_at = timezone.now()
+        run.save(update_fields=["status", "error", "finished_at"])
+        raise
+    run.status = MatchRun.Status.COMPLETED
+    run.counts, run.timings, run.report, run.alarms = result.counts, result.timings, result.report, result.alarms
+    run.finished_at = timezone.now()
+    run.save(update_fields=["status", "counts", "timings", "report", "alarms", "finished_at"])
+    return result
+
+
+def _accepted(accept: bool | Sequence[str] | None) -> frozenset[str]:
+    if accept is True:
+        return frozenset(ACCEPTABLE)
+    if not accept:
+        return frozenset()
+    checks = frozenset(accept)
+    if checks - set(ACCEPTABLE):
+        raise InvalidInput(
+            MSG_UNKNOWN_CHECK.format(checks=", ".join(sorted(checks - set(ACCEPTABLE))), known=", ".join(ACCEPTABLE))
+        )
+    return checks
+
+
+@dataclass
+class _Planner:
+    """Plans a run step by step, timing each step into the result."""
+
+    result: MatchResult
+    model: MatchModel
+    trained: TrainedModel
+    limits: MatchingDefaults
+    accepted: frozenset[str]
+    actor: str
+    progress: ProgressCallback
+    sample_size: int
+
+    def _timed(self, name: str, label: str, fn: Callable[[], Any]) -> Any:
+        self.progress(label)
+        started = time.perf_counter()
+        value = fn()
+        self.result.timings[name] = round(time.perf_counter() - started, 3)
+        return value
+
+    def plan(self) -> _Planned:
+        result, domain = self.result, self.result.domain
+        snapshot: Snapshot = self._timed("read", "reading records", lambda: read_domain(domain))
+        keys = None if result.dry_run else RunKeys(domain, self.model.pk, self.trained.model)
+        scored: Scored = self._timed(
+            "predict", f"scoring pairs of {len(snapshot.rows):,} records",
+            lambda: score(self.trained, snapshot, result.thresholds, self.limits.conflict_below,
+                          observe=keys.observe if keys is not None else None,
+                          exclusive_links=self.limits.exclusive_links),
+        )
+        found, pinned, planned = self._timed(
+            "cluster", f"clustering {len(scored.auto):,} auto-merge pairs", lambda: self._cluster(snapshot, scored)
+        )
+        review: RunReview = self._timed("compare", "comparing with the previous run", lambda: review_run(
+            model=self.model, trained=self.trained, snapshot=snapshot, scored=scored, planned=planned,
+            pinned=pinned, found=found, limits=self.limits, accepted=self.accepted, actor=self.actor,
+        ))
+        snapshot.rows = []  # scored and reviewed: the plan releases the records' attributes as it goes
+        golden, proposals = self._timed(
+            "plan", "planning golden records", lambda: self._plan(snapshot, scored, planned, pinned, found, review)
+        )
+        return _Planned(golden, proposals, snapshot.fingerprint, keys)
+
+    def _cluster(self, snapshot: Snapshot, scored: Scored) -> tuple[list[Contradiction], set[int], list[list[int]]]:
+        found = contradictions(snapshot)
+        pinned = tied(snapshot, (sid for c in found for sid in c.records))
+        return found, pinned, plan_clusters(snapshot, scored, pinned=pinned)
+
+    def _plan(self, snapshot: Snapshot, scored: Scored, planned: list[list[int]], pinned: set[int],
+              found: list[Contradiction], review: RunReview) -> tuple[GoldenPlan, ProposalPlan]:
+        result = self.result
+        clusters, frozen = hold(planned, review.held, snapshot, scored, pinned)
+        merges = held_merges(planned, review.held, clusters, snapshot, scored)
+        contested = {sid for c in found for sid in c.records}
+        candidates = proposal_candidates(
+            clusters, snapshot, scored, held=[p for pairs in merges.values() for p in pairs], skip=contested
+        )
+        giants = {sid: ci for ci in review.giant if ci in review.held for sid in planned[ci]}
+        candidates, review.giant_candidates = cap_candidates(candidates, giants, self.limits.held_per_cluster)
+        mapping: ClusterMap = map_clusters(clusters, snapshot)
+        golden = plan_goldens(clusters, mapping, snapshot)
+        proposals = proposals_plan(domain=result.domain, wanted=candidates)
+        result.counts = run_counts(snapshot, scored, clusters, mapping, golden, proposals)
+        result.samples = run_samples(snapshot, clusters, mapping, golden, proposals, self.sample_size)
+        result.counts["proposals_held"] = sum(1 for c in candidates if c.kind == MergeProposal.Kind.HELD)
+        result.report, result.alarms, result.largest = review.finish(
+            snapshot=snapshot, planned=planned, clusters=clusters, mapping=mapping, frozen=frozen, merges=merges,
+            cap=self.limits.held_per_cluster,
+        )
+        result.counts["merges_held"] = sum(len(pairs) for pairs in merges.values())
+        result.counts["alarms"] = len(result.alarms)
+        return golden, proposals
+
+
+def score(
+    trained: TrainedModel,
+    snapshot: Snapshot,
+    thresholds: dict[str, float],
+    conflict_below: float,
+    observe: Callable[[list[dict[str, Any]]], None] | None = None,
+    *,
+    exclusive_links: bool = False,
+) -> Scored:
+    """Pairs at or above the lower threshold (Splink), the exclusive links among them when
+    asked for, then the conflicts that matter. `observe` is shown the feature rows predict
+    computes (engine.predict)."""
+    scored = Scored()
+    if len(snapshot.rows) < 2:
+        return scored
+    table = feature_table(snapshot.rows, trained.model, observe=observe)  # the conflict check reads it too
+    pairs = engine.predict(trained, table, threshold=thresholds["lower"], backend=settings.MDM_MATCH_BACKEND)
+    for pair in pairs:
+        if pair.weight >= thresholds["upper"]:
+            scored.auto.append(pair)
+        else:
+            scored.review.append(pair)
+    if exclusive_links:
+        exclusive = _exclusive(pairs, thresholds, snapshot)
+        scored.auto += exclusive
+        scored.exclusive = len(exclusive)
+    conflicts = Conflicts.of(trained, conflict_below, thresholds["upper"])
+    found, scored.checked = group_conflicts(trained, table, scored.auto, _strings(snapshot.must_link), conflicts)
+    scored.conflicts = sorted((min(int(a), int(b)), max(int(a), int(b))) for a, b in found)
+    del table, pairs
+    engine.release_memory()
+    return scored
+
+
+def _exclusive(pairs: list[Any], thresholds: dict[str, float], snapshot: Snapshot) -> list[Any]:
+    return exclusive_links(pairs, thresholds["lower"], thresholds["upper"], Systems(snapshot),
+                           _strings(snapshot.must_link))
+
+
+def _strings(pairs: Iterable[tuple[int, int]]) -> list[tuple[str, str]]:
+    return [(str(a), str(b)) for a, b in pairs]
+
+
+@transaction.atomic
+def _apply(domain: str, planned: _Planned, run: MatchRun, change: Change, result: MatchResult) -> None:
+    # A run may move the records of any source system: it locks them all, in the one order
+    # (services.locks), and applies only when nothing changed since it read.
+    domain_write_lock(domain, systems=ALL_SYSTEMS)
+    if fingerprint(domain) != planned.seen:
+        raise StalePlan(f"{domain} records, golden records or rulings changed while the run was planned")
+    applied = golden_plan_apply(plan=planned.plan, change=change)
+    proposals_apply(plan=planned.proposals, run=run, change=change)
+    result.counts["events"] = applied.events
+    for entry, ref in zip(result.report.get("largest", []), result.largest, strict=False):
+        if isinstance(ref, str):  # a new golden record: its ID exists now
+            entry["golden_id"] = applied.golden_ids.get(ref)
+    match_keys_refresh(domain=domain, run_keys=planned.keys)  # the blocking-key index real-time matching reads

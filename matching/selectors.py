@@ -1,0 +1,213 @@
+"""Reads of matching: a domain's records as a run reads them, models, runs, summaries.
+
+A run reads the domain's standardized records as plain values, never model instances, in
+one pass (`read_domain`): a million records are a million small rows, their attributes
+shared with the survivorship members the plan needs anyway.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from sys import intern
+from typing import Any
+
+from django.db.models import Count, Max, Q
+
+from matching.artifact import TrainedModel
+from matching.declarations import DomainModel
+from matching.scoring import Scorer
+from mdm.domains import get_domain
+from mdm.errors import NoTrainedModel
+from mdm.models import GoldenRecord, MatchModel, MatchRun, MergeProposal, PairConstraint, SourceRecord, SourceSystem
+from mdm.selectors import MEMBER_VALUES
+from mdm.services.plans import GoldenState, golden_state, member_from_values
+from mdm.services.rulings import live_rulings
+from mdm.survivorship import Member
+
+READ_CHUNK = 5000
+MSG_NO_MODEL = "no trained model for {domain}: run `python manage.py train {domain}` first"
+
+
+class EngineRow(Mapping[str, Any]):
+    """A record's attributes as the engine reads them: with its unique_id and source
+    system, without a copy of the attributes (a run holds one row per live record, and
+    the attributes are already held once, by its survivorship member)."""
+
+    __slots__ = ("attributes", "source_system", "unique_id")
+
+    def __init__(self, attributes: Mapping[str, Any], unique_id: str, source_system: str):
+        self.attributes = attributes
+        self.unique_id = unique_id
+        self.source_system = source_system
+
+    def __getitem__(self, key: str) -> Any:
+        if key == "unique_id":
+            return self.unique_id
+        if key == "source_system":
+            return self.source_system
+        return self.attributes[key]
+
+    def get(self, key: str, default: Any = None) -> Any:  # the engine's hot path: no KeyError raised
+        if key == "unique_id":
+            return self.unique_id
+        if key == "source_system":
+            return self.source_system
+        return self.attributes.get(key, default)
+
+    def __iter__(self) -> Iterator[str]:  # attributes never hold these two names
+        yield "unique_id"
+        yield "source_system"
+        yield from self.attributes
+
+    def __len__(self) -> int:
+        return 2 + len(self.attributes)
+
+
+@dataclass
+class Snapshot:
+    """What a run reads of one domain."""
+
+    domain: str
+    rows: list[Mapping[str, Any]] = field(default_factory=list)  # engine rows (live records)
+    members: dict[int, Member] = field(default_factory=dict)  # live records
+    current: dict[int, int | None] = field(default_factory=dict)  # record -> active golden now
+    leaving: dict[int, int] = field(default_factory=dict)  # deleted record -> golden it leaves
+    deleted: dict[int, str] = field(default_factory=dict)  # deleted record -> "system:key"
+    goldens: dict[int, GoldenState] = field(default_factory=dict)  # active golden records
+    must_link: list[tuple[int, int]] = field(default_factory=list)  # among live records
+    cannot_link: list[tuple[int, int]] = field(default_factory=list)
+    fingerprint: tuple[Any, ...] = ()
+
+    def label(self, sid: int) -> str:
+        """A record's "system:key", for reports."""
+        member = self.members.get(sid)
+        return f"{member.system}:{member.key}" if member is not None else self.deleted[sid]
+
+
+def fingerprint(domain: str) -> tuple[Any, ...]:
+    """Changes whenever a record, golden record, ruling or proposal of the domain, or a
+    source system's trust ranks (survivorship), changes: each such change writes a history row."""
+    return (
+        SourceSystem.history.aggregate(h=Max("history_id")),
+        SourceRecord.objects.filter(domain=domain).aggregate(n=Count("id"), at=Max("updated_at")),
+        SourceRecord.history.filter(domain=domain).aggregate(h=Max("history_id")),
+        GoldenRecord.history.filter(domain=domain).aggregate(h=Max("history_id")),
+        PairConstraint.history.filter(domain=domain).aggregate(h=Max("history_id")),
+        MergeProposal.history.filter(domain=domain).aggregate(h=Max("history_id")),
+    )
+
+
+SHARED_CHARS = 16  # string values up to this long are shared between records (codes, cities, kinds)
+
+
+def _shared(value: Any) -> Any:
+    """`value` (decoded JSON) with its dict keys and short strings shared between records:
+    the JSON decoder makes them anew for each record, and a run holds every record and
+    golden record (at 1M customer records this halves the memory a read takes)."""
+    if isinstance(value, dict):
+        return {intern(name): _shared(item) for name, item in value.items()}
+    if isinstance(value, str) and len(value) <= SHARED_CHARS:
+        return intern(value)
+    return value
+
+
+def read_domain(domain: str, *, with_goldens: bool = True) -> Snapshot:
+    """Stream the domain's records (values only) into a Snapshot."""
+    get_domain(domain)
+    snapshot = Snapshot(domain=domain, fingerprint=fingerprint(domain))
+    if with_goldens:
+        snapshot.goldens = {
+            row["id"]: golden_state({**row, "attributes": _shared(row["attributes"]), "lineage": _shared(row["lineage"])})
+            for row in GoldenRecord.objects.filter(domain=domain, status=GoldenRecord.Status.ACTIVE)
+            .values("id", "golden_id", "version", "status", "attributes", "lineage", "overrides")
+            .iterator(chunk_size=READ_CHUNK)
+        }
+    records = SourceRecord.objects.filter(domain=domain).order_by("id")
+    times: dict[datetime, datetime] = {}  # an import stamps its records alike: one object each
+    for row in records.values(*MEMBER_VALUES, "golden_id", "is_deleted").iterator(chunk_size=READ_CHUNK):
+        sid = row["id"]
+        golden = row["golden_id"] if row["golden_id"] in snapshot.goldens else None
+        if row["is_deleted"]:
+            snapshot.deleted[sid] = f"{row['system__code']}:{row['source_key']}"
+            if golden is not None:
+                snapshot.leaving[sid] = golden
+            continue
+        row["attributes"] = _shared(row["attributes"])
+        row["system__code"], row["profile"] = intern(row["system__code"]), intern(row["profile"])
+        row["received_at"] = times.setdefault(row["received_at"], row["received_at"])
+        row["updated_at"] = times.setdefault(row["updated_at"], row["updated_at"])
+        snapshot.members[sid] = member_from_values(row)
+        snapshot.current[sid] = golden
+        snapshot.rows.append(EngineRow(row["attributes"], str(sid), row["system__code"]))
+    snapshot.must_link, snapshot.cannot_link = live_rulings(domain, snapshot.members)
+    return snapshot
+
+
+def active_model(domain: str) -> MatchModel:
+    model = MatchModel.objects.filter(domain=domain, is_active=True).first()
+    if model is None:
+        raise NoTrainedModel(MSG_NO_MODEL.format(domain=domain))
+    return model
+
+
+def trained_model(model: MatchModel) -> TrainedModel:
+    """The engine's model a stored MatchModel holds."""
+    return TrainedModel.from_artifact(model.artifact)
+
+
+def baseline_run(domain: str) -> MatchRun | None:
+    """The run a new one is compared with: the domain's last completed run that applied its
+    automatic merges (none held for drift, or its alarms accepted)."""
+    runs = MatchRun.objects.filter(domain=domain, status=MatchRun.Status.COMPLETED, report__baseline=True)
+    return runs.select_related("model").order_by("-started_at", "-pk").first()
+
+
+def domain_summary(domain: str) -> dict[str, int]:
+    """Golden records, source records and proposals of a domain, for summaries."""
+    active = GoldenRecord.objects.filter(domain=domain, status=GoldenRecord.Status.ACTIVE)
+    multi = active.annotate(n=Count("members", filter=Q(members__is_deleted=False))).filter(n__gt=1)
+    return {
+        "records": SourceRecord.objects.filter(domain=domain, is_deleted=False).count(),
+        "golden_records": active.count(),
+        "golden_multi_record": multi.count(),
+        "proposals_pending": MergeProposal.objects.filter(domain=domain, status=MergeProposal.Status.PENDING).count(),
+    }
+
+
+@dataclass(frozen=True)
+class CompiledModel:
+    """A domain's active model compiled for scoring records one at a time (real-time
+    matching, search, the key index): its thresholds, blocking rules and scorer."""
+
+    pk: int
+    domain: str
+    thresholds: dict[str, float]
+    rules: dict[str, tuple[str, ...]]
+    scorer: Scorer
+
+    def prepare(self, attributes: Mapping[str, Any], system: str | None) -> dict[str, Any]:
+        """The feature row of a record of `system` (the models compare source systems)."""
+        return self.scorer.prepare({**attributes, "source_system": system})
+
+
+_COMPILED: dict[str, CompiledModel] = {}  # domain -> its active model, compiled (artifacts never change)
+
+
+def compiled_model(domain: str) -> CompiledModel:
+    """The domain's active model, compiled once per process and version; its thresholds
+    read anew each time (they can be changed without a new model)."""
+    row = MatchModel.objects.filter(domain=domain, is_active=True).values("pk", "thresholds").first()
+    if row is None:
+        raise NoTrainedModel(MSG_NO_MODEL.format(domain=domain))
+    cached = _COMPILED.get(domain)
+    if cached is None or cached.pk != row["pk"]:
+        trained = trained_model(MatchModel.objects.get(pk=row["pk"]))
+        cached = _COMPILED[domain] = CompiledModel(row["pk"], domain, {}, blocking_rules(trained.model), Scorer(trained))
+    return replace(cached, thresholds={k: float(v) for k, v in row["thresholds"].items()})
+
+
+def blocking_rules(declared: DomainModel) -> dict[str, tuple[str, ...]]:
+    """The declaration's blocking rules that have columns (what the key index holds)."""
+    return {name: tuple(cols) for name, cols in declared.blocking.items() if cols}

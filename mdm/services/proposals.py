@@ -1,0 +1,188 @@
+"""Merge proposals: pairs a match run or real-time matching asks a steward to decide.
+
+A run plans its proposals as a whole (proposals_plan, then proposals_apply: new ones,
+rescored, reopened, superseded, with a reason a steward can read); real-time matching
+offers one pair at a time (proposal_offer) without touching the others. Decided
+proposals are never touched again (services.decisions decides them).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from mdm import history
+from mdm.history import Change
+from mdm.models import MatchRun, MergeProposal, PairConstraint
+from mdm.services.locks import golden_domain_lock
+from mdm.services.rulings import ordered
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A pair a run wants a steward to look at (left < right): scored in the review band,
+    or an automatic merge the run held (kind "held")."""
+
+    left: int
+    right: int
+    weight: float
+    probability: float
+    evidence: list[dict[str, Any]]
+    kind: str = MergeProposal.Kind.REVIEW
+
+
+@dataclass
+class ProposalPlan:
+    domain: str
+    create: list[Candidate] = field(default_factory=list)
+    rescore: list[tuple[int, Candidate]] = field(default_factory=list)  # pending, new score
+    reopen: list[tuple[int, Candidate]] = field(default_factory=list)  # superseded, back in the band
+    supersede: list[int] = field(default_factory=list)  # pending, no longer proposed
+    pending_after: int = 0
+
+    def is_empty(self) -> bool:
+        return not (self.create or self.rescore or self.reopen or self.supersede)
+
+
+def _same_score(row: dict[str, Any], candidate: Candidate) -> bool:
+    return (
+        row["weight"] == candidate.weight and row["evidence"] == candidate.evidence and row["kind"] == candidate.kind
+    )
+
+
+def proposals_plan(*, domain: str, wanted: Sequence[Candidate]) -> ProposalPlan:
+    """What a run's candidates change among the domain's proposals (reads only). Decided
+    proposals are never touched: a decided pair is not proposed again."""
+    plan = ProposalPlan(domain=domain)
+    by_pair = {(c.left, c.right): c for c in wanted}
+    stored = {}
+    for row in MergeProposal.objects.filter(domain=domain).values(
+        "id", "left_id", "right_id", "status", "weight", "evidence", "kind"
+    ):
+        stored[(row["left_id"], row["right_id"])] = row
+    pending = 0
+    for pair, candidate in sorted(by_pair.items()):
+        row = stored.get(pair)
+        if row is None:
+            plan.create.append(candidate)
+        elif row["status"] == MergeProposal.Status.DECIDED:
+            continue
+        elif row["status"] == MergeProposal.Status.SUPERSEDED:
+            plan.reopen.append((row["id"], candidate))
+        elif not _same_score(row, candidate):
+            plan.rescore.append((row["id"], candidate))
+        pending += 1
+    plan.supersede = sorted(
+        row["id"]
+        for pair, row in stored.items()
+        if row["status"] == MergeProposal.Status.PENDING and pair not in by_pair
+    )
+    plan.pending_after = pending
+    return plan
+
+
+_PROPOSAL_FIELDS = [f.attname for f in MergeProposal._meta.concrete_fields]
+
+
+@transaction.atomic
+def proposals_apply(*, plan: ProposalPlan, run: MatchRun | None, change: Change) -> None:
+    """Write a run's proposal changes in bulk, with history."""
+    now = timezone.now()
+    history.bulk_create(
+        MergeProposal,
+        [
+            {
+                "id": None,
+                "domain": plan.domain,
+                "left_id": c.left,
+                "right_id": c.right,
+                "weight": c.weight,
+                "probability": c.probability,
+                "evidence": c.evidence,
+                "kind": c.kind,
+                "status": MergeProposal.Status.PENDING,
+                "decision": "",
+                "reason": "",
+                "decided_by": "",
+                "decided_at": None,
+                "run_id": run.pk if run else None,
+                "created_at": now,
+                "updated_at": now,
+            }
+            for c in plan.create
+        ],
+        change,
+    )
+    updates: dict[int, dict[str, Any]] = {}
+    for pk, c in [*plan.rescore, *plan.reopen]:
+        updates[pk] = {
+            "weight": c.weight,
+            "probability": c.probability,
+            "evidence": c.evidence,
+            "kind": c.kind,
+            "status": MergeProposal.Status.PENDING,
+            "reason": "",
+        }
+    for pk in plan.supersede:
+        updates[pk] = {
+            "status": MergeProposal.Status.SUPERSEDED,
+            "reason": "no longer between the thresholds, or its records are already together",
+        }
+    rows = []
+    for row in MergeProposal.objects.filter(pk__in=list(updates)).order_by("pk").values(*_PROPOSAL_FIELDS):
+        row.update(updates[row["id"]], run_id=run.pk if run else row["run_id"], updated_at=now)
+        rows.append(row)
+    history.bulk_update(
+        MergeProposal,
+        rows,
+        ["weight", "probability", "evidence", "kind", "status", "reason", "run", "updated_at"],
+        change,
+    )
+
+
+# ---------------------------------------------------------------------------
+# One proposal outside a match run (real-time matching)
+# ---------------------------------------------------------------------------
+
+
+@transaction.atomic
+def proposal_offer(*, domain: str, candidate: Candidate, change: Change) -> MergeProposal | None:
+    """Offer one pair to the stewards without touching the domain's other proposals (a
+    run's proposals_apply supersedes what it no longer finds; this does not): a new
+    pending proposal of the candidate's kind, a superseded one reopened, or a pending one
+    rescored (keeping its kind: a run's held merge stays held), each with its history
+    row. A pending proposal with the same score is left alone (no history row).
+    A pair already decided, or under a steward's ruling, is never offered again: returns
+    None."""
+    golden_domain_lock(domain)
+    left, right = ordered(candidate.left, candidate.right)
+    if PairConstraint.objects.filter(left_id=left, right_id=right).exists():
+        return None
+    proposal = MergeProposal.objects.select_for_update().filter(left_id=left, right_id=right).first()
+    now = timezone.now()
+    if proposal is None:
+        proposal = MergeProposal(
+            domain=domain, left_id=left, right_id=right, created_at=now, status=MergeProposal.Status.PENDING,
+            kind=candidate.kind,
+        )
+    elif proposal.status == MergeProposal.Status.DECIDED:
+        return None
+    elif proposal.status == MergeProposal.Status.PENDING and (proposal.weight, proposal.evidence) == (
+        candidate.weight, candidate.evidence
+    ):
+        return proposal
+    if proposal.status != MergeProposal.Status.PENDING:  # a pending one keeps its kind (a run's hold)
+        proposal.kind = candidate.kind
+    proposal.weight = candidate.weight
+    proposal.probability = candidate.probability
+    proposal.evidence = candidate.evidence
+    proposal.status = MergeProposal.Status.PENDING
+    proposal.reason = ""
+    proposal.updated_at = now
+    history.stamp(proposal, change)
+    proposal.save()
+    return proposal

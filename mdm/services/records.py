@@ -1,0 +1,195 @@
+"""Source records: what the systems sent, upserted and versioned with history.
+
+A record's content hash covers what its source said, so re-loading unchanged data writes
+nothing; a changed record gets exactly one new version; the golden records of changed
+records are recomputed in the same transaction.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from mdm import bulk, history
+from mdm.domains import get_domain
+from mdm.history import Change
+from mdm.models import SourceRecord, SourceSystem
+from mdm.services.feed import append_events, source_event
+from mdm.services.golden_records import golden_records_refresh
+from mdm.services.locks import domain_write_lock
+
+
+def content_hash(profile: str, raw: Any, deleted: bool) -> str:
+    """Hash of what the source said (through which profile). Standardized attributes are
+    derived from it, so an unchanged hash means an unchanged record.
+
+    Raises ValueError for what no database can store as JSON: NaN or infinite numbers and
+    unpaired surrogates (invalid Unicode)."""
+    text = json.dumps(
+        [profile, raw, deleted], sort_keys=True, ensure_ascii=False, allow_nan=False, default=str
+    )
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class IncomingRecord:
+    """A source record ready to store: key, raw payload, standardized attributes."""
+
+    source_key: str
+    profile: str
+    raw: Any
+    content_hash: str
+    attributes: dict[str, Any]
+    issues: dict[str, list[str]] = field(default_factory=dict)
+    deleted: bool = False
+
+
+@dataclass
+class UpsertCounts:
+    inserted: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    deleted: int = 0
+
+    def add(self, other: UpsertCounts) -> None:
+        self.inserted += other.inserted
+        self.updated += other.updated
+        self.unchanged += other.unchanged
+        self.deleted += other.deleted
+
+
+_UPDATED_FIELDS = [
+    "profile",
+    "raw",
+    "attributes",
+    "issues",
+    "content_hash",
+    "version",
+    "is_deleted",
+    "updated_at",
+    "deleted_at",
+]
+
+
+@transaction.atomic
+def source_records_upsert(
+    *, domain: str, system: SourceSystem, records: Sequence[IncomingRecord], change: Change
+) -> UpsertCounts:
+    """Insert new records, version changed ones, skip unchanged ones; keys must be unique.
+
+    A record whose content hash matches the stored one is left alone (no version, no event),
+    which makes re-loading the same data a no-op. The golden records of changed records are
+    recomputed (survivorship) in the same transaction; a deleted record leaves its golden
+    record. New records wait for the next match run to get one.
+    """
+    get_domain(domain)
+    # Locks in the one order every writer uses (system, domain, feed), all before reading:
+    # one import per system at a time (concurrent bulk inserts of one key would collide),
+    # and no steward action or match run moves these records between our read and write.
+    domain_write_lock(domain, systems=[system.pk])
+    existing = {
+        row["source_key"]: row
+        for row in SourceRecord.objects.filter(
+            domain=domain, system=system, source_key__in=[r.source_key for r in records]
+        ).values(
+            "id", "source_key", "content_hash", "version", "is_deleted", "golden_id",
+            "golden__golden_id", "received_at", "deleted_at",
+        )
+    }
+    now = timezone.now()
+    counts = UpsertCounts()
+    to_insert: list[bulk.Row] = []
+    to_update: list[bulk.Row] = []
+    golden_codes: dict[str, str] = {}
+    for incoming in records:
+        current = existing.get(incoming.source_key)
+        if current is not None and current["content_hash"] == incoming.content_hash:
+            counts.unchanged += 1
+            continue
+        row = {
+            "domain": domain,
+            "system_id": system.pk,
+            "source_key": incoming.source_key,
+            "profile": incoming.profile,
+            "raw": incoming.raw,
+            "attributes": incoming.attributes,
+            "issues": incoming.issues,
+            "content_hash": incoming.content_hash,
+            "is_deleted": incoming.deleted,
+            "updated_at": now,
+        }
+        if current is None:
+            row.update(id=None, version=1, received_at=now, golden_id=None,
+                       deleted_at=now if incoming.deleted else None)
+            to_insert.append(row)
+        else:
+            row.update(
+                id=current["id"],
+                version=current["version"] + 1,
+                received_at=current["received_at"],
+                golden_id=current["golden_id"],
+                deleted_at=(current["deleted_at"] or now) if incoming.deleted else None,
+            )
+            golden_codes[incoming.source_key] = current["golden__golden_id"] or ""
+            to_update.append(row)
+        if incoming.deleted and not (current and current["is_deleted"]):
+            counts.deleted += 1
+        elif current is None:
+            counts.inserted += 1
+        else:
+            counts.updated += 1
+
+    history.bulk_create(SourceRecord, to_insert, change)
+    history.bulk_update(SourceRecord, to_update, _UPDATED_FIELDS, change)
+    goldens = {row["golden_id"] for row in to_update if row["golden_id"] is not None}
+    append_events(
+        [
+            source_event(row, system, golden_codes.get(row["source_key"], ""), change, now)
+            for row in to_insert + to_update
+        ]
+    )
+    golden_records_refresh(domain=domain, goldens=goldens, change=change)
+    return counts
+
+
+@transaction.atomic
+def source_records_delete_missing(
+    *, domain: str, system: SourceSystem, present_keys: Iterable[str], change: Change
+) -> int:
+    """Soft-delete the live records of (domain, system) whose key is not in present_keys.
+
+    Used after a full snapshot load: what the source no longer sends is deleted there.
+    """
+    domain_write_lock(domain, systems=[system.pk])  # before reading, as source_records_upsert
+    present = set(present_keys)
+    now = timezone.now()
+    live = SourceRecord.objects.filter(domain=domain, system=system, is_deleted=False)
+    gone_ids = [pk for pk, key in live.values_list("id", "source_key") if key not in present]
+    gone = list(SourceRecord.objects.filter(pk__in=gone_ids).select_related("golden"))
+    rows = []
+    for record in gone:
+        row = bulk.as_row(record)
+        row.update(
+            is_deleted=True,
+            deleted_at=now,
+            updated_at=now,
+            version=record.version + 1,
+            content_hash=content_hash(record.profile, record.raw, True),
+        )
+        rows.append(row)
+    history.bulk_update(SourceRecord, rows, _UPDATED_FIELDS, change)
+    goldens = {r.golden_id for r in gone if r.golden_id is not None}
+    append_events(
+        [
+            source_event(row, system, r.golden.golden_id if r.golden else "", change, now)
+            for row, r in zip(rows, gone)
+        ]
+    )
+    golden_records_refresh(domain=domain, goldens=goldens, change=change)
+    return len(gone)
