@@ -42,10 +42,10 @@ def copy_baseline(url: str, path: Path) -> float:
         columns = ", ".join(f'"{c}" text' for c in header)
         conn.execute(f"CREATE TABLE copy_baseline ({columns})")
         started = time.perf_counter()
-        with conn.cursor().copy("COPY copy_baseline FROM STDIN WITH (FORMAT csv, HEADER true)") as copy:
-            with path.open("rb") as f:
-                while chunk := f.read(1 << 20):
-                    copy.write(chunk)
+        with conn.cursor().copy("COPY copy_baseline FROM STDIN WITH (FORMAT csv, HEADER true)") as copy, \
+                path.open("rb") as f:
+            while chunk := f.read(1 << 20):
+                copy.write(chunk)
         conn.commit()
         return time.perf_counter() - started
 
@@ -118,8 +118,10 @@ def main() -> None:
         ("PostgreSQL COPY of the file (baseline)", f"{copy_seconds:.2f} s ({run.read / copy_seconds:,.0f} rows/s)"),
         ("ingest, first load", f"{first_seconds:.2f} s (**{rate:,.0f} records/s**, target ≥ 10,000)"),
         ("ingest / COPY ratio", f"{first_seconds / copy_seconds:.1f}×"),
-        ("read + map + standardize only, one process, no database", f"{standardize_seconds:.2f} s ({run.read / standardize_seconds:,.0f} records/s)"),
-        ("re-load of the same file (all unchanged)", f"{again_seconds:.2f} s ({again.unchanged:,} unchanged, {run.read / again_seconds:,.0f} records/s)"),
+        ("read + map + standardize only, one process, no database",
+         f"{standardize_seconds:.2f} s ({run.read / standardize_seconds:,.0f} records/s)"),
+        ("re-load of the same file (all unchanged)",
+         f"{again_seconds:.2f} s ({again.unchanged:,} unchanged, {run.read / again_seconds:,.0f} records/s)"),
     ]
     table = "| measure | value |\n| --- | --- |\n" + "\n".join(f"| {a} | {b} |" for a, b in rows)
     print(table)

@@ -218,8 +218,7 @@ def run_size(records: int, arrivals: int, database_url: str, workdir: Path, reus
     from django.core.management import call_command
     from django.db import connection
 
-    from matching import engine
-    from matching import keys
+    from matching import engine, keys
     from matching import realtime as rt
     from matching.scoring import scorer as compiled_scorer
     from matching.selectors import trained_model
@@ -280,16 +279,16 @@ def run_size(records: int, arrivals: int, database_url: str, workdir: Path, reus
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 cursor.execute("ANALYZE")
-        prepared = dict(
-            live=SourceRecord.objects.filter(is_deleted=False).count(),
-            goldens=GoldenRecord.objects.filter(status="active").count(),
-            keys=MatchKey.objects.count(),
-            keys_inserted=refresh.inserted,
-            setup={k: round(v, 1) for k, v in setup.items()},
-            model_version=model.version,
-            thresholds=model.thresholds,
-            stored_after_load=stored_after_load,
-        )
+        prepared = {
+            "live": SourceRecord.objects.filter(is_deleted=False).count(),
+            "goldens": GoldenRecord.objects.filter(status="active").count(),
+            "keys": MatchKey.objects.count(),
+            "keys_inserted": refresh.inserted,
+            "setup": {k: round(v, 1) for k, v in setup.items()},
+            "model_version": model.version,
+            "thresholds": model.thresholds,
+            "stored_after_load": stored_after_load,
+        }
         saved.write_text(json.dumps(prepared), encoding="utf-8")
         figures.update(prepared)
 
@@ -527,7 +526,8 @@ def main() -> None:
             f"{SECTION} ({backend})",
             f"`python -m bench.realtime --records {sizes} --arrivals {results[0]['arrivals']}"
             f"{' --database-url postgres://…' if backend == 'PostgreSQL' else ''}`: "
-            f"{results[0]['arrivals']} new SAP KNA1 customer records arrive one by one after N are stored; each is searched (search before create), "
+            f"{results[0]['arrivals']} new SAP KNA1 customer records arrive one by one after N are stored; "
+            "each is searched (search before create), "
             f"stored, and matched in real time (`matching.realtime.record_match`), on {os.cpu_count()} shared "
             f"cores.\n\n{text}\n\n{READING}\n\n"
             + (f"{DESIGN}\n\n{scaling(results)}" if backend == "SQLite" else

@@ -69,7 +69,7 @@ def _condition_to_dict(cond: m.Condition | None) -> Any:
         return {"op": type(cond).__name__, "parts": [_condition_to_dict(p) for p in cond.parts]}
     if isinstance(cond, m.Not):
         return {"op": "Not", "part": _condition_to_dict(cond.part)}
-    return {"op": type(cond).__name__, **{k: v for k, v in asdict(cond).items()}}
+    return {"op": type(cond).__name__, **asdict(cond)}
 
 
 def _condition_from_dict(data: Any) -> m.Condition | None:

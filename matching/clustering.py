@@ -89,7 +89,8 @@ def exclusive_links(pairs: Iterable[Pair], lower: float, upper: float, system_of
     band = [p for p in pairs
             if p.weight < upper and system_of[p.left] != system_of[p.right] and find(p.left) != find(p.right)]
     ends = {find(p.left) for p in band} | {find(p.right) for p in band}
-    systems: dict[str, set[str]] = defaultdict(set)  # only the band's groups: at a million records the rest would cost gigabytes
+    # only the band's groups: at a million records the rest would cost gigabytes
+    systems: dict[str, set[str]] = defaultdict(set)
     for x in groups.parent:  # every band record and must-linked record
         if (root := find(x)) in ends:
             systems[root].add(system_of[x])
@@ -205,7 +206,8 @@ def cluster(
     partition.rule(must_link, cannot_link)
     scored = sorted((s for s in scored if s[0] >= threshold), key=lambda s: (-s[0], s[1], s[2]))
     if system_of is not None:
-        scored = _one_per_system_first(scored, system_of, partition.find, partition.union, partition.by_system(system_of))
+        formed = partition.by_system(system_of)
+        scored = _one_per_system_first(scored, system_of, partition.find, partition.union, formed)
     for _, a, b in scored:
         partition.union(a, b)
     return partition.groups()

@@ -38,7 +38,8 @@ def summary_lines(result: MatchResult) -> list[str]:
         f"{head}: model v{result.model_version}, auto-merge >= {t['upper']:+.2f}, proposals >= {t['lower']:+.2f}",
         (
             f"  {c['records']:,} live records: {c['pairs_auto']:,} pairs auto-merge, {c.get('pairs_exclusive', 0):,} "
-            f"more as exclusive links, {c['pairs_review']:,} in the review band, {c['pairs_conflict']:,} conflicts kept apart (of {c['pairs_checked']:,} checked); "
+            f"more as exclusive links, {c['pairs_review']:,} in the review band, {c['pairs_conflict']:,} conflicts "
+            f"kept apart (of {c['pairs_checked']:,} checked); "
             f"{c['must_links']} must-links, {c['cannot_links']} cannot-links"
         ),
         (

@@ -21,13 +21,14 @@ settings are rebuilt from the declaration and the stored parameters for the back
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import json
 import logging
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -179,10 +180,8 @@ def release_memory() -> None:
     """Give back to the system the heap memory freed since the last call. glibc keeps what
     a thread frees in that thread's arena: after a large predict, DuckDB's threads leave
     hundreds of megabytes there, which the rest of a run would sit on top of."""
-    try:
+    with contextlib.suppress(OSError, AttributeError):  # not glibc: its allocator decides
         ctypes.CDLL("libc.so.6").malloc_trim(0)
-    except (OSError, AttributeError):  # not glibc: its allocator decides
-        pass
 
 
 def _db_api(backend: str = "duckdb", **options: Any) -> Any:
@@ -373,10 +372,10 @@ def _read_parameters(linker: Any, model: m.DomainModel, u_floor: float) -> tuple
             mp, up = cl.m_probability, cl.u_probability
             if not cl._m_is_trained and not cl._fix_m_probability:
                 notes.append(f"{comp.name}: m of {level.label!r} not trained, default {mp:.3g} kept")
-            if cl._u_probability in (None,) or cl._u_probability == "level not observed in training dataset" or up is None or up < u_floor:
-                if not cl._fix_u_probability:
-                    notes.append(f"{comp.name}: u of {level.label!r} not observed, floor {u_floor:.3g} used")
-                    up = max(up or 0.0, u_floor)
+            unobserved = cl._u_probability in (None, "level not observed in training dataset")
+            if (unobserved or up is None or up < u_floor) and not cl._fix_u_probability:
+                notes.append(f"{comp.name}: u of {level.label!r} not observed, floor {u_floor:.3g} used")
+                up = max(up or 0.0, u_floor)
             if not cl._fix_m_probability and (mp is None or mp < M_FLOOR):
                 notes.append(f"{comp.name}: m of {level.label!r} {mp or 0:.3g} floored to {M_FLOOR}")
                 mp = M_FLOOR
@@ -451,7 +450,7 @@ def train(domain: str, rows: Any, *, seed: int = 1, u_max_pairs: float = DEFAULT
         parameters=parameters,
         tf_tables=tf_tables,
         report=report,
-        created_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        created_at=datetime.now(UTC).isoformat(timespec="seconds"),
     )
     trained.report["levels"] = parameter_table(trained)
     return trained

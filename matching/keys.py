@@ -114,7 +114,10 @@ def _key_diff(model: CompiledModel, rows: list[dict[str, Any]],
     missing = [sid for sid in live if computed is None or sid not in computed]
     attributes = dict(SourceRecord.objects.filter(pk__in=missing).values_list("id", "attributes")) if missing else {}
     for sid in live:
-        keys = computed[sid] if sid not in attributes else record_keys(model.rules, model.scorer.features(attributes[sid]))
+        if sid in attributes:
+            keys = record_keys(model.rules, model.scorer.features(attributes[sid]))
+        else:
+            keys = computed[sid]  # type: ignore[index]
         wanted |= {(sid, rule, value) for rule, value in keys}
     ids = {row["id"] for row in rows}
     # by record only, through the (record, rule, value) index: a record's keys are all of its domain
@@ -171,7 +174,8 @@ def match_keys_problems(limit: int) -> list[str]:
         model = compiled_model(domain)
         for rows in _record_chunks(domain, None, before=last):
             extra, missing = _key_diff(model, rows)
-            for (sid, rule, value), what in sorted([*((k, "stale") for k in extra), *((k, "missing") for k in missing)]):
+            wrong = [*((k, "stale") for k in extra), *((k, "missing") for k in missing)]
+            for (sid, rule, value), what in sorted(wrong):
                 found += 1
                 if len(problems) < limit:
                     problems.append(f"{domain} record {sid}: key {rule}={printable(value)} is {what}")

@@ -426,7 +426,7 @@ def run_samples(snapshot: Snapshot, clusters: Sequence[Sequence[int]], mapping: 
     created = [ref for ref in mapping.refs if isinstance(ref, str) and ref not in mapping.split_from]
     updated = [t for t in plan.targets if isinstance(t.ref, int) and not t.absorbed and t.ref not in split_parts]
     label = snapshot.label
-    members_of = {ref: members for ref, members in zip(mapping.refs, clusters, strict=True)}
+    members_of = dict(zip(mapping.refs, clusters, strict=True))
 
     def record_list(sids: Sequence[int]) -> str:
         shown = ", ".join(label(s) for s in sids[:3])

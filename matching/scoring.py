@@ -96,7 +96,7 @@ def jaro_winkler(a: str, b: str) -> float:
     sim = (matches / la + matches / lb + (matches - t) / matches) / 3
     if sim > 0.7:
         prefix = 0
-        for x, y in zip(a[:4], b[:4]):
+        for x, y in zip(a[:4], b[:4], strict=False):
             if x != y:
                 break
             prefix += 1
@@ -344,7 +344,8 @@ def scorer(trained: TrainedModel) -> Scorer:
     return cached
 
 
-def score_pair(trained: TrainedModel, left: Mapping[str, Any], right: Mapping[str, Any]) -> tuple[float, tuple[Evidence, ...]]:
+def score_pair(trained: TrainedModel, left: Mapping[str, Any], right: Mapping[str, Any]
+               ) -> tuple[float, tuple[Evidence, ...]]:
     """Match weight and evidence of one pair: the same level and the same weight as
     Splink's predict for the model."""
     return scorer(trained).score(left, right)

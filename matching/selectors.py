@@ -119,7 +119,9 @@ def read_domain(domain: str, *, with_goldens: bool = True) -> Snapshot:
     snapshot = Snapshot(domain=domain, fingerprint=fingerprint(domain))
     if with_goldens:
         snapshot.goldens = {
-            row["id"]: golden_state({**row, "attributes": _shared(row["attributes"]), "lineage": _shared(row["lineage"])})
+            row["id"]: golden_state(
+                {**row, "attributes": _shared(row["attributes"]), "lineage": _shared(row["lineage"])}
+            )
             for row in GoldenRecord.objects.filter(domain=domain, status=GoldenRecord.Status.ACTIVE)
             .values("id", "golden_id", "version", "status", "attributes", "lineage", "overrides")
             .iterator(chunk_size=READ_CHUNK)
@@ -204,7 +206,8 @@ def compiled_model(domain: str) -> CompiledModel:
     cached = _COMPILED.get(domain)
     if cached is None or cached.pk != row["pk"]:
         trained = trained_model(MatchModel.objects.get(pk=row["pk"]))
-        cached = _COMPILED[domain] = CompiledModel(row["pk"], domain, {}, blocking_rules(trained.model), Scorer(trained))
+        rules = blocking_rules(trained.model)
+        cached = _COMPILED[domain] = CompiledModel(row["pk"], domain, {}, rules, Scorer(trained))
     return replace(cached, thresholds={k: float(v) for k, v in row["thresholds"].items()})
 
 

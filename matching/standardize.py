@@ -94,7 +94,7 @@ _TAIL = 48
 # and invisible format characters: zero-width, BOM, soft hyphen, bidi marks.
 _INVISIBLE = dict.fromkeys(
     [
-        *range(0x00, 0x09),
+        *range(0x09),
         *range(0x0E, 0x20),
         *range(0x7F, 0x85),
         *range(0x86, 0xA0),

@@ -91,7 +91,9 @@ class ImportRunAdmin(ReadOnly, admin.ModelAdmin):
 
 @admin.register(ChangeEvent)
 class ChangeEventAdmin(ReadOnly, admin.ModelAdmin):
-    list_display = ["sequence", "kind", "domain", "golden_id", "system_code", "source_key", "record_version", "created_at"]
+    list_display = [
+        "sequence", "kind", "domain", "golden_id", "system_code", "source_key", "record_version", "created_at",
+    ]
     list_filter = ["kind", "domain", "system_code"]
     search_fields = ["golden_id", "source_key"]
 

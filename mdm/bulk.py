@@ -154,7 +154,7 @@ def _assign_pks(conn, model: type[models.Model], rows: Sequence[Row]) -> None:
             )
             first = cursor.fetchone()[0] + 1
             pks = range(first, first + len(rows))
-    for row, pk in zip(rows, pks):
+    for row, pk in zip(rows, pks, strict=True):
         row[meta.pk.attname] = pk
 
 
@@ -172,7 +172,7 @@ def _values(conn, fields, rows: Sequence[Row], defaults: Row | None = None) -> l
         else:
             column = list(map(itemgetter(name), rows))
         columns.append(column if convert is _same else list(map(convert, column)))
-    return list(zip(*columns))
+    return list(zip(*columns, strict=True))
 
 
 def _same(value: Any) -> Any:
@@ -186,7 +186,9 @@ def _converter(field: models.Field, conn) -> Callable[[Any], Any]:
         encoder = field.encoder
         if encoder is None:
             return lambda value: value if isinstance(value, JSONText) else _dumps(value)
-        return lambda value: value if isinstance(value, JSONText) else json.dumps(value, ensure_ascii=False, cls=encoder)
+        return lambda value: (
+            value if isinstance(value, JSONText) else json.dumps(value, ensure_ascii=False, cls=encoder)
+        )
     if isinstance(field, (models.IntegerField, models.CharField, models.TextField, models.BooleanField)):
         return _same
     last: list[Any] = [object(), None]

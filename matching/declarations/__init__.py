@@ -30,7 +30,6 @@ from __future__ import annotations
 
 import importlib
 from dataclasses import dataclass, field
-from typing import Union
 
 from mdm.domains import get_domain
 from mdm.errors import DeclarationError
@@ -110,7 +109,10 @@ class Not:
     part: Condition
 
 
-Condition = Union[Exact, Differ, Null, BothNull, JaroWinkler, Damerau, Overlap, Subset, EitherTrue, EitherFalse, All, Any, Not]
+Condition = (
+    Exact | Differ | Null | BothNull | JaroWinkler | Damerau | Overlap | Subset | EitherTrue | EitherFalse | All | Any
+    | Not
+)
 
 
 @dataclass(frozen=True)

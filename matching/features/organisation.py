@@ -113,7 +113,8 @@ def address_keys(address: str | None, city: str | None = None) -> tuple[str | No
         city_name = _CITY_SUFFIX_RE.sub("", fold(city).strip()) if city and has_cjk(city) else None
         street = _strip_place_prefix(street, (*_CN_PROVINCES, *((city_name,) if city_name else ())))
         building = f"{street}{m.group(2)}"
-        unit_match = _CN_UNIT_RE.search(folded[m.end() :].split(" ")[0] if " " in folded[m.end() :] else folded[m.end() :])
+        after = folded[m.end() :]
+        unit_match = _CN_UNIT_RE.search(after.split(" ")[0] if " " in after else after)
         return building, (unit_match.group(1) if unit_match else None)
     if has_cjk(folded):
         compact = NON_ALNUM_RE.sub("", folded)

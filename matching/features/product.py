@@ -96,7 +96,9 @@ _DRAWING_PREFIX_RE = re.compile(r"^图号[:：]?")
 # "62042RS" is 6204 + 2RS, not 62042 + RS.
 # A standard named in the spec ("M5(GB)", "M8x20 GB/T 5783", "DIN912") says which norm the
 # part follows, not its size: two records of one part name it or not as their users like.
-_STANDARD_RE = re.compile(r"(?<![A-Za-z])(?:GB(?:/T)?|DIN|ISO|JIS|ANSI|ASME|国标)(?:\s*\d+(?:[.\-]\d+)*)?(?![A-Za-z0-9.])")
+_STANDARD_RE = re.compile(
+    r"(?<![A-Za-z])(?:GB(?:/T)?|DIN|ISO|JIS|ANSI|ASME|国标)(?:\s*\d+(?:[.\-]\d+)*)?(?![A-Za-z0-9.])"
+)
 _BEARING_SUFFIX_RE = re.compile(r"^(\d{3,5}?)(2RS1?|2RSH|2RZ|2Z|ZZ|RS1?|RZ|Z|LLU|DDU|NR)$", re.IGNORECASE)
 
 

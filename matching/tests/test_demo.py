@@ -33,7 +33,8 @@ def demo_quality():
     for domain in QUALITY_FLOOR:
         entities, goldens = defaultdict(set), defaultdict(set)
         records = SourceRecord.objects.filter(domain=domain, is_deleted=False)
-        for pk, system, profile, key, golden in records.values_list("pk", "system__code", "profile", "source_key", "golden_id"):
+        fields = ("pk", "system__code", "profile", "source_key", "golden_id")
+        for pk, system, profile, key, golden in records.values_list(*fields):
             entities[truth[(system, profile, key)]].add(pk)
             goldens[golden].add(pk)
         expected, found = _pairs(entities), _pairs(goldens)

@@ -179,7 +179,8 @@ def test_a_drifted_run_does_not_split_golden_records_either(customers):
     before, memberships = writes(), xref()
     multi = sum(1 for ids in groups().values() if len(ids) > 1)
 
-    held = run(upper=100, exclusive_links=False)  # a mistaken threshold: nothing would merge, every group would fall apart
+    # a mistaken threshold: nothing would merge, every group would fall apart
+    held = run(upper=100, exclusive_links=False)
 
     assert checks(held) == {CHECK_MATCH_RATE: "held", CHECK_AUTO_SHARE: "held"}
     assert held.report["match_rate"] == 0 and held.report["held"]["splits"] == multi

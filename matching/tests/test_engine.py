@@ -17,9 +17,10 @@ from matching.declarations import get_declaration
 from matching.scoring import Pair, explain, probability, score_pair
 from matching.tables import feature_table
 from matching.training import default_thresholds
-from mdm.errors import BlockingTooLarge, ContradictoryRulings
 from mdm.domains import get_domain
+from mdm.errors import BlockingTooLarge, ContradictoryRulings
 
+COMPARISONS = ["name", "tax_id", "location", "internet", "contact", "system"]  # of the customer model
 
 @pytest.fixture(scope="module")
 def customer_model(samples):
@@ -94,13 +95,13 @@ def test_it_keeps_the_levels_of_an_ordered_comparison_in_order(customer_model, p
 def test_it_keeps_sister_companies_and_branches_apart(customer_model):
     huawei = _row("customer", "a", name="华为技术有限公司", tax_id="914403001922038216", phone="0755-28780808",
                   email="info@huawei.com", address="坂田华为基地1号", city="深圳")
-    same = _row("customer", "b", name="华为技术（深圳）有限公司", tax_id="914403001922038216", phone="+86 755 2878 0808",
-                email="sales@huawei.com", city="深圳市")
+    same = _row("customer", "b", name="华为技术（深圳）有限公司", tax_id="914403001922038216",
+                phone="+86 755 2878 0808", email="sales@huawei.com", city="深圳市")
     short = _row("customer", "c", name="华为技术", phone="075528780808", city="深圳")
     sister = _row("customer", "d", name="华为终端有限公司", tax_id="91441900615453257H", phone="0755-28780808",
                   email="service@huawei.com", address="坂田华为基地1号", city="深圳")
-    branch = _row("customer", "e", name="华为技术有限公司上海分公司", tax_id="91310115MA1H7RUR2K", phone="0755-28780808",
-                  email="sh@huawei.com", city="上海")
+    branch = _row("customer", "e", name="华为技术有限公司上海分公司", tax_id="91310115MA1H7RUR2K",
+                  phone="0755-28780808", email="sh@huawei.com", city="上海")
     match = score_pair(customer_model, huawei, same)[0]
     assert match > 10
     assert score_pair(customer_model, huawei, short)[0] > 0
@@ -150,7 +151,7 @@ def test_it_explains_every_score(customer_model, samples):
     rows = samples["customer"].rows
     explanation = explain(customer_model, rows[0], rows[1])
     assert explanation.weight == pytest.approx(explanation.prior_weight + sum(e.weight for e in explanation.evidence))
-    assert [e.comparison for e in explanation.evidence] == ["name", "tax_id", "location", "internet", "contact", "system"]
+    assert [e.comparison for e in explanation.evidence] == COMPARISONS
     assert explanation.lines()[-1].startswith("total")
 
 
@@ -261,7 +262,8 @@ def test_it_keeps_two_barcodes_apart_however_a_third_record_links_them(product_m
     joins them; the third record stays with one of them."""
     upper = default_thresholds("product")["upper"]
     bolt = {"name": "六角头螺栓 M10x16 12.9级合金钢", "spec": "M10x16", "unit": "PCS", "category": "FAST"}
-    rows = [_row("product", "a", **bolt, barcode="06925689742994"), _row("product", "b", **bolt, barcode="06999574897038"),
+    rows = [_row("product", "a", **bolt, barcode="06925689742994"),
+            _row("product", "b", **bolt, barcode="06999574897038"),
             _row("product", "m", **{**bolt, "name": "12.9级合金钢六角头螺栓"})]
     by_id = {r["unique_id"]: r for r in rows}
     conflicts = Conflicts.of(product_model, -10.0, upper)
@@ -309,11 +311,11 @@ def test_it_round_trips_the_model_artifact(customer_model, samples):
     restored = TrainedModel.from_json(customer_model.to_json())
     assert restored.to_json() == customer_model.to_json()
     rows = samples["customer"].rows[:20]
-    for left, right in zip(rows, rows[1:]):
+    for left, right in zip(rows, rows[1:], strict=False):
         assert score_pair(restored, left, right)[0] == score_pair(customer_model, left, right)[0]
     report = customer_model.report
     assert report["records"] == len(samples["customer"].rows)
-    assert {lv["comparison"] for lv in report["levels"]} == {"name", "tax_id", "location", "internet", "contact", "system"}
+    assert {lv["comparison"] for lv in report["levels"]} == set(COMPARISONS)
 
 
 def test_it_refines_m_values_from_steward_labels(customer_model, samples):

@@ -7,11 +7,10 @@ import pytest
 from matching.features.organisation import address_keys, strip_trade
 from matching.features.organisation import features as organisation_features
 from matching.features.text import sound_keys
+from mdm.domains import get_domain
 
 
 def _row(name: str, **extra: object) -> dict:
-    from mdm.domains import get_domain
-
     attributes, _ = get_domain("customer").standardize({"name": name, **extra}, phone_region="CN")
     return organisation_features(attributes)
 
@@ -37,7 +36,8 @@ def test_it_does_not_take_the_last_character_of_a_short_brand_for_a_trade():
 
 
 def test_it_reads_chemical_raw_materials_in_both_scripts_as_one_trade():
-    assert _row("深圳创远化工原料有限公司")["nm_trade"] == _row("Shenzhen Chuangyuan Chemical Materials Co., Ltd.")["nm_trade"]
+    english = _row("Shenzhen Chuangyuan Chemical Materials Co., Ltd.")["nm_trade"]
+    assert _row("深圳创远化工原料有限公司")["nm_trade"] == english
 
 
 def test_it_keeps_unknown_latin_trade_words_as_the_trade():
@@ -69,7 +69,8 @@ def test_it_compares_a_role_mailbox_only_through_its_domain():
 
 
 def test_it_reads_german_trade_words_as_the_chinese_ones():
-    assert _row("德国施耐德测量技术有限公司")["nm_trade"] == _row("Schneider Messtechnik AG")["nm_trade"] == "measurement tech"
+    german = _row("Schneider Messtechnik AG")["nm_trade"]
+    assert _row("德国施耐德测量技术有限公司")["nm_trade"] == german == "measurement tech"
     assert _row("德国科勒机械制造有限公司")["nm_trade"] == _row("Köhler Maschinenbau GmbH")["nm_trade"]
 
 

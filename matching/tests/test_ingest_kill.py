@@ -14,6 +14,7 @@ from django.db import connection
 from django.db.models import Count
 
 from mdm.models import ChangeEvent, SourceRecord
+from mdm.services.systems import source_system_register
 
 ROOT = Path(settings.BASE_DIR)
 PROFILE = """
@@ -97,8 +98,6 @@ def state(system: str):
 @pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
 def test_a_killed_import_rerun_ends_as_an_uninterrupted_one(tmp_path, change):
-    from mdm.services.systems import source_system_register
-
     for code in ("killed", "reference"):
         source_system_register(code=code, name=code, change=change)
     profile = tmp_path / "p.yaml"

@@ -31,13 +31,15 @@ from mdm.history import Change
 from mdm.models import ChangeEvent, GoldenRecord, MatchKey, MatchModel, MergeProposal, SourceRecord
 from mdm.services.decisions import golden_records_merge_manually, proposal_decide
 from mdm.services.records import IncomingRecord, content_hash, source_records_upsert
-from mdm.tests.factories import HUAWEI, SAMPLES, system, upsert, writes
+from mdm.tests.factories import HUAWEI, MANIFEST, SAMPLES, system, upsert, writes
+
 HUAWEI_NAME_CITY = {"name": "华为技术有限公司", "city": "深圳"}  # review band against HUAWEI
 HUAWEI_OTHER_TAX = {"name": "华为技术有限公司", "tax_id": "911103026605015136", "city": "深圳"}  # a namesake
 HUAWEI_TAX = {"name": "华为技术有限公司", "tax_id": "914403001922038216"}
 HUAWEI_PHONE = {"name": "华为技术有限公司", "phone": "0755-28780808"}
 JD_WITH_HUAWEI_PHONE = {"name": "北京京东世纪贸易有限公司", "phone": "0755-28780808"}  # below the band
 JD = {"name": "北京京东世纪贸易有限公司", "tax_id": "911103026605015136", "phone": "010-89118888", "city": "北京"}
+SWITCHBOARD_NEIGHBOURS = ["北京京东世纪贸易有限公司", "上海宝钢集团有限公司", "杭州海康威视数字技术股份有限公司"]
 STEWARD = Change(actor="user:steward", reason="review")
 
 
@@ -138,7 +140,7 @@ def test_it_attaches_a_record_to_the_golden_record_it_matches(customer, arrive):
     assert decision.weight == pytest.approx(prior + sum(e.weight for e in decision.evidence))
     # one source-record version from the upsert, one from the match; the golden record's
     # new version; events: the upsert's, golden.updated and the cross-reference
-    assert [w - b for w, b in zip(writes(), before)] == [2, 1, 0, 0, 3]
+    assert [w - b for w, b in zip(writes(), before, strict=True)] == [2, 1, 0, 0, 3]
     matched = SourceRecord.history.filter(id=record.pk).latest("history_id")
     assert (matched.golden_id, matched.history_actor) == (golden.pk, "system:crm")
     operation = matched.history_operation
@@ -300,7 +302,7 @@ def test_a_key_too_many_records_share_is_left_out_of_the_candidates(customer, ar
     first, _ = arrive("erp", "1", HUAWEI)
     switchboard = [  # other companies behind the same switchboard phone
         arrive("erp", str(n), {"name": name, "phone": HUAWEI["phone"]})[0]
-        for n, name in enumerate(["北京京东世纪贸易有限公司", "上海宝钢集团有限公司", "杭州海康威视数字技术股份有限公司"], 2)
+        for n, name in enumerate(SWITCHBOARD_NEIGHBOURS, 2)
     ]
     assert len({golden_of(r) for r in [first, *switchboard]}) == 4
 
@@ -865,8 +867,6 @@ def test_real_time_gives_the_batch_decision_for_held_out_records(samples, custom
 
 
 def _sample(profile: str) -> dict:
-    from mdm.tests.factories import MANIFEST
-
     return next(s for s in MANIFEST if s["profile"] == profile)
 
 

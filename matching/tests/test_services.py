@@ -9,23 +9,28 @@ from itertools import combinations
 from pathlib import Path
 
 import pytest
+import yaml
 from django.core.management import call_command
 
+from fixtures.generate import write_samples
 from matching import clustering
 from matching.runs import match_run, score
 from matching.scoring import scorer as compiled_scorer
-from matching.selectors import active_model, read_domain, trained_model
+from matching.selectors import active_model, fingerprint, read_domain, trained_model
 from matching.tests.factories import DEMO_TRUST, assert_invariants
 from matching.training import match_model_store, model_train, probability_weight
 from mdm.components import Components
 from mdm.domains import get_domain
 from mdm.errors import NoTrainedModel
 from mdm.history import Change
+from mdm.ingest.run import import_file
 from mdm.models import ChangeEvent, GoldenRecord, MatchModel, MatchRun, MergeProposal, PairConstraint, SourceRecord
 from mdm.selectors import golden_record_resolve
 from mdm.services.decisions import proposal_decide
 from mdm.services.records import IncomingRecord, content_hash, source_records_upsert
+from mdm.services.systems import source_system_register
 from mdm.tests.factories import HUAWEI, OTHER, groups, load_samples, system, upsert, writes, xref
+
 
 def run(**kwargs) -> MatchRun:
     return match_run(domain=kwargs.pop("domain", "customer"), actor="test", **kwargs)
@@ -47,8 +52,6 @@ def customers(db, model):
 
 def modify(record: SourceRecord, **values) -> None:
     """A new version of a record from its source, with some attributes changed."""
-    from mdm.domains import get_domain
-
     attributes = {k: v for k, v in record.attributes.items() if k.split("__")[0] not in values}
     standardized, _ = get_domain(record.domain).standardize(
         {"name": record.attributes["name"], **values}, phone_region="CN"
@@ -247,8 +250,6 @@ def test_golden_ids_stay_put_after_a_large_change(customers):
     for record in live[1::5]:  # a fifth changed
         modify(record, industry="物流")
     with tempfile.TemporaryDirectory() as tmp:  # and a whole second universe of new records
-        from fixtures.generate import write_samples
-
         write_samples(Path(tmp), seed=2)
         _load_as_new_systems(Path(tmp))
 
@@ -274,11 +275,6 @@ def test_golden_ids_stay_put_after_a_large_change(customers):
 
 
 def _load_as_new_systems(directory: Path) -> None:
-    import yaml
-
-    from mdm.ingest.run import import_file
-    from mdm.services.systems import source_system_register
-
     seen = set()
     for sample in yaml.safe_load((directory / "manifest.yaml").read_text(encoding="utf-8"))["samples"]:
         if sample["domain"] != "customer" or sample["profile"] in seen:
@@ -411,9 +407,6 @@ def test_the_commands_report_a_dry_run_and_a_run(customers):
 
 
 def test_a_trust_change_makes_a_planned_run_stale(db, erp):
-    from matching.selectors import fingerprint
-    from mdm.services.systems import source_system_register
-
     before = fingerprint("customer")
     source_system_register(
         code=erp.code, name=erp.name, trust={"customer": {"*": 1}}, change=Change(actor="t", reason="t")

@@ -124,7 +124,7 @@ class RowSource:
                     number, data, f"row has {len(values)} fields, the header has {len(header)}"
                 )
                 continue
-            row = dict(zip(header, values))
+            row = dict(zip(header, values, strict=True))
             bad = _SURROGATE.search("".join(values)) and [k for k, v in row.items() if _has_surrogates(v)]
             if bad:
                 shown = {k: _printable(v) for k, v in row.items()}
@@ -155,7 +155,7 @@ class RowSource:
                     continue
                 if all(v in (None, "") for v in values):
                     continue
-                yield SourceRow(number, {h: jsonable(v) for h, v in zip(header, values) if h})
+                yield SourceRow(number, {h: jsonable(v) for h, v in zip(header, values, strict=False) if h})
         finally:
             book.close()
 

@@ -23,8 +23,6 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from mdm.services.records import IncomingRecord, content_hash, source_records_delete_missing, source_records_upsert
-from mdm.services.systems import source_system_get
 from mdm.domains import get_domain
 from mdm.errors import DeclarationError, ImportFailed, MdmError, RowRejected
 from mdm.history import Change
@@ -33,6 +31,8 @@ from mdm.ingest.readers import RowSource, SourceRow
 from mdm.ingest.workers import Standardizer
 from mdm.models import ImportReject, ImportRun, SourceRecord, SourceSystem
 from mdm.selectors import source_record_hashes
+from mdm.services.records import IncomingRecord, content_hash, source_records_delete_missing, source_records_upsert
+from mdm.services.systems import source_system_get
 
 # A leading "=" or a "+-@" that starts a function call or DDE link is read as a formula by
 # spreadsheets; such a value would run when an export of the hub is opened.

@@ -14,6 +14,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from matching.standardize import standardize
 from mdm.domains import get_domain
 from mdm.errors import GoldenRecordError
 from mdm.history import Change
@@ -30,7 +31,6 @@ from mdm.services.plans import (
     member_from_values,
     source_system_trust,
 )
-from matching.standardize import standardize
 from mdm.survivorship import Member
 
 MSG_NOT_ACTIVE = "golden record {golden_id} is {status}, not active"
@@ -224,7 +224,7 @@ def golden_record_retire(
         domain=golden.domain,
         desired={golden.pk: []},
         members={},
-        current={sid: golden.pk for sid in leaving},
+        current=dict.fromkeys(leaving, golden.pk),
         goldens=states,
         trust={},
         retire={golden.pk: successor.pk} if successor else None,

@@ -23,8 +23,8 @@ from mdm.domains import Domain, get_domain
 from mdm.errors import InternalError, StalePlan
 from mdm.history import Change
 from mdm.models import ChangeEvent, GoldenIdSequence, GoldenRecord, SourceRecord, SourceSystem
-from mdm.services.feed import EventStream, golden_event
 from mdm.selectors import live_member_rows
+from mdm.services.feed import EventStream, golden_event
 from mdm.services.locks import advance, golden_domain_lock
 from mdm.survivorship import Member, Trust, survive
 
@@ -442,7 +442,8 @@ def golden_state(row: Mapping[str, Any]) -> GoldenState:
 
 
 def golden_states(pks: Iterable[int]) -> dict[int, GoldenState]:
-    return {row["id"]: golden_state(row) for row in GoldenRecord.objects.filter(pk__in=list(pks)).values(*GOLDEN_FIELDS)}
+    rows = GoldenRecord.objects.filter(pk__in=list(pks)).values(*GOLDEN_FIELDS)
+    return {row["id"]: golden_state(row) for row in rows}
 
 
 def live_members(golden_pks: Iterable[int]) -> dict[int, list[Member]]:

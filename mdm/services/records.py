@@ -188,7 +188,7 @@ def source_records_delete_missing(
     append_events(
         [
             source_event(row, system, r.golden.golden_id if r.golden else "", change, now)
-            for row, r in zip(rows, gone)
+            for row, r in zip(rows, gone, strict=True)
         ]
     )
     golden_records_refresh(domain=domain, goldens=goldens, change=change)

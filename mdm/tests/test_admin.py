@@ -2,14 +2,13 @@ import pytest
 from django.urls import reverse
 
 from mdm.models import ChangeEvent, ImportRun, SourceRecord
+from mdm.tests.factories import KNA1_PROFILE as PROFILE
+from mdm.tests.factories import KNA1_ROWS as ROWS
+from mdm.tests.factories import load, write_csv
 
 
 @pytest.fixture
 def loaded(erp, tmp_path):
-    from mdm.tests.factories import KNA1_PROFILE as PROFILE
-    from mdm.tests.factories import KNA1_ROWS as ROWS
-    from mdm.tests.factories import load, write_csv
-
     profile = tmp_path / "p.yaml"
     profile.write_text(PROFILE)
     return load(write_csv(tmp_path / "k.csv", ROWS), str(profile))

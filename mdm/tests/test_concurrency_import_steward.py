@@ -20,7 +20,8 @@ def test_an_import_during_a_steward_merge_keeps_history_and_golden_values_true()
     setup = Change(actor="test", reason="setup")
     erp = source_system_register(code="erp", name="erp", change=setup)
     source_records_upsert(
-        domain="customer", system=erp, records=[incoming("customer", "a", name="Alpha Ltd"), incoming("customer", "b", name="Beta Ltd")],
+        domain="customer", system=erp,
+        records=[incoming("customer", "a", name="Alpha Ltd"), incoming("customer", "b", name="Beta Ltd")],
         change=setup,
     )
     a, b = SourceRecord.objects.get(source_key="a"), SourceRecord.objects.get(source_key="b")

@@ -3,9 +3,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from mdm import history
-from mdm.errors import DeclarationError, InternalError, UnknownDomain
+from mdm.domains import DOMAIN_DIR, _load
+from mdm.errors import DeclarationError, GoldenRecordNotFound, InternalError, UnknownDomain
 from mdm.models import GoldenRecord, SourceSystem
-from mdm.errors import GoldenRecordNotFound
 from mdm.selectors import golden_record_resolve
 from mdm.services.plans import golden_ids_allocate
 from mdm.services.systems import source_system_register
@@ -21,8 +21,6 @@ def test_golden_ids_follow_the_domain_coding_rule_and_are_never_reused(db):
 
 
 def test_a_domain_declaration_with_limits_below_one_is_refused(tmp_path):
-    from mdm.domains import DOMAIN_DIR, _load
-
     text = (DOMAIN_DIR / "customer.yaml").read_text(encoding="utf-8")
     bad = tmp_path / "customer.yaml"
     bad.write_text(text.replace("max_candidates: 300", "max_candidates: 0")

@@ -23,7 +23,8 @@ def test_a_later_writer_waits_for_the_earlier_one_and_gets_higher_sequences():
 
     def slow_writer():
         with transaction.atomic():
-            source_records_upsert(domain="customer", system=first, records=[incoming("customer", "a", name="a")], change=change)
+            source_records_upsert(domain="customer", system=first, records=[incoming("customer", "a", name="a")],
+                                  change=change)
             holding.set()
             time.sleep(1.0)  # a reader polling now must not see the other writer's events
             order.append("first committed")
@@ -31,7 +32,8 @@ def test_a_later_writer_waits_for_the_earlier_one_and_gets_higher_sequences():
 
     def fast_writer():
         holding.wait()
-        source_records_upsert(domain="customer", system=second, records=[incoming("customer", "b", name="b")], change=change)
+        source_records_upsert(domain="customer", system=second, records=[incoming("customer", "b", name="b")],
+                              change=change)
         order.append("second committed")
         connection.close()
 

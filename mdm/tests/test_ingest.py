@@ -14,12 +14,13 @@ from mdm.tests.factories import KNA1_HEADER as HEADER
 from mdm.tests.factories import KNA1_ROWS as ROWS
 from mdm.tests.factories import load, write_csv
 
+
 def test_it_loads_rows_keeping_the_raw_payload_as_received(erp, profile, tmp_path):
     run = load(write_csv(tmp_path / "kna1.csv", ROWS), profile)
 
     assert (run.status, run.read, run.inserted, run.rejected) == ("completed", 3, 3, 0)
     record = SourceRecord.objects.get(source_key="0000100002")
-    assert record.raw == dict(zip(HEADER, ROWS[1]))
+    assert record.raw == dict(zip(HEADER, ROWS[1], strict=True))
     assert record.attributes["name"].startswith("ABC Trading")
     assert record.attributes["phone"] == "+862155551234"
     assert record.attributes["changed_at"] == "2023-02-10"
@@ -114,7 +115,7 @@ def write_broken(path: Path) -> Path:
     with path.open("wb") as f:
         for line in lines:
             if line is None:
-                f.write("0000100008,".encode() + "坏编码公司".encode("gb18030") + b",,,,,,\r\n")
+                f.write(b"0000100008," + "坏编码公司".encode("gb18030") + b",,,,,,\r\n")
                 continue
             buffer = []
             writer = csv.writer(_Collect(buffer))
@@ -172,7 +173,7 @@ def test_a_wrong_encoding_fails_the_run_with_a_clear_message(erp, profile, tmp_p
 
 
 def test_it_reads_xlsx_json_jsonl_and_parquet(db, change, profile, tmp_path):
-    records = [dict(zip(HEADER, row)) for row in ROWS]
+    records = [dict(zip(HEADER, row, strict=True)) for row in ROWS]
     book = openpyxl.Workbook()
     book.active.append(HEADER)
     for row in ROWS:
@@ -203,7 +204,7 @@ def test_it_reads_xlsx_json_jsonl_and_parquet(db, change, profile, tmp_path):
 
 def test_a_bad_jsonl_line_is_rejected_and_the_rest_loads(erp, profile, tmp_path):
     path = tmp_path / "k.jsonl"
-    good = json.dumps(dict(zip(HEADER, ROWS[0])), ensure_ascii=False)
+    good = json.dumps(dict(zip(HEADER, ROWS[0], strict=True)), ensure_ascii=False)
     path.write_text(f'{good}\n{{"KUNNR": "2", "NAME1": \n[1, 2]\n', encoding="utf-8")
 
     run = load(path, profile)
@@ -300,13 +301,13 @@ def test_spreadsheet_formulas_are_refused_and_lookalikes_kept(erp, profile, tmp_
 
 
 def test_values_no_database_can_store_are_rejected_row_by_row(erp, profile, tmp_path):
-    good = json.dumps(dict(zip(HEADER, ROWS[0])), ensure_ascii=False)
+    good = json.dumps(dict(zip(HEADER, ROWS[0], strict=True)), ensure_ascii=False)
     lines = [
         good,
         '{"KUNNR": "2", "NAME1": "NaN Ltd", "ORT01": NaN}',
         '{"KUNNR": "3", "NAME1": "Surrogate \\ud800 Ltd"}',
         '{"KUNNR": "4", "NAME1": "Nul \\u0000 Ltd"}',
-        json.dumps(dict(zip(HEADER, ROWS[1])), ensure_ascii=False),
+        json.dumps(dict(zip(HEADER, ROWS[1], strict=True)), ensure_ascii=False),
     ]
     path = tmp_path / "k.jsonl"
     path.write_text("\n".join(lines), encoding="utf-8")

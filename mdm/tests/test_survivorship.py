@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from mdm import domains
 from mdm.domains import get_domain
 from mdm.errors import DeclarationError
 from mdm.survivorship import Member, survive
@@ -95,8 +96,6 @@ def test_lineage_names_the_source_field_the_profile_read():
 
 
 def test_rules_are_declarations_checked_when_read(tmp_path, monkeypatch):
-    from mdm import domains
-
     bad = (
         (domains.DOMAIN_DIR / "customer.yaml")
         .read_text(encoding="utf-8")

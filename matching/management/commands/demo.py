@@ -101,10 +101,10 @@ class Command(BaseCommand):
     def _serve(self, addr: str) -> None:
         call_command("collectstatic", interactive=False, verbosity=0)
         credentials = settings.DATA_DIR / "demo-admin.txt"
-        User = get_user_model()
-        if not User.objects.filter(username="admin").exists():
+        users = get_user_model().objects
+        if not users.filter(username="admin").exists():
             password = secrets.token_urlsafe(12)
-            User.objects.create_superuser("admin", "", password)
+            users.create_superuser("admin", "", password)
             credentials.write_text(f"admin {password}\n")
             credentials.chmod(0o600)
         self.stdout.write(
