@@ -20,7 +20,7 @@ from django.conf import settings
 
 from matching.realtime import Decision, record_match
 from mdm.errors import MdmError
-from mdm.ingest.run import ProgressCallback, import_file
+from mdm.ingest.run import ProgressCallback, SnapshotPolicy, import_file
 from mdm.models import ImportRun, MatchModel, SourceRecord
 
 
@@ -31,26 +31,29 @@ class ImportMatch:
     domain: str
     changed: int
     decisions: list[tuple[str, Decision]] = field(default_factory=list)  # ("system:key", decision)
-    waiting: str = ""  # why the records wait for a batch run: "no_model", "too_many", "unmatched", "failed"
+    waiting: str = ""  # why the records wait for a batch run: "no_model", "too_many", "failed"
     error: str = ""  # why real-time matching failed (the records stay loaded and wait for a batch run)
     model_version: int | None = None
-    unmatched: int = 0  # other live records of the domain without a golden record
+    unmatched: int = 0  # other live records of the domain without a golden record, matched with them
 
     def counts(self) -> Counter[str]:
         return Counter(d.action for _, d in self.decisions)
 
 
 def import_run_match(*, run: ImportRun, limit: int | None = None) -> ImportMatch:
-    """Match in real time, one by one (each its own transaction), the records an import
-    run inserted, updated or deleted: when the domain has a trained model, they are at
-    most `limit` (MDM_REALTIME_MAX_RECORDS), and every other live record of the domain has
-    a golden record (candidates must have one: records a batch run has not matched yet
-    would be missed). Otherwise nothing is matched and `waiting` says why (the records
-    wait for `manage.py match`)."""
+    """Match in real time, one by one (each its own transaction), the records an import run
+    inserted, updated or deleted, and the live records of the domain still without a golden
+    record: those an earlier import left unmatched when it was killed before it matched
+    them, so a re-run finishes what the killed one left undone. Only when the domain has a
+    trained model and these are at most `limit` (MDM_REALTIME_MAX_RECORDS); otherwise
+    nothing is matched and `waiting` says why (the records wait for `manage.py match`)."""
     limit = settings.MDM_REALTIME_MAX_RECORDS if limit is None else limit
-    ids = sorted(set(SourceRecord.history.filter(history_operation=run.operation, domain=run.domain)
-                     .values_list("id", flat=True)))
-    result = ImportMatch(domain=run.domain, changed=len(ids))
+    changed = set(SourceRecord.history.filter(history_operation=run.operation, domain=run.domain)
+                  .values_list("id", flat=True))
+    left = set(SourceRecord.objects.filter(domain=run.domain, is_deleted=False, golden__isnull=True)
+               .values_list("id", flat=True)) - changed
+    result = ImportMatch(domain=run.domain, changed=len(changed), unmatched=len(left))
+    ids = [*sorted(left), *sorted(changed)]  # the older ones first: the later find them as candidates
     if not ids:
         return result
     model = MatchModel.objects.filter(domain=run.domain, is_active=True).values_list("version", flat=True).first()
@@ -60,11 +63,6 @@ def import_run_match(*, run: ImportRun, limit: int | None = None) -> ImportMatch
     result.model_version = model
     if len(ids) > limit:
         result.waiting = "too_many"
-        return result
-    unmatched = SourceRecord.objects.filter(domain=run.domain, is_deleted=False, golden__isnull=True)
-    result.unmatched = unmatched.exclude(pk__in=ids).count()
-    if result.unmatched:  # candidates must have a golden record: these would be missed
-        result.waiting = "unmatched"
         return result
     operation = uuid.uuid4()
     labels = {pk: f"{code}:{key}" for pk, code, key in
@@ -90,18 +88,22 @@ def file_ingest(
     domain: str | None = None,
     encoding: str | None = None,
     snapshot: bool = False,
+    policy: SnapshotPolicy | None = None,
+    dry_run: bool = False,
     actor: str | None = None,
     report_path: Path | None = None,
     on_progress: ProgressCallback | None = None,
     realtime: bool = True,
 ) -> IngestResult:
     """Load a source system's file (mdm.ingest.run.import_file), then match the records it
-    changed in real time (`realtime`; else they wait for `manage.py match`)."""
+    changed in real time (`realtime`; else they wait for `manage.py match`). A dry run
+    matches nothing: it wrote nothing to match."""
     run = import_file(
         path=path, system_code=system_code, profile_name=profile_name, domain=domain, encoding=encoding,
-        snapshot=snapshot, actor=actor, report_path=report_path, on_progress=on_progress,
+        snapshot=snapshot, policy=policy, dry_run=dry_run, actor=actor, report_path=report_path,
+        on_progress=on_progress,
     )
-    if run.status != ImportRun.Status.COMPLETED or not realtime:
+    if run.status != ImportRun.Status.COMPLETED or not realtime or dry_run:
         return IngestResult(run=run, matched=None)
     try:
         matched = import_run_match(run=run)

@@ -21,9 +21,10 @@ from django.utils import timezone
 from simple_history.signals import pre_create_historical_record
 
 from mdm import bulk
-from mdm.errors import InternalError
+from mdm.errors import InternalError, InvalidInput
 
 M = TypeVar("M", bound=models.Model)
+ACTOR_CHARS = 150  # history_actor, ChangeEvent.actor
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,10 @@ class Change:
     reason: str
     operation: uuid.UUID = field(default_factory=uuid.uuid4)
     user: AbstractBaseUser | None = None
+
+    def __post_init__(self) -> None:
+        if not self.actor or len(self.actor) > ACTOR_CHARS:
+            raise InvalidInput(f"an actor is 1 to {ACTOR_CHARS} characters, got {len(self.actor)}")
 
     @classmethod
     def by_system(cls, code: str, reason: str, **kwargs) -> Change:
@@ -47,10 +52,20 @@ class Change:
         return {"history_actor": self.actor, "history_operation": self.operation}
 
 
+REASON_CHARS = 100  # django-simple-history's history_change_reason
+
+
+def _reason(change: Change) -> str:
+    """The reason as a history row holds it: cut to the column (a long file name in an
+    import's reason must not fail the import)."""
+    reason = change.reason
+    return reason if len(reason) <= REASON_CHARS else reason[: REASON_CHARS - 1] + "…"
+
+
 def stamp(instance: M, change: Change) -> M:
     """Mark an instance so its next save() writes a history row with this change."""
     instance._history_user = change.user
-    instance._change_reason = change.reason
+    instance._change_reason = _reason(change)
     instance._history_change = change
     return instance
 
@@ -85,7 +100,7 @@ def _stamp(history_type: str, change: Change) -> dict:
     return {
         "history_date": timezone.now(),
         "history_type": history_type,
-        "history_change_reason": change.reason,
+        "history_change_reason": _reason(change),
         "history_user_id": change.user.pk if change.user else None,
         **change.historical_attrs(),
     }

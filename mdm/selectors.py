@@ -7,7 +7,7 @@ change themselves, under their locks.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -44,6 +44,15 @@ def source_record_hashes(*, domain: str, system: SourceSystem, keys: list[str]) 
             "source_key", "content_hash"
         )
     )
+
+
+def source_records_missing(*, domain: str, system: SourceSystem, present_keys: Collection[str]
+                           ) -> tuple[list[str], int]:
+    """The keys of the live records of (domain, system) that `present_keys` lacks (what a
+    snapshot would delete), and how many live records the system has."""
+    live = SourceRecord.objects.filter(domain=domain, system=system, is_deleted=False)
+    keys = list(live.values_list("source_key", flat=True).iterator(chunk_size=20_000))
+    return [key for key in keys if key not in present_keys], len(keys)
 
 
 def live_member_rows(golden_pks: Iterable[int], *fields: str) -> dict[int, list[dict[str, Any]]]:

@@ -914,16 +914,17 @@ def test_ingest_leaves_a_large_import_to_the_batch_run(customer):
     assert "python manage.py match customer" in text
 
 
-def test_ingest_leaves_an_import_to_the_batch_run_while_other_records_wait_for_one(customer):
-    system("erp")
-    upsert(system("erp"), "customer", {"1": HUAWEI})  # never matched
+def test_ingest_also_matches_the_records_an_earlier_import_left_unmatched(customer):
+    upsert(system("erp"), "customer", {"1": HUAWEI})  # loaded, never matched (an import killed before it could)
     small = _sample("jiandaoyun_customer")
     system(small["system"])
 
     text = _ingest(small)
 
-    assert not GoldenRecord.objects.exists()
-    assert "1 other customer records have not been matched yet" in text and "python manage.py match customer" in text
+    live = SourceRecord.objects.filter(domain="customer", is_deleted=False)
+    assert live.count() > 1 and not live.filter(golden__isnull=True).exists()
+    assert f"real-time matching of {live.count() - 1} changed records and 1 left unmatched before" in text
+    assert_invariants()
 
 
 def test_ingest_without_a_model_says_how_to_match(db):

@@ -16,7 +16,7 @@ from django.conf import settings
 
 from matching.standardize import parse_date
 from mdm.domains import get_domain
-from mdm.errors import DeclarationError, RowRejected, UnknownProfile
+from mdm.errors import DeclarationError, ImportFailed, RowRejected, UnknownProfile
 
 PROFILE_DIR = Path(__file__).resolve().parent.parent / "profiles"
 _MISSING = object()
@@ -60,12 +60,49 @@ class Profile:
     csv_delimiter: str | None = None
     deleted_field: str | None = None
     deleted_value: Any = None
+    key_width: int | None = None  # SAP's ALPHA conversion: numeric keys zero-padded to this width
+    required: frozenset[str] = frozenset()  # the domain's required attributes
 
     def source_key(self, record: dict) -> str:
         parts = [_scalar_text(lookup(record, path)) for path in self.key]
         if any(p == "" for p in parts):
             raise RowRejected(f"missing source key ({' + '.join(self.key)})")
-        return "/".join(parts)
+        if self.key_width:
+            parts = [p.zfill(self.key_width) if p.isdigit() else p for p in parts]
+        key = "/".join(parts)
+        if len(key) > KEY_CHARS:
+            raise RowRejected(f"source key of {len(key)} characters (at most {KEY_CHARS}): {key[:40]}...")
+        return key
+
+    def columns_read(self) -> set[str]:
+        """The columns (top-level fields) this profile reads: key, deletion flag, fields."""
+        paths = [*self.key, *(p for f in self.fields.values() for p in f.paths)]
+        if self.deleted_field:
+            paths.append(self.deleted_field)
+        return {_column(path) for path in paths}
+
+    def reads_key_from(self, columns: list[str]) -> bool:
+        return all(_column(path) in columns for path in self.key)
+
+    def check_columns(self, columns: list[str], *, found_as: str = "") -> None:
+        """Refuse a file whose columns lack the key or a required attribute's source (a
+        wrong profile, another system's export, a wrong delimiter or encoding): one error
+        naming what was expected and what was found, before any row is read."""
+        present = set(columns)
+        missing = [path for path in self.key if _column(path) not in present]
+        for name in sorted(self.required):
+            field = self.fields.get(name)
+            if field and field.paths and field.default is None and not any(_column(p) in present for p in field.paths):
+                missing.append(" or ".join(field.paths))
+        if not missing:
+            return
+        shown = ", ".join(columns[:12]) + (f" and {len(columns) - 12} more" if len(columns) > 12 else "")
+        raise ImportFailed(
+            f"the file does not fit profile {self.name!r}: it has no column {', '.join(missing)} "
+            f"(the key and required columns: {', '.join(self.key)}"
+            + "".join(f", {' or '.join(self.fields[n].paths)}" for n in sorted(self.required) if n in self.fields)
+            + f"); found {len(columns)} column(s): {shown}" + (f" ({found_as})" if found_as else "")
+        )
 
     def is_deleted(self, record: dict) -> bool:
         if self.deleted_field is None:
@@ -74,6 +111,15 @@ class Profile:
 
     def extract(self, record: dict) -> dict[str, Any]:
         return {name: field.extract(record) for name, field in self.fields.items()}
+
+
+KEY_CHARS = 200  # SourceRecord.source_key
+PROFILE_NAME_CHARS = 100  # SourceRecord.profile, ImportRun.profile
+
+
+def _column(path: str) -> str:
+    """The top-level field a path starts at (a dotted path's first step)."""
+    return path.split(".", 1)[0]
 
 
 def lookup(record: Any, path: str) -> Any:
@@ -134,6 +180,22 @@ def _field_map(name: str, spec: Any, where: str) -> FieldMap:
     raise DeclarationError(f"{where}: field {name!r} must be a name, a list or a mapping")
 
 
+def _key(spec: Any, where: str) -> tuple[tuple[str, ...], int | None]:
+    """`key`: a column, a list of columns (joined with "/"), or {field(s): ..., alpha: N} for
+    SAP's ALPHA conversion (numeric keys zero-padded to N digits, as SAP stores them: a key
+    a spreadsheet turned into the number 100001 is the same record as 0000100001)."""
+    if isinstance(spec, str):
+        return (spec,), None
+    if isinstance(spec, list) and spec and all(isinstance(p, str) for p in spec):
+        return tuple(spec), None
+    if isinstance(spec, dict) and set(spec) <= {"field", "fields", "alpha"}:
+        paths = spec.get("fields") or ([spec["field"]] if "field" in spec else [])
+        width = spec.get("alpha")
+        if paths and (width is None or (isinstance(width, int) and 0 < width <= KEY_CHARS)):
+            return tuple(paths), width
+    raise DeclarationError(f"{where}: key must be a column, a list of columns, or {{field: ..., alpha: N}}")
+
+
 def load_profile_file(path: Path) -> Profile:
     where = path.name
     try:
@@ -156,12 +218,17 @@ def load_profile_file(path: Path) -> Profile:
     if missing:
         raise DeclarationError(f"{where}: required attributes {sorted(missing)} are not mapped")
     deleted = data.get("deleted") or {}
-    key = data["key"]
+    key, key_width = _key(data["key"], where)
+    name = str(data.get("name", path.stem))
+    if len(name) > PROFILE_NAME_CHARS:
+        raise DeclarationError(f"{where}: a profile's name is at most {PROFILE_NAME_CHARS} characters (name it)")
     return Profile(
-        name=data.get("name", path.stem),
+        name=name,
         description=str(data.get("description", "")).strip(),
         domain=domain.name,
-        key=tuple(key) if isinstance(key, list) else (key,),
+        key=key,
+        key_width=key_width,
+        required=frozenset(n for n, a in domain.attributes.items() if a.required),
         fields=fields,
         records=data.get("records"),
         csv_delimiter=data.get("csv_delimiter"),

@@ -1,19 +1,30 @@
-"""Load one file from one source system: read, map, standardize, upsert, report rejects.
+"""Load one file from one source system: read, map, standardize, upsert, report.
 
 Each batch of rows is one transaction (records, history, change events, rejects and the
 run's counters together), so a run killed at any point leaves whole batches behind and a
 re-run of the same file ends in exactly the state of an uninterrupted run.
+
+Nothing good is lost for something bad: a bad row is rejected alone (a key or field over
+the schema's limits included), with its reason, in the run's report; a value a
+spreadsheet would run as a formula is stored as received and flagged (exports neutralise
+it); data-quality problems standardization finds are flagged, counted per kind and listed.
+A snapshot (`snapshot=True`: the file is a full extract) deletes the records it no longer
+holds only when the file could be read whole: not when it looks cut off, when a row's key
+could not be read, when more than `max_reject_share` of its rows were rejected, or when
+the deletions would exceed `max_delete_share` of the system's live records; then nothing
+is deleted and the run says why, unless the operator confirmed the deletions.
 """
 
 from __future__ import annotations
 
-import csv
+import contextlib
 import hashlib
 import json
 import math
 import os
-import re
 import socket
+import tempfile
+from collections import Counter
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,22 +36,35 @@ from django.utils import timezone
 
 from mdm.domains import get_domain
 from mdm.errors import DeclarationError, ImportFailed, MdmError, RowRejected
+from mdm.exports import csv_file, looks_like_formula, private_dir
 from mdm.history import Change
 from mdm.ingest.profiles import Profile, get_profile
 from mdm.ingest.readers import RowSource, SourceRow
 from mdm.ingest.workers import Standardizer
 from mdm.models import ImportReject, ImportRun, SourceRecord, SourceSystem
-from mdm.selectors import source_record_hashes
-from mdm.services.records import IncomingRecord, content_hash, source_records_delete_missing, source_records_upsert
+from mdm.selectors import source_record_hashes, source_records_missing
+from mdm.services.records import IncomingRecord, content_hash, source_records_delete_missing
+from mdm.services.records import source_records_upsert as upsert
 from mdm.services.systems import source_system_get
 
-# A leading "=" or a "+-@" that starts a function call or DDE link is read as a formula by
-# spreadsheets; such a value would run when an export of the hub is opened.
-FORMULA = re.compile(r"^\s*(=|[+\-@]\s*[A-Za-z_][\w.]*\s*[(|!])")
-# Rejected rows are kept for the report, with long values cut to this many characters.
-REPORT_VALUE_CHARS = 500
+REPORT_VALUE_CHARS = 500  # a rejected row's values are kept for the report up to this length
+FILE_NAME_CHARS = 500  # ImportRun.file_name
+SAMPLE_DELETIONS = 20  # keys a refusal or a dry run names
+FLAGGED_STARTS = frozenset("=+-@\uff1d\uff0b\uff0d\uff20 \t\r\n")  # a value to look at more closely
+ROW_ISSUE = "row"  # the issues key of problems with the row as a whole (not one attribute)
+MSG_ALL_REJECTED = "every one of the {n:,} rows was rejected: see the report; the file does not fit the profile"
+MSG_NO_ROWS = "the file holds no rows"
 
 ProgressCallback = Callable[[RowSource, ImportRun], None]
+
+
+@dataclass(frozen=True)
+class SnapshotPolicy:
+    """When a snapshot may delete what the file no longer holds (see the module docstring)."""
+
+    max_delete_share: float = 0.10
+    max_reject_share: float = 0.01
+    confirmed: bool = False  # the operator confirmed the deletions: delete whatever the checks say
 
 
 @dataclass
@@ -51,6 +75,7 @@ class _Pending:
     key: str
     deleted: bool
     content_hash: str
+    flags: list[str] = field(default_factory=list)  # problems with the row as a whole
 
 
 @dataclass
@@ -69,81 +94,136 @@ def import_file(
     domain: str | None = None,
     encoding: str | None = None,
     snapshot: bool = False,
+    policy: SnapshotPolicy | None = None,
+    dry_run: bool = False,
     actor: str | None = None,
     report_path: Path | None = None,
     on_progress: ProgressCallback | None = None,
 ) -> ImportRun:
-    """Import a file and return its finished ImportRun (status completed or failed).
+    """Import a file and return its finished ImportRun (status completed, failed or, on
+    Ctrl-C, interrupted). With `dry_run`, everything is done and then rolled back: the run
+    says what would be inserted, updated, rejected and deleted (`would_delete`: a sample of
+    the keys), and nothing stays.
 
     Raises ImportFailed (before anything is stored) for a missing file, an unknown profile,
-    domain or system; file-level problems found while reading mark the run failed.
+    domain or system, a report folder that cannot be made; problems found while reading
+    (a header that does not fit the profile) mark the run failed.
     """
     profile = get_profile(profile_name)
     if domain and domain != profile.domain:
-        raise DeclarationError(
-            f"profile {profile.name!r} maps the {profile.domain!r} domain, not {domain!r}"
-        )
+        raise DeclarationError(f"profile {profile.name!r} maps the {profile.domain!r} domain, not {domain!r}")
     if not path.is_file():
         raise ImportFailed(f"no such file: {path}")
     system = source_system_get(system_code)
+    report_path = _report_path(report_path)
     source = RowSource(path, profile, encoding)
-    change = Change(
-        actor=actor or f"system:{system.code}", reason=f"import of {path.name} ({profile.name})"
-    )
+    change = Change(actor=actor or f"system:{system.code}", reason=f"import of {path.name} ({profile.name})")
     _mark_dead_runs_interrupted(system, profile.domain)
-    run = ImportRun.objects.create(
-        operation=change.operation,
-        system=system,
-        domain=profile.domain,
-        profile=profile.name,
-        file_name=str(path),
-        file_sha256=_sha256(path),
-        file_format=source.format,
-        snapshot=snapshot,
-        actor=change.actor,
-        host=socket.gethostname(),
-        pid=os.getpid(),
-        started_at=timezone.now(),
-    )
-    importer = _Importer(profile=profile, system=system, run=run, change=change, source=source)
-    try:
-        importer.load(on_progress)
-        if snapshot:
-            run.deleted += source_records_delete_missing(
-                domain=profile.domain, system=system, present_keys=importer.keys, change=change
-            )
-        run.status = ImportRun.Status.COMPLETED
-    except MdmError as exc:
-        run.status = ImportRun.Status.FAILED
-        run.error = exc.message
-    except Exception as exc:
-        # A database error (a deadlock, a lost connection) rolled back its batch; earlier
-        # batches stay. Record the failure before letting the error through.
-        run.status = ImportRun.Status.FAILED
-        run.error = f"{type(exc).__name__}: {exc}"
-        _finish(run, source, report_path)
-        raise
-    _finish(run, source, report_path)
+    # a dry run is one transaction, rolled back; a real run commits batch by batch
+    with transaction.atomic() if dry_run else contextlib.nullcontext():
+        run = _run(path, profile, system, source, change, snapshot, dry_run)
+        importer = _Importer(profile=profile, system=system, run=run, change=change, source=source)
+        try:
+            _load(run, importer, policy or SnapshotPolicy(), on_progress)
+        finally:
+            if dry_run:
+                transaction.set_rollback(True)
+            else:
+                _finish(run, importer, report_path)
     return run
 
 
-def _finish(run: ImportRun, source: RowSource, report_path: Path | None) -> None:
-    run.encoding = source.encoding
-    run.finished_at = timezone.now()
-    run.report_path = str(_write_report(run, report_path))
+def _run(path: Path, profile: Profile, system: SourceSystem, source: RowSource, change: Change, snapshot: bool,
+         dry_run: bool) -> ImportRun:
+    name = str(path)
+    return ImportRun.objects.create(
+        operation=change.operation, system=system, domain=profile.domain, profile=profile.name,
+        file_name=name if len(name) <= FILE_NAME_CHARS else "…" + name[-FILE_NAME_CHARS + 1 :],
+        file_sha256=_sha256(path), file_format=source.format, snapshot=snapshot, actor=change.actor,
+        host=socket.gethostname(), pid=os.getpid(), started_at=timezone.now(),
+        status=ImportRun.Status.RUNNING if not dry_run else ImportRun.Status.COMPLETED,
+    )
+
+
+def _load(run: ImportRun, importer: _Importer, policy: SnapshotPolicy, on_progress: ProgressCallback | None
+          ) -> None:
+    """Read and write every row, then judge the snapshot; the run's status says how it went."""
+    try:
+        importer.load(on_progress)
+        run.warnings = [*importer.source.warnings, *importer.column_warnings()]
+        if run.read and run.rejected == run.read:
+            raise ImportFailed(MSG_ALL_REJECTED.format(n=run.read))
+        if run.snapshot:
+            _delete_missing(run, importer, policy)
+        run.status = ImportRun.Status.COMPLETED
+    except MdmError as exc:
+        run.status, run.error = ImportRun.Status.FAILED, exc.message
+    except KeyboardInterrupt:
+        run.status, run.error = ImportRun.Status.INTERRUPTED, "interrupted (Ctrl-C): re-run to finish"
+        raise
+    except Exception as exc:
+        # A database error (a deadlock, a lost connection) rolled back its batch; earlier
+        # batches stay. Record the failure before letting the error through.
+        run.status, run.error = ImportRun.Status.FAILED, f"{type(exc).__name__}: {exc}"
+        raise
+    finally:
+        run.flags = dict(importer.flags)
+        run.encoding = importer.source.encoding
+        run.finished_at = timezone.now()
+
+
+def _delete_missing(run: ImportRun, importer: _Importer, policy: SnapshotPolicy) -> None:
+    """The snapshot's deletion step: judged first (see the module docstring), then done
+    through the records service, or refused with the reason and nothing deleted."""
+    profile, system, source = importer.profile, importer.system, importer.source
+    missing, live = source_records_missing(domain=profile.domain, system=system, present_keys=importer.keys)
+    run.missing = {"count": len(missing), "sample": sorted(missing)[:SAMPLE_DELETIONS]}
+    if not missing:
+        return
+    reasons = []
+    if not run.read:
+        reasons.append(MSG_NO_ROWS)
+    if not source.complete:
+        reasons.append("the file looks cut off (its last row is damaged and it does not end with a line break)")
+    if importer.keyless:
+        reasons.append(f"the key of {importer.keyless:,} rejected row(s) could not be read")
+    if run.read and run.rejected > policy.max_reject_share * run.read:
+        reasons.append(f"{run.rejected:,} of {run.read:,} rows were rejected (more than {policy.max_reject_share:.0%})")
+    if len(missing) > policy.max_delete_share * live:
+        reasons.append(f"it would delete {len(missing):,} of the {live:,} live records of {system.code} "
+                       f"(more than {policy.max_delete_share:.0%}, --max-delete-share)")
+    if reasons and not policy.confirmed:
+        run.deletions_refused = (
+            f"nothing deleted: {'; '.join(reasons)}. Check the file, then re-run with --confirm-deletions "
+            f"to delete the {len(missing):,} record(s) it no longer holds (they stay recoverable)"
+        )
+        return
+    run.deleted += source_records_delete_missing(
+        domain=profile.domain, system=system, present_keys=importer.keys, change=importer.change
+    )
+
+
+def _report_path(path: Path | None) -> Path | None:
+    """The report's folder must exist (made, private) before any row is read."""
+    folder = path.parent if path is not None else settings.MDM_REPORT_DIR
+    try:
+        private_dir(folder)
+    except OSError as exc:
+        raise ImportFailed(f"cannot write the report to {folder}: {exc.strerror}") from None
+    return path
+
+
+def _finish(run: ImportRun, importer: _Importer, report_path: Path | None) -> None:
+    try:
+        run.report_path = str(_write_report(run, importer, report_path))
+    except OSError as exc:
+        run.warnings = [*run.warnings, f"the report could not be written: {exc}"]
     run.save()
 
 
 class _Importer:
-    def __init__(
-        self,
-        *,
-        profile: Profile,
-        system: SourceSystem,
-        run: ImportRun,
-        change: Change,
-        source: RowSource,
-    ):
+    def __init__(self, *, profile: Profile, system: SourceSystem, run: ImportRun, change: Change,
+                 source: RowSource):
         self.profile = profile
         self.domain = get_domain(profile.domain)
         self.system = system
@@ -151,6 +231,9 @@ class _Importer:
         self.change = change
         self.source = source
         self.keys: dict[str, int] = {}  # key -> first row number, for duplicates and snapshots
+        self.keyless = 0  # rejected rows whose key could not be read
+        self.flags: Counter[str] = Counter()  # data-quality problems of the stored rows, per kind
+        self.flagged = tempfile.TemporaryFile("w+", encoding="utf-8")  # noqa: SIM115 - their rows, for the report
         self.batch_size = settings.MDM_INGEST_BATCH_SIZE
         self.max_chars = settings.MDM_MAX_FIELD_CHARS
         self.phone_region = settings.MDM_PHONE_REGION
@@ -175,6 +258,21 @@ class _Importer:
         if on_progress:
             on_progress(self.source, self.run)
 
+    def column_warnings(self) -> list[str]:
+        """Columns with data that the profile maps to nothing, and mapped columns the file
+        lacks: a tax number in STCD1 that a profile reads from STCD5 only is lost silently
+        otherwise."""
+        read = self.profile.columns_read()
+        found = set(self.source.columns)
+        unmapped = [c for c in self.source.columns if self.source.filled[c] and c not in read]
+        absent = sorted(c for c in read if c not in found)
+        out = []
+        if unmapped:
+            out.append(f"columns with data that profile {self.profile.name} maps to nothing: {', '.join(unmapped)}")
+        if absent and found:
+            out.append(f"columns profile {self.profile.name} maps that the file lacks: {', '.join(absent)}")
+        return out
+
     def _batches(self) -> Iterator[_Batch]:
         batch = _Batch()
         for row in self.source.rows():
@@ -193,7 +291,8 @@ class _Importer:
         if row.error:
             raise RowRejected(row.error)
         record = row.data
-        self._check_values(record)
+        flags = list(row.warnings or ())
+        self._check_values(record, flags)
         key = self.profile.source_key(record)
         first = self.keys.setdefault(key, row.number)
         if first != row.number:
@@ -203,52 +302,47 @@ class _Importer:
             digest = content_hash(self.profile.name, record, deleted)
         except ValueError as exc:  # NaN, infinity, unpaired surrogates
             raise RowRejected(f"a value cannot be stored: {exc}") from None
-        return _Pending(row=row, key=key, deleted=deleted, content_hash=digest)
+        return _Pending(row=row, key=key, deleted=deleted, content_hash=digest, flags=flags)
 
-    def _check_values(self, record: Any, path: str = "") -> None:
+    def _check_values(self, record: Any, flags: list[str], path: str = "") -> None:
         if isinstance(record, dict):
             for name, value in record.items():
                 if isinstance(value, str):  # the common, flat case without the recursion
                     first = value[:1]
-                    if len(value) > self.max_chars or first in "=+-@" or first.isspace() or "\x00" in value:
-                        self._check_text(value, f"{path}.{name}" if path else str(name))
+                    if len(value) > self.max_chars or "\x00" in value or first in FLAGGED_STARTS or first.isspace():
+                        self._check_text(value, f"{path}.{name}" if path else str(name), flags)
                 elif value is not None:
-                    self._check_values(value, f"{path}.{name}" if path else str(name))
+                    self._check_values(value, flags, f"{path}.{name}" if path else str(name))
         elif isinstance(record, list):
             for index, value in enumerate(record):
-                self._check_values(value, f"{path}.{index}")
+                self._check_values(value, flags, f"{path}.{index}")
         elif isinstance(record, str):
-            self._check_text(record, path)
+            self._check_text(record, path, flags)
 
-    def _check_text(self, value: str, path: str) -> None:
+    def _check_text(self, value: str, path: str, flags: list[str]) -> None:
         if "\x00" in value:
             raise RowRejected(f"field {path!r} contains a NUL character")
         if len(value) > self.max_chars:
             raise RowRejected(
-                f"field {path!r} is {len(value):,} characters long "
-                f"(limit {self.max_chars:,}, MDM_MAX_FIELD_CHARS)"
+                f"field {path!r} is {len(value):,} characters long (limit {self.max_chars:,}, MDM_MAX_FIELD_CHARS)"
             )
-        if FORMULA.match(value):
-            raise RowRejected(
-                f"field {path!r} holds a spreadsheet formula ({value[:40]!r}); "
-                "formulas are refused to keep exports safe"
-            )
+        if looks_like_formula(value):
+            flags.append(f"formula-looking value in {path}: {value[:40]!r} (stored as received; exports neutralise it)")
 
     def _reject(self, row: SourceRow, reason: str) -> ImportReject:
+        """A rejected row, with its key when it can be read (a row rejected for its values
+        is still present in a snapshot: its record must not be taken for gone)."""
         key = ""
-        if row.data is not None and not row.error:
+        if row.data is not None:
             try:
                 key = self.profile.source_key(row.data)
                 self.keys.setdefault(key, row.number)
             except RowRejected:
                 pass
-        return ImportReject(
-            run=self.run,
-            row_number=row.number,
-            source_key=key[:200],
-            reason=reason,
-            raw=_shorten(row.data),
-        )
+        if not key:
+            self.keyless += 1
+        return ImportReject(run=self.run, row_number=row.number, source_key=key[:200], reason=reason,
+                            raw=_shorten(row.data))
 
     def _start(self, batch: _Batch, standardizer: Standardizer) -> Callable[[], list]:
         """Drop rows whose content is unchanged and send the rest to be standardized."""
@@ -266,21 +360,15 @@ class _Importer:
                 batch.rejects.append(self._reject(pending.row, outcome))
                 continue
             attributes, issues = outcome
-            records.append(
-                IncomingRecord(
-                    source_key=pending.key,
-                    profile=self.profile.name,
-                    raw=pending.row.data,
-                    content_hash=pending.content_hash,
-                    attributes=attributes,
-                    issues=issues,
-                    deleted=pending.deleted,
-                )
-            )
+            if pending.flags:
+                issues = {**issues, ROW_ISSUE: pending.flags}
+            self._flag(pending, issues)
+            records.append(IncomingRecord(
+                source_key=pending.key, profile=self.profile.name, raw=pending.row.data,
+                content_hash=pending.content_hash, attributes=attributes, issues=issues, deleted=pending.deleted,
+            ))
         with transaction.atomic():
-            counts = source_records_upsert(
-                domain=self.profile.domain, system=self.system, records=records, change=self.change
-            )
+            counts = upsert(domain=self.profile.domain, system=self.system, records=records, change=self.change)
             ImportReject.objects.bulk_create(batch.rejects)
             run = self.run
             run.read += batch.read
@@ -289,15 +377,22 @@ class _Importer:
             run.unchanged += counts.unchanged + batch.unchanged
             run.deleted += counts.deleted
             run.rejected += len(batch.rejects)
-            run.save(
-                update_fields=["read", "inserted", "updated", "unchanged", "deleted", "rejected"]
-            )
+            run.save(update_fields=["read", "inserted", "updated", "unchanged", "deleted", "rejected"])
         if connection.vendor == "postgresql" and run.inserted >= self.analyzed_at:
             # A first load into an empty table outruns autovacuum: without fresh statistics
             # PostgreSQL plans the per-batch key lookups as scans, and each batch gets slower.
             with connection.cursor() as cursor:
                 cursor.execute(f"ANALYZE {SourceRecord._meta.db_table}")
             self.analyzed_at = run.inserted * 2
+
+    def _flag(self, pending: _Pending, issues: dict[str, list[str]]) -> None:
+        """Count a stored row's problems per kind (the problem up to its first colon: the
+        rest names the value) and keep the row for the report."""
+        for attribute, problems in issues.items():
+            for problem in problems:
+                self.flags[f"{attribute}: {problem.split(':', 1)[0]}"] += 1
+                self.flagged.write(json.dumps([pending.row.number, pending.key, attribute, problem],
+                                              ensure_ascii=False) + "\n")
 
 
 def _shorten(value: Any) -> Any:
@@ -327,9 +422,7 @@ def _sha256(path: Path) -> str:
 def _mark_dead_runs_interrupted(system: SourceSystem, domain: str) -> None:
     """A run still 'running' whose process is gone on this host was killed."""
     host = socket.gethostname()
-    for run in ImportRun.objects.filter(
-        system=system, domain=domain, status=ImportRun.Status.RUNNING, host=host
-    ):
+    for run in ImportRun.objects.filter(system=system, domain=domain, status=ImportRun.Status.RUNNING, host=host):
         try:
             os.kill(run.pid, 0)
         except ProcessLookupError:
@@ -340,22 +433,17 @@ def _mark_dead_runs_interrupted(system: SourceSystem, domain: str) -> None:
             pass  # alive, another user's process
 
 
-def _write_report(run: ImportRun, path: Path | None) -> Path:
-    """The reject report as CSV: one line per rejected row, safe to open in a spreadsheet."""
-    if path is None:
-        settings.MDM_REPORT_DIR.mkdir(parents=True, exist_ok=True)
-        path = settings.MDM_REPORT_DIR / f"import-{run.pk}-rejects.csv"
-    with path.open("w", newline="", encoding="utf-8-sig") as f:
-        writer = csv.writer(f)
-        writer.writerow(["row", "source_key", "reason", "raw"])
+def _write_report(run: ImportRun, importer: _Importer, path: Path | None) -> Path:
+    """The report as CSV, safe to open in a spreadsheet: one line per rejected row (with the
+    row as read), then one per data-quality flag of a stored row."""
+    path = path or settings.MDM_REPORT_DIR / f"import-{run.pk}-report.csv"
+    with csv_file(path, ["row", "source_key", "outcome", "reason", "value"]) as writer:
         for reject in run.rejects.order_by("row_number").iterator():
-            raw = json.dumps(reject.raw, ensure_ascii=False)
-            writer.writerow(
-                [reject.row_number, _safe_cell(reject.source_key), _safe_cell(reject.reason),
-                 _safe_cell(raw)]
-            )
+            writer.writerow([reject.row_number, reject.source_key, "rejected", reject.reason,
+                             json.dumps(reject.raw, ensure_ascii=False)])
+        importer.flagged.seek(0)
+        for line in importer.flagged:
+            number, key, attribute, problem = json.loads(line)
+            writer.writerow([number, key, "flagged", f"{attribute}: {problem}", ""])
+        importer.flagged.close()
     return path
-
-
-def _safe_cell(value: str) -> str:
-    return f"'{value}" if value[:1] in ("=", "+", "-", "@") else value

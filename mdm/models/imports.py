@@ -2,7 +2,16 @@ from django.db import models
 
 
 class ImportRun(models.Model):
-    """One ingest of one file: what was read and what became of every row."""
+    """One ingest of one file: what was read and what became of every row.
+
+    `warnings`: what the run noticed about the file as a whole (columns with data the
+    profile reads nothing from, mapped columns the file lacks, another delimiter);
+    `flags`: data-quality problems standardization flagged on the rows it stored, counted
+    per kind ("tax_id: invalid unified social credit code check character"); the report
+    lists them row by row with the rejects. `missing`: what a snapshot no longer holds (its
+    count and a sample of keys); `deletions_refused`: why the snapshot's deletion step was
+    not carried out (the file looked incomplete, too many rejects, too many deletions),
+    with nothing deleted."""
 
     class Status(models.TextChoices):
         RUNNING = "running"
@@ -30,6 +39,10 @@ class ImportRun(models.Model):
     deleted = models.PositiveIntegerField(default=0)
     rejected = models.PositiveIntegerField(default=0)
     error = models.TextField(blank=True)
+    warnings = models.JSONField(default=list, blank=True)
+    flags = models.JSONField(default=dict, blank=True)
+    deletions_refused = models.TextField(blank=True)
+    missing = models.JSONField(default=dict, blank=True)  # a snapshot's {"count": n, "sample": [keys]}
     report_path = models.CharField(max_length=500, blank=True)
     started_at = models.DateTimeField()
     finished_at = models.DateTimeField(null=True, blank=True)

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
+from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from mdm import history
-from mdm.errors import UnknownSourceSystem
+from mdm.errors import InvalidInput, UnknownSourceSystem
 from mdm.history import Change
 from mdm.models import SourceSystem
 
@@ -26,6 +30,11 @@ def source_system_register(
     *, code: str, name: str, change: Change, description: str = "", trust: dict | None = None
 ) -> SourceSystem:
     """Create a source system, or update its name, description and trust ranks."""
+    if trust is not None and not _valid_trust(trust):
+        raise InvalidInput(
+            'trust ranks are {"<domain>": {"<attribute> or *": <whole number, lower wins>}}, '
+            f"got {json.dumps(trust, ensure_ascii=False)[:200]}"
+        )
     system = SourceSystem.objects.select_for_update().filter(code=code).first()
     if system is None:
         system = SourceSystem(code=code)
@@ -34,6 +43,17 @@ def source_system_register(
         return system
     system.name, system.description, system.trust = name, description, new_trust
     history.stamp(system, change)
-    system.full_clean()
+    try:
+        system.full_clean()
+    except ValidationError as exc:
+        problems = "; ".join(f"{field}: {' '.join(messages)}" for field, messages in exc.message_dict.items())
+        raise InvalidInput(f"source system {code!r} not registered: {problems}") from None
     system.save()
     return system
+
+
+def _valid_trust(trust: Any) -> bool:
+    return isinstance(trust, dict) and all(
+        isinstance(ranks, dict) and all(isinstance(rank, int) and not isinstance(rank, bool) for rank in ranks.values())
+        for ranks in trust.values()
+    )

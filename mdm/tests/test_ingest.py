@@ -8,6 +8,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from mdm.errors import DeclarationError, ImportFailed, UnknownProfile, UnknownSourceSystem
+from mdm.ingest.run import SnapshotPolicy
 from mdm.models import ChangeEvent, ImportRun, SourceRecord
 from mdm.services.systems import source_system_register
 from mdm.tests.factories import KNA1_HEADER as HEADER
@@ -90,8 +91,7 @@ BROKEN_REASONS = {
     4: "duplicate key '0000100001' within the file (first at row 2)",
     5: "changed_at: date '2023-13-45' does not match format '%Y%m%d'",
     6: "is 10,485,760 characters long",
-    7: "spreadsheet formula",
-    8: "bytes not valid utf-8 in NAME1",
+    8: "bytes not valid utf-8 in NAME1: they read as gb18030 ('坏编码公司'): give --encoding gb18030",
     9: "row has 3 fields, the header has 8",
     10: "missing required value for 'name'",
 }
@@ -110,7 +110,8 @@ def write_broken(path: Path) -> Path:
         None,  # row 8: written as bytes below
         ["0000100009", "short", "row"],
         ["0000100010", "", "", "杭州", "", "", "", ""],
-        ["0000100011", "Good Two Ltd", "", "Berlin", "+49 30 1234567", "", "20230101", ""],
+        # the rest of the file is UTF-8 (Chinese included): row 8's bytes are a stray
+        ["0000100011", "Good Two Ltd", "好" * 100, "Berlin", "+49 30 1234567", "", "20230101", ""],
     ]
     with path.open("wb") as f:
         for line in lines:
@@ -137,10 +138,15 @@ def test_a_broken_file_loads_every_good_row_and_reports_each_bad_one(erp, profil
     run = load(write_broken(tmp_path / "broken.csv"), profile, report_path=report)
 
     assert run.status == "completed"
-    assert (run.read, run.inserted, run.rejected) == (10, 2, 8)
+    assert (run.read, run.inserted, run.rejected) == (10, 3, 7)
     assert set(SourceRecord.objects.values_list("source_key", flat=True)) == {
-        "0000100001", "0000100011"
+        "0000100001", "0000100007", "0000100011"
     }
+    # a formula-looking name is stored as received and flagged, not rejected
+    formula = SourceRecord.objects.get(source_key="0000100007")
+    assert formula.raw["NAME1"] == '=HYPERLINK("http://evil.example","click")'
+    assert "formula-looking value in NAME1" in formula.issues["row"][0]
+    assert run.flags == {"row: formula-looking value in NAME1": 1}
     rejects = {r.row_number: r for r in run.rejects.all()}
     assert sorted(rejects) == sorted(BROKEN_REASONS)
     for row, reason in BROKEN_REASONS.items():
@@ -149,8 +155,10 @@ def test_a_broken_file_loads_every_good_row_and_reports_each_bad_one(erp, profil
     assert len(rejects[6].raw["NAME1"]) < 1000  # the 10 MB value is cut in the report
     with report.open(encoding="utf-8-sig") as f:
         lines = list(csv.DictReader(f))
-    assert [int(line["row"]) for line in lines] == sorted(BROKEN_REASONS)
-    assert all(not line["raw"].startswith("=") for line in lines)
+    assert [int(line["row"]) for line in lines if line["outcome"] == "rejected"] == sorted(BROKEN_REASONS)
+    assert [(line["row"], line["source_key"]) for line in lines if line["outcome"] == "flagged"] == [
+        ("7", "0000100007")]
+    assert all(not cell.startswith(("=", "+", "-", "@")) for line in lines for cell in line.values())
 
 
 def test_it_reads_gb18030_exports_and_honours_a_given_encoding(erp, profile, tmp_path):
@@ -244,7 +252,8 @@ def test_a_deletion_flag_soft_deletes_and_a_snapshot_deletes_what_is_missing(
     load(write_csv(tmp_path / "a.csv", ROWS), profile)
     flagged = [ROWS[0][:7] + ["X"], ROWS[1][:6] + ["bad date", ""]]
 
-    run = load(write_csv(tmp_path / "b.csv", flagged), profile, snapshot=True)
+    # one of two rows rejected, one of two records deleted: past the checks, so confirmed
+    run = load(write_csv(tmp_path / "b.csv", flagged), profile, snapshot=True, policy=SnapshotPolicy(confirmed=True))
 
     assert (run.deleted, run.rejected) == (2, 1)
     states = dict(SourceRecord.objects.values_list("source_key", "is_deleted"))
@@ -280,24 +289,36 @@ def test_a_multi_batch_bulk_load_writes_one_history_row_per_record(erp, profile,
 
 
 @pytest.mark.parametrize(
-    "value, refused",
+    "value, flagged",
     [
         ("=1+1", True),
         ("\u3000 =HYPERLINK(\"x\")", True),
+        ("＝HYPERLINK(\"http://evil.example\")", True),  # full width, as an input method types it
         ("@SUM(A1:A9)", True),
         ("-cmd|' /C calc'!A0", True),
+        ("-2+3+cmd|' /C calc'!A0", True),  # OWASP's CSV injection payload
+        ("@Home (Shanghai) Trading Co., Ltd.", True),  # a real name: stored all the same
+        ("-Yahoo! Japan", True),
         ("+86 755 2878 0808", False),
         ("-5", False),
         ("@home Ltd", False),
         ("a=b Trading", False),
     ],
 )
-def test_spreadsheet_formulas_are_refused_and_lookalikes_kept(erp, profile, tmp_path, value, refused):
-    run = load(write_csv(tmp_path / "k.csv", [["1", "Name Ltd", "", value, "", "", "", ""]]), profile)
+def test_formula_looking_values_are_stored_as_received_flagged_and_neutralised_in_reports(
+    erp, profile, tmp_path, value, flagged
+):
+    report = tmp_path / "report.csv"
+    run = load(write_csv(tmp_path / "k.csv", [["1", value, "", value, "", "", "", ""]]), profile, report_path=report)
 
-    assert (run.rejected, run.inserted) == ((1, 0) if refused else (0, 1))
-    if refused:
-        assert "spreadsheet formula" in run.rejects.get().reason
+    assert (run.rejected, run.inserted) == (0, 1)
+    record = SourceRecord.objects.get()
+    assert record.raw["NAME1"] == value and record.raw["ORT01"] == value
+    assert bool(record.issues.get("row")) == flagged
+    assert bool(run.flags) == flagged
+    with report.open(encoding="utf-8-sig") as f:
+        cells = [cell for line in csv.reader(f) for cell in line]
+    assert not any(cell.startswith(("=", "+", "-", "@", "\t", "\r", "＝", "＋", "－", "＠")) for cell in cells)
 
 
 def test_values_no_database_can_store_are_rejected_row_by_row(erp, profile, tmp_path):
