@@ -5,7 +5,7 @@ Python (no Django, no Splink), deterministic and cheap, so batch matching (Splin
 or Spark), the real-time scorer and the tests all see the same values.
 
 Input rows hold the stored attributes (``name``, ``name__core``, ``tax_id``, ...: see
-matching/standardize.py); `features(domain, row)` returns a flat dict of feature columns
+mdm/standardize/); `features(domain, row)` returns a flat dict of feature columns
 (strings, numbers, booleans, lists of strings, or None). Missing stays None, never "".
 
 Company names (customers and suppliers)
@@ -57,7 +57,7 @@ from typing import Any
 from pypinyin import lazy_pinyin
 from pypinyin.constants import PINYIN_DICT
 
-from matching.standardize import FOREIGN_COUNTRY_REGIONS
+from mdm.standardize import FOREIGN_COUNTRY_REGIONS
 
 FeatureRow = dict[str, Any]
 

@@ -17,7 +17,6 @@ from django.conf import settings
 from django.db import connection, models, transaction
 from django.utils import timezone
 
-from matching.standardize import standardize
 from mdm import bulk, history
 from mdm.domains import get_domain
 from mdm.errors import GoldenRecordError, MdmError, StalePlan, UnknownSourceSystem
@@ -30,6 +29,7 @@ from mdm.models import (
     SourceRecord,
     SourceSystem,
 )
+from mdm.standardize import standardize
 from mdm.survivorship import Member, Trust, survive
 
 

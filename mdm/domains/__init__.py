@@ -1,7 +1,7 @@
 """Domain declarations: one YAML file per domain in this folder.
 
 A domain lists its canonical attributes, each with a standardizer type (a key of
-matching.standardize.STANDARDIZERS), whether it is required, the golden-ID coding rule,
+mdm.standardize.STANDARDIZERS), whether it is required, the golden-ID coding rule,
 the survivorship rules that pick each golden attribute among the members' values, and
 the matching defaults (how sure the model must be to merge, or to ask a steward).
 Adding an attribute or a domain is an edit here, never a new code path.
@@ -16,8 +16,8 @@ from typing import Any
 
 import yaml
 
-from matching.standardize import STANDARDIZERS, Standardized, standardize
 from mdm.errors import DeclarationError, RowRejected
+from mdm.standardize import STANDARDIZERS, Standardized, standardize
 
 DOMAIN_DIR = Path(__file__).resolve().parent
 
