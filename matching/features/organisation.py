@@ -24,7 +24,7 @@ from matching.features.text import (
     sound_keys,
     text_of,
 )
-from matching.standardize import FOREIGN_COUNTRY_REGIONS
+from mdm.standardize import FOREIGN_COUNTRY_REGIONS
 
 FeatureRow = dict[str, Any]
 

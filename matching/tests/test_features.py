@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from matching.features.product import features as product_features
-from matching.standardize import std_spec
+from mdm.standardize import std_spec
 
 
 def _features(name: str, spec: str | None) -> dict:

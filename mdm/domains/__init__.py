@@ -18,8 +18,8 @@ from typing import Any
 import yaml
 from django.conf import settings
 
-from matching.standardize import STANDARDIZERS, Standardized, standardize
 from mdm.errors import DeclarationError, RowRejected, UnknownDomain
+from mdm.standardize import STANDARDIZERS, Standardized, standardize
 
 DOMAIN_DIR = Path(__file__).resolve().parent
 

@@ -14,9 +14,9 @@ from typing import Any
 import yaml
 from django.conf import settings
 
-from matching.standardize import parse_date
 from mdm.domains import get_domain
 from mdm.errors import DeclarationError, ImportFailed, RowRejected, UnknownProfile
+from mdm.standardize import parse_date
 
 PROFILE_DIR = Path(__file__).resolve().parent.parent / "profiles"
 _MISSING = object()

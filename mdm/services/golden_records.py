@@ -14,7 +14,6 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from matching.standardize import standardize
 from mdm.domains import get_domain
 from mdm.errors import GoldenRecordError
 from mdm.history import Change
@@ -31,6 +30,7 @@ from mdm.services.plans import (
     member_from_values,
     source_system_trust,
 )
+from mdm.standardize import standardize
 from mdm.survivorship import Member
 
 MSG_NOT_ACTIVE = "golden record {golden_id} is {status}, not active"

@@ -1,0 +1,177 @@
+"""Dates and timestamps, as ISO 8601 text.
+
+`std_date` reads the formats exports use without being told which (ISO 8601, Chinese,
+SAP, epoch numbers, OData, English month names from data/months.txt) and refuses
+ambiguous day/month orders; `parse_date` reads a profile's explicit format.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from mdm.standardize.tables import read_lines
+from mdm.standardize.text import Standardized, _as_text, _cache_short, _empty, _quote
+
+MSG_DATE = "unparseable date: {raw}"
+MSG_DATE_AMBIGUOUS = "ambiguous date {raw}: give the profile a date_format"
+MSG_DATE_FORMAT = "date {raw} does not match format {fmt}"
+
+_TIME = r"(?:[T ]+(\d{1,2}):(\d{2})(?::(\d{2})(?:[.,]\d+)?)? ?(z|utc|gmt|[+-]\d{2}(?::?\d{2})?)?)?"
+_DATE_YMD_RE = re.compile(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})" + _TIME, re.IGNORECASE)
+_DATE_CN_RE = re.compile(
+    r"(\d{4}) ?年 ?(\d{1,2}) ?月 ?(\d{1,2}) ?[日号]?" + _TIME.replace("[T ]+", "[T ]*"), re.IGNORECASE
+)
+_DATE_DMY_RE = re.compile(r"(\d{1,2})([-/.])(\d{1,2})\2(\d{4})" + _TIME, re.IGNORECASE)
+_DATE_NAMED_DMY_RE = re.compile(r"(\d{1,2})[- ./]*([a-z]{3,9})\.?[- ./,]*(\d{4}|\d{2})" + _TIME, re.IGNORECASE)
+_DATE_NAMED_MDY_RE = re.compile(r"([a-z]{3,9})\.? ?(\d{1,2})(?:st|nd|rd|th)?,? ?(\d{4})" + _TIME, re.IGNORECASE)
+_DATE_WEEKDAY_RE = re.compile(r"^(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?,? ?", re.IGNORECASE)
+_DATE_ODATA_RE = re.compile(r"\\?/Date\((-?\d{1,15})([+-]\d{4})?\)\\?/")
+_DATE_ZERO_CHARS = frozenset("-0/.: T")  # SAP "00000000", MySQL "0000-00-00 00:00:00"
+
+
+def _read_months() -> dict[str, int]:
+    """Month name or abbreviation -> number, from data/months.txt."""
+    months: dict[str, int] = {}
+    for line in read_lines("months.txt"):
+        number, *names = line.split()
+        months.update(dict.fromkeys(names, int(number)))
+    return months
+
+
+_MONTHS = _read_months()
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+_TIME_DIRECTIVE_RE = re.compile(r"%[HIMSfzpXcT]")
+
+
+class _DateError(ValueError):
+    """A date that cannot be read; args[0] is the problem message."""
+
+
+def _format_datetime(value: dt.datetime) -> str:
+    """Seconds precision; aware → UTC "+00:00"; naive midnight → date only
+    (XLSX and ORMs hand dates over as midnight datetimes)."""
+    value = value.replace(microsecond=0)
+    if value.tzinfo is not None and value.utcoffset() is not None:
+        return value.astimezone(dt.UTC).isoformat()
+    if value.time() == dt.time():
+        return value.date().isoformat()
+    return value.isoformat()
+
+
+def _zone(text: str | None) -> dt.tzinfo | None:
+    if not text:
+        return None
+    if text.lower() in ("z", "utc", "gmt"):
+        return dt.UTC
+    digits = text[1:].replace(":", "")
+    offset = dt.timedelta(hours=int(digits[:2]), minutes=int(digits[2:] or 0))
+    return dt.timezone(-offset if text[0] == "-" else offset)
+
+
+def _build_date(year: int, month: int, day: int, time: tuple[str | None, ...]) -> str:
+    hour, minute, second, zone = time
+    if hour is None:
+        return dt.date(year, month, day).isoformat()
+    value = dt.datetime(year, month, day, int(hour), int(minute or 0), int(second or 0), tzinfo=_zone(zone))
+    return _format_datetime(value)
+
+
+def _from_epoch(milliseconds: int) -> str:
+    return _format_datetime(_EPOCH + dt.timedelta(milliseconds=milliseconds))
+
+
+def _parse_date_text(text: str) -> str | None:
+    """ISO 8601 value of a date string; raises _DateError."""
+    if "0" in text and _DATE_ZERO_CHARS.issuperset(text):
+        return None
+    if text.isdigit() and text.isascii():
+        if len(text) == 8:  # SAP DATS
+            return dt.date(int(text[:4]), int(text[4:6]), int(text[6:])).isoformat()
+        if len(text) == 14:  # SAP timestamp YYYYMMDDhhmmss
+            return _format_datetime(dt.datetime.strptime(text, "%Y%m%d%H%M%S"))
+        if len(text) == 10:
+            return _from_epoch(int(text) * 1000)
+        if len(text) == 13:
+            return _from_epoch(int(text))
+        raise _DateError(MSG_DATE.format(raw=_quote(text)))
+    if (m := _DATE_ODATA_RE.fullmatch(text)) is not None:
+        # The OData v2 offset is informational: the milliseconds are UTC.
+        return _from_epoch(int(m.group(1)))
+    if (m := _DATE_YMD_RE.fullmatch(text) or _DATE_CN_RE.fullmatch(text)) is not None:
+        return _build_date(int(m[1]), int(m[2]), int(m[3]), m.groups()[3:])
+    if (m := _DATE_DMY_RE.fullmatch(text)) is not None:
+        first, second = int(m[1]), int(m[3])
+        # Dotted dates are day-first everywhere they are used (DE, RU, ...).
+        if m[2] == "." or first > 12 or first == second:
+            day, month = first, second
+        elif second > 12:
+            day, month = second, first
+        else:
+            raise _DateError(MSG_DATE_AMBIGUOUS.format(raw=_quote(text)))
+        return _build_date(int(m[4]), month, day, m.groups()[4:])
+    text = _DATE_WEEKDAY_RE.sub("", text)
+    if (m := _DATE_NAMED_DMY_RE.fullmatch(text)) is not None and m[2].lower() in _MONTHS:
+        year = int(m[3])
+        if len(m[3]) == 2:  # Oracle DD-MON-RR
+            year += 2000 if year < 50 else 1900
+        return _build_date(year, _MONTHS[m[2].lower()], int(m[1]), m.groups()[3:])
+    if (m := _DATE_NAMED_MDY_RE.fullmatch(text)) is not None and m[1].lower() in _MONTHS:
+        return _build_date(int(m[3]), _MONTHS[m[1].lower()], int(m[2]), m.groups()[3:])
+    raise _DateError(MSG_DATE.format(raw=_quote(text)))
+
+
+@_cache_short
+def _parse_date_cached(text: str) -> tuple[str | None, str | None]:
+    """(value, problem) so that failures are cached too."""
+    try:
+        return _parse_date_text(text), None
+    except _DateError as error:
+        return None, error.args[0]
+    except (ValueError, OverflowError):  # out-of-range parts: 2023-02-30, 25:00
+        return None, MSG_DATE.format(raw=_quote(text))
+
+
+def std_date(raw: object) -> Standardized:
+    """Date or timestamp. value: "YYYY-MM-DD" for dates; for times
+    "YYYY-MM-DDTHH:MM:SS+00:00" converted to UTC when a zone is known, else
+    naive "YYYY-MM-DDTHH:MM:SS"; seconds precision; a naive midnight is a
+    date. Reads date/datetime objects, ISO 8601 ("2023-05-01T10:00:00.000Z",
+    "2023-05-01 10:00:00+08:00"), "2023/5/1", "2023.05.01", "2023年5月1日",
+    SAP "20230501" / "20230501103000" ("00000000" is empty), epoch seconds
+    (10 digits) and milliseconds (13 digits), OData "/Date(ms[+0800])/",
+    day- or month-first dates when unambiguous ("25/12/2023", "01.05.2023"
+    is day-first), and English month names ("1 May 2023", "01-MAY-23",
+    "May 1, 2023"). Ambiguous ("01/05/2023") or unreadable → fatal. parts: {}."""
+    if isinstance(raw, bool):
+        return Standardized(None, {}, (MSG_DATE.format(raw=_quote(str(raw))),), fatal=True)
+    if isinstance(raw, dt.datetime):
+        return _empty() if raw != raw else Standardized(_format_datetime(raw), {})
+    if isinstance(raw, dt.date):
+        return Standardized(raw.isoformat(), {})
+    text = _as_text(raw)
+    if text is None:
+        return _empty()
+    value, problem = _parse_date_cached(text)
+    if problem is not None:
+        return Standardized(None, {}, (problem,), fatal=True)
+    return Standardized(value, {})
+
+
+def parse_date(raw: object, fmt: str) -> Standardized:
+    """Date with an explicit strptime format (a profile's date_format).
+    Output as `std_date`: a date when `fmt` has no time directive. date and
+    datetime objects are taken as they are. A mismatch is fatal."""
+    if isinstance(raw, dt.date):
+        return std_date(raw)
+    text = _as_text(raw)
+    if text is None:
+        return _empty()
+    try:
+        value = dt.datetime.strptime(text, fmt)
+    except ValueError:
+        problem = MSG_DATE_FORMAT.format(raw=_quote(text), fmt=_quote(fmt))
+        return Standardized(None, {}, (problem,), fatal=True)
+    if not _TIME_DIRECTIVE_RE.search(fmt):
+        return Standardized(value.date().isoformat(), {})
+    return Standardized(_format_datetime(value), {})

@@ -1,0 +1,127 @@
+"""Identifiers with check characters: tax and registration ids, bank accounts, barcodes.
+
+Each is kept as the source wrote it, cleaned (separators removed, upper-cased), even when
+its check fails: the check is reported in the parts and as a problem, never by dropping
+the value.
+"""
+
+from __future__ import annotations
+
+import re
+
+from mdm.standardize.text import Standardized, _as_text, _empty, _float_id_problems, _quote
+
+MSG_USCC_CHARS = "invalid characters in unified social credit code: {chars}"
+MSG_USCC_CHECK = "invalid unified social credit code check character: expected {expected}, got {got}"
+MSG_IBAN = "invalid IBAN check digits: {raw}"
+MSG_GTIN_FORMAT = "not a GTIN (8, 12, 13 or 14 digits): {raw}"
+MSG_GTIN_CHECK = "invalid GTIN check digit: expected {expected}, got {got}"
+
+_ID_SEPARATORS_RE = re.compile("[\\s.\\-\u2010-\u2015]+")
+
+
+# ---------------------------------------------------------------------------
+# tax_id
+# ---------------------------------------------------------------------------
+
+_USCC_CHARSET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+_USCC_VALUES = {c: i for i, c in enumerate(_USCC_CHARSET)}
+_USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
+_USCC_SHAPE_RE = re.compile(r"[0-9A-Z]{2}\d{6}[0-9A-Z]{10}")
+_CN_ID_SHAPE_RE = re.compile(r"\d{17}[\dX]")
+_CN_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+
+
+def _uscc_check_char(body: str) -> str:
+    """GB 32100-2015 check character of the first 17 characters."""
+    remainder = 31 - sum(_USCC_VALUES[c] * w for c, w in zip(body, _USCC_WEIGHTS, strict=True)) % 31
+    return _USCC_CHARSET[0 if remainder == 31 else remainder]
+
+
+def _cn_resident_id_valid(code: str) -> bool:
+    """ISO 7064 MOD 11-2 check of an 18-character PRC resident identity number."""
+    return "10X98765432"[sum(int(c) * w for c, w in zip(code[:17], _CN_ID_WEIGHTS, strict=True)) % 11] == code[17]
+
+
+def std_tax_id(raw: object) -> Standardized:
+    """Tax / registration id. value: NFKC, upper-cased, spaces, dots and
+    hyphens removed (kept even when invalid).
+    parts: {"kind": "uscc" | "cn_resident_id" | "cn_old_licence" | "other",
+            "valid": True | False | None (no check for the kind)}.
+    18-character ids shaped like a unified social credit code get the
+    GB 32100-2015 check; one that fails it but passes the resident-identity
+    check (individual taxpayers) is kind "cn_resident_id"."""
+    text = _as_text(raw)
+    if text is None:
+        return _empty()
+    value = _ID_SEPARATORS_RE.sub("", text).upper()
+    problems = _float_id_problems(raw)
+    if len(value) == 15 and value.isdigit():
+        return Standardized(value, {"kind": "cn_old_licence", "valid": None}, problems)
+    if len(value) != 18 or not _USCC_SHAPE_RE.fullmatch(value):
+        return Standardized(value, {"kind": "other", "valid": None}, problems)
+    if bad := sorted(set(value) - _USCC_VALUES.keys()):
+        problem = MSG_USCC_CHARS.format(chars=", ".join(bad))
+        return Standardized(value, {"kind": "uscc", "valid": False}, (*problems, problem))
+    expected = _uscc_check_char(value[:17])
+    if expected == value[17]:
+        return Standardized(value, {"kind": "uscc", "valid": True}, problems)
+    if _CN_ID_SHAPE_RE.fullmatch(value) and _cn_resident_id_valid(value):
+        return Standardized(value, {"kind": "cn_resident_id", "valid": True}, problems)
+    problem = MSG_USCC_CHECK.format(expected=expected, got=value[17])
+    return Standardized(value, {"kind": "uscc", "valid": False}, (*problems, problem))
+
+
+# ---------------------------------------------------------------------------
+# bank_account, gtin
+# ---------------------------------------------------------------------------
+
+_IBAN_SHAPE_RE = re.compile(r"[A-Z]{2}\d{2}[A-Z0-9]{11,30}")
+
+
+def _iban_valid(iban: str) -> bool:
+    rearranged = iban[4:] + iban[:4]
+    return int("".join(str(int(c, 36)) for c in rearranged)) % 97 == 1
+
+
+def std_bank_account(raw: object) -> Standardized:
+    """Bank account number. value: NFKC, spaces and hyphens removed,
+    upper-cased. parts: {"iban_valid": the ISO 13616 mod-97 result when the
+    value is IBAN-shaped (two letters, two digits, 11-30 alphanumerics), else
+    None}. An invalid IBAN is kept and flagged."""
+    text = _as_text(raw)
+    if text is None:
+        return _empty()
+    value = _ID_SEPARATORS_RE.sub("", text).upper()
+    problems = _float_id_problems(raw)
+    if not _IBAN_SHAPE_RE.fullmatch(value):
+        return Standardized(value, {"iban_valid": None}, problems)
+    valid = _iban_valid(value)
+    if not valid:
+        problems = (*problems, MSG_IBAN.format(raw=_quote(value)))
+    return Standardized(value, {"iban_valid": valid}, problems)
+
+
+def _gs1_check_digit(body: str) -> str:
+    total = sum(int(d) * (3 if i % 2 == 0 else 1) for i, d in enumerate(reversed(body)))
+    return str(-total % 10)
+
+
+def std_gtin(raw: object) -> Standardized:
+    """Barcode (GTIN-8/12/13/14, EAN, UPC). value: zero-padded GTIN-14 when
+    the GS1 check digit is right, else the cleaned input. Numbers from
+    spreadsheets may have lost leading zeros, so numeric cells of 7-14
+    digits are checked as GTIN-14. parts: {"valid": bool}."""
+    text = _as_text(raw)
+    if text is None:
+        return _empty()
+    value = _ID_SEPARATORS_RE.sub("", text)
+    numeric_cell = isinstance(raw, (int, float)) and not isinstance(raw, bool)
+    lengths = range(7, 15) if numeric_cell else (8, 12, 13, 14)
+    if not (value.isdigit() and value.isascii() and len(value) in lengths):
+        return Standardized(value, {"valid": False}, (MSG_GTIN_FORMAT.format(raw=_quote(text)),))
+    padded = value.zfill(14)
+    expected = _gs1_check_digit(padded[:13])
+    if expected != padded[13]:
+        return Standardized(value, {"valid": False}, (MSG_GTIN_CHECK.format(expected=expected, got=padded[13]),))
+    return Standardized(padded, {"valid": True})

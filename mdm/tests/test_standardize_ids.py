@@ -1,0 +1,177 @@
+"""mdm.standardize.ids: tax ids, bank accounts and GTINs against independent checks; no database."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+
+from mdm.standardize import MSG_USCC_CHECK, Standardized, standardize
+
+# --- tax_id -------------------------------------------------------------------
+
+USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+
+
+def independent_uscc_check(body: str) -> str:
+    """GB 32100-2015 written differently: the weights are 3**i mod 31."""
+    total = sum(USCC_ALPHABET.index(ch) * pow(3, i, 31) for i, ch in enumerate(body))
+    return USCC_ALPHABET[(31 - total % 31) % 31]
+
+
+def random_uscc_bodies(count: int) -> list[str]:
+    rng = random.Random(32100)
+    bodies = []
+    for _ in range(count):
+        area = "".join(rng.choice("0123456789") for _ in range(6))
+        org = "".join(rng.choice(USCC_ALPHABET) for _ in range(9))
+        bodies.append(rng.choice("159Y") + rng.choice("123") + area + org)
+    return bodies
+
+
+# Published codes (check characters verified with independent_uscc_check).
+REAL_USCC = {
+    "914403001922038216": "华为技术有限公司",
+    "91440300708461136T": "深圳市腾讯计算机系统有限公司",
+    "91330100799655058B": "阿里巴巴（中国）有限公司",
+    "91110108551385082Q": "小米科技有限责任公司",
+    "91440300100012316L": "中国平安保险（集团）股份有限公司",
+}
+
+
+@pytest.mark.parametrize("code", sorted(REAL_USCC))
+def test_it_accepts_real_unified_social_credit_codes(code: str) -> None:
+    assert independent_uscc_check(code[:17]) == code[17]
+    assert standardize("tax_id", code) == Standardized(code, {"kind": "uscc", "valid": True})
+    assert standardize("tax_id", f" {code[:4]}-{code[4:10]} {code[10:].lower()} ").value == code
+
+
+def test_it_validates_generated_codes_against_an_independent_checksum() -> None:
+    for body in random_uscc_bodies(300):
+        code = body + independent_uscc_check(body)
+        assert standardize("tax_id", code).parts == {"kind": "uscc", "valid": True}, code
+        wrong = USCC_ALPHABET[(USCC_ALPHABET.index(code[17]) + 1) % 31]
+        result = standardize("tax_id", body + wrong)
+        assert result.value == body + wrong
+        assert result.problems == (MSG_USCC_CHECK.format(expected=code[17], got=wrong),)
+
+
+@pytest.mark.parametrize(
+    ("raw", "value", "kind", "valid", "problems"),
+    [
+        (
+            "91440300708461136X",
+            "91440300708461136X",
+            "uscc",
+            False,
+            ("invalid unified social credit code check character: expected T, got X",),
+        ),
+        (
+            "9144030070846113OT",
+            "9144030070846113OT",
+            "uscc",
+            False,
+            ("invalid characters in unified social credit code: O",),
+        ),
+        ("９１４４０３００１９２２０３８２１６", "914403001922038216", "uscc", True, ()),
+        ("440301103097413", "440301103097413", "cn_old_licence", None, ()),
+        ("11010519491231002X", "11010519491231002X", "cn_resident_id", True, ()),
+        ("DE 123 456 789", "DE123456789", "other", None, ()),
+        ("GB123.4567.89", "GB123456789", "other", None, ()),
+        ("70846113-6", "708461136", "other", None, ()),
+        (440301103097413, "440301103097413", "cn_old_licence", None, ()),
+    ],
+)
+def test_it_classifies_tax_ids(
+    raw: object, value: str, kind: str, valid: bool | None, problems: tuple[str, ...]
+) -> None:
+    assert standardize("tax_id", raw) == Standardized(value, {"kind": kind, "valid": valid}, problems)
+
+
+def test_it_flags_tax_ids_that_went_through_a_float() -> None:
+    result = standardize("tax_id", 9.14403001922038e17)
+    assert "floating-point" in result.problems[0]
+
+
+# --- bank_account, gtin -------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("raw", "value", "iban_valid", "problems"),
+    [
+        ("DE89 3704 0044 0532 0130 00", "DE89370400440532013000", True, ()),
+        ("gb82-west-1234-5698-7654-32", "GB82WEST12345698765432", True, ()),
+        ("FR14 2004 1010 0505 0001 3M02 606", "FR1420041010050500013M02606", True, ()),
+        ("NL91ABNA0417164300", "NL91ABNA0417164300", True, ()),
+        (
+            "DE89370400440532013001",
+            "DE89370400440532013001",
+            False,
+            ("invalid IBAN check digits: 'DE89370400440532013001'",),
+        ),
+        ("6222 0212 3456 7890 123", "6222021234567890123", None, ()),
+        ("６２２２－０２１２", "62220212", None, ()),
+        (6222021234567890, "6222021234567890", None, ()),
+    ],
+)
+def test_it_normalises_bank_accounts(
+    raw: object, value: str, iban_valid: bool | None, problems: tuple[str, ...]
+) -> None:
+    assert standardize("bank_account", raw) == Standardized(value, {"iban_valid": iban_valid}, problems)
+
+
+def test_it_flags_bank_accounts_that_went_through_a_float() -> None:
+    result = standardize("bank_account", 6.222021234567891e18)
+    assert result.parts == {"iban_valid": None}
+    assert "floating-point" in result.problems[0]
+
+
+def independent_gs1_check(body: str) -> str:
+    weights = [3 if i % 2 == 0 else 1 for i in range(len(body))][::-1]  # 3 on the digit next to the check
+    return str((10 - sum(int(d) * w for d, w in zip(body, weights, strict=True)) % 10) % 10)
+
+
+@pytest.mark.parametrize(
+    ("raw", "value", "valid"),
+    [
+        ("4006381333931", "04006381333931", True),
+        ("9780306406157", "09780306406157", True),
+        ("036000291452", "00036000291452", True),
+        ("96385074", "00000096385074", True),
+        ("10614141000415", "10614141000415", True),
+        ("4006-3813-3393-1", "04006381333931", True),
+        ("４００６３８１３３３９３１", "04006381333931", True),
+        (4006381333931, "04006381333931", True),
+        (36000291452, "00036000291452", True),  # UPC-A whose leading zero a spreadsheet dropped
+        (4006381333931.0, "04006381333931", True),
+    ],
+)
+def test_it_validates_gtins(raw: object, value: str, valid: bool) -> None:
+    assert standardize("gtin", raw) == Standardized(value, {"valid": valid})
+
+
+def test_it_agrees_with_an_independent_gs1_check() -> None:
+    rng = random.Random(1)
+    for length in (8, 12, 13, 14):
+        for _ in range(100):
+            body = "".join(rng.choice("0123456789") for _ in range(length - 1))
+            good = body + independent_gs1_check(body)
+            assert standardize("gtin", good) == Standardized(good.zfill(14), {"valid": True})
+            bad = body + str((int(good[-1]) + 1) % 10)
+            assert standardize("gtin", bad).parts == {"valid": False}
+
+
+@pytest.mark.parametrize(
+    ("raw", "problem"),
+    [
+        ("4006381333932", "invalid GTIN check digit: expected 1, got 2"),
+        ("36000291452", "not a GTIN (8, 12, 13 or 14 digits): '36000291452'"),
+        ("abc123", "not a GTIN (8, 12, 13 or 14 digits): 'abc123'"),
+        ("123456789012345", "not a GTIN (8, 12, 13 or 14 digits): '123456789012345'"),
+    ],
+)
+def test_it_flags_invalid_gtins(raw: str, problem: str) -> None:
+    result = standardize("gtin", raw)
+    assert result.parts == {"valid": False}
+    assert result.problems == (problem,)
+    assert result.value == raw
