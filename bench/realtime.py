@@ -303,6 +303,7 @@ def run_size(records: int, arrivals: int, database_url: str, workdir: Path, reus
 
     profile = get_profile(PROFILE)
     declaration = get_domain(DOMAIN)
+    figures["max_candidates"] = declaration.matching.max_candidates
     match_ms, search_ms, store_ms, end_ms = [], [], [], []
     candidates: list[int] = []
     actions: Counter[str] = Counter()
@@ -464,9 +465,7 @@ def scaling(results: list[dict[str, Any]]) -> str:
     largest = max(results, key=lambda f: f["records"])
     fixed, slope = cost_model(largest)
     room = f"about {(TARGET_MS - fixed) / slope:,.0f}" if slope > 0 else "any number of"
-    from mdm.domains import get_domain
-
-    cap = get_domain("customer").matching.max_candidates
+    cap = largest["max_candidates"]
     return f"""\
 How it grows: retrieval is an index lookup whatever the table's size; what grows with
 the stored records is the number of candidates per record (p50 {trend} at {sizes}

@@ -120,12 +120,12 @@ RULES: dict[str, RuleFn] = {
 
 @lru_cache(maxsize=256)
 def profile_fields(profile_name: str) -> dict[str, str]:
-    """attribute -> the source field(s) a profile reads it from ("NAME1 + NAME2")."""
+    """attribute -> the source field(s) a profile reads it from ("NAME1 + NAME2", "STCD5 or STCD1")."""
     try:
         profile = get_profile(profile_name)
     except MdmError:  # a profile file that is gone: the attribute name is all we know
         return {}
-    return {name: " + ".join(fm.paths) or "(default)" for name, fm in profile.fields.items()}
+    return {name: fm.source for name, fm in profile.fields.items()}
 
 
 def survive(

@@ -10,6 +10,7 @@ file here or in a folder of MDM_DOMAIN_DIRS, never a new code path.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from functools import cache, cached_property
 from pathlib import Path
@@ -19,9 +20,10 @@ import yaml
 from django.conf import settings
 
 from mdm.errors import DeclarationError, RowRejected, UnknownDomain
-from mdm.standardize import STANDARDIZERS, Standardized, standardize
+from mdm.standardize import STANDARDIZERS, Candidates, NameLines, Standardized, first_valid, name_roles, standardize
 
 DOMAIN_DIR = Path(__file__).resolve().parent
+_CJK = re.compile("[\u3400-\u9fff\uf900-\ufaff]")
 
 
 @dataclass(frozen=True)
@@ -114,6 +116,7 @@ class Domain:
         """
         attributes: dict[str, Any] = {}
         issues: dict[str, list[str]] = {}
+        values = self._name_lines(values, attributes)
         for attribute in self._standardize_order:
             name = attribute.name
             raw = values.get(name)
@@ -121,9 +124,12 @@ class Domain:
                 if attribute.required:
                     raise RowRejected(f"missing required value for {name!r}")
                 continue
-            result = raw if isinstance(raw, Standardized) else standardize(
-                attribute.type, raw, phone_region=phone_region
-            )
+            if isinstance(raw, Standardized):
+                result = raw
+            elif isinstance(raw, Candidates):
+                result = first_valid(attribute.type, raw, phone_region=phone_region)
+            else:
+                result = standardize(attribute.type, raw, phone_region=phone_region)
             if attribute.type == "country" and result.value and not result.problems:
                 phone_region = result.value
             if result.fatal:
@@ -138,6 +144,31 @@ class Domain:
             if result.problems:
                 issues[name] = list(result.problems)
         return attributes, issues
+
+    def _name_lines(self, values: dict[str, Any], attributes: dict[str, Any]) -> dict[str, Any]:
+        """A name over several columns (NameLines) becomes its text; its contact lines fill
+        the contact attribute, and a translation into Latin script the English name, when the
+        source gave none; other names are kept as the name's `aliases` part."""
+        if not any(isinstance(v, NameLines) for v in values.values()):
+            return values
+        values = dict(values)
+        for name, raw in list(values.items()):
+            if not isinstance(raw, NameLines):
+                continue
+            roles = name_roles(raw)
+            values[name] = roles.name or None
+            if roles.contacts and "contact" in self.attributes and values.get("contact") is None:
+                values["contact"] = "; ".join(roles.contacts)
+            aliases = list(roles.aliases)
+            for translation in roles.translations:
+                english = f"{name}_en"
+                if english in self.attributes and values.get(english) is None and not _CJK.search(translation):
+                    values[english] = translation
+                else:
+                    aliases.append(translation)
+            if aliases:
+                attributes[f"{name}__aliases"] = aliases
+        return values
 
 
 def _load(path: Path) -> Domain:

@@ -16,7 +16,7 @@ from django.conf import settings
 
 from mdm.domains import get_domain
 from mdm.errors import DeclarationError, ImportFailed, RowRejected, UnknownProfile
-from mdm.standardize import parse_date
+from mdm.standardize import Candidates, NameLines, parse_date
 
 PROFILE_DIR = Path(__file__).resolve().parent.parent / "profiles"
 _MISSING = object()
@@ -24,15 +24,31 @@ _MISSING = object()
 
 @dataclass(frozen=True)
 class FieldMap:
-    """Where one canonical attribute comes from in a source record."""
+    """Where one canonical attribute comes from in a source record: one field, several
+    joined, the first valid of several candidates (`candidates`), or a name written over
+    several fixed-width columns (`lines`, standardization decides what each line is)."""
 
     paths: tuple[str, ...]
     join: str = " "
     date_format: str | None = None
     default: Any = None
     mapping: dict[str, Any] | None = None
+    mode: str = "join"  # join | candidates | lines
+    width: int | None = None  # lines: the columns' width (a first line this long was cut off)
+    map_by: str | None = None  # the field whose value picks the map (a region key's country)
+
+    @property
+    def source(self) -> str:
+        """The source field(s), as lineage names them: NAME1 + NAME2, STCD5 or STCD1."""
+        return (" or " if self.mode == "candidates" else " + ").join(self.paths) or "(default)"
 
     def extract(self, record: dict) -> Any:
+        if self.mode == "candidates":
+            values = [v for v in (_flatten(lookup(record, p)) for p in self.paths) if v not in (None, "")]
+            return Candidates(tuple(values)) if values else self.default
+        if self.mode == "lines":
+            lines = tuple("" if v is None else str(v) for v in (_flatten(lookup(record, p)) for p in self.paths))
+            return NameLines(lines, self.width) if any(lines) else self.default
         if len(self.paths) == 1:
             value = _flatten(lookup(record, self.paths[0]))
             if value == "":
@@ -43,7 +59,10 @@ class FieldMap:
         if value is None:
             value = self.default
         if self.mapping and value is not None:
-            value = self.mapping.get(str(value).strip(), value)
+            mapping = self.mapping
+            if self.map_by:
+                mapping = mapping.get(_scalar_text(lookup(record, self.map_by))) or {}
+            value = mapping.get(_scalar_text(value), value)
         if self.date_format and value not in (None, ""):
             return parse_date(value, self.date_format)
         return value
@@ -76,7 +95,7 @@ class Profile:
 
     def columns_read(self) -> set[str]:
         """The columns (top-level fields) this profile reads: key, deletion flag, fields."""
-        paths = [*self.key, *(p for f in self.fields.values() for p in f.paths)]
+        paths = [*self.key, *(p for f in self.fields.values() for p in (*f.paths, *filter(None, [f.map_by])))]
         if self.deleted_field:
             paths.append(self.deleted_field)
         return {_column(path) for path in paths}
@@ -158,26 +177,61 @@ def _scalar_text(value: Any) -> str:
     return str(value).strip()
 
 
-def _field_map(name: str, spec: Any, where: str) -> FieldMap:
+def _field_map(name: str, spec: Any, where: str, folder: Path) -> FieldMap:
     if isinstance(spec, str):
         return FieldMap(paths=(spec,))
     if isinstance(spec, list):
         return FieldMap(paths=tuple(spec))
     if isinstance(spec, dict):
-        unknown = set(spec) - {"field", "fields", "join", "date_format", "default", "map"}
+        options = {"field", "fields", "candidates", "lines", "width", "join", "date_format", "default", "map", "map_by"}
+        unknown = set(spec) - options
         if unknown:
             raise DeclarationError(f"{where}: field {name!r} has unknown options {sorted(unknown)}")
-        paths = spec.get("fields") or ([spec["field"]] if "field" in spec else [])
+        modes = [m for m in ("fields", "candidates", "lines", "field") if m in spec]
+        if len(modes) > 1:
+            raise DeclarationError(f"{where}: field {name!r} takes one of field, fields, candidates, lines")
+        paths = spec.get(modes[0]) if modes else []
+        paths = [paths] if isinstance(paths, str) else list(paths or [])
         if not paths and "default" not in spec:
-            raise DeclarationError(f"{where}: field {name!r} needs field, fields or default")
+            raise DeclarationError(f"{where}: field {name!r} needs field, fields, candidates, lines or default")
+        mode = {"candidates": "candidates", "lines": "lines"}.get(modes[0] if modes else "", "join")
+        if mode != "join" and ({"map", "date_format"} & set(spec)):
+            raise DeclarationError(f"{where}: field {name!r}: map and date_format apply to field or fields")
+        mapping = spec.get("map")
+        if isinstance(mapping, str):
+            mapping = _table(mapping, where, folder)
+        if mapping is not None and not isinstance(mapping, dict):
+            raise DeclarationError(f"{where}: field {name!r}: map is a mapping or the name of a table")
+        if "map_by" in spec and not (mapping and all(isinstance(m, dict) for m in mapping.values())):
+            raise DeclarationError(
+                f"{where}: field {name!r}: with map_by, map holds one mapping per value of {spec['map_by']}"
+            )
         return FieldMap(
             paths=tuple(paths),
             join=spec.get("join", " "),
             date_format=spec.get("date_format"),
             default=spec.get("default"),
-            mapping=spec.get("map"),
+            mapping=mapping,
+            mode=mode,
+            width=spec.get("width"),
+            map_by=spec.get("map_by"),
         )
     raise DeclarationError(f"{where}: field {name!r} must be a name, a list or a mapping")
+
+
+def _table(name: str, where: str, folder: Path) -> dict:
+    """A map shared by profiles (`map: sap_regions`): tables/<name>.yaml beside the profile,
+    in a folder of MDM_PROFILE_DIRS, or shipped."""
+    for base in (folder, *profile_dirs()):
+        path = base / "tables" / f"{name}.yaml"
+        if path.exists():
+            data = yaml.safe_load(path.read_text(encoding="utf-8"))
+            if not isinstance(data, dict):
+                raise DeclarationError(f"{where}: table {path} is not a YAML mapping")
+            return {str(k): ({str(a): b for a, b in v.items()} if isinstance(v, dict) else v) for k, v in data.items()}
+    raise DeclarationError(
+        f"{where}: no table {name!r} (looked for tables/{name}.yaml beside the profile and in the profile folders)"
+    )
 
 
 def _key(spec: Any, where: str) -> tuple[tuple[str, ...], int | None]:
@@ -208,7 +262,7 @@ def load_profile_file(path: Path) -> Profile:
         if required not in data:
             raise DeclarationError(f"{where}: missing {required!r}")
     domain = get_domain(data["domain"])
-    fields = {name: _field_map(name, spec, where) for name, spec in data["fields"].items()}
+    fields = {name: _field_map(name, spec, where, path.parent) for name, spec in data["fields"].items()}
     unknown = set(fields) - set(domain.attributes)
     if unknown:
         raise DeclarationError(

@@ -31,18 +31,28 @@ placeholders) is data in data/, read once at import (tables.py).
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from mdm.standardize.address import std_address, std_postcode
-from mdm.standardize.company import FOREIGN_COUNTRY_REGIONS, MSG_COMPANY_NO_WORDS, std_company_name
+from mdm.standardize.company import (
+    FOREIGN_COUNTRY_REGIONS,
+    MSG_COMPANY_NO_WORDS,
+    NameLines,
+    NameRoles,
+    name_roles,
+    std_company_name,
+)
 from mdm.standardize.contact import MSG_EMAIL, MSG_PHONE, MSG_URL, std_email, std_phone, std_url
 from mdm.standardize.country import MSG_COUNTRY, std_country
 from mdm.standardize.dates import MSG_DATE, MSG_DATE_AMBIGUOUS, MSG_DATE_FORMAT, parse_date, std_date
 from mdm.standardize.ids import (
+    MSG_EIN,
     MSG_GTIN_CHECK,
     MSG_GTIN_FORMAT,
     MSG_IBAN,
     MSG_USCC_CHARS,
     MSG_USCC_CHECK,
+    MSG_VAT_CHECK,
     std_bank_account,
     std_gtin,
     std_tax_id,
@@ -53,6 +63,10 @@ from mdm.standardize.units import MSG_UNIT, std_spec, std_unit
 
 __all__ = [
     "FOREIGN_COUNTRY_REGIONS",
+    "Candidates",
+    "NameLines",
+    "NameRoles",
+    "name_roles",
     "MISSING_PLACEHOLDERS",
     "MSG_COMPANY_NO_WORDS",
     "MSG_COUNTRY",
@@ -70,6 +84,8 @@ __all__ = [
     "MSG_URL",
     "MSG_USCC_CHARS",
     "MSG_USCC_CHECK",
+    "MSG_VAT_CHECK",
+    "MSG_EIN",
     "STANDARDIZERS",
     "Standardized",
     "fold_text",
@@ -91,7 +107,29 @@ __all__ = [
     "std_text",
     "std_unit",
     "std_url",
+    "first_valid",
 ]
+
+@dataclass(frozen=True)
+class Candidates:
+    """Values of one attribute from several columns, as received, in the profile's order:
+    the first that standardizes without a problem is the value (first_valid)."""
+
+    values: tuple[object, ...]
+
+
+def first_valid(type_name: str, candidates: Candidates, *, phone_region: str = "CN") -> Standardized:
+    """The first candidate that is checked and valid (a tax id whose check character holds),
+    else the first without a problem, else the first that has a value, with its problems
+    (STCD1..STCD5: a tax number in whichever column the company's convention put it, each
+    checked for what it claims to be)."""
+    results = [standardize(type_name, value, phone_region=phone_region) for value in candidates.values]
+    present = [r for r in results if r.value is not None]
+    if not present:
+        return standardize(type_name, None)
+    # checked and valid (a check digit that holds) first, then without a problem
+    return min(present, key=lambda r: (r.parts.get("valid") is not True, bool(r.problems)))
+
 
 STANDARDIZERS: dict[str, Callable[..., Standardized]] = {
     "text": std_text,

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 from importlib.resources import files
 
 from mdm.standardize.country import _COUNTRIES
@@ -367,3 +368,77 @@ def std_company_name(raw: object) -> Standardized:
         display,
         {"core": core, "distinct": distinct, "legal_form": legal_form, "region": region, "branch": branch},
     )
+
+
+# ---------------------------------------------------------------------------
+# A name over several columns (SAP NAME1..NAME4)
+# ---------------------------------------------------------------------------
+
+# A line addressed to someone or naming a department: a contact detail, not the name.
+_CONTACT_LINE_RE = re.compile(
+    r"^\s*(?:c/o\b|c\.o\.|attn\b|attention\b|to the attention of|z\.\s?h(?:d)?\.|zu händen|dept\b|department\b"
+    r"|abteilung\b|收件人|联系人|转交|请交|经办人)"
+    r"|(?:\bdepartment|\bdept\.?|\babteilung|\bdivision)\s*$"
+    r"|^\s*[\u4e00-\u9fff]{1,8}(?:部|科|处|室|组|办公室|中心)\s*$",
+    re.IGNORECASE,
+)
+_ALIAS_PREFIX_RE = re.compile(r"^\s*(?:formerly|former name|f/k/a|fka|原名|曾用名)[\s:：]*", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class NameLines:
+    """A name written over several fixed-width columns (SAP NAME1..NAME4), as received:
+    standardization decides what each further line is (NameRoles)."""
+
+    lines: tuple[str, ...]
+    width: int | None = None  # the columns' width: a first line this long was cut off
+
+
+@dataclass(frozen=True)
+class NameRoles:
+    name: str  # the first line, continued by the lines that continue it
+    contacts: tuple[str, ...] = ()  # a department, c/o or attention line
+    translations: tuple[str, ...] = ()  # the name in another script (a Chinese company's English name)
+    aliases: tuple[str, ...] = ()  # another name of the company: a former name, a trading name
+
+
+def name_roles(name: NameLines) -> NameRoles:
+    """What the lines of a name are. A line addressed to someone or naming a department
+    (c/o Finance, Attn: Procurement, 行政部) is a contact detail; a line in another script
+    than the first is the name's translation (the English name of a Chinese company); a
+    former name, or any line after a name that is complete (ends with its legal form) but a
+    branch (北京分公司), is an alias; any other line (KG after GmbH & Co.) continues the name,
+    without a space where the first line was cut off in the middle of a word (it fills the
+    column's width) or is Chinese."""
+    lines = [line.strip() for line in name.lines]
+    text = next((line for line in lines if line), "")
+    contacts, translations, aliases = [], [], []
+    cut = bool(name.width) and len(lines[0]) >= (name.width or 0) - 1
+    script = bool(_CJK_RE.search(text))
+    for line in lines[lines.index(text) + 1 :] if text else ():
+        if not line:
+            continue
+        if _CONTACT_LINE_RE.search(line):
+            contacts.append(line)
+        elif _ALIAS_PREFIX_RE.match(line):
+            aliases.append(_ALIAS_PREFIX_RE.sub("", line))
+        elif bool(_CJK_RE.search(line)) != script and len(line) >= 3:
+            translations.append(line)
+        elif _LEGAL_TAIL_RE.search(_name_key(text)) and not _is_branch(line) and not _is_legal_form(line):
+            aliases.append(line)
+        else:
+            glued = script or (cut and text[-1:].isalnum() and line[:1].islower() and not _is_legal_form(line))
+            text = f"{text}{line}" if glued else f"{text} {line}"
+            cut = False
+    return NameRoles(text, tuple(contacts), tuple(translations), tuple(aliases))
+
+
+def _is_legal_form(line: str) -> bool:
+    """A line that is only (the rest of) a legal form: GmbH & Co. + KG."""
+    key = _name_key(line)
+    return bool(key) and _LEGAL_TAIL_RE.sub("", key).strip() == ""
+
+
+def _is_branch(line: str) -> bool:
+    key = _name_key(line)
+    return bool(_CN_BRANCH_RE.search(key) or _EN_BRANCH_RE.search(key))

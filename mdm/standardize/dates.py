@@ -158,10 +158,15 @@ def std_date(raw: object) -> Standardized:
     return Standardized(value, {})
 
 
+_ISO_CELL_RE = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?")  # a date cell, read (readers.jsonable)
+
+
 def parse_date(raw: object, fmt: str) -> Standardized:
     """Date with an explicit strptime format (a profile's date_format).
     Output as `std_date`: a date when `fmt` has no time directive. date and
-    datetime objects are taken as they are. A mismatch is fatal."""
+    datetime objects are taken as they are, and so is the ISO 8601 text a spreadsheet's
+    date cell is read as (2021-01-10T00:00:00): the format is the text's, a typed cell
+    has none. Any other mismatch is fatal."""
     if isinstance(raw, dt.date):
         return std_date(raw)
     text = _as_text(raw)
@@ -170,6 +175,8 @@ def parse_date(raw: object, fmt: str) -> Standardized:
     try:
         value = dt.datetime.strptime(text, fmt)
     except ValueError:
+        if _ISO_CELL_RE.fullmatch(text):
+            return parse_date(dt.datetime.fromisoformat(text), fmt)
         problem = MSG_DATE_FORMAT.format(raw=_quote(text), fmt=_quote(fmt))
         return Standardized(None, {}, (problem,), fatal=True)
     if not _TIME_DIRECTIVE_RE.search(fmt):

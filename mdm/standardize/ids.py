@@ -9,10 +9,17 @@ from __future__ import annotations
 
 import re
 
+from stdnum.eu import vat as eu_vat
+from stdnum.gb import vat as gb_vat
+from stdnum.jp import cn as jp_corporate_number
+from stdnum.us import ein as us_ein
+
 from mdm.standardize.text import Standardized, _as_text, _empty, _float_id_problems, _quote
 
 MSG_USCC_CHARS = "invalid characters in unified social credit code: {chars}"
 MSG_USCC_CHECK = "invalid unified social credit code check character: expected {expected}, got {got}"
+MSG_VAT_CHECK = "invalid VAT number check digits: {raw}"
+MSG_EIN = "not an employer identification number the IRS assigns (prefix {prefix}): {raw}"
 MSG_IBAN = "invalid IBAN check digits: {raw}"
 MSG_GTIN_FORMAT = "not a GTIN (8, 12, 13 or 14 digits): {raw}"
 MSG_GTIN_CHECK = "invalid GTIN check digit: expected {expected}, got {got}"
@@ -46,8 +53,8 @@ def _cn_resident_id_valid(code: str) -> bool:
 def std_tax_id(raw: object) -> Standardized:
     """Tax / registration id. value: NFKC, upper-cased, spaces, dots and
     hyphens removed (kept even when invalid).
-    parts: {"kind": "uscc" | "cn_resident_id" | "cn_old_licence" | "other",
-            "valid": True | False | None (no check for the kind)}.
+    parts: {"kind": "uscc" | "cn_resident_id" | "cn_old_licence" | "vat" | "us_ein" |
+            "jp_corporate_number" | "other", "valid": True | False | None (no check for the kind)}.
     18-character ids shaped like a unified social credit code get the
     GB 32100-2015 check; one that fails it but passes the resident-identity
     check (individual taxpayers) is kind "cn_resident_id"."""
@@ -59,7 +66,8 @@ def std_tax_id(raw: object) -> Standardized:
     if len(value) == 15 and value.isdigit():
         return Standardized(value, {"kind": "cn_old_licence", "valid": None}, problems)
     if len(value) != 18 or not _USCC_SHAPE_RE.fullmatch(value):
-        return Standardized(value, {"kind": "other", "valid": None}, problems)
+        kind, valid, problem = _foreign_tax_id(value, text)
+        return Standardized(value, {"kind": kind, "valid": valid}, (*problems, *filter(None, [problem])))
     if bad := sorted(set(value) - _USCC_VALUES.keys()):
         problem = MSG_USCC_CHARS.format(chars=", ".join(bad))
         return Standardized(value, {"kind": "uscc", "valid": False}, (*problems, problem))
@@ -70,6 +78,26 @@ def std_tax_id(raw: object) -> Standardized:
         return Standardized(value, {"kind": "cn_resident_id", "valid": True}, problems)
     problem = MSG_USCC_CHECK.format(expected=expected, got=value[17])
     return Standardized(value, {"kind": "uscc", "valid": False}, (*problems, problem))
+
+
+_VAT_RE = re.compile(r"(?:AT|BE|BG|CY|CZ|DE|DK|EE|EL|ES|FI|FR|GB|HR|HU|IE|IT|LT|LU|LV|MT|NL|PL|PT|RO|SE|SI|SK|XI)"
+                     r"[0-9A-Z+*]{2,13}")
+_EIN_RE = re.compile(r"\s*\d{2}-\d{7}\s*")
+
+
+def _foreign_tax_id(value: str, text: str) -> tuple[str, bool | None, str | None]:
+    """kind, valid and problem of an id that is not a Chinese code, checked when it shows
+    what it is: an EU or UK VAT id by its country prefix, a US EIN by its NN-NNNNNNN form, a
+    Japanese corporate number by its check digit (13 digits that fail it may be anything)."""
+    if _VAT_RE.fullmatch(value):
+        valid = (gb_vat if value[:2] in ("GB", "XI") else eu_vat).is_valid(value)
+        return "vat", valid, None if valid else MSG_VAT_CHECK.format(raw=_quote(value))
+    if _EIN_RE.fullmatch(text):
+        valid = us_ein.is_valid(value)
+        return "us_ein", valid, None if valid else MSG_EIN.format(prefix=value[:2], raw=_quote(text.strip()))
+    if len(value) == 13 and value.isdigit() and jp_corporate_number.is_valid(value):
+        return "jp_corporate_number", True, None
+    return "other", None, None
 
 
 # ---------------------------------------------------------------------------

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from mdm.standardize import MSG_COMPANY_NO_WORDS, Standardized, standardize
+from mdm.standardize import MSG_COMPANY_NO_WORDS, NameLines, NameRoles, Standardized, name_roles, standardize
 from mdm.standardize.text import _clean
 
 
@@ -187,3 +187,30 @@ def test_it_rejects_company_names_without_letters(raw: str) -> None:
     assert result.value is None
     assert result.problems == (MSG_COMPANY_NO_WORDS.format(raw=f"'{_clean(raw)}'"),)
     assert not result.fatal
+
+
+# --- a name over several columns ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("lines", "roles"),
+    [
+        (("上海铭骏食品有限公司", "行政部"), NameRoles("上海铭骏食品有限公司", contacts=("行政部",))),
+        (("ACME Corp", "c/o Finance"), NameRoles("ACME Corp", contacts=("c/o Finance",))),
+        (("ACME Corp", "Procurement Department"), NameRoles("ACME Corp", contacts=("Procurement Department",))),
+        (("华为技术有限公司", "Huawei Technologies Co., Ltd."),
+         NameRoles("华为技术有限公司", translations=("Huawei Technologies Co., Ltd.",))),
+        (("Siemens AG", "formerly Siemens & Halske"), NameRoles("Siemens AG", aliases=("Siemens & Halske",))),
+        (("Siemens AG", "Siemens Healthineers"), NameRoles("Siemens AG", aliases=("Siemens Healthineers",))),
+        (("北京华为技术有限公司", "上海分公司"), NameRoles("北京华为技术有限公司上海分公司")),
+        (("ABC Trading Co., Ltd.", "Shanghai Branch"), NameRoles("ABC Trading Co., Ltd. Shanghai Branch")),
+        (("Bosch Rexroth", "AG"), NameRoles("Bosch Rexroth AG")),
+        (("Müller Präzisionstechnik GmbH & Co.", "KG"), NameRoles("Müller Präzisionstechnik GmbH & Co. KG")),
+        (("Internationale Handelsgesellschaft", "mbH"), NameRoles("Internationale Handelsgesellschaft mbH")),
+        (("Zhengzhou Guangan Pharmaceutical Te", "chnology Co., Ltd."),  # cut at the width, in a word
+         NameRoles("Zhengzhou Guangan Pharmaceutical Technology Co., Ltd.")),
+        (("", "深圳市腾讯计算机系统有限公司", "", ""), NameRoles("深圳市腾讯计算机系统有限公司")),
+    ],
+)
+def test_standardization_decides_what_each_line_of_a_name_is(lines, roles) -> None:
+    assert name_roles(NameLines(lines, 35)) == roles

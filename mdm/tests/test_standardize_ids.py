@@ -76,8 +76,15 @@ def test_it_validates_generated_codes_against_an_independent_checksum() -> None:
         ("９１４４０３００１９２２０３８２１６", "914403001922038216", "uscc", True, ()),
         ("440301103097413", "440301103097413", "cn_old_licence", None, ()),
         ("11010519491231002X", "11010519491231002X", "cn_resident_id", True, ()),
-        ("DE 123 456 789", "DE123456789", "other", None, ()),
-        ("GB123.4567.89", "GB123456789", "other", None, ()),
+        ("DE 811 569 869", "DE811569869", "vat", True, ()),  # checked for what it claims to be
+        ("DE 123 456 789", "DE123456789", "vat", False, ("invalid VAT number check digits: 'DE123456789'",)),
+        ("GB980.7806.84", "GB980780684", "vat", True, ()),
+        ("ATU13585627", "ATU13585627", "vat", True, ()),
+        ("04-2103594", "042103594", "us_ein", True, ()),
+        ("07-2103594", "072103594", "us_ein", False,
+         ("not an employer identification number the IRS assigns (prefix 07): '07-2103594'",)),
+        ("5835678256246", "5835678256246", "jp_corporate_number", True, ()),
+        ("1234567890123", "1234567890123", "other", None, ()),  # 13 digits failing the check: anything
         ("70846113-6", "708461136", "other", None, ()),
         (440301103097413, "440301103097413", "cn_old_licence", None, ()),
     ],
