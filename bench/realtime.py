@@ -223,6 +223,7 @@ def run_size(records: int, arrivals: int, database_url: str, workdir: Path, reus
     from matching.scoring import scorer as compiled_scorer
     from matching.selectors import trained_model
     from matching.training import default_thresholds, match_model_store
+    from mdm.content import content_hash
     from mdm.domains import get_domain
     from mdm.history import Change
     from mdm.ingest.profiles import get_profile
@@ -234,7 +235,7 @@ def run_size(records: int, arrivals: int, database_url: str, workdir: Path, reus
         SourceRecord,
         SourceSystem,
     )
-    from mdm.services.records import IncomingRecord, content_hash, source_records_upsert
+    from mdm.services.records import IncomingRecord, source_records_upsert
     from mdm.services.systems import source_system_register
 
     figures: dict[str, Any] = {"records": records, "arrivals": arrivals, "database": connection.vendor}

@@ -6,4 +6,4 @@ class MdmConfig(AppConfig):
     verbose_name = "Master data"
 
     def ready(self) -> None:
-        from mdm import history  # noqa: F401  (connects the history stamp signal)
+        from mdm import history, lookups  # noqa: F401  (the history stamp signal, the __among lookup)

@@ -40,10 +40,14 @@ def golden_record_resolve(golden_id: str) -> GoldenRecord:
 def source_record_hashes(*, domain: str, system: SourceSystem, keys: list[str]) -> dict[str, str]:
     """Stored content hash per source key, for the given keys that exist."""
     return dict(
-        SourceRecord.objects.filter(domain=domain, system=system, source_key__in=keys).values_list(
+        SourceRecord.objects.filter(domain=domain, system=system, source_key__among=keys).values_list(
             "source_key", "content_hash"
         )
     )
+
+
+def source_records_exist(*, domain: str, system: SourceSystem) -> bool:
+    return SourceRecord.objects.filter(domain=domain, system=system).exists()
 
 
 def source_records_missing(*, domain: str, system: SourceSystem, present_keys: Collection[str]

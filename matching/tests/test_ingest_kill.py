@@ -1,4 +1,5 @@
-"""A file killed midway (SIGKILL) and re-run ends in exactly the state of an uninterrupted run."""
+"""A file killed midway (SIGKILL), while storing rows or while matching them in real time, and
+re-run ends in exactly the state of an uninterrupted run."""
 
 import csv
 import os
@@ -13,8 +14,11 @@ from django.conf import settings
 from django.db import connection
 from django.db.models import Count
 
-from mdm.models import ChangeEvent, SourceRecord
+from fixtures.datasets import SAMPLES
+from matching.training import match_model_store
+from mdm.models import ChangeEvent, GoldenRecord, ImportRun, MatchKey, MergeProposal, PairConstraint, SourceRecord
 from mdm.services.systems import source_system_register
+from mdm.tests.factories import MANIFEST, assert_invariants
 
 ROOT = Path(settings.BASE_DIR)
 PROFILE = """
@@ -125,3 +129,39 @@ def test_a_killed_import_rerun_ends_as_an_uninterrupted_one(tmp_path, change):
     assert killed == reference
     assert len(killed[0]) == ROWS
     assert sum(1 for row in killed[0] if row[2] == 2 and row[4] == 2) == ROWS // 3
+
+
+def partition(domain: str) -> set[frozenset[str]]:
+    """The live records of a domain grouped by golden record, by system and key."""
+    groups: dict[int, set[str]] = {}
+    for golden, code, key in SourceRecord.objects.filter(domain=domain, is_deleted=False).values_list(
+        "golden_id", "system__code", "source_key"
+    ):
+        assert golden is not None, f"{code}:{key} was left unmatched"
+        groups.setdefault(golden, set()).add(f"{code}:{key}")
+    return {frozenset(g) for g in groups.values()}
+
+
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
+def test_a_kill_in_the_real_time_phase_is_finished_by_the_rerun(tmp_path, change, trained):
+    match_model_store(domain="customer", trained=trained("customer"), change=change)
+    sample = next(s for s in MANIFEST if s["profile"] == "fxiaoke_account")
+    source_system_register(code=sample["system"], name=sample["system_name"], change=change)
+    path = SAMPLES / sample["file"]
+    live = SourceRecord.objects.filter(domain="customer", is_deleted=False)
+
+    proc = ingest(path, sample["profile"], sample["system"])
+    kill_midway(proc, lambda: live.filter(golden__isnull=False).count() >= 10)
+    matched = live.filter(golden__isnull=False).count()
+    assert 10 <= matched < live.count()  # killed while matching, after the rows were stored
+    finish(ingest(path, sample["profile"], sample["system"]))  # every row unchanged: nothing new to store
+    killed = partition("customer")
+    assert_invariants()
+
+    # The same file, loaded and matched without a kill, from the same start (emptied as a
+    # fresh database is: raw deletes, not through a service, which would record them)
+    for model in (MergeProposal, PairConstraint, MatchKey, SourceRecord, GoldenRecord, ImportRun):
+        model.objects.all()._raw_delete(connection.alias)
+    finish(ingest(path, sample["profile"], sample["system"]))
+    assert killed == partition("customer")

@@ -25,12 +25,13 @@ from matching.scoring import Scorer, probability, score_pair
 from matching.selectors import MSG_NO_MODEL, compiled_model, read_domain, trained_model
 from matching.tests.factories import DEMO_TRUST, assert_invariants
 from matching.training import default_thresholds, match_model_store
+from mdm.content import content_hash
 from mdm.domains import all_domains, get_domain
 from mdm.errors import MdmError, StaleKeyIndex
 from mdm.history import Change
 from mdm.models import ChangeEvent, GoldenRecord, MatchKey, MatchModel, MergeProposal, SourceRecord
 from mdm.services.decisions import golden_records_merge_manually, proposal_decide
-from mdm.services.records import IncomingRecord, content_hash, source_records_upsert
+from mdm.services.records import IncomingRecord, source_records_upsert
 from mdm.tests.factories import HUAWEI, MANIFEST, SAMPLES, system, upsert, writes
 
 HUAWEI_NAME_CITY = {"name": "华为技术有限公司", "city": "深圳"}  # review band against HUAWEI

@@ -20,6 +20,7 @@ from matching.selectors import active_model, fingerprint, read_domain, trained_m
 from matching.tests.factories import DEMO_TRUST, assert_invariants
 from matching.training import match_model_store, model_train, probability_weight
 from mdm.components import Components
+from mdm.content import content_hash
 from mdm.domains import get_domain
 from mdm.errors import NoTrainedModel
 from mdm.history import Change
@@ -27,7 +28,7 @@ from mdm.ingest.run import import_file
 from mdm.models import ChangeEvent, GoldenRecord, MatchModel, MatchRun, MergeProposal, PairConstraint, SourceRecord
 from mdm.selectors import golden_record_resolve
 from mdm.services.decisions import proposal_decide
-from mdm.services.records import IncomingRecord, content_hash, source_records_upsert
+from mdm.services.records import IncomingRecord, source_records_upsert
 from mdm.services.systems import source_system_register
 from mdm.tests.factories import HUAWEI, OTHER, groups, load_samples, system, upsert, writes, xref
 

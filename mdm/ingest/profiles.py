@@ -7,7 +7,7 @@ See mdm/profiles/generic_csv.yaml for the commented format.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +36,12 @@ class FieldMap:
     mode: str = "join"  # join | candidates | lines
     width: int | None = None  # lines: the columns' width (a first line this long was cut off)
     map_by: str | None = None  # the field whose value picks the map (a region key's country)
+    plain: bool = field(init=False)  # one top-level field, taken as it is: most columns of a flat file
+
+    def __post_init__(self) -> None:
+        plain = (self.mode == "join" and len(self.paths) == 1 and "." not in self.paths[0]
+                 and self.mapping is None and self.date_format is None and self.default is None)
+        object.__setattr__(self, "plain", plain)
 
     @property
     def source(self) -> str:
@@ -43,6 +49,12 @@ class FieldMap:
         return (" or " if self.mode == "candidates" else " + ").join(self.paths) or "(default)"
 
     def extract(self, record: dict) -> Any:
+        if self.plain:
+            value = record.get(self.paths[0]) if isinstance(record, dict) else None
+            if isinstance(value, str):
+                return value.strip() or None
+            value = _flatten(value)
+            return None if value == "" else value
         if self.mode == "candidates":
             values = [v for v in (_flatten(lookup(record, p)) for p in self.paths) if v not in (None, "")]
             return Candidates(tuple(values)) if values else self.default

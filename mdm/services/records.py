@@ -7,8 +7,6 @@ records are recomputed in the same transaction.
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -17,24 +15,13 @@ from django.db import transaction
 from django.utils import timezone
 
 from mdm import bulk, history
+from mdm.content import content_hash
 from mdm.domains import get_domain
 from mdm.history import Change
 from mdm.models import SourceRecord, SourceSystem
 from mdm.services.feed import append_events, source_event
 from mdm.services.golden_records import golden_records_refresh
 from mdm.services.locks import domain_write_lock
-
-
-def content_hash(profile: str, raw: Any, deleted: bool) -> str:
-    """Hash of what the source said (through which profile). Standardized attributes are
-    derived from it, so an unchanged hash means an unchanged record.
-
-    Raises ValueError for what no database can store as JSON: NaN or infinite numbers and
-    unpaired surrogates (invalid Unicode)."""
-    text = json.dumps(
-        [profile, raw, deleted], sort_keys=True, ensure_ascii=False, allow_nan=False, default=str
-    )
-    return hashlib.sha256(text.encode()).hexdigest()
 
 
 @dataclass(frozen=True)
@@ -96,7 +83,7 @@ def source_records_upsert(
     existing = {
         row["source_key"]: row
         for row in SourceRecord.objects.filter(
-            domain=domain, system=system, source_key__in=[r.source_key for r in records]
+            domain=domain, system=system, source_key__among=[r.source_key for r in records]
         ).values(
             "id", "source_key", "content_hash", "version", "is_deleted", "golden_id",
             "golden__golden_id", "received_at", "deleted_at",

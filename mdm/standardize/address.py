@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from mdm.standardize.tables import read_lines
-from mdm.standardize.text import Standardized, _alternation, _as_text, _compare_form, _empty
+from mdm.standardize.text import Standardized, _alternation, _as_text, _compare_form, _empty, _repeating
 
 
 def _read_abbreviations() -> dict[str, str]:
@@ -57,6 +57,7 @@ _CA_POSTCODE_RE = re.compile(r"[A-Z]\d[A-Z]\d[A-Z]\d")
 _NL_POSTCODE_RE = re.compile(r"\d{4}[A-Z]{2}")
 
 
+@_repeating
 def std_postcode(raw: object) -> Standardized:
     """Postcode. value: NFKC, upper-cased, spaces removed except the one that
     belongs to the format (UK "SW1A 1AA", Canada "K1A 0B1", Netherlands

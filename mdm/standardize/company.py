@@ -41,12 +41,43 @@ _MAX_STRIPS = 6
 _TAIL = 48
 
 
-def _suffix_regex(words: Iterable[str]) -> re.Pattern[str]:
-    """Matches one of `words` at the end; Latin words only as whole words."""
-    unique = set(words)
-    cjk = _alternation(w for w in unique if _is_cjk_word(w))
-    latin = _alternation(w for w in unique if not _is_cjk_word(w))
-    return re.compile(rf"(?:(?<![a-z0-9])(?:{latin})|(?:{cjk}))$")
+_ASCII_WORD = frozenset("abcdefghijklmnopqrstuvwxyz0123456789")
+
+
+class _Words:
+    """A set of words, found at the end or the start of a key by slicing: one set lookup
+    per word length, where a regex alternation would try every word at every position (a
+    name's standardization spends most of its time here). Latin words count only as whole
+    words: no letter or digit next to them; CJK words anywhere."""
+
+    def __init__(self, words: Iterable[str]):
+        unique = set(words)
+        self.cjk = frozenset(w for w in unique if _is_cjk_word(w))
+        self.latin = frozenset(unique - self.cjk)
+        self.lengths = sorted({len(w) for w in unique}, reverse=True)
+
+    def at_end(self, key: str, pos: int = 0) -> tuple[int, str] | None:
+        """(start, word) of the longest word that ends the key and starts at `pos` or later."""
+        size = len(key)
+        for length in self.lengths:
+            start = size - length
+            if start < pos:
+                continue
+            word = key[start:]
+            if word in self.cjk or (word in self.latin and (start == 0 or key[start - 1] not in _ASCII_WORD)):
+                return start, word
+        return None
+
+    def at_start(self, key: str) -> str | None:
+        """The longest word that starts the key."""
+        size = len(key)
+        for length in self.lengths:
+            if length > size:
+                continue
+            word = key[:length]
+            if word in self.cjk or (word in self.latin and (length == size or key[length] not in _ASCII_WORD)):
+                return word
+        return None
 
 
 # ---------------------------------------------------------------------------
@@ -74,11 +105,7 @@ def _build_regions() -> dict[str, str]:
 
 _REGIONS = _build_regions()  # every spelling -> canonical region
 _ALL_REGIONS = {**_REGIONS, **_BRACKET_ONLY_REGIONS}
-_REGION_HEAD_RE = re.compile(
-    rf"(?:{_alternation(w for w in _REGIONS if _is_cjk_word(w))})"
-    rf"|(?:{_alternation(w for w in _REGIONS if not _is_cjk_word(w))})(?![a-z0-9])"
-)
-_REGION_TAIL_RE = _suffix_regex(_REGIONS)
+_REGION_WORDS = _Words(_REGIONS)
 
 
 # ---------------------------------------------------------------------------
@@ -98,7 +125,7 @@ def _read_legal_forms() -> dict[str, str]:
 _LEGAL_FORMS = _read_legal_forms()
 # Bracketed legal markers: "（集团）", "(有限合伙)", "(joint stock)", "㈜" (NFKC "(주)").
 _BRACKET_LEGAL = {**_LEGAL_FORMS, "주": "joint_stock"}
-_LEGAL_TAIL_RE = _suffix_regex(_LEGAL_FORMS)
+_LEGAL_WORDS = _Words(_LEGAL_FORMS)
 _LEGAL_HEAD_RE = re.compile(r"(?:株式会社|有限会社|주식회사) ?")
 
 _CN_BRANCH_RE = re.compile(r"(?:分公司|分行|支行|分店|分厂|办事处|营业部|分部|代表处|分所|分社|分理处)$")
@@ -112,7 +139,7 @@ _EN_BRANCH_PARENT_RE = re.compile(
 
 # Industry words follow the trade name, so they are only stripped from the end.
 _INDUSTRY_WORDS = [" ".join(line.split()) for line in read_lines("industry_words.txt")]
-_INDUSTRY_TAIL_RE = _suffix_regex(_INDUSTRY_WORDS)
+_INDUSTRY = _Words(_INDUSTRY_WORDS)
 
 
 # ---------------------------------------------------------------------------
@@ -209,10 +236,10 @@ def _strip_industry(key: str, *, guarded: bool) -> str:
     """Remove trailing industry words. Guarded: stop before what is left
     would be too short or only a region name."""
     for _ in range(_MAX_STRIPS):
-        m = _INDUSTRY_TAIL_RE.search(key, max(0, len(key) - _TAIL))
-        if m is None:
+        found = _INDUSTRY.at_end(key, max(0, len(key) - _TAIL))
+        if found is None:
             break
-        rest = _trim_joiners(key[: m.start()])
+        rest = _trim_joiners(key[: found[0]])
         if guarded and (not _substantial(rest) or rest in _ALL_REGIONS):
             break
         key = rest
@@ -230,8 +257,8 @@ def _split_branch(key: str) -> tuple[str, str] | None:
     head = key[: marker.start()].rstrip()
     parent_re = _CN_BRANCH_PARENT_RE if _is_cjk_word(marker.group()) else _EN_BRANCH_PARENT_RE
     place = ""
-    if (region := _REGION_TAIL_RE.search(head, max(0, len(head) - _TAIL))) is not None:
-        place, head = region.group(), head[: region.start()].rstrip()
+    if (region := _REGION_WORDS.at_end(head, max(0, len(head) - _TAIL))) is not None:
+        place, head = region[1], head[: region[0]].rstrip()
     elif parents := list(parent_re.finditer(head, max(0, len(head) - _TAIL))):
         end = parents[-1].end()
         place, head = head[end:].strip(), head[:end]
@@ -267,13 +294,13 @@ def _strip_legal(key: str) -> tuple[str, list[str]]:
     """Remove trailing legal forms (outermost first) unless nothing would remain."""
     flags: list[str] = []
     for _ in range(_MAX_STRIPS):
-        m = _LEGAL_TAIL_RE.search(key, max(0, len(key) - _TAIL))
-        if m is None:
+        found = _LEGAL_WORDS.at_end(key, max(0, len(key) - _TAIL))
+        if found is None:
             break
-        rest = _trim_joiners(key[: m.start()])
+        rest = _trim_joiners(key[: found[0]])
         if not _NON_WORD_RE.sub("", rest):
             break
-        flags.append(_LEGAL_FORMS[m.group()])
+        flags.append(_LEGAL_FORMS[found[1]])
         key = rest
     if (m := _LEGAL_HEAD_RE.match(key)) is not None and _NON_WORD_RE.sub("", key[m.end() :]):
         flags.append(_LEGAL_FORMS[m.group().strip()])
@@ -298,13 +325,13 @@ def _strip_region(key: str) -> tuple[str, str | None]:
     kept) while the rest stays substantial and is not only industry words."""
     region = None
     for _ in range(2):
-        m = _REGION_HEAD_RE.match(key)
-        if m is None:
+        word = _REGION_WORDS.at_start(key)
+        if word is None:
             break
-        rest = key[m.end() :].lstrip()
+        rest = key[len(word) :].lstrip()
         if not _substantial(rest) or not _NON_WORD_RE.sub("", _strip_industry(rest, guarded=False)):
             break
-        region, key = _REGIONS[m.group()], rest
+        region, key = _REGIONS[word], rest
     return key, region
 
 
@@ -424,7 +451,7 @@ def name_roles(name: NameLines) -> NameRoles:
             aliases.append(_ALIAS_PREFIX_RE.sub("", line))
         elif bool(_CJK_RE.search(line)) != script and len(line) >= 3:
             translations.append(line)
-        elif _LEGAL_TAIL_RE.search(_name_key(text)) and not _is_branch(line) and not _is_legal_form(line):
+        elif _LEGAL_WORDS.at_end(_name_key(text)) and not _is_branch(line) and not _is_legal_form(line):
             aliases.append(line)
         else:
             glued = script or (cut and text[-1:].isalnum() and line[:1].islower() and not _is_legal_form(line))
@@ -436,7 +463,8 @@ def name_roles(name: NameLines) -> NameRoles:
 def _is_legal_form(line: str) -> bool:
     """A line that is only (the rest of) a legal form: GmbH & Co. + KG."""
     key = _name_key(line)
-    return bool(key) and _LEGAL_TAIL_RE.sub("", key).strip() == ""
+    found = _LEGAL_WORDS.at_end(key)
+    return found is not None and not key[: found[0]].strip()
 
 
 def _is_branch(line: str) -> bool:

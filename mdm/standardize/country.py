@@ -14,6 +14,7 @@ from mdm.standardize.text import (
     _cache_short,
     _empty,
     _quote,
+    _repeating,
     _strip_accents,
 )
 
@@ -53,6 +54,7 @@ def _country_code(text: str) -> str | None:
     return _COUNTRY_LOOKUP.get(_country_key(text))
 
 
+@_repeating
 def std_country(raw: object) -> Standardized:
     """Country. value: ISO 3166-1 alpha-2 code from an ISO2/ISO3 code or an
     English, local or Chinese name ("CHN", "P.R.China", "中华人民共和国" →

@@ -11,7 +11,7 @@ import datetime as dt
 import re
 
 from mdm.standardize.tables import read_lines
-from mdm.standardize.text import Standardized, _as_text, _cache_short, _empty, _quote
+from mdm.standardize.text import Standardized, _as_text, _cache_short, _empty, _quote, _repeating
 
 MSG_DATE = "unparseable date: {raw}"
 MSG_DATE_AMBIGUOUS = "ambiguous date {raw}: give the profile a date_format"
@@ -161,6 +161,7 @@ def std_date(raw: object) -> Standardized:
 _ISO_CELL_RE = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?")  # a date cell, read (readers.jsonable)
 
 
+@_repeating
 def parse_date(raw: object, fmt: str) -> Standardized:
     """Date with an explicit strptime format (a profile's date_format).
     Output as `std_date`: a date when `fmt` has no time directive. date and

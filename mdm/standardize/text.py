@@ -12,8 +12,8 @@ import re
 import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from functools import lru_cache
-from typing import TypeVar
+from functools import lru_cache, wraps
+from typing import Any, TypeVar
 
 from mdm.standardize.tables import read_strings
 
@@ -123,6 +123,24 @@ def _cache_short(function: Callable[[str], _R]) -> Callable[[str], _R]:
     return wrapper
 
 
+def _repeating(function: Callable[..., Standardized]) -> Callable[..., Standardized]:
+    """For standardizers of short cells that repeat across rows (cities, codes, dates): the
+    result for a text argument is remembered. Each result gets its own copy of the parts,
+    so a caller that changes them changes nothing remembered."""
+    cached = lru_cache(maxsize=_CACHE_SIZE)(function)
+
+    @wraps(function)
+    def wrapper(raw: object, *args: Any) -> Standardized:
+        if type(raw) is str and len(raw) <= _CACHE_KEY_MAX:
+            result = cached(raw, *args)
+            if not result.parts:
+                return result
+            return Standardized(result.value, dict(result.parts), result.problems, result.fatal)
+        return function(raw, *args)
+
+    return wrapper
+
+
 def _as_list_text(raw: object) -> str | None:
     """Like _as_text, with one value per line joined by ";"."""
     if isinstance(raw, str) and ("\n" in raw or "\r" in raw):
@@ -159,6 +177,7 @@ def _is_cjk_word(word: str) -> bool:
 # ---------------------------------------------------------------------------
 
 
+@_repeating
 def std_text(raw: object) -> Standardized:
     """Free text. value: NFKC, control/zero-width characters removed,
     whitespace collapsed, case kept. parts: {"folded": comparison form
@@ -169,6 +188,7 @@ def std_text(raw: object) -> Standardized:
     return Standardized(text, {"folded": _compare_form(text)})
 
 
+@_repeating
 def std_code(raw: object) -> Standardized:
     """Codes (category codes, payment terms). value: like text, upper-cased,
     all whitespace removed. parts: {}."""

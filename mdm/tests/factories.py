@@ -12,12 +12,13 @@ from typing import Any
 import yaml
 
 from fixtures.datasets import SAMPLES
+from mdm.content import content_hash
 from mdm.domains import get_domain
 from mdm.history import Change
 from mdm.ingest.run import import_file
 from mdm.integrity import CHECKS, run_checks
 from mdm.models import ChangeEvent, GoldenRecord, ImportRun, MergeProposal, PairConstraint, SourceRecord, SourceSystem
-from mdm.services.records import IncomingRecord, content_hash, source_records_upsert
+from mdm.services.records import IncomingRecord, source_records_upsert
 from mdm.services.systems import source_system_register
 
 MANIFEST = yaml.safe_load((SAMPLES / "manifest.yaml").read_text(encoding="utf-8"))["samples"]

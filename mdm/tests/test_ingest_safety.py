@@ -279,3 +279,16 @@ def test_every_schema_limit_is_checked_before_the_write_on_postgresql(db, tmp_pa
     long_name.write_text("domain: customer\nkey: id\nfields: {name: name}\n")
     with pytest.raises(DeclarationError, match="at most 100 characters"):
         load(write_csv(tmp_path / "k.csv", rows[:1], header=["id", "name"]), str(long_name))
+
+
+def test_a_number_beyond_64_bits_is_stored_as_received(erp, tmp_path):
+    profile = tmp_path / "p.yaml"
+    profile.write_text("domain: customer\nkey: id\nfields:\n  name: name\n", encoding="utf-8")
+    path = tmp_path / "accounts.json"
+    path.write_text('[{"id": "1", "name": "华为技术有限公司", "ref": 123456789012345678901234567890}]',
+                    encoding="utf-8")
+
+    run = load(path, str(profile))
+
+    assert (run.status, run.inserted) == ("completed", 1), run.error
+    assert SourceRecord.objects.get().raw["ref"] == 123456789012345678901234567890

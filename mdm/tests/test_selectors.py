@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from mdm.history import Change
-from mdm.models import MergeProposal
+from mdm.models import MergeProposal, SourceRecord
 from mdm.selectors import golden_record_values, golden_records, proposals, record_history
 from mdm.services.golden_records import golden_record_create, golden_record_override_set
 from mdm.services.proposals import Candidate, proposal_offer
@@ -68,3 +68,17 @@ def test_a_records_history_is_newest_first_with_who_and_why(goldens):
     history = list(record_history(golden))
     assert [h.version for h in history] == [2, 1]
     assert history[0].history_actor == "user:steward" and history[0].history_change_reason == "fix"
+
+
+@pytest.mark.django_db
+def test_among_finds_what_in_finds_with_one_parameter(erp, change):
+    keys = ["0000100001", "O'Brien \"Ltd\"", "华为/深圳", "a,b", "with\\backslash", "{braces}"]
+    for key in keys:
+        upsert(erp, "customer", {key: {"name": f"{key} 有限公司"}})
+    asked = [*keys[:4], "absent", "with\\backslash"]
+    records = SourceRecord.objects.filter(system=erp)
+
+    assert set(records.filter(source_key__among=asked).values_list("source_key", flat=True)) == set(
+        records.filter(source_key__in=asked).values_list("source_key", flat=True)
+    ) == {*keys[:4], "with\\backslash"}
+    assert not records.filter(source_key__among=[]).exists()

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import random
+
+import phonenumbers
 import pytest
 
 from mdm.standardize import MSG_EMAIL, MSG_PHONE, MSG_URL, Standardized, standardize
+from mdm.standardize.contact import _PHONE_KINDS, _parse_phone
 from mdm.standardize.text import _as_text
 
 # --- phone --------------------------------------------------------------------
@@ -29,7 +33,7 @@ from mdm.standardize.text import _as_text
         ("0755-28780808转123", "+8675528780808", "fixed", "123", None),
         ("0755-28780808 分机 8001", "+8675528780808", "fixed", "8001", None),
         ("+86 755 2878 0808 ext. 123", "+8675528780808", "fixed", "123", None),
-        ("0755-28780808-8001", None, None, None, None),  # a bare "-8001" is not an extension
+        ("0755-28780808-8001", "+8675528780808", "fixed", "8001", None),  # valid without "-8001"
         ("010-12345678 / 13800138000", "+861012345678", "fixed", None, "+8613800138000"),
         ("13800138000；13900139000、13700137000", "+8613800138000", "mobile", None, "+8613900139000,+8613700137000"),
         ("13800138000\n13800138000", "+8613800138000", "mobile", None, None),
@@ -120,3 +124,56 @@ def test_it_normalises_urls(raw: str, value: str, domain: str) -> None:
 @pytest.mark.parametrize("raw", ["foo", "http://", "见官网", "localhost"])
 def test_it_rejects_invalid_urls(raw: str) -> None:
     assert standardize("url", raw) == Standardized(None, {}, (MSG_URL.format(raw=f"'{raw}'"),))
+
+
+def test_the_quick_reading_of_chinese_numbers_agrees_with_phonenumbers() -> None:
+    """_parse_phone takes the common Chinese shapes apart itself; on any digits, in any
+    region, it must give what phonenumbers.parse gives."""
+
+    def by_phonenumbers(number: str, region: str) -> tuple[str, str] | None:
+        try:
+            parsed = phonenumbers.parse(number, region)
+        except phonenumbers.NumberParseException:
+            return None
+        kind = phonenumbers.number_type(parsed)
+        if kind == phonenumbers.PhoneNumberType.UNKNOWN:
+            return None
+        return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164), _PHONE_KINDS.get(kind, "other")
+
+    rng = random.Random(7)
+    heads = ["1", "13", "15", "18", "179", "0", "01", "010", "021", "0755", "0086", "+86", "+860", "+8610", "86", "+49"]
+    numbers = {rng.choice(heads) + "".join(rng.choices("0123456789", k=rng.randint(4, 12))) for _ in range(20_000)}
+    for number in sorted(numbers):
+        for region in ("CN", "DE", "US"):
+            assert _parse_phone.__wrapped__(number, region) == by_phonenumbers(number, region), (number, region)
+
+
+@pytest.mark.parametrize(
+    ("raw", "value", "extension"),
+    [
+        ("(029)58095010-5278", "+862958095010", "5278"),
+        ("021 76178316-6454", "+862176178316", "6454"),
+        ("0595-8448 4787*2", "+8659584484787", "2"),
+        ("0086-23-41767715-5918", "+862341767715", "5918"),
+        ("+86(931)3578797*2058", "+869313578797", "2058"),
+        ("010-12345678-8001", "+861012345678", "8001"),
+        ("0755-2878080-8", "+8675528780808", None),  # valid with the last digits: they are the number's
+    ],
+)
+def test_an_extension_after_a_dash_or_star_is_read_when_the_number_is_valid_without_it(raw, value, extension):
+    result = standardize("phone", raw)
+    assert (result.value, result.parts["extension"], result.problems) == (value, extension, ())
+
+
+@pytest.mark.parametrize(
+    ("raw", "region", "value", "others"),
+    [
+        ("030/1234567", "DE", "+49301234567", None),  # a slash after an area code
+        ("0160/15725409", "DE", "+4916015725409", None),
+        ("06/47535970", "IT", "+390647535970", None),
+        ("0755-28780808/13800138000", "CN", "+8675528780808", "+8613800138000"),  # a slash between numbers
+    ],
+)
+def test_a_slash_after_an_area_code_does_not_split_the_number(raw, region, value, others):
+    result = standardize("phone", raw, phone_region=region)
+    assert (result.value, result.parts["others"], result.problems) == (value, others, ())
