@@ -1,0 +1,176 @@
+"""Matching quality on held-out exports, through the product's own commands, default settings.
+
+    python -m bench.heldout.quality --seeds 7 8 [--domains customer supplier product] [--no-write]
+    python -m bench.heldout.quality --seeds 100 101 --final      # the unseen seeds, once, for a report
+
+For each seed: generate the exports (bench.heldout.generate), load them into a private SQLite
+data dir (bench.heldout.check_load: migrate, register_system, ingest), then `train` and `match`
+each domain as a new user would, and read the result back: pairwise precision, recall and F1
+over the pairs the golden records imply (auto-merges only), the proposals waiting as a share
+of the domain's entities, and the F1 an oracle steward would reach by deciding every proposal
+correctly. Seeds below 100 are for development; seeds of 100 and more are held out (see
+README.md here) and refused without --final.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import os
+import sqlite3
+import subprocess
+import sys
+import time
+from collections import defaultdict
+from itertools import combinations
+from pathlib import Path
+
+from bench.report import write_section
+
+ROOT = Path(__file__).resolve().parents[2]
+DOMAINS = ("customer", "supplier", "product")
+SECTION = "Held-out matching quality"
+
+
+def run(args: list[str], env: dict[str, str] | None = None) -> float:
+    """Run a command from the project root; its wall time in seconds. Fails loudly."""
+    started = time.perf_counter()
+    done = subprocess.run([sys.executable, *args], cwd=ROOT, env=env, capture_output=True, text=True)
+    if done.returncode:
+        raise SystemExit(f"{' '.join(args)} failed:\n{(done.stdout + done.stderr)[-3000:]}")
+    return time.perf_counter() - started
+
+
+def pairs_of(groups: dict[object, set[str]]) -> set[tuple[str, str]]:
+    return {tuple(sorted(p)) for members in groups.values() for p in combinations(members, 2)}
+
+
+def prf(found: set, expected: set) -> tuple[float, float, float]:
+    correct = len(found & expected)
+    precision = correct / len(found) if found else 1.0
+    recall = correct / len(expected) if expected else 1.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return precision, recall, f1
+
+
+def measure(base: Path, data_dir: Path, domain: str) -> dict[str, float]:
+    """Quality of the stored golden records of one domain against the ground truth."""
+    truth: dict[str, str] = {}
+    with (base / "ground_truth.csv").open(encoding="utf-8") as f:
+        for row in csv.DictReader(f):
+            if row["domain"] == domain and row["deleted"] == "0":
+                truth[f"{row['system']}:{row['source_key']}"] = row["entity_id"]
+    con = sqlite3.connect(data_dir / "mdm.sqlite3")
+    label: dict[int, str] = {}
+    golden: dict[object, set[str]] = defaultdict(set)
+    rows = con.execute(
+        "SELECT r.id, s.code, r.source_key, r.golden_id FROM mdm_sourcerecord r "
+        "JOIN mdm_sourcesystem s ON s.id = r.system_id WHERE r.domain = ? AND NOT r.is_deleted",
+        [domain],
+    )
+    for pk, system, key, golden_id in rows:
+        name = f"{system}:{key}"
+        if name in truth:
+            label[pk] = name
+            golden[golden_id if golden_id is not None else name].add(name)
+    entities: dict[str, set[str]] = defaultdict(set)
+    for name in label.values():
+        entities[truth[name]].add(name)
+    expected = pairs_of(entities)
+    found = pairs_of(golden)
+    proposals = con.execute(
+        "SELECT left_id, right_id FROM mdm_mergeproposal WHERE domain = ? AND status = 'pending'", [domain]
+    ).fetchall()
+    # The oracle steward approves the true proposals: their golden records join.
+    parent = {name: name for name in label.values()}
+
+    def root(name: str) -> str:
+        while parent[name] != name:
+            parent[name] = parent[parent[name]]
+            name = parent[name]
+        return name
+
+    for members in golden.values():
+        first, *rest = sorted(members)
+        for other in rest:
+            parent[root(other)] = root(first)
+    for left, right in proposals:
+        a, b = label.get(left), label.get(right)
+        if a and b and truth[a] == truth[b]:
+            parent[root(a)] = root(b)
+    oracle: dict[str, set[str]] = defaultdict(set)
+    for name in label.values():
+        oracle[root(name)].add(name)
+    precision, recall, f1 = prf(found, expected)
+    return {
+        "records": len(label), "entities": len(entities), "true_pairs": len(expected),
+        "precision": precision, "recall": recall, "f1": f1,
+        "proposals": len(proposals), "proposal_share": len(proposals) / max(len(entities), 1),
+        "oracle_f1": prf(pairs_of(oracle), expected)[2],
+    }
+
+
+def evaluate_seed(seed: int, domains: list[str], workdir: Path) -> list[tuple[str, dict[str, float]]]:
+    base, data_dir = workdir / f"heldout-{seed}", workdir / f"heldout-{seed}-data"
+    if not (base / "manifest.yaml").exists():
+        run(["-m", "bench.heldout.generate", "--seed", str(seed), "--out", str(base), "--quiet"])
+    load = run(["-m", "bench.heldout.check_load", str(base), "--data-dir", str(data_dir)])
+    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
+    env.update(MDM_DATA_DIR=str(data_dir), DJANGO_SETTINGS_MODULE="config.settings")
+    results = []
+    for domain in domains:
+        train = run(["manage.py", "train", domain], env)
+        match = run(["manage.py", "match", domain], env)
+        figures = measure(base, data_dir, domain)
+        figures.update(load_s=load, train_s=train, match_s=match)
+        results.append((f"seed {seed}", figures))
+        print(f"seed {seed} {domain}: " + ", ".join(f"{k} {v:.3f}" if isinstance(v, float) else f"{k} {v}"
+                                                      for k, v in figures.items()), flush=True)
+    return results
+
+
+def table(rows: list[tuple[str, str, dict[str, float]]]) -> str:
+    head = ("| set | domain | records | entities | true pairs | P | R | **F1** | proposals (% of entities) "
+            "| oracle F1 | train / match s |\n|---|---|---|---|---|---|---|---|---|---|---|")
+    lines = [
+        f"| {label} | {domain} | {r['records']:,} | {r['entities']:,} | {r['true_pairs']:,} | {r['precision']:.3f} "
+        f"| {r['recall']:.3f} | **{r['f1']:.3f}** | {r['proposals']:,} ({r['proposal_share']:.1%}) "
+        f"| {r['oracle_f1']:.3f} | {r['train_s']:.0f} / {r['match_s']:.0f} |"
+        for label, domain, r in rows
+    ]
+    return "\n".join([head, *lines])
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seeds", type=int, nargs="+", default=[7])
+    parser.add_argument("--domains", nargs="+", choices=DOMAINS, default=list(DOMAINS))
+    parser.add_argument("--workdir", type=Path, default=Path("/tmp/mdm-heldout-quality"))
+    parser.add_argument("--final", action="store_true", help="allow the held-out seeds (100 and more)")
+    parser.add_argument("--no-write", action="store_true", help="print only; leave docs/benchmarks.md alone")
+    args = parser.parse_args(argv)
+    if any(seed >= 100 for seed in args.seeds) and not args.final:
+        parser.error("seeds of 100 and more are held out for the final report: add --final to measure them")
+    args.workdir.mkdir(parents=True, exist_ok=True)
+    rows = []
+    for seed in args.seeds:
+        for (label, figures), domain in zip(evaluate_seed(seed, args.domains, args.workdir), args.domains,
+                                            strict=True):
+            rows.append((label + (" (held out)" if seed >= 100 else ""), domain, figures))
+    text = table(rows)
+    print(text)
+    if not args.no_write:
+        write_section(
+            SECTION,
+            "`python -m bench.heldout.quality --seeds "
+            f"{' '.join(map(str, args.seeds))}`: exports from the second, independent generator "
+            "(bench/heldout: other systems, layouts and noise than the fixtures'), loaded, trained and matched "
+            "with the product's own commands and default settings. Pairwise precision, recall and F1 over the "
+            "pairs the golden records imply (automatic merges only); proposals waiting, as a share of the "
+            "domain's entities; oracle F1: every proposal decided correctly by a steward. Seeds below 100 are "
+            "development sets; 100 and more were measured once, unseen.\n\n" + text,
+        )
+
+
+if __name__ == "__main__":
+    main()
