@@ -6,4 +6,8 @@ class MdmConfig(AppConfig):
     verbose_name = "Master data"
 
     def ready(self) -> None:
-        from mdm import history, lookups  # noqa: F401  (the history stamp signal, the __among lookup)
+        from django.db.models.signals import post_migrate
+
+        from mdm import audit, history, lookups  # noqa: F401  (signals: history stamp, SQLite's sha256; the __among lookup)
+
+        post_migrate.connect(audit.install_after_migrate, dispatch_uid="mdm-audit-triggers")

@@ -109,7 +109,9 @@ def insert_history(model: type[models.Model], rows: Sequence[Row], stamp: dict[s
     meta = model._meta
     history = model.history.model._meta
     qn = conn.ops.quote_name
-    fields = [f for f in history.concrete_fields if f.attname != "history_id"]
+    # the hash chain's columns are the database's to fill (mdm.audit)
+    fields = [f for f in history.concrete_fields
+              if f.attname not in ("history_id", "history_prev_hash", "history_hash")]
     stamped = [f for f in fields if f.attname in stamp]
     tracked = [f for f in fields if f.attname not in stamp]
     source = {f.attname: f.column for f in meta.concrete_fields}

@@ -130,6 +130,12 @@ class ReasonRequired(InvalidInput):
     code = "reason_required"
 
 
+class AuditChainBroken(Conflict):
+    """A history hash chain does not hold (mdm.audit): nothing may vouch for it."""
+
+    code = "audit_chain_broken"
+
+
 # --- matching --------------------------------------------------------------------------------
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from django.db.models import Prefetch, QuerySet
@@ -143,3 +144,66 @@ def record_history(record: SourceRecord | GoldenRecord) -> QuerySet[Any]:
     """The history rows of a source or golden record, newest first, each with its actor,
     operation, reason and the user who acted (fetched in the same query)."""
     return record.history.select_related("history_user").order_by("-history_date", "-history_id")
+
+
+# --- history: any record as of a past moment ------------------------------------------------
+
+
+@dataclass(frozen=True)
+class GoldenState:
+    """A golden record as it stood at one moment: its version then, and the source records
+    that belonged to it then (their ids, and their keys as "system:key")."""
+
+    golden_id: str
+    at: datetime
+    version: int
+    status: str
+    successor_id: int | None
+    attributes: dict[str, Any]
+    lineage: dict[str, Any]
+    overrides: dict[str, Any]
+    members: frozenset[int]
+    member_keys: frozenset[str]
+
+
+def golden_record_as_of(golden_id: str, at: datetime) -> GoldenState | None:
+    """The golden record `golden_id` as it stood at `at`, rebuilt from history (None: it did
+    not exist yet). Members are the source records whose version in force at `at` was live
+    and pointed to it."""
+    try:
+        record = GoldenRecord.objects.get(golden_id=golden_id)
+    except GoldenRecord.DoesNotExist:
+        raise GoldenRecordNotFound(f"no golden record {golden_id!r}") from None
+    version = (record.history.filter(history_date__lte=at)
+               .order_by("-history_date", "-history_id").first())
+    if version is None:
+        return None
+    ever = SourceRecord.history.filter(golden_id=record.pk).values_list("id", flat=True).distinct()
+    in_force = (SourceRecord.history.filter(id__in=list(ever), history_date__lte=at)
+                .order_by("id", "-history_date", "-history_id")
+                .values("id", "golden_id", "is_deleted", "history_type", "source_key", "system__code"))
+    members: dict[int, str] = {}
+    seen: set[int] = set()
+    for row in in_force:
+        if row["id"] in seen:
+            continue
+        seen.add(row["id"])
+        if row["golden_id"] == record.pk and not row["is_deleted"] and row["history_type"] != "-":
+            members[row["id"]] = f"{row['system__code']}:{row['source_key']}"
+    return GoldenState(
+        golden_id=golden_id, at=at, version=version.version, status=version.status,
+        successor_id=version.successor_id, attributes=version.attributes, lineage=version.lineage,
+        overrides=version.overrides, members=frozenset(members), member_keys=frozenset(members.values()),
+    )
+
+
+def golden_record_state(golden: GoldenRecord) -> GoldenState:
+    """A golden record as it stands now, in the shape of golden_record_as_of."""
+    golden.refresh_from_db()
+    rows = SourceRecord.objects.filter(golden=golden, is_deleted=False).values_list("id", "system__code", "source_key")
+    return GoldenState(
+        golden_id=golden.golden_id, at=golden.updated_at, version=golden.version, status=golden.status,
+        successor_id=golden.successor_id, attributes=golden.attributes, lineage=golden.lineage,
+        overrides=golden.overrides, members=frozenset(r[0] for r in rows),
+        member_keys=frozenset(f"{code}:{key}" for _, code, key in rows),
+    )

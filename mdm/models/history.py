@@ -2,13 +2,36 @@
 
 from django.db import models
 
+HASH_CHARS = 64  # SHA-256, hex
+
 
 class HistoryStamp(models.Model):
-    """Abstract base of every historical model: who acted (a user or a source system) and
-    the operation (import run, match run, steward decision) that made the change."""
+    """Abstract base of every historical model: who acted (a user or a source system), the
+    operation (import run, match run, steward decision) that made the change, and the row's
+    place in its record's hash chain (filled by the database: mdm.audit)."""
 
     history_actor = models.CharField(max_length=150)
     history_operation = models.UUIDField(db_index=True)
+    history_prev_hash = models.CharField(max_length=HASH_CHARS, db_default="", editable=False)
+    history_hash = models.CharField(max_length=HASH_CHARS, db_default="", editable=False)
 
     class Meta:
         abstract = True
+
+
+class AuditCheckpoint(models.Model):
+    """The chain heads at one moment, as one digest (mdm.audit.heads_digest): a checkpoint's
+    export kept elsewhere proves later that no chain was rewritten or cut back. Append-only
+    (a trigger on PostgreSQL)."""
+
+    created_at = models.DateTimeField()
+    actor = models.CharField(max_length=150)
+    digest = models.CharField(max_length=HASH_CHARS)
+    chains = models.PositiveBigIntegerField()
+    rows = models.PositiveBigIntegerField()
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"audit checkpoint {self.created_at:%Y-%m-%d %H:%M} {self.digest[:12]}"
