@@ -1,7 +1,10 @@
 """Read-only admin pages for browsing the hub; every change goes through mdm.services."""
 
 from django.contrib import admin
+from django.http import HttpResponseNotAllowed
 from simple_history.admin import SimpleHistoryAdmin
+from simple_history.models import DeletedObject
+from simple_history.template_utils import HistoricalRecordContextHelper
 
 from mdm.models import (
     ChangeEvent,
@@ -28,14 +31,40 @@ class ReadOnly:
         return False
 
 
+class _Changes(HistoricalRecordContextHelper):
+    def prepare_delta_change_value(self, change, value):
+        # An empty reference (a record not yet in any golden record) is "—", not a deleted object.
+        if isinstance(value, DeletedObject) and value.pk is None:
+            return "—"
+        return super().prepare_delta_change_value(change, value)
+
+
+class HistoryAdmin(ReadOnly, SimpleHistoryAdmin):
+    """History pages that read as an audit trail: the actor when no person acted, empty
+    references as "—", and past versions shown read-only (nothing there can be posted)."""
+
+    object_history_list_template = "mdm/admin/history_list.html"
+
+    def get_historical_record_context_helper(self, request, historical_record):
+        return _Changes(self.model, historical_record)
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in self.model._meta.fields]
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        if request.method != "GET":
+            return HttpResponseNotAllowed(["GET"])
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+
 @admin.register(SourceSystem)
-class SourceSystemAdmin(ReadOnly, SimpleHistoryAdmin):
+class SourceSystemAdmin(HistoryAdmin):
     list_display = ["code", "name", "created_at"]
     search_fields = ["code", "name"]
 
 
 @admin.register(SourceRecord)
-class SourceRecordAdmin(ReadOnly, SimpleHistoryAdmin):
+class SourceRecordAdmin(HistoryAdmin):
     list_display = ["source_key", "domain", "system", "name", "version", "is_deleted", "golden", "updated_at"]
     list_filter = ["domain", "system", "is_deleted"]
     search_fields = ["source_key"]
@@ -48,7 +77,7 @@ class SourceRecordAdmin(ReadOnly, SimpleHistoryAdmin):
 
 
 @admin.register(GoldenRecord)
-class GoldenRecordAdmin(ReadOnly, SimpleHistoryAdmin):
+class GoldenRecordAdmin(HistoryAdmin):
     list_display = ["golden_id", "domain", "name", "status", "successor", "version", "updated_at"]
     list_filter = ["domain", "status"]
     search_fields = ["golden_id"]
@@ -92,14 +121,16 @@ class ImportRunAdmin(ReadOnly, admin.ModelAdmin):
 @admin.register(ChangeEvent)
 class ChangeEventAdmin(ReadOnly, admin.ModelAdmin):
     list_display = [
-        "sequence", "kind", "domain", "golden_id", "system_code", "source_key", "record_version", "created_at",
+        "sequence", "kind", "domain", "golden_id", "system_code", "source_key", "record_version", "actor",
+        "created_at",
     ]
-    list_filter = ["kind", "domain", "system_code"]
-    search_fields = ["golden_id", "source_key"]
+    list_filter = ["kind", "domain", "system_code", "created_at"]
+    search_fields = ["golden_id", "source_key", "actor", "=operation"]
+    date_hierarchy = "created_at"
 
 
 @admin.register(MergeProposal)
-class MergeProposalAdmin(ReadOnly, SimpleHistoryAdmin):
+class MergeProposalAdmin(HistoryAdmin):
     list_display = ["id", "domain", "left", "right", "weight", "status", "decision", "decided_by", "updated_at"]
     list_filter = ["domain", "status", "decision"]
     list_select_related = ["left", "right"]
@@ -107,7 +138,7 @@ class MergeProposalAdmin(ReadOnly, SimpleHistoryAdmin):
 
 
 @admin.register(PairConstraint)
-class PairConstraintAdmin(ReadOnly, SimpleHistoryAdmin):
+class PairConstraintAdmin(HistoryAdmin):
     list_display = ["id", "domain", "kind", "left", "right", "created_by", "created_at"]
     list_filter = ["domain", "kind"]
     list_select_related = ["left", "right"]

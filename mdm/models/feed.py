@@ -37,6 +37,10 @@ class ChangeEvent(models.Model):
     class Meta:
         ordering = ["sequence"]
 
+    def __str__(self) -> str:
+        subject = self.golden_id or f"{self.system_code}:{self.source_key}"
+        return f"#{self.sequence} {self.kind} {subject}"
+
     def save(self, *args, **kwargs):
         if self.pk is not None:
             raise InternalError("change events are append-only")

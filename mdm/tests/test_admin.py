@@ -1,3 +1,5 @@
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -31,3 +33,28 @@ def test_a_source_record_history_page_shows_the_import(admin_client, loaded):
     page = admin_client.get(reverse("admin:mdm_sourcerecord_history", args=[record.pk]))
     assert page.status_code == 200
     assert b"system:erp" in page.content
+
+
+def test_history_pages_read_as_an_audit_trail(admin_client, loaded, change):
+    from mdm.services.golden_records import golden_record_create
+
+    record = SourceRecord.objects.first()
+    golden = golden_record_create(domain="customer", members=[record.pk], change=change)
+    page = admin_client.get(reverse("admin:mdm_sourcerecord_history", args=[record.pk])).content.decode()
+    assert "Deleted golden record" not in page and "pk=None" not in page
+    assert re.search(rf"<strong>Golden:</strong>\s*—\s*&nbsp;&rarr;&nbsp;&nbsp;{golden.golden_id}", page)
+    assert "system:erp" in page and ">None<" not in page.replace(" ", "").replace("\n", "")
+    version = record.history.order_by("history_id").first()
+    url = reverse("admin:mdm_sourcerecord_simple_history", args=[record.pk, version.history_id])
+    past = admin_client.get(url)
+    assert past.status_code == 200
+    assert b"<select" not in past.content and b'type="text"' not in past.content
+    assert admin_client.post(url, {"source_key": "X"}).status_code == 405
+    assert not SourceRecord.objects.filter(source_key="X").exists()
+
+
+def test_change_events_have_readable_titles_and_filters(admin_client, loaded):
+    event = ChangeEvent.objects.first()
+    assert str(event) == f"#{event.sequence} {event.kind} erp:{event.source_key}"
+    listing = admin_client.get(reverse("admin:mdm_changeevent_changelist"), {"q": "system:erp"})
+    assert listing.status_code == 200 and event.source_key.encode() in listing.content
