@@ -30,8 +30,10 @@ from django.db import connections, models, transaction
 from django.db.backends.signals import connection_created
 from django.dispatch import receiver
 
+from mdm.models import AuditAnchor
+
 CHAIN_FIELDS = ("history_prev_hash", "history_hash")
-APPEND_ONLY_TABLES = ("mdm_changeevent", "mdm_auditcheckpoint")
+APPEND_ONLY_TABLES = ("mdm_changeevent", "mdm_auditcheckpoint", "mdm_auditprune", "mdm_auditanchor")
 
 
 def sha256_hex(text: str) -> str:
@@ -68,7 +70,7 @@ def content_sql(connection, table: str, alias: str = "t") -> str:
     return f"json_patch('{{}}', json_object({members}))"
 
 
-def _key_column(model: type[models.Model]) -> str:
+def key_column(model: type[models.Model]) -> str:
     return model._meta.get_field(model.instance_type._meta.pk.name).column
 
 
@@ -119,10 +121,10 @@ def install(using: str = "default") -> None:
             if connection.vendor == "postgresql":
                 cursor.execute(f"DROP TRIGGER IF EXISTS {trigger} ON {qn(table)}")
                 cursor.execute(f"CREATE TRIGGER {trigger} BEFORE INSERT ON {qn(table)} FOR EACH ROW "
-                               f"EXECUTE FUNCTION mdm_history_chain('{_key_column(model)}')")
+                               f"EXECUTE FUNCTION mdm_history_chain('{key_column(model)}')")
                 _append_only(cursor, qn, table)
             else:
-                key = qn(_key_column(model))
+                key = qn(key_column(model))
                 cursor.execute(f"DROP TRIGGER IF EXISTS {trigger}")
                 cursor.execute(
                     f"CREATE TRIGGER {trigger} AFTER INSERT ON {qn(table)} BEGIN "
@@ -219,15 +221,19 @@ def chain_heads(using: str = "default") -> tuple[Heads, list[Break]]:
     heads: Heads = {}
     breaks: list[Break] = []
     for model in history_models():
-        table, key = model._meta.db_table, _key_column(model)
+        table, key = model._meta.db_table, key_column(model)
         table_heads = heads.setdefault(table, {})
+        starts = _pruned_starts(connection, table)
         broken: set[str] = set()
         for link in _links(connection, table, key):
             if link.key in broken:
                 continue
-            expected_prev = table_heads[link.key][1] if link.key in table_heads else ""
+            if link.key in table_heads:
+                valid = {table_heads[link.key][1]}
+            else:  # a chain starts empty, or where the retention procedure recorded it now starts
+                valid = {"", *starts.get(link.key, ())}
             problem = None
-            if link.prev_hash != expected_prev:
+            if link.prev_hash not in valid:
                 problem = "its previous-hash does not match the row before it (a row was removed or reordered)"
             elif link.hash != sha256_hex(link.prev_hash + link.content):
                 problem = "its content does not match its hash (the row was altered)"
@@ -237,6 +243,14 @@ def chain_heads(using: str = "default") -> tuple[Heads, list[Break]]:
                 continue
             table_heads[link.key] = (link.history_id, link.hash)
     return heads, breaks
+
+
+def _pruned_starts(connection, table: str) -> dict[str, set[str]]:
+    starts: dict[str, set[str]] = {}
+    for key, prev_hash in AuditAnchor.objects.using(connection.alias).filter(table=table).values_list(
+            "key", "prev_hash"):
+        starts.setdefault(key, set()).add(prev_hash)
+    return starts
 
 
 def history_row_count(using: str = "default") -> int:

@@ -1,6 +1,6 @@
 from mdm.models.feed import ChangeEvent, FeedCounter
 from mdm.models.golden import GoldenIdSequence, GoldenRecord
-from mdm.models.history import AuditCheckpoint, HistoryStamp
+from mdm.models.history import AuditAnchor, AuditCheckpoint, AuditPrune, HistoryStamp
 from mdm.models.imports import ImportReject, ImportRun
 from mdm.models.matching import MatchKey, MatchModel, MatchRun
 from mdm.models.proposals import MergeProposal, PairConstraint
@@ -8,6 +8,8 @@ from mdm.models.records import SourceRecord
 from mdm.models.systems import SourceSystem
 
 __all__ = [
+    "AuditAnchor",
+    "AuditPrune",
     "AuditCheckpoint",
     "ChangeEvent",
     "FeedCounter",

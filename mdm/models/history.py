@@ -35,3 +35,30 @@ class AuditCheckpoint(models.Model):
 
     def __str__(self) -> str:
         return f"audit checkpoint {self.created_at:%Y-%m-%d %H:%M} {self.digest[:12]}"
+
+
+class AuditPrune(models.Model):
+    """One run of the retention procedure (`manage.py prune_history`): who pruned the history
+    written before `before`, why, and how many rows per table. Append-only."""
+
+    created_at = models.DateTimeField()
+    actor = models.CharField(max_length=150)
+    reason = models.TextField()
+    before = models.DateTimeField()
+    rows = models.JSONField(default=dict)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+
+class AuditAnchor(models.Model):
+    """Where a pruned chain now starts: the previous-hash its first kept row carries, so
+    verify_audit accepts that start (and only that) for this chain. Append-only."""
+
+    prune = models.ForeignKey(AuditPrune, on_delete=models.PROTECT, related_name="anchors")
+    table = models.CharField(max_length=100)
+    key = models.CharField(max_length=100)
+    prev_hash = models.CharField(max_length=HASH_CHARS)
+
+    class Meta:
+        indexes = [models.Index(fields=["table", "key"], name="audit_anchor_chain")]

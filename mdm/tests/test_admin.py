@@ -4,6 +4,7 @@ import pytest
 from django.urls import reverse
 
 from mdm.models import ChangeEvent, ImportRun, SourceRecord
+from mdm.services.golden_records import golden_record_create
 from mdm.tests.factories import KNA1_PROFILE as PROFILE
 from mdm.tests.factories import KNA1_ROWS as ROWS
 from mdm.tests.factories import load, write_csv
@@ -36,8 +37,6 @@ def test_a_source_record_history_page_shows_the_import(admin_client, loaded):
 
 
 def test_history_pages_read_as_an_audit_trail(admin_client, loaded, change):
-    from mdm.services.golden_records import golden_record_create
-
     record = SourceRecord.objects.first()
     golden = golden_record_create(domain="customer", members=[record.pk], change=change)
     page = admin_client.get(reverse("admin:mdm_sourcerecord_history", args=[record.pk])).content.decode()

@@ -4,15 +4,18 @@ or rewrite is found by verify_audit, which names the first broken link."""
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 
 import pytest
+import time_machine
 from django.core.management import CommandError, call_command
 from django.db import DatabaseError, connection, transaction
 
 from mdm import audit
 from mdm.errors import AuditChainBroken
 from mdm.history import Change
-from mdm.models import AuditCheckpoint, ChangeEvent, GoldenRecord, SourceRecord
+from mdm.models import AuditAnchor, AuditCheckpoint, AuditPrune, ChangeEvent, GoldenRecord, SourceRecord
+from mdm.selectors import golden_record_as_of, golden_record_state
 from mdm.services.audit import audit_checkpoint_create
 from mdm.services.golden_records import golden_record_create, golden_record_override_set
 from mdm.tests.factories import HUAWEI, KNA1_ROWS, OTHER, load, system, upsert, write_csv
@@ -162,3 +165,38 @@ def test_concurrent_writers_of_one_record_keep_one_chain(records):
     assert len(history_of(records)) >= 16
     assert audit.chain_heads()[1] == []
 
+
+
+def test_the_retention_procedure_is_the_only_way_to_prune_and_keeps_the_chains_provable(records, capsys):
+    with time_machine.travel(datetime(2030, 1, 1, tzinfo=UTC), tick=False):
+        upsert(records.system, "customer", {"1": {**HUAWEI, "phone": "0755-28780810"}})
+    golden = GoldenRecord.objects.get(pk=records.golden_id)
+    versions = len(history_of(records))
+    with time_machine.travel(datetime(2030, 6, 1, tzinfo=UTC), tick=True):
+        call_command("prune_history", before="2029-12-31", reason="keep ten years")
+        assert "would remove" in capsys.readouterr().out
+        assert len(history_of(records)) == versions and not AuditPrune.objects.exists()
+        with pytest.raises(CommandError, match="reason"):
+            call_command("prune_history", before="2029-12-31", reason=" ", confirm=True)
+        with pytest.raises(CommandError, match="YYYY-MM-DD"):
+            call_command("prune_history", before="31.12.2029", reason="x", confirm=True)
+        with pytest.raises(CommandError, match="future"):
+            call_command("prune_history", before="2031-01-01", reason="x", confirm=True)
+
+        call_command("prune_history", before="2029-12-31", reason="keep ten years", confirm=True)
+        out = capsys.readouterr().out
+        assert out.startswith("removed ") and "mdm_historicalsourcerecord" in out
+        kept = history_of(records)
+        assert len(kept) == 2  # the version in force at the cut, and the one after it
+        assert kept[0].history_prev_hash != ""
+        assert AuditPrune.objects.get().reason == "keep ten years"
+        assert AuditAnchor.objects.filter(table="mdm_historicalsourcerecord", key=str(records.pk)).exists()
+        call_command("verify_audit")  # the pruned chains still prove what is left
+        now = golden_record_state(golden)
+        then = golden_record_as_of(golden.golden_id, datetime(2030, 6, 1, tzinfo=UTC))
+        assert (then.version, then.attributes, then.members) == (now.version, now.attributes, now.members)
+        # a forged start is still caught: only the recorded anchor is accepted
+        tamper("UPDATE mdm_historicalsourcerecord SET history_prev_hash = %s WHERE history_id = %s",
+               ["f" * 64, kept[0].history_id])
+        with pytest.raises(CommandError):
+            call_command("verify_audit")
