@@ -20,6 +20,7 @@ from django.utils import timezone
 from matching import engine
 from matching.artifact import TrainedModel
 from matching.selectors import read_domain
+from mdm import history
 from mdm.domains import get_domain
 from mdm.errors import InvalidInput, InvalidThresholds, NothingToTrain
 from mdm.history import Change
@@ -101,8 +102,8 @@ def match_model_store(*, domain: str, trained: TrainedModel, change: Change, lab
     last = MatchModel.objects.filter(domain=domain).aggregate(v=Max("version"))["v"] or 0
     for active in MatchModel.objects.filter(domain=domain, is_active=True):
         active.is_active = False
-        active.save(update_fields=["is_active"])
-    return MatchModel.objects.create(
+        history.stamp(active, change).save(update_fields=["is_active"])
+    model = MatchModel(
         domain=domain,
         version=last + 1,
         artifact=json.loads(trained.to_json()),
@@ -114,3 +115,5 @@ def match_model_store(*, domain: str, trained: TrainedModel, change: Change, lab
         operation=change.operation,
         created_at=timezone.now(),
     )
+    history.stamp(model, change).save()
+    return model

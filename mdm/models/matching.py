@@ -1,4 +1,7 @@
 from django.db import models
+from simple_history.models import HistoricalRecords
+
+from mdm.models.history import HistoryStamp
 
 
 class MatchModel(models.Model):
@@ -20,6 +23,8 @@ class MatchModel(models.Model):
     created_by = models.CharField(max_length=150)
     operation = models.UUIDField()
     created_at = models.DateTimeField()
+    # which version was in force when: the artifact never changes, so history leaves it out
+    history = HistoricalRecords(bases=[HistoryStamp], excluded_fields=["artifact"])
 
     class Meta:
         ordering = ["domain", "-version"]

@@ -1,0 +1,260 @@
+"""Reads of the history for auditors: one log across every tracked model, filtered by
+domain, record, actor, source system, action, operation and time; each entry with what it
+changed, attribute by attribute, against the version before it; and the diff between any
+two versions of a record. Selectors only: nothing here writes.
+"""
+
+from __future__ import annotations
+
+import heapq
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from django.db import models
+from django.db.models import Q
+
+from mdm import audit
+from mdm.errors import NotFound
+from mdm.models import GoldenRecord, MatchModel, MergeProposal, PairConstraint, SourceRecord, SourceSystem
+
+ACTIONS = {"+": "created", "~": "changed", "-": "deleted"}
+# Columns every version carries that are bookkeeping, not content (shown as the entry's own fields).
+_BOOKKEEPING = {"id", "version", "updated_at", "history_id", "history_date", "history_type", "history_actor",
+                "history_operation", "history_change_reason", "history_user_id", "history_prev_hash",
+                "history_hash", "content_hash"}
+
+
+@dataclass(frozen=True)
+class Kind:
+    """A tracked model as the log names it, and how its records are found and labelled."""
+
+    name: str
+    model: type[models.Model]
+    label_fields: tuple[str, ...]
+    search: tuple[str, ...]  # fields a "record" filter matches exactly
+    domain: str | None = "domain"
+    system: str | None = None  # the field naming a record's source system, if any
+
+    def label(self, row: dict[str, Any]) -> str:
+        return ":".join(str(row.get(f) or "") for f in self.label_fields) or f"#{row['id']}"
+
+
+KINDS = {
+    "golden": Kind("golden", GoldenRecord, ("golden_id",), ("golden_id",)),
+    "source": Kind("source", SourceRecord, ("system__code", "source_key"), ("source_key",), system="system__code"),
+    "proposal": Kind("proposal", MergeProposal, ("id",), ()),
+    "ruling": Kind("ruling", PairConstraint, ("kind", "id"), ()),
+    "model": Kind("model", MatchModel, ("domain", "version"), ()),
+    "system": Kind("system", SourceSystem, ("code",), ("code",), domain=None, system="code"),
+}
+
+
+@dataclass(frozen=True)
+class Change:
+    """One attribute (or field) of a record, before and after a version."""
+
+    field: str
+    before: Any
+    after: Any
+
+
+@dataclass
+class Entry:
+    """One version of one record in the log."""
+
+    kind: str
+    record_id: int
+    record: str
+    domain: str
+    history_id: int
+    at: datetime
+    action: str
+    actor: str
+    operation: uuid.UUID
+    reason: str
+    version: int | None
+    hash: str
+    changes: list[Change] = field(default_factory=list)
+
+    @property
+    def key(self) -> str:
+        """What names this version in a link: kind, record and history id."""
+        return f"{self.kind}:{self.record_id}:{self.history_id}"
+
+
+@dataclass(frozen=True)
+class Filters:
+    kinds: tuple[str, ...] = tuple(KINDS)
+    domain: str | None = None
+    record: str | None = None  # a golden ID, a source key, "system:key", or a record id with kind
+    record_id: int | None = None
+    actor: str | None = None  # contains
+    system: str | None = None  # a source system's code: its records, and what it did
+    action: str | None = None  # created / changed / deleted
+    operation: uuid.UUID | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    attribute: str | None = None  # only versions that changed this attribute
+
+
+def _query(kind: Kind, filters: Filters):
+    history = kind.model.history.all()
+    if filters.domain and kind.domain:
+        history = history.filter(**{kind.domain: filters.domain})
+    elif filters.domain and kind.domain is None:
+        return None
+    if filters.record_id is not None:
+        history = history.filter(id=filters.record_id)
+    if filters.record:
+        text = filters.record.strip()
+        if kind.name == "source" and ":" in text:
+            code, _, key = text.partition(":")
+            history = history.filter(system__code=code, source_key=key)
+        elif kind.search:
+            history = history.filter(Q(**dict.fromkeys(kind.search, text), _connector=Q.OR))
+        else:
+            return None
+    if filters.actor:
+        history = history.filter(history_actor__icontains=filters.actor)
+    if filters.system:
+        mine = Q(history_actor=f"system:{filters.system}")
+        history = history.filter(mine | Q(**{kind.system: filters.system}) if kind.system else mine)
+    if filters.action:
+        codes = [code for code, name in ACTIONS.items() if name == filters.action]
+        history = history.filter(history_type__in=codes)
+    if filters.operation:
+        history = history.filter(history_operation=filters.operation)
+    if filters.since:
+        history = history.filter(history_date__gte=filters.since)
+    if filters.until:
+        history = history.filter(history_date__lt=filters.until)
+    return history.order_by("-history_date", "-history_id")
+
+
+def _fields(kind: Kind) -> list[str]:
+    concrete = [f.attname for f in kind.model.history.model._meta.concrete_fields]
+    return [*concrete, *(f for f in kind.label_fields if "__" in f)]
+
+
+def _previous(kind: Kind, rows: list[dict[str, Any]]) -> dict[int, dict[str, Any]]:
+    """The version before each of these (by history id), in one query per kind."""
+    wanted = {row["history_id"] for row in rows}
+    ids = {row["id"] for row in rows}
+    before: dict[int, dict[str, Any]] = {}
+    last: dict[int, dict[str, Any]] = {}
+    for row in (kind.model.history.filter(id__in=ids, history_id__lte=max(wanted, default=0))
+                .order_by("id", "history_id").values(*_fields(kind))):
+        if row["history_id"] in wanted and row["id"] in last:
+            before[row["history_id"]] = last[row["id"]]
+        last[row["id"]] = row
+    return before
+
+
+def changes(before: dict[str, Any] | None, after: dict[str, Any]) -> list[Change]:
+    """What changed from one version to the next: JSON attributes key by key (derived
+    parts, `name__core`, left out: they follow their attribute), other fields whole."""
+    out = []
+    before = before or {}
+    for name in after:
+        if name in _BOOKKEEPING or name.endswith("__code"):
+            continue
+        old, new = before.get(name), after[name]
+        if isinstance(new, dict) and (isinstance(old, dict) or old is None):
+            old = old or {}
+            for key in sorted(set(old) | set(new)):
+                if "__" not in key and old.get(key) != new.get(key):
+                    out.append(Change(f"{name}.{key}", old.get(key), new.get(key)))
+        elif old != new and (before or new not in (None, "", [], {})):
+            out.append(Change(name, old, new))
+    return out
+
+
+def _entries(kind: Kind, rows: list[dict[str, Any]], golden_ids: dict[int, str]) -> list[Entry]:
+    previous = _previous(kind, rows)
+    out = []
+    for row in rows:
+        found = changes(previous.get(row["history_id"]), row)
+        for change in found:  # a membership reads as the golden ID, not a database id
+            if kind.model is SourceRecord and change.field == "golden_id":
+                found[found.index(change)] = Change("golden", golden_ids.get(change.before),
+                                                    golden_ids.get(change.after))
+        out.append(Entry(
+            kind=kind.name, record_id=row["id"], record=kind.label(row), domain=row.get("domain", ""),
+            history_id=row["history_id"], at=row["history_date"], action=ACTIONS[row["history_type"]],
+            actor=row["history_actor"], operation=row["history_operation"],
+            reason=row["history_change_reason"] or "", version=row.get("version"), hash=row["history_hash"],
+            changes=found,
+        ))
+    return out
+
+
+def _golden_ids(rows: list[dict[str, Any]]) -> dict[int, str]:
+    pks = {row.get("golden_id") for row in rows} - {None}
+    return dict(GoldenRecord.objects.filter(pk__in=pks).values_list("pk", "golden_id")) if pks else {}
+
+
+def history_log(filters: Filters, *, limit: int = 100, offset: int = 0) -> list[Entry]:
+    """The newest entries that pass the filters, across kinds, newest first."""
+    return list(_take(iter_history_log(filters), offset, limit))
+
+
+def iter_history_log(filters: Filters, chunk: int = 500) -> Iterator[Entry]:
+    """Every entry that passes the filters, newest first (an export's rows), read in chunks."""
+    streams = []
+    for name in filters.kinds:
+        kind = KINDS[name]
+        query = _query(kind, filters)
+        if query is not None:
+            streams.append(_stream(kind, query, filters, chunk))
+    yield from heapq.merge(*streams, key=lambda e: (e.at, e.history_id), reverse=True)
+
+
+def _stream(kind: Kind, query, filters: Filters, chunk: int) -> Iterator[Entry]:
+    start = 0
+    while True:
+        rows = list(query.values(*_fields(kind))[start:start + chunk])
+        if not rows:
+            return
+        for entry in _entries(kind, rows, _golden_ids(rows) if kind.model is SourceRecord else {}):
+            if filters.attribute is None or any(
+                    c.field in (filters.attribute, f"attributes.{filters.attribute}") for c in entry.changes):
+                yield entry
+        start += chunk
+
+
+def _take(entries: Iterator[Entry], offset: int, limit: int) -> Iterator[Entry]:
+    for n, entry in enumerate(entries):
+        if n >= offset + limit:
+            return
+        if n >= offset:
+            yield entry
+
+
+def record_versions(kind: str, record_id: int) -> list[Entry]:
+    """Every version of one record, oldest first, each with what it changed."""
+    return list(reversed(history_log(Filters(kinds=(kind,), record_id=record_id), limit=10_000)))
+
+
+def version_diff(kind: str, record_id: int, left: int, right: int) -> list[Change]:
+    """The diff between two versions (history ids) of one record, attribute by attribute."""
+    spec = KINDS[kind]
+    rows = {row["history_id"]: row for row in spec.model.history.filter(
+        id=record_id, history_id__in=[left, right]).values(*_fields(spec))}
+    if len(rows) != len({left, right}):
+        raise NotFound(f"{kind} {record_id} has no version {left if left not in rows else right}")
+    older, newer = sorted((left, right))
+    found = changes(rows[older], rows[newer])
+    if spec.model is not SourceRecord:
+        return found
+    golden_ids = _golden_ids([rows[older], rows[newer]])
+    return [Change("golden", golden_ids.get(c.before), golden_ids.get(c.after)) if c.field == "golden_id" else c
+            for c in found]
+
+
+def chain_heads_digest() -> str:
+    """The digest over every chain's head now (an export's manifest carries it)."""
+    heads, _ = audit.chain_heads()
+    return audit.heads_digest(heads)
