@@ -172,3 +172,13 @@ class BackendUnavailable(Unavailable):
     """The configured matching backend cannot run here (no pyspark, an unknown backend)."""
 
     code = "backend_unavailable"
+
+
+# --- access ------------------------------------------------------------------------------------
+
+
+class Forbidden(MdmError):
+    """The user (or system) holds no grant for this action in this domain (mdm.access)."""
+
+    code = "forbidden"
+    status = 403
