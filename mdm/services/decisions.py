@@ -202,7 +202,7 @@ def case_decide(*, proposals: Sequence[int], decision: str, reason: str, seen: s
     if len(domains) != 1:
         raise InvalidInput("a case's proposals are of one domain")
     golden_domain_lock(domains.pop())
-    locked = list(rows.select_for_update().select_related("left__golden", "right__golden").order_by("pk"))
+    locked = list(rows.select_for_update(of=("self",)).select_related("left__golden", "right__golden").order_by("pk"))
     goldens = [g for p in locked for g in (p.left.golden, p.right.golden) if g is not None]
     if len(locked) != len(set(proposals)) or state_version(locked, goldens) != seen:
         raise StaleView(MSG_STALE)
