@@ -171,6 +171,10 @@ class Case:
         return max(1 - abs(2 * p.probability - 1) for p in self.proposals)
 
     @property
+    def probability(self) -> float:
+        return max(p.probability for p in self.proposals)
+
+    @property
     def oldest(self) -> Any:
         return min(p.created_at for p in self.proposals)
 

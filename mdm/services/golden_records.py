@@ -31,7 +31,7 @@ from mdm.services.plans import (
     source_system_trust,
 )
 from mdm.standardize import standardize
-from mdm.survivorship import Member
+from mdm.survivorship import Member, survive
 
 MSG_NOT_ACTIVE = "golden record {golden_id} is {status}, not active"
 MSG_NOT_PARTITION = "the parts must split the live members of {golden_id} into two or more non-empty groups"
@@ -325,3 +325,18 @@ def golden_record_override_clear(*, golden: GoldenRecord, attribute: str, change
     _apply_membership(domain=golden.domain, desired={golden.pk: [m.id for m in members]},
                       overrides={golden.pk: overrides}, change=change)
     return _refresh(golden)
+
+
+def golden_records_merge_preview(goldens: Sequence[GoldenRecord]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """What merging these golden records would give (attributes, lineage): survivorship
+    over all their live members with the survivor's overrides first, as golden_record_merge
+    would compute it. Reads only."""
+    if not goldens:
+        return {}, {}
+    members = live_members([g.pk for g in goldens])
+    overrides: dict[str, Any] = {}
+    for golden in sorted(goldens, key=lambda g: (-len(members[g.pk]), g.pk)):
+        for name, value in golden.overrides.items():
+            overrides.setdefault(name, value)
+    return survive(get_domain(goldens[0].domain), [m for ms in members.values() for m in ms],
+                   trust=source_system_trust(), overrides=overrides)
