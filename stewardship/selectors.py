@@ -14,6 +14,7 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db.models import Q, TextField
 from django.db.models.functions import Cast
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from mdm.access import ALL, Action, can, domains
 from mdm.domains import all_domains, get_domain
@@ -169,13 +170,13 @@ def waterfall(proposal: MergeProposal, width: int = 560) -> Waterfall:
     """The match evidence as a waterfall: from the prior, each comparison's weight added,
     ending at the proposal's score."""
     steps = [(e["comparison"], e.get("level", ""), float(e["weight"])) for e in proposal.evidence]
-    prior = proposal.weight - sum(w for _, _, w in steps)
+    prior = proposal.weight - sum(step[2] for step in steps)
     points, running = [0.0, prior], prior
-    for _, _, w in steps:
-        running += w
+    for step in steps:
+        running += step[2]
         points.append(running)
     low, high = min(points), max(points)
-    scale = (width - 160) / ((high - low) or 1)
+    scale = (width - 230) / ((high - low) or 1)  # room for the labels left and the total right
 
     def x(v: float) -> float:
         return round(150 + (v - low) * scale, 1)
@@ -249,18 +250,18 @@ def _golden_events(golden: GoldenRecord) -> list[Event]:
     events, before = [], None
     for row in rows:
         if before is None:
-            what = "created"
+            what = _("created")
         elif row["status"] != before["status"]:
-            what = {"retired": "retired (merged into another)", "active": "active again (unmerged)",
-                    "deleted": "deleted at every source"}.get(row["status"], row["status"])
+            what = {"retired": _("retired (merged into another)"), "active": _("active again (unmerged)"),
+                    "deleted": _("deleted at every source")}.get(row["status"], row["status"])
         elif row["overrides"] != before["overrides"]:
-            what = "override changed: " + ", ".join(
+            what = _("override changed: ") + ", ".join(
                 sorted(set(row["overrides"]) ^ set(before["overrides"]) | {
                     k for k in row["overrides"] if before["overrides"].get(k) != row["overrides"][k]}))
         else:
             changed = sorted(k for k in set(row["attributes"]) | set(before["attributes"])
                              if "__" not in k and row["attributes"].get(k) != before["attributes"].get(k))
-            what = "members changed" + (f"; values changed: {', '.join(changed)}" if changed else "")
+            what = _("members changed") + (_("; values changed: ") + ", ".join(changed) if changed else "")
         events.append(Event(row["history_date"], row["history_actor"], f"v{row['version']} {what}",
                             row["history_change_reason"] or ""))
         before = row
@@ -280,7 +281,8 @@ def golden_view(golden: GoldenRecord) -> GoldenView:
             "history_id").values("history_date", "history_actor", "history_change_reason", "id", "status",
                                  "decision", "reversed_at"):
         if p["status"] == "decided" or p["reversed_at"]:
-            what = f"proposal {p['id']} {'reversed' if p['reversed_at'] else p['decision'] + 'd'}"
+            done = _("reversed") if p["reversed_at"] else _("approved") if p["decision"] == "approve" else _("rejected")
+            what = _("proposal %(pk)s %(done)s") % {"pk": p["id"], "done": done}
             timeline.append(Event(p["history_date"], p["history_actor"], what, p["history_change_reason"] or ""))
     timeline.sort(key=lambda e: e.when, reverse=True)
     return GoldenView(
