@@ -46,8 +46,12 @@ def env_choice(name: str, default: str, choices: tuple[str, ...]) -> str:
     return value
 
 
+# The hub's files (the SQLite database, reject reports, the secret key) hold customer data:
+# readable by the owner only, from the moment they are written.
+os.umask(0o077)
 DATA_DIR = Path(env_str("MDM_DATA_DIR", str(BASE_DIR / "var"))).resolve()
-DATA_DIR.mkdir(parents=True, exist_ok=True)
+DATA_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)
+DATA_DIR.chmod(0o700)
 
 
 def _secret_key() -> str:
@@ -83,6 +87,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -150,7 +155,12 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
 
-LANGUAGE_CODE = "en-us"
+# Chinese first; a browser asking for English (or the language menu) gets English.
+LANGUAGE_CODE = env_str("MDM_LANGUAGE_CODE", "zh-hans")
+LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
+LOCALE_PATHS = [BASE_DIR / "stewardship" / "locale"]
+LOGIN_URL = "steward:login"
+LOGIN_REDIRECT_URL = "steward:dashboard"
 TIME_ZONE = env_str("MDM_TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True
@@ -162,7 +172,8 @@ STATIC_ROOT.mkdir(exist_ok=True)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"no_client_tracebacks": {"()": "config.logs.NoClientErrorTracebacks"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["no_client_tracebacks"]}},
     "root": {"handlers": ["console"], "level": env_str("MDM_LOG_LEVEL", "WARNING")},
 }
 
@@ -189,3 +200,6 @@ MDM_REALTIME_MAX_RECORDS = env_int("MDM_REALTIME_MAX_RECORDS", 1000)
 MDM_PROFILE_DIRS = [Path(p) for p in env_str("MDM_PROFILE_DIRS", "").split(os.pathsep) if p]
 MDM_DOMAIN_DIRS = [Path(p) for p in env_str("MDM_DOMAIN_DIRS", "").split(os.pathsep) if p]
 MDM_REPORT_DIR = DATA_DIR / "reports"
+# Wrong passwords for one user name before its logins are refused for a while.
+MDM_LOGIN_MAX_FAILURES = env_int("MDM_LOGIN_MAX_FAILURES", 5)
+MDM_LOGIN_LOCK_MINUTES = env_int("MDM_LOGIN_LOCK_MINUTES", 15)

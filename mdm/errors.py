@@ -124,6 +124,13 @@ class ProposalClosed(Conflict):
     code = "proposal_closed"
 
 
+class StaleView(Conflict):
+    """A decision names a version of a case or golden record that changed since the
+    steward saw it: nothing was applied; look again."""
+
+    code = "stale_view"
+
+
 class ReasonRequired(InvalidInput):
     """A rejection, split, override or unmerge needs a reason."""
 
@@ -178,3 +185,13 @@ class BackendUnavailable(Unavailable):
     """The configured matching backend cannot run here (no pyspark, an unknown backend)."""
 
     code = "backend_unavailable"
+
+
+# --- access ------------------------------------------------------------------------------------
+
+
+class Forbidden(MdmError):
+    """The user (or system) holds no grant for this action in this domain (mdm.access)."""
+
+    code = "forbidden"
+    status = 403

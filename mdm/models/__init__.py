@@ -1,3 +1,4 @@
+from mdm.models.access import AccessGrant
 from mdm.models.feed import ChangeEvent, FeedCounter
 from mdm.models.golden import GoldenIdSequence, GoldenRecord
 from mdm.models.history import AuditAnchor, AuditCheckpoint, AuditPrune, HistoryStamp
@@ -8,9 +9,10 @@ from mdm.models.records import SourceRecord
 from mdm.models.systems import SourceSystem
 
 __all__ = [
+    "AccessGrant",
     "AuditAnchor",
-    "AuditPrune",
     "AuditCheckpoint",
+    "AuditPrune",
     "ChangeEvent",
     "FeedCounter",
     "GoldenIdSequence",

@@ -1,0 +1,189 @@
+"""What a steward does in the web app, as one function per action: each checks the user's
+grant (mdm.access), then calls the core's service (mdm.services) that writes history and
+change events. A golden-record action names the version the steward saw; when the record
+changed since, it is refused (StaleView) and the page shows the record as it is now.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import timedelta
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from mdm.access import Action, require
+from mdm.errors import Conflict, GoldenRecordNotFound, InvalidInput, NotFound, StaleView
+from mdm.history import Change
+from mdm.models import GoldenRecord, MergeProposal
+from mdm.services.decisions import (
+    case_decide,
+    decision_undo,
+    decision_unmerge,
+    golden_record_split_manually,
+    golden_records_merge_manually,
+)
+from mdm.services.golden_records import golden_record_override_clear, golden_record_override_set
+from mdm.services.locks import golden_domain_lock
+from stewardship.models import CaseComment, CaseTask
+
+MSG_CLAIMED = "this case is being worked on by {who}"
+MSG_GOLDEN_STALE = "{golden_id} changed since you opened it (now version {version}): look again"
+MSG_NO_SELECTION = "choose the source records to move"
+
+
+def _change(user: AbstractBaseUser, what: str, reason: str) -> Change:
+    """The history reason reads "what: why", so a timeline says both."""
+    return Change.by_user(user, f"{what}: {reason}" if reason.strip() else what)
+
+
+def _proposals(pks: Sequence[int]) -> tuple[str, list[int]]:
+    rows = list(MergeProposal.objects.filter(pk__in=list(pks)).values_list("pk", "domain"))
+    if not rows or len(rows) != len(set(pks)):
+        raise NotFound("no such case")
+    domains = {d for _, d in rows}
+    if len(domains) != 1:
+        raise InvalidInput("a case's proposals are of one domain")
+    return domains.pop(), sorted(pk for pk, _ in rows)
+
+
+# --- cases ---------------------------------------------------------------------------------
+
+
+def case_decide_as(*, user: AbstractBaseUser, proposals: Sequence[int], decision: str, reason: str, seen: str
+                   ) -> list[MergeProposal]:
+    """Approve or reject a case on the version the steward saw (mdm.services.decisions)."""
+    domain, pks = _proposals(proposals)
+    require(user, Action.DECIDE, domain)
+    what = f"{decision} case {pks[0]}"
+    return case_decide(proposals=pks, decision=decision, reason=reason, seen=seen,
+                       change=_change(user, what, reason))
+
+
+@transaction.atomic
+def case_claim(*, user: AbstractBaseUser, proposals: Sequence[int], assignee: AbstractBaseUser | None = None
+               ) -> None:
+    """Claim a case (assignee None: for yourself, refused when another steward has it), or
+    assign it to a steward of its domain. A conditional update: two stewards claiming at
+    once, one wins."""
+    domain, pks = _proposals(proposals)
+    require(user, Action.DECIDE, domain)
+    if assignee is not None:
+        require(assignee, Action.DECIDE, domain)
+    for pk in pks:
+        CaseTask.objects.get_or_create(proposal_id=pk)
+    tasks = CaseTask.objects.filter(proposal_id__in=pks)
+    if assignee is None:
+        taken = tasks.filter(Q(assignee=None) | Q(assignee=user)).update(assignee=user, updated_at=timezone.now())
+        if taken != len(pks):
+            holder = tasks.exclude(assignee=user).exclude(assignee=None).select_related("assignee").first()
+            raise Conflict(MSG_CLAIMED.format(who=holder.assignee.get_username() if holder else "another steward"))
+    else:
+        tasks.update(assignee=assignee, updated_at=timezone.now())
+
+
+@transaction.atomic
+def case_release(*, user: AbstractBaseUser, proposals: Sequence[int]) -> None:
+    domain, pks = _proposals(proposals)
+    require(user, Action.DECIDE, domain)
+    CaseTask.objects.filter(proposal_id__in=pks).update(assignee=None, updated_at=timezone.now())
+
+
+@transaction.atomic
+def case_defer(*, user: AbstractBaseUser, proposals: Sequence[int], days: int, reason: str) -> None:
+    """Set a case aside for `days` (0: back in the queue now), with a comment saying why."""
+    domain, pks = _proposals(proposals)
+    require(user, Action.DECIDE, domain)
+    if not 0 <= days <= 365:
+        raise InvalidInput("defer for 0 to 365 days")
+    until = timezone.now() + timedelta(days=days) if days else None
+    for pk in pks:
+        CaseTask.objects.update_or_create(proposal_id=pk, defaults={"deferred_until": until})
+    if reason.strip():
+        CaseComment.objects.create(proposal_id=pks[0], author=user, text=f"[defer {days}d] {reason.strip()}")
+
+
+def case_comment(*, user: AbstractBaseUser, proposals: Sequence[int], text: str) -> CaseComment:
+    domain, pks = _proposals(proposals)
+    require(user, Action.DECIDE, domain)
+    if not text.strip():
+        raise InvalidInput("a comment needs text")
+    return CaseComment.objects.create(proposal_id=pks[0], author=user, text=text.strip())
+
+
+# --- golden records --------------------------------------------------------------------------
+
+
+def _seen(user: AbstractBaseUser, golden_id: str, version: int) -> GoldenRecord:
+    """The golden record the steward acts on, locked, refused when it changed since seen.
+    Call inside a transaction."""
+    golden = GoldenRecord.objects.filter(golden_id=golden_id).first()
+    if golden is None:
+        raise GoldenRecordNotFound(f"no golden record {golden_id!r}")
+    require(user, Action.DECIDE, golden.domain)
+    golden_domain_lock(golden.domain)
+    golden.refresh_from_db()
+    if golden.version != version or golden.status != GoldenRecord.Status.ACTIVE:
+        raise StaleView(MSG_GOLDEN_STALE.format(golden_id=golden_id, version=golden.version))
+    return golden
+
+
+@transaction.atomic
+def golden_split_as(*, user: AbstractBaseUser, golden_id: str, version: int, moving: Sequence[int],
+                    into: str = "", reason: str) -> GoldenRecord:
+    """Move chosen members out: into a new golden record, or (`into`, a golden ID) into an
+    existing one. Returns the golden record they are in now."""
+    golden = _seen(user, golden_id, version)
+    members = set(golden.members.filter(is_deleted=False).values_list("id", flat=True))
+    part = sorted(set(moving) & members)
+    if not part:
+        raise InvalidInput(MSG_NO_SELECTION)
+    change = _change(user, f"split {golden_id}", reason)
+    parts = golden_record_split_manually(golden=golden, parts=[sorted(members - set(part)), part], reason=reason,
+                                         change=change)
+    moved = next(g for g in parts if set(g.members.values_list("id", flat=True)) >= set(part))
+    if not into:
+        return moved
+    target = GoldenRecord.objects.filter(golden_id=into.strip()).first()
+    if target is None:
+        raise GoldenRecordNotFound(f"no golden record {into!r}")
+    return golden_records_merge_manually(golden_records=[target, moved], reason=reason, change=change)
+
+
+@transaction.atomic
+def golden_merge_as(*, user: AbstractBaseUser, golden_id: str, version: int, other: str, reason: str
+                    ) -> GoldenRecord:
+    golden = _seen(user, golden_id, version)
+    target = GoldenRecord.objects.filter(golden_id=other.strip()).first()
+    if target is None:
+        raise GoldenRecordNotFound(f"no golden record {other!r}")
+    require(user, Action.DECIDE, target.domain)
+    return golden_records_merge_manually(golden_records=[golden, target], reason=reason or "manual merge",
+                                         change=_change(user, f"merge {golden_id} and {other}", reason))
+
+
+@transaction.atomic
+def golden_override_as(*, user: AbstractBaseUser, golden_id: str, version: int, attribute: str, value: str,
+                       reason: str) -> GoldenRecord:
+    """Set an override (value given) or clear it (empty value)."""
+    golden = _seen(user, golden_id, version)
+    change = _change(user, f"override {attribute}" if value.strip() else f"clear override {attribute}", reason)
+    if value.strip():
+        return golden_record_override_set(golden=golden, attribute=attribute, value=value, reason=reason,
+                                          change=change)
+    return golden_record_override_clear(golden=golden, attribute=attribute, change=change)
+
+
+def unmerge_as(*, user: AbstractBaseUser, proposal: int, reason: str) -> list[GoldenRecord]:
+    row = MergeProposal.objects.filter(pk=proposal).first()
+    if row is None:
+        raise NotFound(f"no proposal {proposal}")
+    require(user, Action.DECIDE, row.domain)
+    return decision_unmerge(proposal=row, reason=reason, change=_change(user, f"unmerge proposal {proposal}", reason))
+
+
+def undo_as(*, user: AbstractBaseUser, domain: str, reason: str) -> MergeProposal:
+    require(user, Action.DECIDE, domain)
+    return decision_undo(domain=domain, reason=reason, change=_change(user, "undo my last decision", reason))
