@@ -18,7 +18,7 @@ from django.db.models import Q
 
 from mdm import audit
 from mdm.errors import NotFound
-from mdm.models import GoldenRecord, MatchModel, MergeProposal, PairConstraint, SourceRecord, SourceSystem
+from mdm.models import AccessGrant, GoldenRecord, MatchModel, MergeProposal, PairConstraint, SourceRecord, SourceSystem
 
 ACTIONS = {"+": "created", "~": "changed", "-": "deleted"}
 # Columns every version carries that are bookkeeping, not content (shown as the entry's own fields).
@@ -49,6 +49,7 @@ KINDS = {
     "ruling": Kind("ruling", PairConstraint, ("kind", "id"), ()),
     "model": Kind("model", MatchModel, ("domain", "version"), ()),
     "system": Kind("system", SourceSystem, ("code",), ("code",), domain=None, system="code"),
+    "grant": Kind("grant", AccessGrant, ("user__username", "role", "domain"), ("user__username",)),
 }
 
 
