@@ -6,18 +6,26 @@ two versions of a record. Selectors only: nothing here writes.
 
 from __future__ import annotations
 
+import csv
+import hashlib
 import heapq
+import io
+import json
 import uuid
+import zipfile
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
+from openpyxl import Workbook
 
 from mdm import audit
-from mdm.errors import NotFound
+from mdm.errors import InvalidInput, NotFound
+from mdm.exports import safe_cell
 from mdm.models import AccessGrant, GoldenRecord, MatchModel, MergeProposal, PairConstraint, SourceRecord, SourceSystem
 
 ACTIONS = {"+": "created", "~": "changed", "-": "deleted"}
@@ -79,6 +87,7 @@ class Entry:
     version: int | None
     hash: str
     changes: list[Change] = field(default_factory=list)
+    evidence: list[Any] | None = None  # a proposal's: what the steward saw then
 
     @property
     def key(self) -> str:
@@ -187,7 +196,7 @@ def _entries(kind: Kind, rows: list[dict[str, Any]], golden_ids: dict[int, str])
             history_id=row["history_id"], at=row["history_date"], action=ACTIONS[row["history_type"]],
             actor=row["history_actor"], operation=row["history_operation"],
             reason=row["history_change_reason"] or "", version=row.get("version"), hash=row["history_hash"],
-            changes=found,
+            changes=[c for c in found if c.field != "evidence"], evidence=row.get("evidence"),
         ))
     return out
 
@@ -259,3 +268,79 @@ def chain_heads_digest() -> str:
     """The digest over every chain's head now (an export's manifest carries it)."""
     heads, _ = audit.chain_heads()
     return audit.heads_digest(heads)
+
+
+# --- exports ----------------------------------------------------------------------------------
+
+EXPORT_COLUMNS = ["at", "kind", "record", "domain", "action", "actor", "reason", "changes", "operation",
+                  "version", "history_id", "history_hash"]
+EXPORT_LIMIT = 200_000
+DECISION_KINDS = ("proposal", "ruling", "golden", "grant")
+
+
+def export_rows(filters: Filters) -> Iterator[list[Any]]:
+    """The log's entries as export rows, newest first: each carries its history id and
+    hash, so any row can be checked against the chains later."""
+    for n, entry in enumerate(iter_history_log(filters)):
+        if n >= EXPORT_LIMIT:
+            raise InvalidInput(f"more than {EXPORT_LIMIT:,} entries: narrow the filters (dates, domain, record)")
+        yield [entry.at.isoformat(), entry.kind, entry.record, entry.domain, entry.action, entry.actor,
+               entry.reason, "; ".join(f"{c.field}: {_text(c.before)} → {_text(c.after)}" for c in entry.changes),
+               str(entry.operation), entry.version, entry.history_id, entry.hash]
+
+
+def _text(value: Any) -> str:
+    if value is None:
+        return "—"
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
+
+
+def export_manifest(filters: Filters, *, rows: int, actor: str) -> dict[str, Any]:
+    """What an export says of itself: who wrote it when, with which filters, and the digest
+    of every chain's head at that moment (`manage.py verify_audit` recomputes it while the
+    history is unchanged; a checkpoint taken then keeps it provable after)."""
+    heads, breaks = audit.chain_heads()
+    return {
+        "written_at": timezone.now().isoformat(),
+        "written_by": actor,
+        "filters": {k: (v.isoformat() if isinstance(v, datetime) else str(v) if v is not None else None)
+                    for k, v in asdict(filters).items()},
+        "rows": rows,
+        "chains": sum(len(t) for t in heads.values()),
+        "chain_heads_digest": audit.heads_digest(heads),
+        "broken_chains": [str(b) for b in breaks],
+    }
+
+
+def history_export(filters: Filters, fmt: str, *, actor: str) -> tuple[str, bytes]:
+    """A filtered view of the log as a file: XLSX (a "history" sheet and a "manifest" sheet)
+    or CSV with its manifest, zipped together. Formula-safe cells. (file name, content)"""
+    if fmt not in ("csv", "xlsx"):
+        raise InvalidInput(f"an export is csv or xlsx, not {fmt!r}")
+    rows = list(export_rows(filters))
+    manifest = export_manifest(filters, rows=len(rows), actor=actor)
+    stamp = timezone.now().strftime("%Y%m%d-%H%M%S")
+    if fmt == "xlsx":
+        book = Workbook(write_only=True)
+        sheet = book.create_sheet("history")
+        sheet.append(EXPORT_COLUMNS)
+        for row in rows:
+            sheet.append([safe_cell(v) for v in row])
+        info = book.create_sheet("manifest")
+        for key, value in manifest.items():
+            text = value if isinstance(value, str | int) else json.dumps(value, ensure_ascii=False)
+            info.append([key, safe_cell(text)])
+        out = io.BytesIO()
+        book.save(out)
+        return f"history-{stamp}.xlsx", out.getvalue()
+    text = io.StringIO()
+    writer = csv.writer(text)
+    writer.writerow(EXPORT_COLUMNS)
+    writer.writerows([safe_cell(v) for v in row] for row in rows)
+    data = text.getvalue().encode("utf-8-sig")
+    manifest["file"] = {"name": "history.csv", "sha256": hashlib.sha256(data).hexdigest()}
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("history.csv", data)
+        archive.writestr("manifest.json", json.dumps(manifest, ensure_ascii=False, indent=2))
+    return f"history-{stamp}.zip", out.getvalue()

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from stewardship import views
+from stewardship import audit, views
 
 app_name = "steward"
 urlpatterns = [
@@ -12,4 +12,8 @@ urlpatterns = [
     path("cases/<int:key>/", views.case, name="case"),
     path("golden/<str:golden_id>/", views.golden, name="golden"),
     path("search/", views.search, name="search"),
+    path("audit/", audit.log, name="audit-log"),
+    path("audit/decisions/", audit.decisions, name="audit-decisions"),
+    path("audit/export.<str:fmt>", audit.export, name="audit-export"),
+    path("audit/<str:kind>/<int:pk>/", audit.record, name="audit-record"),
 ]

@@ -1,0 +1,136 @@
+"""The auditors' pages: the history log with filters and exports, one record's versions
+(the diff between any two, any golden record as of a moment) and the decision log. Read
+only: every page asks for the audit action (auditors, admins)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, time, timedelta
+
+from django import forms
+from django.http import HttpRequest, HttpResponse
+from django.template.response import TemplateResponse
+from django.utils.translation import gettext_lazy as _
+
+from mdm.access import Action, require
+from mdm.domains import all_domains
+from mdm.errors import InvalidInput, NotFound
+from mdm.history_log import (
+    ACTIONS,
+    DECISION_KINDS,
+    KINDS,
+    Filters,
+    history_export,
+    history_log,
+    record_versions,
+    version_diff,
+)
+from mdm.models import GoldenRecord
+from mdm.selectors import golden_record_as_of
+from stewardship.views import steward_page
+
+PAGE = 50
+
+
+class LogFilters(forms.Form):
+    kind = forms.ChoiceField(required=False, label=_("Kind"))
+    domain = forms.ChoiceField(required=False, label=_("Domain"))
+    record = forms.CharField(required=False, label=_("Record"), help_text=_("golden ID, system:key"))
+    actor = forms.CharField(required=False, label=_("Actor"))
+    system = forms.CharField(required=False, label=_("Source system"))
+    action = forms.ChoiceField(required=False, label=_("Action"))
+    attribute = forms.CharField(required=False, label=_("Changed attribute"))
+    operation = forms.UUIDField(required=False, label=_("Operation"))
+    since = forms.DateField(required=False, label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
+    until = forms.DateField(required=False, label=_("To"), widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = [("", _("every kind")), *((k, k) for k in KINDS)]
+        self.fields["domain"].choices = [("", _("every domain")), *((d, d) for d in all_domains())]
+        self.fields["action"].choices = [("", _("every action")), *((a, a) for a in ACTIONS.values())]
+
+    def filters(self, **preset) -> Filters:
+        data = self.cleaned_data if self.is_valid() else {}
+        day = lambda d: datetime.combine(d, time(), tzinfo=UTC) if d else None  # noqa: E731
+        until = data.get("until")
+        return Filters(
+            kinds=(data["kind"],) if data.get("kind") else preset.get("kinds", tuple(KINDS)),
+            domain=data.get("domain") or None, record=data.get("record") or None,
+            actor=data.get("actor") or preset.get("actor"), system=data.get("system") or None,
+            action=data.get("action") or None, attribute=data.get("attribute") or None,
+            operation=data.get("operation"), since=day(data.get("since")),
+            until=day(until + timedelta(days=1)) if until else None,
+        )
+
+
+def _offset(request: HttpRequest) -> int:
+    value = request.GET.get("offset", "0")
+    return int(value) if value.isdigit() else 0
+
+
+def _log_page(request: HttpRequest, title: str, **preset) -> HttpResponse:
+    require(request.user, Action.AUDIT)
+    form = LogFilters(request.GET or None)
+    offset = _offset(request)
+    entries = history_log(form.filters(**preset), limit=PAGE + 1, offset=offset)
+    query = request.GET.copy()
+    query.pop("offset", None)
+    return TemplateResponse(request, "stewardship/audit/log.html", {
+        "title": title, "form": form, "entries": entries[:PAGE], "offset": offset,
+        "next": offset + PAGE if len(entries) > PAGE else None, "previous": max(offset - PAGE, 0) if offset else None,
+        "query": query.urlencode(), "decisions": bool(preset),
+    })
+
+
+@steward_page
+def log(request: HttpRequest) -> HttpResponse:
+    return _log_page(request, _("History"))
+
+
+@steward_page
+def decisions(request: HttpRequest) -> HttpResponse:
+    """What people decided: merges, splits, unmerges, overrides, approvals, rejections,
+    rulings and grants, each with the evidence seen then."""
+    return _log_page(request, _("Decision log"), kinds=DECISION_KINDS, actor="user:")
+
+
+@steward_page
+def export(request: HttpRequest, fmt: str) -> HttpResponse:
+    require(request.user, Action.AUDIT)
+    form = LogFilters(request.GET or None)
+    preset = {"kinds": DECISION_KINDS, "actor": "user:"} if request.GET.get("decisions") else {}
+    try:
+        name, content = history_export(form.filters(**preset), fmt, actor=f"user:{request.user.get_username()}")
+    except InvalidInput as exc:
+        return TemplateResponse(request, "stewardship/error.html", {"message": exc.message}, status=400)
+    types = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "csv": "application/zip"}
+    response = HttpResponse(content, content_type=types[fmt])
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@steward_page
+def record(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
+    """One record's versions, oldest first; ?left=&right= the diff of two; ?as_of= a golden
+    record as it stood then."""
+    require(request.user, Action.AUDIT)
+    if kind not in KINDS:
+        raise NotFound(f"no kind of record {kind!r}")
+    versions = record_versions(kind, pk)
+    if not versions:
+        raise NotFound(f"{kind} {pk} has no history")
+    left, right = request.GET.get("left", ""), request.GET.get("right", "")
+    diff = version_diff(kind, pk, int(left), int(right)) if left.isdigit() and right.isdigit() else None
+    as_of, state, as_of_error = request.GET.get("as_of", ""), None, ""
+    if kind == "golden" and as_of:
+        try:
+            moment = datetime.fromisoformat(as_of)
+            moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+            state = golden_record_as_of(GoldenRecord.objects.get(pk=pk).golden_id, moment)
+            as_of_error = "" if state else _("It did not exist yet then.")
+        except ValueError:
+            as_of_error = _("A moment is YYYY-MM-DDTHH:MM.")
+    return TemplateResponse(request, "stewardship/audit/record.html", {
+        "kind": kind, "pk": pk, "label": versions[-1].record, "versions": versions, "diff": diff,
+        "left": left, "right": right, "as_of": as_of, "state": state, "as_of_error": as_of_error,
+    })
