@@ -8,16 +8,19 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import timedelta
+from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from matching import realtime
 from mdm.access import Action, require
-from mdm.errors import Conflict, GoldenRecordNotFound, InvalidInput, NotFound, StaleView
+from mdm.errors import Conflict, GoldenRecordNotFound, InvalidInput, MdmError, NotFound, StaleView
 from mdm.history import Change
-from mdm.models import GoldenRecord, MergeProposal
+from mdm.models import GoldenRecord, MasterDataRequest, MergeProposal
+from mdm.selectors import golden_records_holding
 from mdm.services.decisions import (
     case_decide,
     decision_undo,
@@ -27,6 +30,13 @@ from mdm.services.decisions import (
 )
 from mdm.services.golden_records import golden_record_override_clear, golden_record_override_set
 from mdm.services.locks import golden_domain_lock
+from mdm.services.requests import (
+    master_data_request_approve,
+    master_data_request_link,
+    master_data_request_reject,
+    master_data_request_standardize,
+    master_data_request_submit,
+)
 from stewardship.models import CaseComment, CaseTask
 
 MSG_CLAIMED = "this case is being worked on by {who}"
@@ -187,3 +197,57 @@ def unmerge_as(*, user: AbstractBaseUser, proposal: int, reason: str) -> list[Go
 def undo_as(*, user: AbstractBaseUser, domain: str, reason: str) -> MergeProposal:
     require(user, Action.DECIDE, domain)
     return decision_undo(domain=domain, reason=reason, change=_change(user, "undo my last decision", reason))
+
+
+# --- new master data requests ------------------------------------------------------------------
+
+EXACT_ATTRIBUTES = ("tax_id", "name", "barcode")  # a value shared exactly: a duplicate without a model
+
+
+def duplicates(*, domain: str, values: dict[str, Any]) -> list[dict[str, Any]]:
+    """The search before create: golden records the requested values would match, with the
+    active model's scores (when the domain has one), then those holding the same tax id,
+    name or barcode."""
+    attributes, _ = master_data_request_standardize(domain=domain, values=values)
+    found: dict[str, dict[str, Any]] = {}
+    try:
+        for match in realtime.search(domain, {k: v for k, v in values.items() if v}, limit=5,
+                                     min_weight=float("-inf")).matches:
+            found[match.golden_id] = {"golden_id": match.golden_id, "weight": round(match.weight, 2),
+                                      "probability": round(match.probability, 3), "band": match.band,
+                                      "name": match.attributes.get("name", ""), "why": "model"}
+    except MdmError:  # no trained model yet: the exact matches below still show
+        pass
+    for golden in golden_records_holding(domain=domain, values=attributes, attributes=EXACT_ATTRIBUTES):
+        same = [name for name in EXACT_ATTRIBUTES if attributes.get(name) not in (None, "")
+                and golden.attributes.get(name) == attributes.get(name)]
+        entry = found.setdefault(golden.golden_id, {"golden_id": golden.golden_id, "weight": None,
+                                                    "probability": None, "band": "exact",
+                                                    "name": golden.attributes.get("name", "")})
+        entry["why"] = "same " + ", ".join(same)
+    return sorted(found.values(), key=lambda c: (c["band"] != "exact", -(c["weight"] or 0)))
+
+
+def request_submit_as(*, user: AbstractBaseUser, domain: str, values: dict[str, Any], note: str = ""
+                      ) -> MasterDataRequest:
+    require(user, Action.REQUEST, domain)
+    return master_data_request_submit(domain=domain, values=values, candidates=duplicates(domain=domain,
+                                                                                            values=values),
+                                      note=note, change=_change(user, f"request a new {domain}", note))
+
+
+def request_decide_as(*, user: AbstractBaseUser, request: MasterDataRequest, action: str, golden_id: str = "",
+                      reason: str = "") -> MasterDataRequest:
+    """approve (a new golden record), link (to `golden_id`), or reject (with a reason)."""
+    require(user, Action.DECIDE, request.domain)
+    change = _change(user, f"{action} request {request.pk}", reason)
+    if action == "approve":
+        return master_data_request_approve(request=request, change=change)
+    if action == "link":
+        golden = GoldenRecord.objects.filter(golden_id=golden_id).first()
+        if golden is None:
+            raise GoldenRecordNotFound(f"no golden record {golden_id!r}")
+        return master_data_request_link(request=request, golden=golden, reason=reason, change=change)
+    if action == "reject":
+        return master_data_request_reject(request=request, reason=reason, change=change)
+    raise InvalidInput(f"unknown action {action!r}")

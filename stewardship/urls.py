@@ -12,4 +12,6 @@ urlpatterns = [
     path("cases/<int:key>/", views.case, name="case"),
     path("golden/<str:golden_id>/", views.golden, name="golden"),
     path("search/", views.search, name="search"),
+    path("requests/new/", views.request_new, name="request"),
+    path("requests/<int:pk>/", views.request_detail, name="request-detail"),
 ]
