@@ -217,7 +217,7 @@ def case_view(case: Case) -> CaseView:
         case=case, records=records, rows=side_by_side(records),
         waterfalls=[waterfall(p) for p in case.proposals], preview=preview,
         comments=list(CaseComment.objects.filter(proposal_id__in=pks).select_related("author")),
-        task=CaseTask.objects.filter(proposal_id__in=pks).select_related("assignee").first(),
+        task=CaseTask.objects.filter(proposal_id__in=pks).select_related("assignee", "first_approved_by").first(),
     )
 
 

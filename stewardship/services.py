@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.db.models import Q
@@ -20,8 +21,9 @@ from mdm.access import Action, require
 from mdm.errors import Conflict, GoldenRecordNotFound, InvalidInput, MdmError, NotFound, StaleView
 from mdm.history import Change
 from mdm.models import GoldenRecord, MasterDataRequest, MergeProposal
-from mdm.selectors import golden_records_holding
+from mdm.selectors import Case, case_of, golden_records_holding
 from mdm.services.decisions import (
+    MSG_STALE,
     case_decide,
     decision_undo,
     decision_unmerge,
@@ -42,6 +44,9 @@ from stewardship.models import CaseComment, CaseTask
 MSG_CLAIMED = "this case is being worked on by {who}"
 MSG_GOLDEN_STALE = "{golden_id} changed since you opened it (now version {version}): look again"
 MSG_NO_SELECTION = "choose the source records to move"
+MSG_FOUR_EYES_SIZE = "it would join {records} source records (more than {limit})"
+MSG_FOUR_EYES_TAX = "its golden records have different tax ids"
+MSG_SECOND = "you approved this case first: a second steward must approve it"
 
 
 def _change(user: AbstractBaseUser, what: str, reason: str) -> Change:
@@ -62,14 +67,53 @@ def _proposals(pks: Sequence[int]) -> tuple[str, list[int]]:
 # --- cases ---------------------------------------------------------------------------------
 
 
+def four_eyes_reason(case: Case) -> str:
+    """Why approving this case needs a second steward ("" when it does not): the domain's
+    four-eyes rule (settings.MDM_FOUR_EYES) and a merge above its size, or of golden
+    records with different tax ids."""
+    limit = settings.MDM_FOUR_EYES.get(case.domain)
+    if limit is None:
+        return ""
+    if case.records > limit:
+        return MSG_FOUR_EYES_SIZE.format(records=case.records, limit=limit)
+    tax_ids = {g.attributes.get("tax_id") for g in case.goldens} - {None, ""}
+    return MSG_FOUR_EYES_TAX if len(tax_ids) > 1 else ""
+
+
 def case_decide_as(*, user: AbstractBaseUser, proposals: Sequence[int], decision: str, reason: str, seen: str
                    ) -> list[MergeProposal]:
-    """Approve or reject a case on the version the steward saw (mdm.services.decisions)."""
+    """Approve or reject a case on the version the steward saw (mdm.services.decisions).
+    An approval the four-eyes rule covers is recorded as the first one and applied only
+    when a second steward approves too: returns [] until then."""
     domain, pks = _proposals(proposals)
     require(user, Action.DECIDE, domain)
+    if decision == MergeProposal.Decision.APPROVE:
+        with transaction.atomic():
+            golden_domain_lock(domain)
+            case = case_of(pks[0])
+            if case.version != seen or sorted(p.pk for p in case.proposals) != pks:
+                raise StaleView(MSG_STALE)
+            needed = four_eyes_reason(case)
+            if needed and not _second_approval(user, pks):
+                return []
     what = f"{decision} case {pks[0]}"
     return case_decide(proposals=pks, decision=decision, reason=reason, seen=seen,
                        change=_change(user, what, reason))
+
+
+def _second_approval(user: AbstractBaseUser, pks: list[int]) -> bool:
+    """True when another steward approved first; else this approval becomes the first
+    (a conditional update: of two at once, one is first)."""
+    for pk in pks:
+        CaseTask.objects.get_or_create(proposal_id=pk)
+    first = CaseTask.objects.filter(proposal_id=pks[0]).values_list("first_approved_by", flat=True).get()
+    if first is None:
+        CaseTask.objects.filter(proposal_id__in=pks, first_approved_by=None).update(
+            first_approved_by=user, first_approved_at=timezone.now())
+        return False
+    if first == user.pk:
+        raise Conflict(MSG_SECOND)
+    return True
 
 
 @transaction.atomic

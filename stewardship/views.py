@@ -98,9 +98,11 @@ def _bulk(request: HttpRequest) -> int:
             case = case_of(key)
             if request.POST.get(f"version-{key}") not in ("", None, case.version):
                 raise Conflict(_("changed since the queue was shown"))
-            services.case_decide_as(user=request.user, proposals=[p.pk for p in case.proposals], decision=decision,
-                                    reason=reason, seen=case.version)
-            done += 1
+            if services.case_decide_as(user=request.user, proposals=[p.pk for p in case.proposals],
+                                       decision=decision, reason=reason, seen=case.version):
+                done += 1
+            else:
+                failed.append(f"{key}: {_('first approval recorded, a second steward must approve it too')}")
         except MdmError as exc:
             failed.append(f"{key}: {exc.message}")
     if done:
@@ -149,8 +151,12 @@ def _case_action(request: HttpRequest, current, action: str) -> HttpResponse | N
     pks = [p.pk for p in current.proposals]
     post, user = request.POST, request.user
     if action in ("approve", "reject"):
-        services.case_decide_as(user=user, proposals=pks, decision=action, reason=post.get("reason", ""),
-                                seen=post.get("version", ""))
+        decided = services.case_decide_as(user=user, proposals=pks, decision=action, reason=post.get("reason", ""),
+                                          seen=post.get("version", ""))
+        if not decided:
+            messages.info(request, _("First approval recorded: %(why)s, so a second steward must approve it too.")
+                          % {"why": services.four_eyes_reason(current)})
+            return None
         messages.success(request, _("Case %(key)s: %(action)s.") % {"key": current.key, "action": _(action)})
         target = current.goldens[0].golden_id if action == "approve" else None
         return HttpResponseRedirect(reverse("steward:golden", args=[target]) if target and post.get("then") == "golden"

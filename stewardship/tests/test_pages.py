@@ -239,3 +239,21 @@ def test_only_granted_users_request(client, people):
     assert client.get(reverse("steward:request")).status_code == 403
     client.force_login(people["zhao"])
     assert client.post(reverse("steward:request"), {"domain": "customer", "name": "x公司"}).status_code == 403
+
+
+def test_the_four_eyes_rule_needs_a_second_steward_for_a_large_merge(wang, client, data, people, settings):
+    settings.MDM_FOUR_EYES = {"customer": 2}
+    url = case_url(data, "erp:HW", "crm:HW")  # three records: above the limit
+    version = case_of(data.proposal("erp:HW", "crm:HW").pk).version
+    first = wang.post(url, {"action": "approve", "version": version})
+    assert first.status_code == 200 and "second steward must approve" in first.content.decode()
+    assert len(set(xref().values())) == 7  # nothing merged yet
+    again = wang.post(url, {"action": "approve", "version": version})
+    assert again.status_code == 409 and "you approved this case first" in again.content.decode()
+    client.force_login(people["li"])
+    assert client.post(url, {"action": "approve", "version": version}).status_code == 302
+    assert len({xref()[data.records[k]] for k in ("erp:HW", "crm:HW", "forms:HW")}) == 1
+    small = case_url(data, "erp:JD", "crm:JD")  # two records with one tax id: one approval is enough
+    assert client.post(small, {"action": "approve",
+                               "version": case_of(data.proposal("erp:JD", "crm:JD").pk).version}).status_code == 302
+    assert_invariants()
