@@ -201,6 +201,25 @@ MDM_REALTIME_MAX_RECORDS = env_int("MDM_REALTIME_MAX_RECORDS", 1000)
 MDM_PROFILE_DIRS = [Path(p) for p in env_str("MDM_PROFILE_DIRS", "").split(os.pathsep) if p]
 MDM_DOMAIN_DIRS = [Path(p) for p in env_str("MDM_DOMAIN_DIRS", "").split(os.pathsep) if p]
 MDM_REPORT_DIR = DATA_DIR / "reports"
+
+
+def env_four_eyes(name: str) -> dict[str, int]:
+    """"customer:10,supplier:5": domains whose larger merges need a second steward."""
+    out = {}
+    for item in (p.strip() for p in os.environ.get(name, "").split(",")):
+        if not item:
+            continue
+        domain, _, size = item.partition(":")
+        if not domain or not size.isdigit():
+            raise ImproperlyConfigured(f"{name} must read domain:records,... (customer:10), got {item!r}")
+        out[domain] = int(size)
+    return out
+
+
+# The four-eyes rule: in these domains a case whose merge would join more source records
+# than the number given, or golden records with different tax ids, needs the approval of
+# a second steward before it is applied.
+MDM_FOUR_EYES = env_four_eyes("MDM_FOUR_EYES")
 # Wrong passwords for one user name before its logins are refused for a while.
 MDM_LOGIN_MAX_FAILURES = env_int("MDM_LOGIN_MAX_FAILURES", 5)
 MDM_LOGIN_LOCK_MINUTES = env_int("MDM_LOGIN_LOCK_MINUTES", 15)

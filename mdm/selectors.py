@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Count, Prefetch, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 
 from mdm.components import Components
 from mdm.domains import get_domain
@@ -230,6 +230,19 @@ def case_of(proposal_pk: int) -> Case:
         if any(p.pk == proposal_pk for p in case.proposals):
             return case
     raise ProposalClosed(MSG_NOT_PENDING.format(pk=proposal_pk))
+
+
+def golden_records_holding(*, domain: str, values: dict[str, Any], attributes: Iterable[str]) -> list[GoldenRecord]:
+    """Active golden records of a domain holding exactly one of these standardized values
+    (e.g. the same tax id or name): the plainest duplicates, found without a model."""
+    query = Q()
+    for name in attributes:
+        if values.get(name) not in (None, ""):
+            query |= Q(**{f"attributes__{name}": values[name]})
+    if not query:
+        return []
+    found = GoldenRecord.objects.filter(query, domain=domain, status=GoldenRecord.Status.ACTIVE)
+    return list(found.order_by("golden_id")[:20])
 
 
 # --- history: any record as of a past moment ------------------------------------------------

@@ -13,6 +13,10 @@ class CaseTask(models.Model):
     assignee = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
                                  related_name="+")
     deferred_until = models.DateTimeField(null=True, blank=True)
+    # the four-eyes rule: the first of the two approvals a large or conflicting merge needs
+    first_approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True,
+                                          on_delete=models.SET_NULL, related_name="+")
+    first_approved_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
 

@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 
 from mdm.access import ALL, Action, can, domains
 from mdm.domains import all_domains, get_domain
-from mdm.models import GoldenRecord, MatchRun, MergeProposal, PairConstraint, SourceRecord
+from mdm.models import GoldenRecord, MasterDataRequest, MatchRun, MergeProposal, PairConstraint, SourceRecord
 from mdm.selectors import Case, cases, golden_record_values
 from mdm.services.golden_records import golden_records_merge_preview
 from mdm.survivorship import profile_fields
@@ -217,7 +217,7 @@ def case_view(case: Case) -> CaseView:
         case=case, records=records, rows=side_by_side(records),
         waterfalls=[waterfall(p) for p in case.proposals], preview=preview,
         comments=list(CaseComment.objects.filter(proposal_id__in=pks).select_related("author")),
-        task=CaseTask.objects.filter(proposal_id__in=pks).select_related("assignee").first(),
+        task=CaseTask.objects.filter(proposal_id__in=pks).select_related("assignee", "first_approved_by").first(),
     )
 
 
@@ -353,3 +353,9 @@ def dashboard(user: AbstractBaseUser, counts: dict[str, int]) -> list[DomainFigu
         ))
     return out
 
+
+
+def requests(user: AbstractBaseUser) -> list[MasterDataRequest]:
+    """Pending requests of the viewable domains, newest first."""
+    return list(MasterDataRequest.objects.filter(domain__in=viewable_domains(user),
+                                                 status=MasterDataRequest.Status.PENDING)[:50])

@@ -8,17 +8,22 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import timedelta
+from typing import Any
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from matching import realtime
 from mdm.access import Action, require
-from mdm.errors import Conflict, GoldenRecordNotFound, InvalidInput, NotFound, StaleView
+from mdm.errors import Conflict, GoldenRecordNotFound, InvalidInput, MdmError, NotFound, StaleView
 from mdm.history import Change
-from mdm.models import GoldenRecord, MergeProposal
+from mdm.models import GoldenRecord, MasterDataRequest, MergeProposal
+from mdm.selectors import Case, case_of, golden_records_holding
 from mdm.services.decisions import (
+    MSG_STALE,
     case_decide,
     decision_undo,
     decision_unmerge,
@@ -27,11 +32,21 @@ from mdm.services.decisions import (
 )
 from mdm.services.golden_records import golden_record_override_clear, golden_record_override_set
 from mdm.services.locks import golden_domain_lock
+from mdm.services.requests import (
+    master_data_request_approve,
+    master_data_request_link,
+    master_data_request_reject,
+    master_data_request_standardize,
+    master_data_request_submit,
+)
 from stewardship.models import CaseComment, CaseTask
 
 MSG_CLAIMED = "this case is being worked on by {who}"
 MSG_GOLDEN_STALE = "{golden_id} changed since you opened it (now version {version}): look again"
 MSG_NO_SELECTION = "choose the source records to move"
+MSG_FOUR_EYES_SIZE = "it would join {records} source records (more than {limit})"
+MSG_FOUR_EYES_TAX = "its golden records have different tax ids"
+MSG_SECOND = "you approved this case first: a second steward must approve it"
 
 
 def _change(user: AbstractBaseUser, what: str, reason: str) -> Change:
@@ -52,14 +67,53 @@ def _proposals(pks: Sequence[int]) -> tuple[str, list[int]]:
 # --- cases ---------------------------------------------------------------------------------
 
 
+def four_eyes_reason(case: Case) -> str:
+    """Why approving this case needs a second steward ("" when it does not): the domain's
+    four-eyes rule (settings.MDM_FOUR_EYES) and a merge above its size, or of golden
+    records with different tax ids."""
+    limit = settings.MDM_FOUR_EYES.get(case.domain)
+    if limit is None:
+        return ""
+    if case.records > limit:
+        return MSG_FOUR_EYES_SIZE.format(records=case.records, limit=limit)
+    tax_ids = {g.attributes.get("tax_id") for g in case.goldens} - {None, ""}
+    return MSG_FOUR_EYES_TAX if len(tax_ids) > 1 else ""
+
+
 def case_decide_as(*, user: AbstractBaseUser, proposals: Sequence[int], decision: str, reason: str, seen: str
                    ) -> list[MergeProposal]:
-    """Approve or reject a case on the version the steward saw (mdm.services.decisions)."""
+    """Approve or reject a case on the version the steward saw (mdm.services.decisions).
+    An approval the four-eyes rule covers is recorded as the first one and applied only
+    when a second steward approves too: returns [] until then."""
     domain, pks = _proposals(proposals)
     require(user, Action.DECIDE, domain)
+    if decision == MergeProposal.Decision.APPROVE:
+        with transaction.atomic():
+            golden_domain_lock(domain)
+            case = case_of(pks[0])
+            if case.version != seen or sorted(p.pk for p in case.proposals) != pks:
+                raise StaleView(MSG_STALE)
+            needed = four_eyes_reason(case)
+            if needed and not _second_approval(user, pks):
+                return []
     what = f"{decision} case {pks[0]}"
     return case_decide(proposals=pks, decision=decision, reason=reason, seen=seen,
                        change=_change(user, what, reason))
+
+
+def _second_approval(user: AbstractBaseUser, pks: list[int]) -> bool:
+    """True when another steward approved first; else this approval becomes the first
+    (a conditional update: of two at once, one is first)."""
+    for pk in pks:
+        CaseTask.objects.get_or_create(proposal_id=pk)
+    first = CaseTask.objects.filter(proposal_id=pks[0]).values_list("first_approved_by", flat=True).get()
+    if first is None:
+        CaseTask.objects.filter(proposal_id__in=pks, first_approved_by=None).update(
+            first_approved_by=user, first_approved_at=timezone.now())
+        return False
+    if first == user.pk:
+        raise Conflict(MSG_SECOND)
+    return True
 
 
 @transaction.atomic
@@ -187,3 +241,57 @@ def unmerge_as(*, user: AbstractBaseUser, proposal: int, reason: str) -> list[Go
 def undo_as(*, user: AbstractBaseUser, domain: str, reason: str) -> MergeProposal:
     require(user, Action.DECIDE, domain)
     return decision_undo(domain=domain, reason=reason, change=_change(user, "undo my last decision", reason))
+
+
+# --- new master data requests ------------------------------------------------------------------
+
+EXACT_ATTRIBUTES = ("tax_id", "name", "barcode")  # a value shared exactly: a duplicate without a model
+
+
+def duplicates(*, domain: str, values: dict[str, Any]) -> list[dict[str, Any]]:
+    """The search before create: golden records the requested values would match, with the
+    active model's scores (when the domain has one), then those holding the same tax id,
+    name or barcode."""
+    attributes, _ = master_data_request_standardize(domain=domain, values=values)
+    found: dict[str, dict[str, Any]] = {}
+    try:
+        for match in realtime.search(domain, {k: v for k, v in values.items() if v}, limit=5,
+                                     min_weight=float("-inf")).matches:
+            found[match.golden_id] = {"golden_id": match.golden_id, "weight": round(match.weight, 2),
+                                      "probability": round(match.probability, 3), "band": match.band,
+                                      "name": match.attributes.get("name", ""), "why": "model"}
+    except MdmError:  # no trained model yet: the exact matches below still show
+        pass
+    for golden in golden_records_holding(domain=domain, values=attributes, attributes=EXACT_ATTRIBUTES):
+        same = [name for name in EXACT_ATTRIBUTES if attributes.get(name) not in (None, "")
+                and golden.attributes.get(name) == attributes.get(name)]
+        entry = found.setdefault(golden.golden_id, {"golden_id": golden.golden_id, "weight": None,
+                                                    "probability": None, "band": "exact",
+                                                    "name": golden.attributes.get("name", "")})
+        entry["why"] = "same " + ", ".join(same)
+    return sorted(found.values(), key=lambda c: (c["band"] != "exact", -(c["weight"] or 0)))
+
+
+def request_submit_as(*, user: AbstractBaseUser, domain: str, values: dict[str, Any], note: str = ""
+                      ) -> MasterDataRequest:
+    require(user, Action.REQUEST, domain)
+    return master_data_request_submit(domain=domain, values=values, candidates=duplicates(domain=domain,
+                                                                                            values=values),
+                                      note=note, change=_change(user, f"request a new {domain}", note))
+
+
+def request_decide_as(*, user: AbstractBaseUser, request: MasterDataRequest, action: str, golden_id: str = "",
+                      reason: str = "") -> MasterDataRequest:
+    """approve (a new golden record), link (to `golden_id`), or reject (with a reason)."""
+    require(user, Action.DECIDE, request.domain)
+    change = _change(user, f"{action} request {request.pk}", reason)
+    if action == "approve":
+        return master_data_request_approve(request=request, change=change)
+    if action == "link":
+        golden = GoldenRecord.objects.filter(golden_id=golden_id).first()
+        if golden is None:
+            raise GoldenRecordNotFound(f"no golden record {golden_id!r}")
+        return master_data_request_link(request=request, golden=golden, reason=reason, change=change)
+    if action == "reject":
+        return master_data_request_reject(request=request, reason=reason, change=change)
+    raise InvalidInput(f"unknown action {action!r}")

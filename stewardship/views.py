@@ -22,9 +22,9 @@ from django.utils.translation import gettext_lazy
 from matching.describe import sample_title, summary_lines
 from matching.runs import match_run
 from mdm.access import Action, can, grants_summary, require
-from mdm.domains import all_domains
+from mdm.domains import all_domains, get_domain
 from mdm.errors import Conflict, Forbidden, MdmError, NotFound
-from mdm.models import GoldenRecord, MergeProposal
+from mdm.models import GoldenRecord, MasterDataRequest, MergeProposal
 from mdm.selectors import case_of, golden_record_resolve
 from stewardship import selectors, services
 from stewardship.forms import ThrottledLoginForm
@@ -98,9 +98,11 @@ def _bulk(request: HttpRequest) -> int:
             case = case_of(key)
             if request.POST.get(f"version-{key}") not in ("", None, case.version):
                 raise Conflict(_("changed since the queue was shown"))
-            services.case_decide_as(user=request.user, proposals=[p.pk for p in case.proposals], decision=decision,
-                                    reason=reason, seen=case.version)
-            done += 1
+            if services.case_decide_as(user=request.user, proposals=[p.pk for p in case.proposals],
+                                       decision=decision, reason=reason, seen=case.version):
+                done += 1
+            else:
+                failed.append(f"{key}: {_('first approval recorded, a second steward must approve it too')}")
         except MdmError as exc:
             failed.append(f"{key}: {exc.message}")
     if done:
@@ -149,8 +151,12 @@ def _case_action(request: HttpRequest, current, action: str) -> HttpResponse | N
     pks = [p.pk for p in current.proposals]
     post, user = request.POST, request.user
     if action in ("approve", "reject"):
-        services.case_decide_as(user=user, proposals=pks, decision=action, reason=post.get("reason", ""),
-                                seen=post.get("version", ""))
+        decided = services.case_decide_as(user=user, proposals=pks, decision=action, reason=post.get("reason", ""),
+                                          seen=post.get("version", ""))
+        if not decided:
+            messages.info(request, _("First approval recorded: %(why)s, so a second steward must approve it too.")
+                          % {"why": services.four_eyes_reason(current)})
+            return None
         messages.success(request, _("Case %(key)s: %(action)s.") % {"key": current.key, "action": _(action)})
         target = current.goldens[0].golden_id if action == "approve" else None
         return HttpResponseRedirect(reverse("steward:golden", args=[target]) if target and post.get("then") == "golden"
@@ -275,3 +281,59 @@ def match_preview(request: HttpRequest) -> HttpResponse:
         if result else [],
     }
     return TemplateResponse(request, "stewardship/match_preview.html", context)
+
+
+# --- new master data requests -----------------------------------------------------------------
+
+
+@steward_page
+def request_new(request: HttpRequest) -> HttpResponse:
+    """Ask for a new customer, product or supplier: the form of the domain's attributes;
+    on submit, the hub standardizes, searches for duplicates and files the request."""
+    allowed = [d for d in all_domains() if can(request.user, Action.REQUEST, d)]
+    if not allowed:
+        raise Forbidden(_("You may not request master data."))
+    domain = request.POST.get("domain") or request.GET.get("domain") or allowed[0]
+    require(request.user, Action.REQUEST, domain)
+    attributes = get_domain(domain).attributes
+    values = {name: request.POST.get(name, "").strip() for name in attributes}
+    status = 200
+    if request.method == "POST":
+        try:
+            filed = services.request_submit_as(user=request.user, domain=domain, values=values,
+                                               note=request.POST.get("note", ""))
+            return HttpResponseRedirect(reverse("steward:request-detail", args=[filed.pk]))
+        except MdmError as exc:
+            messages.error(request, exc.message)
+            status = exc.status
+    return TemplateResponse(request, "stewardship/request_new.html", {
+        "domains": allowed, "domain": domain, "fields": [(n, a.label, a.required, values[n])
+                                                         for n, a in attributes.items()],
+        "waiting": selectors.requests(request.user),
+    }, status=status)
+
+
+@steward_page
+def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    filed = MasterDataRequest.objects.filter(pk=pk).select_related("golden").first()
+    if filed is None:
+        raise NotFound(_("no request %(pk)s") % {"pk": pk})
+    require(request.user, Action.VIEW, filed.domain)
+    status = 200
+    if request.method == "POST":
+        try:
+            filed = services.request_decide_as(user=request.user, request=filed, action=request.POST.get("action", ""),
+                                               golden_id=request.POST.get("golden_id", ""),
+                                               reason=request.POST.get("reason", ""))
+            messages.success(request, _("Done."))
+            if filed.golden:
+                return HttpResponseRedirect(reverse("steward:golden", args=[filed.golden.golden_id]))
+        except MdmError as exc:
+            messages.error(request, exc.message)
+            status = exc.status
+    declared = get_domain(filed.domain).attributes
+    return TemplateResponse(request, "stewardship/request_detail.html", {
+        "filed": filed, "can_decide": can(request.user, Action.DECIDE, filed.domain),
+        "rows": [(a.label, filed.values.get(n, ""), filed.attributes.get(n, ""), filed.issues.get(n, []))
+                 for n, a in declared.items() if n in filed.values or n in filed.attributes],
+    }, status=status)

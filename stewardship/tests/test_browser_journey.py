@@ -1,7 +1,7 @@
 """The steward journey in a real browser: headless Chromium (Debian's `chromium`, with a CJK
 font) driven by Playwright against a live server, in Chinese. Log in, work the queue,
 approve, reject with a reason, split, unmerge (the earlier golden ID comes back), override,
-and see each step in the golden records' timelines."""
+request a customer that exists already, and see each step in the golden records' timelines."""
 
 from __future__ import annotations
 
@@ -113,6 +113,15 @@ def test_a_steward_works_the_queue_and_fixes_golden_records_in_the_browser(live,
     page.click("#override-form button[type=submit]")
     expect(page.locator("#values")).to_contain_text("人工覆盖")
     expect(page.locator("#timeline")).to_contain_text("客户来电确认")
+
+    # request a new customer that turns out to be Huawei: linked to it, nothing created
+    page.click("text=申请新主数据")
+    page.fill("#f-name", "华为技术有限公司")
+    page.fill("#f-tax_id", "914403001922038216")
+    page.click("#request-form button[type=submit]")
+    expect(page.locator("#duplicates")).to_contain_text(huawei)
+    page.click(f"#duplicates tr:has-text('{huawei}') button")
+    expect(page.locator("h1")).to_contain_text(huawei)
 
     # every step is in the timelines
     page.goto(f"{live}/steward/golden/{huawei}/")

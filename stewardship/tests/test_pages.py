@@ -12,7 +12,7 @@ import pytest
 from django.conf import settings
 from django.urls import reverse
 
-from mdm.models import GoldenRecord, MergeProposal
+from mdm.models import ChangeEvent, GoldenRecord, MasterDataRequest, MergeProposal
 from mdm.selectors import case_of
 from mdm.tests.factories import assert_invariants, xref
 from stewardship.tests.factories import PASSWORD, cases, users
@@ -204,3 +204,56 @@ def test_data_files_are_private():
     path.write_text("x")
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o600
     path.unlink()
+
+
+def test_a_new_customer_request_is_checked_searched_and_approved_or_linked(wang, data):
+    from_form = {"domain": "customer", "name": "华为技术有限公司", "tax_id": "914403001922038216", "note": "新客户"}
+    filed = wang.post(reverse("steward:request"), from_form)
+    assert filed.status_code == 302
+    request = MasterDataRequest.objects.get()
+    huawei = xref()[data.records["erp:HW"]]
+    assert request.candidates[0]["golden_id"] == huawei and "tax_id" in request.candidates[0]["why"]
+    page = wang.get(filed.url).content.decode()
+    assert huawei in page and "same tax_id" in page
+    linked = wang.post(filed.url, {"action": "link", "golden_id": huawei, "reason": "duplicate"})
+    assert linked.status_code == 302 and MasterDataRequest.objects.get().status == "linked"
+
+    invalid_uscc = "91440300MA5XXXXXX1"
+    bad = wang.post(reverse("steward:request"), {"domain": "customer", "name": "深圳新公司", "tax_id": invalid_uscc})
+    fresh = MasterDataRequest.objects.get(status="pending")
+    assert bad.status_code == 302 and fresh.issues.get("tax_id") and fresh.candidates == []
+    assert wang.post(bad.url, {"action": "reject", "reason": ""}).status_code == 400
+    events = ChangeEvent.objects.count()
+    approved = wang.post(bad.url, {"action": "approve"})
+    fresh.refresh_from_db()
+    assert fresh.status == "approved" and approved.url == reverse("steward:golden", args=[fresh.golden.golden_id])
+    assert fresh.golden.golden_id.startswith("CUST-") and fresh.golden.members.get().system.code == "requests"
+    assert ChangeEvent.objects.filter(pk__gt=events, kind="golden.created").count() == 1
+    assert wang.post(bad.url, {"action": "approve"}).status_code == 409
+    assert wang.post(reverse("steward:request"), {"domain": "customer", "name": ""}).status_code == 400
+    assert_invariants()
+
+
+def test_only_granted_users_request(client, people):
+    client.force_login(people["auditor"])
+    assert client.get(reverse("steward:request")).status_code == 403
+    client.force_login(people["zhao"])
+    assert client.post(reverse("steward:request"), {"domain": "customer", "name": "x公司"}).status_code == 403
+
+
+def test_the_four_eyes_rule_needs_a_second_steward_for_a_large_merge(wang, client, data, people, settings):
+    settings.MDM_FOUR_EYES = {"customer": 2}
+    url = case_url(data, "erp:HW", "crm:HW")  # three records: above the limit
+    version = case_of(data.proposal("erp:HW", "crm:HW").pk).version
+    first = wang.post(url, {"action": "approve", "version": version})
+    assert first.status_code == 200 and "second steward must approve" in first.content.decode()
+    assert len(set(xref().values())) == 7  # nothing merged yet
+    again = wang.post(url, {"action": "approve", "version": version})
+    assert again.status_code == 409 and "you approved this case first" in again.content.decode()
+    client.force_login(people["li"])
+    assert client.post(url, {"action": "approve", "version": version}).status_code == 302
+    assert len({xref()[data.records[k]] for k in ("erp:HW", "crm:HW", "forms:HW")}) == 1
+    small = case_url(data, "erp:JD", "crm:JD")  # two records with one tax id: one approval is enough
+    assert client.post(small, {"action": "approve",
+                               "version": case_of(data.proposal("erp:JD", "crm:JD").pk).version}).status_code == 302
+    assert_invariants()
