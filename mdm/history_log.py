@@ -26,7 +26,16 @@ from openpyxl import Workbook
 from mdm import audit
 from mdm.errors import InvalidInput, NotFound
 from mdm.exports import safe_cell
-from mdm.models import AccessGrant, GoldenRecord, MatchModel, MergeProposal, PairConstraint, SourceRecord, SourceSystem
+from mdm.models import (
+    AccessGrant,
+    GoldenRecord,
+    MasterDataRequest,
+    MatchModel,
+    MergeProposal,
+    PairConstraint,
+    SourceRecord,
+    SourceSystem,
+)
 
 ACTIONS = {"+": "created", "~": "changed", "-": "deleted"}
 # Columns every version carries that are bookkeeping, not content (shown as the entry's own fields).
@@ -58,6 +67,7 @@ KINDS = {
     "model": Kind("model", MatchModel, ("domain", "version"), ()),
     "system": Kind("system", SourceSystem, ("code",), ("code",), domain=None, system="code"),
     "grant": Kind("grant", AccessGrant, ("user__username", "role", "domain"), ("user__username",)),
+    "request": Kind("request", MasterDataRequest, ("id",), ()),
 }
 
 
@@ -275,7 +285,7 @@ def chain_heads_digest() -> str:
 EXPORT_COLUMNS = ["at", "kind", "record", "domain", "action", "actor", "reason", "changes", "operation",
                   "version", "history_id", "history_hash"]
 EXPORT_LIMIT = 200_000
-DECISION_KINDS = ("proposal", "ruling", "golden", "grant")
+DECISION_KINDS = ("proposal", "ruling", "golden", "grant", "request")
 
 
 def export_rows(filters: Filters) -> Iterator[list[Any]]:

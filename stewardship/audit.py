@@ -29,6 +29,16 @@ from mdm.selectors import golden_record_as_of
 from stewardship.views import steward_page
 
 PAGE = 50
+KIND_LABELS = {"golden": _("golden record"), "source": _("source record"), "proposal": _("proposal"),
+               "ruling": _("ruling"), "model": _("match model"), "system": _("source system"),
+               "grant": _("access grant"), "request": _("master data request")}
+ACTION_LABELS = {"created": _("created"), "changed": _("changed"), "deleted": _("deleted")}
+
+
+def _labelled(entries):
+    for entry in entries:
+        entry.kind_label, entry.action_label = KIND_LABELS[entry.kind], ACTION_LABELS[entry.action]
+    return entries
 
 
 class LogFilters(forms.Form):
@@ -45,9 +55,9 @@ class LogFilters(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["kind"].choices = [("", _("every kind")), *((k, k) for k in KINDS)]
+        self.fields["kind"].choices = [("", _("every kind")), *((k, KIND_LABELS[k]) for k in KINDS)]
         self.fields["domain"].choices = [("", _("every domain")), *((d, d) for d in all_domains())]
-        self.fields["action"].choices = [("", _("every action")), *((a, a) for a in ACTIONS.values())]
+        self.fields["action"].choices = [("", _("every action")), *((a, ACTION_LABELS[a]) for a in ACTIONS.values())]
 
     def filters(self, **preset) -> Filters:
         data = self.cleaned_data if self.is_valid() else {}
@@ -76,7 +86,7 @@ def _log_page(request: HttpRequest, title: str, **preset) -> HttpResponse:
     query = request.GET.copy()
     query.pop("offset", None)
     return TemplateResponse(request, "stewardship/audit/log.html", {
-        "title": title, "form": form, "entries": entries[:PAGE], "offset": offset,
+        "title": title, "form": form, "entries": _labelled(entries[:PAGE]), "offset": offset,
         "next": offset + PAGE if len(entries) > PAGE else None, "previous": max(offset - PAGE, 0) if offset else None,
         "query": query.urlencode(), "decisions": bool(preset),
     })
@@ -116,7 +126,7 @@ def record(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
     require(request.user, Action.AUDIT)
     if kind not in KINDS:
         raise NotFound(f"no kind of record {kind!r}")
-    versions = record_versions(kind, pk)
+    versions = _labelled(record_versions(kind, pk))
     if not versions:
         raise NotFound(f"{kind} {pk} has no history")
     left, right = request.GET.get("left", ""), request.GET.get("right", "")
@@ -131,6 +141,6 @@ def record(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
         except ValueError:
             as_of_error = _("A moment is YYYY-MM-DDTHH:MM.")
     return TemplateResponse(request, "stewardship/audit/record.html", {
-        "kind": kind, "pk": pk, "label": versions[-1].record, "versions": versions, "diff": diff,
-        "left": left, "right": right, "as_of": as_of, "state": state, "as_of_error": as_of_error,
+        "kind": kind, "kind_label": KIND_LABELS[kind], "pk": pk, "label": versions[-1].record,
+        "versions": versions, "diff": diff, "left": left, "right": right, "as_of": as_of, "state": state, "as_of_error": as_of_error,
     })
