@@ -142,5 +142,6 @@ def record(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
             as_of_error = _("A moment is YYYY-MM-DDTHH:MM.")
     return TemplateResponse(request, "stewardship/audit/record.html", {
         "kind": kind, "kind_label": KIND_LABELS[kind], "pk": pk, "label": versions[-1].record,
-        "versions": versions, "diff": diff, "left": left, "right": right, "as_of": as_of, "state": state, "as_of_error": as_of_error,
+        "versions": versions, "diff": diff, "left": left, "right": right,
+        "as_of": as_of, "state": state, "as_of_error": as_of_error,
     })
