@@ -19,7 +19,7 @@ SAMPLE_TITLES = {
 
 def result_lines(result: MatchResult) -> list[str]:
     """The summary, then the samples of each kind of change."""
-    lines = summary_lines(result)
+    lines = [f"earlier run {run.pk}: {run.error}" for run in result.interrupted] + summary_lines(result)
     for kind, samples in result.samples.items():
         lines.append(f"  {sample_title(kind, result)}:")
         lines += [f"    {s}" for s in samples]

@@ -42,6 +42,8 @@ data changed under it plans again.
 
 from __future__ import annotations
 
+import os
+import socket
 import time
 import uuid
 from collections.abc import Callable, Iterable, Sequence
@@ -78,7 +80,7 @@ from matching.training import thresholds_chosen
 from mdm.domains import MatchingDefaults, get_domain
 from mdm.errors import InvalidInput, StalePlan
 from mdm.history import Change
-from mdm.models import MatchModel, MatchRun, MergeProposal
+from mdm.models import ChangeEvent, GoldenRecord, MatchModel, MatchRun, MergeProposal, SourceRecord
 from mdm.services.locks import ALL_SYSTEMS, domain_write_lock
 from mdm.services.plans import GoldenPlan, Ref, golden_plan_apply
 from mdm.services.proposals import ProposalPlan, proposals_apply, proposals_plan
@@ -87,6 +89,10 @@ ProgressCallback = Callable[[str], None]
 SAMPLE_SIZE = 5
 ATTEMPTS = 3  # a run that finds its data changed under it plans again, this many times
 MSG_UNKNOWN_CHECK = "unknown alarm check(s) {checks}: accept one of {known}"
+MSG_INTERRUPTED = "interrupted (its process died) {when}"
+MSG_NOTHING_APPLIED = "before its plan was applied: nothing was written"
+MSG_APPLIED = ("after its plan was applied (one transaction, all of it): {golden_versions} golden record versions, "
+               "{memberships} memberships, {proposals} proposal changes, {events} change events written")
 
 
 @dataclass
@@ -104,6 +110,7 @@ class MatchResult:
     report: dict[str, Any] = field(default_factory=dict)
     alarms: list[dict[str, Any]] = field(default_factory=list)
     run: MatchRun | None = None
+    interrupted: list[MatchRun] = field(default_factory=list)  # earlier runs found dead at the start
     largest: list[Ref | None] = field(default_factory=list, repr=False)  # golden records of report["largest"]
 
 
@@ -154,9 +161,10 @@ def match_run(
     if dry_run:
         planner.plan()
         return result
+    result.interrupted = dead_runs_interrupted(domain)
     run = result.run = MatchRun.objects.create(
         operation=operation, domain=domain, model=model, thresholds=thresholds, actor=actor,
-        started_at=timezone.now(),
+        started_at=timezone.now(), host=socket.gethostname(), pid=os.getpid(),
     )
     try:
         for attempt in range(1, ATTEMPTS + 1):
@@ -183,6 +191,35 @@ def match_run(
     run.finished_at = timezone.now()
     run.save(update_fields=["status", "counts", "timings", "report", "alarms", "finished_at"])
     return result
+
+
+def dead_runs_interrupted(domain: str) -> list[MatchRun]:
+    """Mark the domain's runs still 'running' whose process is gone on this host as
+    interrupted, each with what it had written (its history rows and change events, found
+    by its operation): nothing, or its whole plan when it died after the commit."""
+    host = socket.gethostname()
+    marked = []
+    for run in MatchRun.objects.filter(domain=domain, status=MatchRun.Status.RUNNING, host=host, pid__isnull=False):
+        try:
+            os.kill(run.pid, 0)
+            continue
+        except ProcessLookupError:
+            pass
+        except PermissionError:
+            continue  # alive, another user's process
+        applied = {
+            "golden_versions": GoldenRecord.history.filter(history_operation=run.operation).count(),
+            "memberships": SourceRecord.history.filter(history_operation=run.operation).count(),
+            "proposals": MergeProposal.history.filter(history_operation=run.operation).count(),
+            "events": ChangeEvent.objects.filter(operation=run.operation).count(),
+        }
+        when = MSG_APPLIED.format(**applied) if any(applied.values()) else MSG_NOTHING_APPLIED
+        run.status, run.error = MatchRun.Status.INTERRUPTED, MSG_INTERRUPTED.format(when=when)
+        run.counts = {**run.counts, **{f"applied_{name}": n for name, n in applied.items()}}
+        run.finished_at = timezone.now()
+        run.save(update_fields=["status", "error", "counts", "finished_at"])
+        marked.append(run)
+    return marked
 
 
 def _accepted(accept: bool | Sequence[str] | None) -> frozenset[str]:

@@ -5,13 +5,25 @@ an invariant broken."""
 
 from __future__ import annotations
 
-import pytest
+import io
+import os
+import socket
+import subprocess
+import sys
+import uuid
 
-from matching.runs import match_run
-from matching.tests.factories import assert_invariants
-from matching.training import model_train
-from mdm.models import GoldenRecord
-from mdm.tests.factories import system, upsert
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+
+from matching.runs import MSG_INTERRUPTED, MSG_NOTHING_APPLIED, match_run
+from matching.selectors import active_model
+from matching.tests.factories import DEMO_TRUST, assert_invariants
+from matching.training import match_model_store, model_train
+from mdm.history import Change
+from mdm.models import GoldenRecord, MatchRun, SourceRecord
+from mdm.services.golden_records import golden_record_create
+from mdm.tests.factories import load_samples, system, upsert
 
 PRODUCTS = {  # no barcode anywhere: the product model's only deterministic rule finds nothing
     "P1": {"name": "六角头螺栓 M6x20 不锈钢", "spec": "M6x20", "unit": "PCS", "category": "FAST"},
@@ -43,3 +55,49 @@ def test_it_trains_and_matches_on_the_smallest_inputs(db, rows):
     assert 0 < model.report["prior"] < 1
     match_run(domain="customer", actor="test")
     assert_invariants()
+
+
+def dead_pid() -> int:
+    process = subprocess.Popen([sys.executable, "-c", "pass"])
+    process.wait()
+    return process.pid
+
+
+@pytest.fixture
+def customers(db, trained):
+    load_samples("customer", trust=DEMO_TRUST)
+    match_model_store(domain="customer", trained=trained("customer"), change=Change(actor="test", reason="model"))
+
+
+def killed_run(**fields) -> MatchRun:
+    return MatchRun.objects.create(
+        operation=uuid.uuid4(), domain="customer", model=active_model("customer"), actor="test",
+        started_at=timezone.now(), host=socket.gethostname(), pid=dead_pid(), **fields,
+    )
+
+
+def test_a_killed_run_is_marked_interrupted_by_the_next_one_which_says_nothing_was_applied(customers):
+    killed = killed_run()
+    alive = killed_run()
+    alive.pid = os.getpid()
+    alive.save()
+    result = match_run(domain="customer", actor="test")
+    killed.refresh_from_db()
+    assert killed.status == MatchRun.Status.INTERRUPTED and killed.finished_at is not None
+    assert killed.error == MSG_INTERRUPTED.format(when=MSG_NOTHING_APPLIED)
+    assert result.interrupted == [killed]
+    assert MatchRun.objects.get(pk=alive.pk).status == MatchRun.Status.RUNNING  # its process lives
+    assert result.run.status == MatchRun.Status.COMPLETED
+
+
+def test_a_run_killed_after_its_commit_is_marked_interrupted_with_what_it_applied(customers):
+    killed = killed_run()
+    records = list(SourceRecord.objects.filter(domain="customer").values_list("pk", flat=True)[:2])
+    golden_record_create(domain="customer", members=records, change=Change(actor="test", reason="run",
+                                                                            operation=killed.operation))
+    out = io.StringIO()
+    call_command("match", "customer", "--no-progress", stdout=out)
+    killed.refresh_from_db()
+    assert killed.status == MatchRun.Status.INTERRUPTED
+    assert "after its plan was applied" in killed.error and killed.counts["applied_golden_versions"] >= 1
+    assert f"earlier run {killed.pk}: interrupted" in out.getvalue()
