@@ -10,8 +10,11 @@ Design (see matching.features for the columns):
   level whose weight is set negative on purpose: random-pair sampling would rate "same
   brand" as strong evidence, but among real data a same-brand pair with another trade is
   usually a sister company sharing a switchboard, a building and a mail domain.
-- tax id: exact is decisive; a near miss where one side fails the check character is a
-  typo; any other difference is strong evidence against (m fixed small).
+- tax id: exact is decisive; so is one registration under two ids (a PRC organisation
+  code and the unified social credit code that embeds it, a French SIREN, SIRET and VAT id);
+  a near miss where one side fails the check character is a typo; any other difference is
+  strong evidence against (m fixed small).
+- country: two countries are evidence against, learned (m by EM) like any level.
 - location: phone, street address, postcode and city describe one fact, where the company
   sits, so they form one comparison with ordered levels instead of four independent ones
   that would count the same evidence up to four times.
@@ -76,6 +79,7 @@ TAX_ID = Comparison(
     (
         Level("tax id missing", Null("tax_id"), null=True),
         Level("tax id exact", Exact("tax_id")),
+        Level("same registration under two ids (organisation code, SIREN)", Exact("tax_reg")),
         Level("tax id typo (check fails, ≤ 2 edits)", All(Damerau("tax_id", 2), EitherFalse("tax_valid"))),
         # two codes that both pass the check digit differ only by a typo the check misses
         # (about 1 in 31 typos) or a re-registration: rare among true matches
@@ -140,6 +144,16 @@ CONTACT = Comparison(
     ),
 )
 
+COUNTRY = Comparison(
+    "country",
+    "country of the company",
+    (
+        Level("country missing", Null("country"), null=True),
+        Level("same country", Exact("country")),
+        Level("countries differ", None),
+    ),
+)
+
 BANK = Comparison(
     "bank_account",
     "bank account number",
@@ -158,6 +172,7 @@ BANK = Comparison(
 # true pairs, most of them movers that score below the review band anyway.
 BLOCKING = {
     "tax_id": ("tax_id",),
+    "registration": ("tax_reg",),
     "phone": ("phone",),
     "name_core": ("nm_core",),
     "brand": ("nm_brand", "city"),

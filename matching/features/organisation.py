@@ -25,6 +25,7 @@ from matching.features.text import (
     text_of,
 )
 from mdm.standardize import FOREIGN_COUNTRY_REGIONS
+from mdm.standardize.ids import registration_core
 
 FeatureRow = dict[str, Any]
 
@@ -263,6 +264,8 @@ def features(row: Mapping[str, Any]) -> FeatureRow:
         "nm_branch": pinyin(branch) if branch else None,
         "tax_id": text_of(row, "tax_id"),
         "tax_valid": row.get("tax_id__valid") if row.get("tax_id__valid") is not None else None,
+        "tax_reg": registration_core(text_of(row, "tax_id"), text_of(row, "tax_id__kind")),
+        "country": text_of(row, "country"),
         "phone": text_of(row, "phone"),
         "phone_kind": text_of(row, "phone__kind") if text_of(row, "phone") else None,
         "addr_building": building,
