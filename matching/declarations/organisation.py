@@ -9,7 +9,8 @@ Design (see matching.features for the columns):
   whose brands agree but whose trade, region or branch conflicts lands in a look-alike
   level whose weight is set negative on purpose: random-pair sampling would rate "same
   brand" as strong evidence, but among real data a same-brand pair with another trade is
-  usually a sister company sharing a switchboard, a building and a mail domain.
+  usually a sister company sharing a switchboard, a building and a mail domain. A short
+  name against the full one and a misspelt trade word have levels of their own, learned.
 - tax id: exact is decisive; so is one registration under two ids (a PRC organisation
   code and the unified social credit code that embeds it, a French SIREN, SIRET and VAT id);
   a near miss where one side fails the check character is a typo; any other difference is
@@ -42,6 +43,7 @@ from matching.declarations import (
     Not,
     Null,
     Overlap,
+    Subset,
 )
 
 # trade words unknown to the lexicon cannot be compared across scripts: no conflict then
@@ -63,6 +65,13 @@ NAME = Comparison(
         Level("same brand (or its pinyin), one name without trade words", All(_BRAND_SAME, _COMPATIBLE)),
         Level("brand with a typo (swapped or dropped character)", All(_BRAND_TYPO, _COMPATIBLE)),
         Level("brand transliterated (same sounds in the other script)", All(_TRANSLITERATED, _COMPATIBLE)),
+        # a short name against the full one (宏尚智能 / 宏尚智能科技), a misspelt trade word
+        # (Systems / Sysrems): the same company as a rule, but a sister's name can look so
+        # too; their weights are learned
+        Level("same brand, one trade inside the other",
+              All(_BRAND_SAME, Subset("nm_trade_set"), _REGION_OK, _BRANCH_OK)),
+        Level("same brand, trade words with a typo",
+              All(_BRAND_SAME, Damerau("nm_trade_text", 2), _REGION_OK, _BRANCH_OK)),
         Level(
             "same brand, other trade, region or branch (look-alike)",
             Any(_BRAND_SAME, _BRAND_TYPO, _TRANSLITERATED),
