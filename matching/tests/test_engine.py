@@ -20,7 +20,7 @@ from matching.training import default_thresholds
 from mdm.domains import get_domain
 from mdm.errors import BlockingTooLarge, ContradictoryRulings
 
-COMPARISONS = ["name", "tax_id", "location", "internet", "contact", "system"]  # of the customer model
+COMPARISONS = ["name", "tax_id", "location", "internet", "contact", "country", "system"]  # of the customer model
 
 @pytest.fixture(scope="module")
 def customer_model(samples):
