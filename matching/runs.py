@@ -304,6 +304,11 @@ class _Planner:
         result.counts = run_counts(snapshot, scored, clusters, mapping, golden, proposals)
         result.samples = run_samples(snapshot, clusters, mapping, golden, proposals, self.sample_size)
         result.counts["proposals_held"] = sum(1 for c in candidates if c.kind == MergeProposal.Kind.HELD)
+        # the true pairs a steward would likely find among the review proposals, by the
+        # model's own probabilities (the run report shows it beside what stewards decide)
+        result.counts["proposals_likely_true"] = round(
+            sum(c.probability for c in candidates if c.kind == MergeProposal.Kind.REVIEW), 1
+        )
         result.report, result.alarms, result.largest = review.finish(
             snapshot=snapshot, planned=planned, clusters=clusters, mapping=mapping, frozen=frozen, merges=merges,
             cap=self.limits.held_per_cluster,
