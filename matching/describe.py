@@ -19,7 +19,7 @@ SAMPLE_TITLES = {
 
 def result_lines(result: MatchResult) -> list[str]:
     """The summary, then the samples of each kind of change."""
-    lines = summary_lines(result)
+    lines = [f"earlier run {run.pk}: {run.error}" for run in result.interrupted] + summary_lines(result)
     for kind, samples in result.samples.items():
         lines.append(f"  {sample_title(kind, result)}:")
         lines += [f"    {s}" for s in samples]
@@ -55,7 +55,9 @@ def summary_lines(result: MatchResult) -> list[str]:
         (
             f"  proposals: {c['proposals_new']} new, {c['proposals_rescored']} rescored, "
             f"{c['proposals_reopened']} reopened, {c['proposals_superseded']} superseded; "
-            f"{c['proposals_pending']} waiting for a steward ({c.get('proposals_held', 0)} held merges)"
+            f"{c['proposals_pending']} waiting for a steward ({c.get('proposals_held', 0)} held merges); "
+            f"about {c.get('proposals_likely_true', 0):,.0f} of this run's review proposals are true pairs "
+            "by the model's probabilities"
         ),
         *report_lines(result),
     ]

@@ -398,15 +398,7 @@ def train(domain: str, rows: Any, *, seed: int = 1, u_max_pairs: float = DEFAULT
     from splink import block_on
 
     t0 = time.perf_counter()
-    try:
-        linker.training.estimate_probability_two_random_records_match(
-            [block_on(*r) for r in declared.deterministic], recall=declared.deterministic_recall
-        )
-    except ValueError as error:  # more deterministic matches than the recall allows
-        report["notes"].append(f"prior: {error}; recall 1.0 used")
-        linker.training.estimate_probability_two_random_records_match(
-            [block_on(*r) for r in declared.deterministic], recall=1.0
-        )
+    _estimate_prior(linker, declared, table.num_rows, report)
     report["prior_seconds"] = round(time.perf_counter() - t0, 3)
 
     t0 = time.perf_counter()
@@ -454,6 +446,44 @@ def train(domain: str, rows: Any, *, seed: int = 1, u_max_pairs: float = DEFAULT
     )
     trained.report["levels"] = parameter_table(trained)
     return trained
+
+
+MSG_PRIOR_NONE = ("prior: the deterministic rules ({rules}) found no usable estimate ({why}); {fallback}")
+
+
+def _estimate_prior(linker: Any, declared: m.DomainModel, records: int, report: dict[str, Any]) -> None:
+    """The prior from the declared deterministic rules; when they find nothing a prior can
+    come from (no record has the column, every pair agrees), the declaration's
+    `fallback_prior`, else one match per record (1 / (records - 1)), each fallback a line of
+    `report["fallbacks"]`. Training never stops for the prior."""
+    from splink import block_on
+
+    report.setdefault("fallbacks", [])
+    rules = [block_on(*r) for r in declared.deterministic]
+    why = "no rule declared"
+    if rules:
+        try:
+            try:
+                linker.training.estimate_probability_two_random_records_match(
+                    rules, recall=declared.deterministic_recall
+                )
+            except ValueError as error:  # more deterministic matches than the recall allows
+                report["notes"].append(f"prior: {error}; recall 1.0 used")
+                linker.training.estimate_probability_two_random_records_match(rules, recall=1.0)
+            prior = float(linker._settings_obj._probability_two_random_records_match)
+            if 0 < prior < 1:
+                return
+            why = f"estimate {prior:g}"
+        except (ValueError, ZeroDivisionError) as error:  # no pair at all: Splink divides by zero
+            why = str(error)
+    if declared.fallback_prior is not None:
+        prior, fallback = declared.fallback_prior, f"the declared fallback prior {declared.fallback_prior:g} used"
+    else:
+        prior = min(0.5, 1 / max(records - 1, 1))
+        fallback = f"one match per record assumed: prior 1/(records - 1) = {prior:.3g}"
+    names = ", ".join("+".join(r) for r in declared.deterministic) or "none"
+    report["fallbacks"].append(MSG_PRIOR_NONE.format(rules=names, why=why, fallback=fallback))
+    linker._settings_obj._probability_two_random_records_match = prior
 
 
 def _u_without_matches(declared: m.DomainModel, table: pa.Table, parameters: list[list[dict[str, Any]]],

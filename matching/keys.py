@@ -231,6 +231,12 @@ class RunKeys(Mapping[int, set[tuple[str, str]]]):
                     self._packed[sid] = KEY_SEPARATOR.join(
                         f"{numbers[rule]}{RULE_SEPARATOR}{value}" for rule, value in keys).encode()
 
+    def forget(self, records: Iterable[int]) -> None:
+        """Drop the keys computed for records that changed after the run read them: the
+        refresh computes theirs from what is stored now."""
+        for sid in records:
+            self._packed.pop(sid, None)
+
     def key_count(self) -> int:
         """How many keys the records have: at most what the refresh inserts."""
         separator = KEY_SEPARATOR.encode()

@@ -105,7 +105,7 @@ from mdm.services.plans import (
     source_system_trust,
 )
 from mdm.services.proposals import Candidate, proposal_offer
-from mdm.services.rulings import record_rulings
+from mdm.services.rulings import chain_golden, record_rulings
 
 SEARCH_LIMIT = 10
 ATTACH, PROPOSE, CREATE, KEEP, SKIP = "attach", "propose", "create", "keep", "skip"
@@ -437,10 +437,7 @@ class _Arrival:
     def _target(self) -> int | None:
         current, upper = self.current, self.upper
         if self.must_goldens:
-            counts: dict[int, int] = defaultdict(int)
-            for g in self.must_goldens.values():
-                counts[g] += 1
-            return min(counts, key=lambda g: (-counts[g], g))
+            return chain_golden(self.must_goldens.values())
         if current is not None and self.others(current) and self.allowed(current) and any(
             self.scored[i].weight >= upper or i in self.links for i in self.others(current)
         ):

@@ -36,12 +36,17 @@ the golden records that exist (matching.planning):
   merges again.
 
 The plan is computed first (that is all a dry run does), then applied in one transaction
-under the domain's locks, after checking nothing changed since it was read; a run whose
-data changed under it plans again.
+under the domain's locks, after a short check of what changed since it was read (history
+rows after its fingerprint): activity that touches none of the records, golden records and
+proposals the plan writes (a steward's override elsewhere, an arrival matched in real
+time) leaves it valid; otherwise the run plans again, and its last attempt plans under the
+locks, so a run finishes under any steady steward activity (which waits for it then).
 """
 
 from __future__ import annotations
 
+import os
+import socket
 import time
 import uuid
 from collections.abc import Callable, Iterable, Sequence
@@ -72,21 +77,25 @@ from matching.planning import (
     tied,
 )
 from matching.review import ACCEPTABLE, RunReview, review_run, run_counts, run_samples
-from matching.selectors import Snapshot, active_model, fingerprint, read_domain, trained_model
+from matching.selectors import Activity, Snapshot, active_model, activity_since, fingerprint, read_domain, trained_model
 from matching.tables import feature_table
 from matching.training import thresholds_chosen
 from mdm.domains import MatchingDefaults, get_domain
 from mdm.errors import InvalidInput, StalePlan
 from mdm.history import Change
-from mdm.models import MatchModel, MatchRun, MergeProposal
+from mdm.models import ChangeEvent, GoldenRecord, MatchModel, MatchRun, MergeProposal, SourceRecord
 from mdm.services.locks import ALL_SYSTEMS, domain_write_lock
 from mdm.services.plans import GoldenPlan, Ref, golden_plan_apply
 from mdm.services.proposals import ProposalPlan, proposals_apply, proposals_plan
 
 ProgressCallback = Callable[[str], None]
 SAMPLE_SIZE = 5
-ATTEMPTS = 3  # a run that finds its data changed under it plans again, this many times
+ATTEMPTS = 3  # a run whose plan the activity meanwhile touched plans again; the last time under the locks
 MSG_UNKNOWN_CHECK = "unknown alarm check(s) {checks}: accept one of {known}"
+MSG_INTERRUPTED = "interrupted (its process died) {when}"
+MSG_NOTHING_APPLIED = "before its plan was applied: nothing was written"
+MSG_APPLIED = ("after its plan was applied (one transaction, all of it): {golden_versions} golden record versions, "
+               "{memberships} memberships, {proposals} proposal changes, {events} change events written")
 
 
 @dataclass
@@ -104,6 +113,7 @@ class MatchResult:
     report: dict[str, Any] = field(default_factory=dict)
     alarms: list[dict[str, Any]] = field(default_factory=list)
     run: MatchRun | None = None
+    interrupted: list[MatchRun] = field(default_factory=list)  # earlier runs found dead at the start
     largest: list[Ref | None] = field(default_factory=list, repr=False)  # golden records of report["largest"]
 
 
@@ -154,24 +164,26 @@ def match_run(
     if dry_run:
         planner.plan()
         return result
+    result.interrupted = dead_runs_interrupted(domain)
     run = result.run = MatchRun.objects.create(
         operation=operation, domain=domain, model=model, thresholds=thresholds, actor=actor,
-        started_at=timezone.now(),
+        started_at=timezone.now(), host=socket.gethostname(), pid=os.getpid(),
     )
     try:
         for attempt in range(1, ATTEMPTS + 1):
-            planned = planner.plan()
-            progress("writing")
-            started = time.perf_counter()
             try:
-                _apply(domain, planned, run, change, result)
-            except StalePlan:
+                if attempt < ATTEMPTS:
+                    _plan_and_apply(domain, planner, run, change, result)
+                else:
+                    with transaction.atomic():
+                        domain_write_lock(domain, systems=ALL_SYSTEMS)
+                        _plan_and_apply(domain, planner, run, change, result)
+                break
+            except StalePlan as stale:
                 if attempt == ATTEMPTS:
                     raise
-                progress("data changed during the run: planning again")
-                continue
-            result.timings["write"] = round(time.perf_counter() - started, 3)
-            break
+                progress(f"{stale.message}: planning again" + (" under the locks" if attempt + 1 == ATTEMPTS else ""))
+        result.counts["attempts"] = attempt
     except Exception as exc:
         run.status = MatchRun.Status.FAILED
         run.error = str(exc)[:2000]
@@ -183,6 +195,35 @@ def match_run(
     run.finished_at = timezone.now()
     run.save(update_fields=["status", "counts", "timings", "report", "alarms", "finished_at"])
     return result
+
+
+def dead_runs_interrupted(domain: str) -> list[MatchRun]:
+    """Mark the domain's runs still 'running' whose process is gone on this host as
+    interrupted, each with what it had written (its history rows and change events, found
+    by its operation): nothing, or its whole plan when it died after the commit."""
+    host = socket.gethostname()
+    marked = []
+    for run in MatchRun.objects.filter(domain=domain, status=MatchRun.Status.RUNNING, host=host, pid__isnull=False):
+        try:
+            os.kill(run.pid, 0)
+            continue
+        except ProcessLookupError:
+            pass
+        except PermissionError:
+            continue  # alive, another user's process
+        applied = {
+            "golden_versions": GoldenRecord.history.filter(history_operation=run.operation).count(),
+            "memberships": SourceRecord.history.filter(history_operation=run.operation).count(),
+            "proposals": MergeProposal.history.filter(history_operation=run.operation).count(),
+            "events": ChangeEvent.objects.filter(operation=run.operation).count(),
+        }
+        when = MSG_APPLIED.format(**applied) if any(applied.values()) else MSG_NOTHING_APPLIED
+        run.status, run.error = MatchRun.Status.INTERRUPTED, MSG_INTERRUPTED.format(when=when)
+        run.counts = {**run.counts, **{f"applied_{name}": n for name, n in applied.items()}}
+        run.finished_at = timezone.now()
+        run.save(update_fields=["status", "error", "counts", "finished_at"])
+        marked.append(run)
+    return marked
 
 
 def _accepted(accept: bool | Sequence[str] | None) -> frozenset[str]:
@@ -263,6 +304,11 @@ class _Planner:
         result.counts = run_counts(snapshot, scored, clusters, mapping, golden, proposals)
         result.samples = run_samples(snapshot, clusters, mapping, golden, proposals, self.sample_size)
         result.counts["proposals_held"] = sum(1 for c in candidates if c.kind == MergeProposal.Kind.HELD)
+        # the true pairs a steward would likely find among the review proposals, by the
+        # model's own probabilities (the run report shows it beside what stewards decide)
+        result.counts["proposals_likely_true"] = round(
+            sum(c.probability for c in candidates if c.kind == MergeProposal.Kind.REVIEW), 1
+        )
         result.report, result.alarms, result.largest = review.finish(
             snapshot=snapshot, planned=planned, clusters=clusters, mapping=mapping, frozen=frozen, merges=merges,
             cap=self.limits.held_per_cluster,
@@ -311,6 +357,33 @@ def _exclusive(pairs: list[Any], thresholds: dict[str, float], snapshot: Snapsho
                            _strings(snapshot.must_link))
 
 
+def _plan_and_apply(domain: str, planner: _Planner, run: MatchRun, change: Change, result: MatchResult) -> None:
+    planned = planner.plan()
+    planner.progress("writing")
+    started = time.perf_counter()
+    _apply(domain, planned, run, change, result)
+    result.timings["write"] = round(time.perf_counter() - started, 3)
+
+
+def _clash(planned: _Planned, activity: Activity) -> str:
+    """Why the activity since the plan's read makes it stale ("" when it does not)."""
+    if activity.trust:
+        return "a source system's trust ranks changed"
+    plan, proposals = planned.plan, planned.proposals
+    goldens = set(plan.versions) | set(plan.retire) | set(plan.delete)
+    if goldens & activity.goldens:
+        return f"golden records the run changes were changed: {sorted(goldens & activity.goldens)[:10]}"
+    records = set(plan.moves).union(*(t.members for t in plan.targets))
+    records.update(x for c in proposals.create for x in (c.left, c.right))
+    records.update(x for _, c in (*proposals.rescore, *proposals.reopen) for x in (c.left, c.right))
+    if records & activity.records:
+        return f"source records the run places were changed: {sorted(records & activity.records)[:10]}"
+    touched = {pk for pk, _ in (*proposals.rescore, *proposals.reopen)} | set(proposals.supersede)
+    if touched & activity.proposals:
+        return f"proposals the run changes were decided: {sorted(touched & activity.proposals)[:10]}"
+    return ""
+
+
 def _strings(pairs: Iterable[tuple[int, int]]) -> list[tuple[str, str]]:
     return [(str(a), str(b)) for a, b in pairs]
 
@@ -321,7 +394,12 @@ def _apply(domain: str, planned: _Planned, run: MatchRun, change: Change, result
     # (services.locks), and applies only when nothing changed since it read.
     domain_write_lock(domain, systems=ALL_SYSTEMS)
     if fingerprint(domain) != planned.seen:
-        raise StalePlan(f"{domain} records, golden records or rulings changed while the run was planned")
+        activity = activity_since(domain, planned.seen)
+        clash = _clash(planned, activity)
+        if clash:
+            raise StalePlan(clash)
+        if planned.keys is not None:
+            planned.keys.forget(activity.records)
     applied = golden_plan_apply(plan=planned.plan, change=change)
     proposals_apply(plan=planned.proposals, run=run, change=change)
     result.counts["events"] = applied.events

@@ -99,6 +99,43 @@ def fingerprint(domain: str) -> tuple[Any, ...]:
     )
 
 
+@dataclass
+class Activity:
+    """What changed in a domain since a fingerprint was taken (read from the history rows
+    written after it): the source records, golden records and proposals touched, and
+    whether a system's trust ranks changed (they weigh in every golden record)."""
+
+    records: set[int] = field(default_factory=set)
+    goldens: set[int] = field(default_factory=set)
+    proposals: set[int] = field(default_factory=set)
+    trust: bool = False
+
+
+def activity_since(domain: str, seen: tuple[Any, ...]) -> Activity:
+    """The activity after fingerprint `seen` (a run reads it under the domain's locks)."""
+    systems, _, records, goldens, rulings, proposals = (mark.get("h") or 0 for mark in seen)
+    activity = Activity(trust=SourceSystem.history.filter(history_id__gt=systems).exists())
+    for pk, golden in SourceRecord.history.filter(domain=domain, history_id__gt=records).values_list(
+        "id", "golden_id"
+    ):
+        activity.records.add(pk)
+        if golden is not None:
+            activity.goldens.add(golden)
+    activity.goldens |= set(
+        GoldenRecord.history.filter(domain=domain, history_id__gt=goldens).values_list("id", flat=True)
+    )
+    for left, right in PairConstraint.history.filter(domain=domain, history_id__gt=rulings).values_list(
+        "left_id", "right_id"
+    ):
+        activity.records |= {left, right}
+    for pk, left, right in MergeProposal.history.filter(domain=domain, history_id__gt=proposals).values_list(
+        "id", "left_id", "right_id"
+    ):
+        activity.proposals.add(pk)
+        activity.records |= {left, right}
+    return activity
+
+
 SHARED_CHARS = 16  # string values up to this long are shared between records (codes, cities, kinds)
 
 

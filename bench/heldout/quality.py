@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import json
 import os
 import sqlite3
 import subprocess
@@ -98,6 +99,11 @@ def measure(base: Path, data_dir: Path, domain: str) -> dict[str, float]:
         a, b = label.get(left), label.get(right)
         if a and b and truth[a] == truth[b]:
             parent[root(a)] = root(b)
+    true_proposals = sum(1 for left, right in proposals
+                         if label.get(left) and label.get(right) and truth[label[left]] == truth[label[right]])
+    counts = con.execute("SELECT counts FROM mdm_matchrun WHERE domain = ? AND status = 'completed' "
+                         "ORDER BY started_at DESC LIMIT 1", [domain]).fetchone()
+    likely = json.loads(counts[0]).get("proposals_likely_true", 0) if counts else 0
     oracle: dict[str, set[str]] = defaultdict(set)
     for name in label.values():
         oracle[root(name)].add(name)
@@ -107,6 +113,7 @@ def measure(base: Path, data_dir: Path, domain: str) -> dict[str, float]:
         "precision": precision, "recall": recall, "f1": f1,
         "proposals": len(proposals), "proposal_share": len(proposals) / max(len(entities), 1),
         "oracle_f1": prf(pairs_of(oracle), expected)[2],
+        "proposals_true": true_proposals, "proposals_likely_true": likely,
     }
 
 
@@ -131,10 +138,12 @@ def evaluate_seed(seed: int, domains: list[str], workdir: Path) -> list[tuple[st
 
 def table(rows: list[tuple[str, str, dict[str, float]]]) -> str:
     head = ("| set | domain | records | entities | true pairs | P | R | **F1** | proposals (% of entities) "
-            "| oracle F1 | train / match s |\n|---|---|---|---|---|---|---|---|---|---|---|")
+            "| true proposals (model's estimate) | oracle F1 | train / match s |\n"
+            "|---|---|---|---|---|---|---|---|---|---|---|---|")
     lines = [
         f"| {label} | {domain} | {r['records']:,} | {r['entities']:,} | {r['true_pairs']:,} | {r['precision']:.3f} "
         f"| {r['recall']:.3f} | **{r['f1']:.3f}** | {r['proposals']:,} ({r['proposal_share']:.1%}) "
+        f"| {r.get('proposals_true', 0):,} ({r.get('proposals_likely_true', 0):,.0f}) "
         f"| {r['oracle_f1']:.3f} | {r['train_s']:.0f} / {r['match_s']:.0f} |"
         for label, domain, r in rows
     ]

@@ -156,7 +156,8 @@ class DomainModel:
     blocking: named rules, each a tuple of columns that must be equal (a list column as a
     whole list, as Splink's block_on compares it). em_blocking: rules whose pairs train m by EM.
     deterministic: rules that almost only find true matches, with their expected recall,
-    for the prior probability that two random records match."""
+    for the prior probability that two random records match; `fallback_prior` is the prior
+    used when they find nothing to estimate it from (None: one match per record assumed)."""
 
     domain: str
     version: int
@@ -168,6 +169,7 @@ class DomainModel:
     features: str  # the feature set its columns come from (matching.features)
     tf_columns: tuple[str, ...] = ()
     columns: tuple[str, ...] = field(default=())
+    fallback_prior: float | None = None
 
     def condition_columns(self) -> list[str]:
         found: list[str] = []

@@ -4,6 +4,7 @@ from matching.declarations import SOURCE_SYSTEM, DomainModel
 from matching.declarations.organisation import (
     BLOCKING,
     CONTACT,
+    COUNTRY,
     DETERMINISTIC,
     EM_BLOCKING,
     INTERNET,
@@ -14,8 +15,8 @@ from matching.declarations.organisation import (
 
 MODEL = DomainModel(
     domain="customer",
-    version=6,
-    comparisons=(NAME, TAX_ID, LOCATION, INTERNET, CONTACT, SOURCE_SYSTEM),
+    version=7,
+    comparisons=(NAME, TAX_ID, LOCATION, INTERNET, CONTACT, COUNTRY, SOURCE_SYSTEM),
     blocking=BLOCKING,
     em_blocking=EM_BLOCKING,
     deterministic=DETERMINISTIC,

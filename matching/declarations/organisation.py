@@ -9,9 +9,13 @@ Design (see matching.features for the columns):
   whose brands agree but whose trade, region or branch conflicts lands in a look-alike
   level whose weight is set negative on purpose: random-pair sampling would rate "same
   brand" as strong evidence, but among real data a same-brand pair with another trade is
-  usually a sister company sharing a switchboard, a building and a mail domain.
-- tax id: exact is decisive; a near miss where one side fails the check character is a
-  typo; any other difference is strong evidence against (m fixed small).
+  usually a sister company sharing a switchboard, a building and a mail domain. A short
+  name against the full one and a misspelt trade word have levels of their own, learned.
+- tax id: exact is decisive; so is one registration under two ids (a PRC organisation
+  code and the unified social credit code that embeds it, a French SIREN, SIRET and VAT id);
+  a near miss where one side fails the check character is a typo; any other difference is
+  strong evidence against (m fixed small).
+- country: two countries are evidence against, learned (m by EM) like any level.
 - location: phone, street address, postcode and city describe one fact, where the company
   sits, so they form one comparison with ordered levels instead of four independent ones
   that would count the same evidence up to four times.
@@ -39,6 +43,7 @@ from matching.declarations import (
     Not,
     Null,
     Overlap,
+    Subset,
 )
 
 # trade words unknown to the lexicon cannot be compared across scripts: no conflict then
@@ -60,6 +65,13 @@ NAME = Comparison(
         Level("same brand (or its pinyin), one name without trade words", All(_BRAND_SAME, _COMPATIBLE)),
         Level("brand with a typo (swapped or dropped character)", All(_BRAND_TYPO, _COMPATIBLE)),
         Level("brand transliterated (same sounds in the other script)", All(_TRANSLITERATED, _COMPATIBLE)),
+        # a short name against the full one (宏尚智能 / 宏尚智能科技), a misspelt trade word
+        # (Systems / Sysrems): the same company as a rule, but a sister's name can look so
+        # too; their weights are learned
+        Level("same brand, one trade inside the other",
+              All(_BRAND_SAME, Subset("nm_trade_set"), _REGION_OK, _BRANCH_OK)),
+        Level("same brand, trade words with a typo",
+              All(_BRAND_SAME, Damerau("nm_trade_text", 2), _REGION_OK, _BRANCH_OK)),
         Level(
             "same brand, other trade, region or branch (look-alike)",
             Any(_BRAND_SAME, _BRAND_TYPO, _TRANSLITERATED),
@@ -76,6 +88,7 @@ TAX_ID = Comparison(
     (
         Level("tax id missing", Null("tax_id"), null=True),
         Level("tax id exact", Exact("tax_id")),
+        Level("same registration under two ids (organisation code, SIREN)", Exact("tax_reg")),
         Level("tax id typo (check fails, ≤ 2 edits)", All(Damerau("tax_id", 2), EitherFalse("tax_valid"))),
         # two codes that both pass the check digit differ only by a typo the check misses
         # (about 1 in 31 typos) or a re-registration: rare among true matches
@@ -140,6 +153,16 @@ CONTACT = Comparison(
     ),
 )
 
+COUNTRY = Comparison(
+    "country",
+    "country of the company",
+    (
+        Level("country missing", Null("country"), null=True),
+        Level("same country", Exact("country")),
+        Level("countries differ", None),
+    ),
+)
+
 BANK = Comparison(
     "bank_account",
     "bank account number",
@@ -158,6 +181,7 @@ BANK = Comparison(
 # true pairs, most of them movers that score below the review band anyway.
 BLOCKING = {
     "tax_id": ("tax_id",),
+    "registration": ("tax_reg",),
     "phone": ("phone",),
     "name_core": ("nm_core",),
     "brand": ("nm_brand", "city"),

@@ -6,6 +6,7 @@ from matching.declarations.organisation import (
     BANK,
     BLOCKING,
     CONTACT,
+    COUNTRY,
     DETERMINISTIC,
     EM_BLOCKING,
     INTERNET,
@@ -16,8 +17,8 @@ from matching.declarations.organisation import (
 
 MODEL = DomainModel(
     domain="supplier",
-    version=6,
-    comparisons=(NAME, TAX_ID, LOCATION, INTERNET, CONTACT, BANK, SOURCE_SYSTEM),
+    version=7,
+    comparisons=(NAME, TAX_ID, LOCATION, INTERNET, CONTACT, COUNTRY, BANK, SOURCE_SYSTEM),
     blocking={**BLOCKING, "bank_account": ("bank_account",)},
     em_blocking=EM_BLOCKING,
     deterministic=(*DETERMINISTIC, ("bank_account",)),

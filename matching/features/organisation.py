@@ -25,6 +25,7 @@ from matching.features.text import (
     text_of,
 )
 from mdm.standardize import FOREIGN_COUNTRY_REGIONS
+from mdm.standardize.ids import registration_core
 
 FeatureRow = dict[str, Any]
 
@@ -215,6 +216,9 @@ def _latin_first_word(display: str, core: str) -> list[str]:
     return []
 
 
+TYPO_TRADE_CHARS = 6
+
+
 def features(row: Mapping[str, Any]) -> FeatureRow:
     """Features of a customer or supplier row (see the module docstring)."""
     name = text_of(row, "name") or ""
@@ -222,9 +226,10 @@ def features(row: Mapping[str, Any]) -> FeatureRow:
     brand = text_of(row, "name__distinct") or core
     brand = strip_trade(brand) if brand else brand
     script = "cjk" if core and has_cjk(core) else "latin"
-    trade, mapped = None, None
+    trade, mapped, trade_text = None, None, None
     if core and brand and core != brand and core.startswith(brand):
-        trade, mapped = trade_key(core[len(brand) :])
+        trade_text = core[len(brand) :]
+        trade, mapped = trade_key(trade_text)
     if script == "cjk":
         brand_pinyin = pinyin_variants(brand) if brand else []
     else:
@@ -236,6 +241,7 @@ def features(row: Mapping[str, Any]) -> FeatureRow:
         # (unless they read as pinyin: "Xing Cheng An" is one brand written in syllables)
         rest = core[len(words[0]) :] if words and core else ""
         if trade is None and brand and brand != words[0] and rest and not _PINYIN_RE.fullmatch(rest):
+            trade_text = rest
             trade, mapped = trade_key(rest)
     region = text_of(row, "name__region")
     branch = text_of(row, "name__branch")
@@ -252,6 +258,9 @@ def features(row: Mapping[str, Any]) -> FeatureRow:
         "nm_brand": brand,
         "nm_trade": trade,
         "nm_mapped": mapped,
+        "nm_trade_set": trade.split() if trade and mapped else None,
+        # Latin trade words as written, long enough for a typo to be told from another word
+        "nm_trade_text": trade_text if script == "latin" and len(trade_text or "") >= TYPO_TRADE_CHARS else None,
         "nm_script": script,
         "nm_pinyin": brand_pinyin or None,
         # blocking key: for Latin names the umlaut written out (Köhler and Koehler meet)
@@ -263,6 +272,8 @@ def features(row: Mapping[str, Any]) -> FeatureRow:
         "nm_branch": pinyin(branch) if branch else None,
         "tax_id": text_of(row, "tax_id"),
         "tax_valid": row.get("tax_id__valid") if row.get("tax_id__valid") is not None else None,
+        "tax_reg": registration_core(text_of(row, "tax_id"), text_of(row, "tax_id__kind")),
+        "country": text_of(row, "country"),
         "phone": text_of(row, "phone"),
         "phone_kind": text_of(row, "phone__kind") if text_of(row, "phone") else None,
         "addr_building": building,

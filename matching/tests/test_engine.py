@@ -20,7 +20,7 @@ from matching.training import default_thresholds
 from mdm.domains import get_domain
 from mdm.errors import BlockingTooLarge, ContradictoryRulings
 
-COMPARISONS = ["name", "tax_id", "location", "internet", "contact", "system"]  # of the customer model
+COMPARISONS = ["name", "tax_id", "location", "internet", "contact", "country", "system"]  # of the customer model
 
 @pytest.fixture(scope="module")
 def customer_model(samples):
@@ -345,3 +345,21 @@ def test_a_failed_em_rule_leaves_the_model_as_if_it_had_not_run(samples):
     assert "error" in trained.report["em"][-1]
     assert trained.prior == without_rule.prior
     assert trained.parameters == without_rule.parameters
+
+
+def test_it_reads_an_organisation_code_and_the_uscc_that_embeds_it_as_one_registration(customer_model):
+    old = _row("customer", "a", name="长沙宏达机械有限公司", tax_id="53340817-2", city="长沙")
+    new = _row("customer", "b", name="长沙宏达机械有限公司", tax_id="914301105334081728", city="长沙")
+    other = _row("customer", "c", name="长沙宏达机械有限公司", tax_id="914301107483378850", city="长沙")
+    tax = {e.comparison: e for e in score_pair(customer_model, old, new)[1]}["tax_id"]
+    assert tax.level.startswith("same registration") and tax.weight > 5
+    assert {e.comparison: e for e in score_pair(customer_model, old, other)[1]}["tax_id"].weight < 0
+
+
+def test_it_weighs_two_countries_against_a_match(customer_model):
+    toulouse = _row("customer", "a", name="Mergen Manufacturing Sarl", city="Toulouse", country="FR",
+                    email="contact@mergen-mfg.com")
+    glasgow = _row("customer", "b", name="Mergen Manufacturing Limited", city="Glasgow", country="GB",
+                   email="contact@mergen-mfg.com")
+    country = {e.comparison: e for e in score_pair(customer_model, toulouse, glasgow)[1]}["country"]
+    assert country.level == "countries differ" and country.weight < 0

@@ -139,7 +139,7 @@ def test_a_dry_run_reports_what_a_run_would_do_and_writes_nothing(customers):
 
     done = run()
 
-    assert {k: v for k, v in done.counts.items() if k != "events"} == c
+    assert {k: v for k, v in done.counts.items() if k not in ("events", "attempts")} == c
     assert GoldenRecord.objects.count() == c["golden_records"]
 
 
@@ -450,3 +450,10 @@ def test_the_conflict_check_scores_every_pair_of_a_group_as_splink_would(custome
     blocked_only = score(trained, snapshot, model.thresholds, below)
     assert blocked_only.conflicts and set(blocked_only.conflicts) <= set(expected)
     assert blocked_only.checked < scored.checked
+
+
+def test_a_run_reports_how_many_true_pairs_its_review_proposals_likely_hold(customers):
+    result = run()
+    pending = MergeProposal.objects.filter(domain="customer", status="pending", kind=MergeProposal.Kind.REVIEW)
+    assert pending.exists()
+    assert result.counts["proposals_likely_true"] == pytest.approx(sum(p.probability for p in pending), abs=0.1)

@@ -10,6 +10,7 @@ file here or in a folder of MDM_DOMAIN_DIRS, never a new code path.
 
 from __future__ import annotations
 
+import hashlib
 import re
 from dataclasses import dataclass, field
 from functools import cache, cached_property
@@ -34,13 +35,36 @@ class Attribute:
     required: bool = False
 
 
+GOLDEN_ID_LENGTH = 40  # GoldenRecord.golden_id's column
+SERIAL_GROWTH = 2  # digits a serial may outgrow `digits` by before an ID could overflow
+
+
 @dataclass(frozen=True)
 class GoldenIdRule:
-    """Golden IDs look like PREFIX-[CATEGORY-]0000123; serials are never reused."""
+    """Golden IDs look like PREFIX-[CATEGORY-]0000123; serials are never reused. Every ID
+    fits its column whatever the data: a category code longer than the room left is cut
+    and ends in a digest of the whole code, so two long codes never share a sequence."""
 
     prefix: str
     digits: int = 7
     category_attribute: str | None = None
+
+    @property
+    def category_room(self) -> int:
+        return GOLDEN_ID_LENGTH - len(self.prefix) - 2 - (self.digits + SERIAL_GROWTH)
+
+    def category_code(self, category: str) -> str:
+        """The code a category stands as in IDs (and its serial sequence): upper case, cut
+        to the room left."""
+        code = category.strip().upper()
+        if len(code) <= self.category_room:
+            return code
+        digest = hashlib.sha1(code.encode("utf-8")).hexdigest()[:5].upper()
+        return f"{code[: self.category_room - 6]}_{digest}"
+
+    def format(self, code: str, serial: int) -> str:
+        prefix = f"{self.prefix}-{code}-" if code else f"{self.prefix}-"
+        return f"{prefix}{serial:0{self.digits}d}"
 
 
 # Survivorship rules (see mdm/survivorship.py); each ranks the candidate values of one
@@ -191,6 +215,9 @@ def _load(path: Path) -> Domain:
         matching = MatchingDefaults(**(data.get("matching") or {}))
     except (KeyError, TypeError, ValueError, yaml.YAMLError) as exc:
         raise DeclarationError(f"{path.name}: malformed domain declaration ({exc})") from None
+    if rule.category_room < (8 if rule.category_attribute else 0):
+        raise DeclarationError(f"{path.name}: golden_id prefix and digits leave no room in a "
+                               f"{GOLDEN_ID_LENGTH}-character ID")
     if rule.category_attribute and rule.category_attribute not in attributes:
         raise DeclarationError(f"{path.name}: golden_id.category_attribute is not an attribute")
     if not 0 < matching.review_probability <= matching.auto_merge_probability < 1:

@@ -44,12 +44,15 @@ class MatchRun(models.Model):
     changed (`counts`), how long each step took (`timings`, seconds), how it compares with
     the previous run of the domain (`report`: match rate, auto-merge and review shares,
     cluster sizes, parameter drift) and the alarms it raised (`alarms`: a run with any
-    holds its automatic merges for review instead of applying them)."""
+    holds its automatic merges for review instead of applying them). A run whose process
+    died (`host`, `pid`) is marked interrupted by the next run, its `counts` then saying
+    what it had written (its plan is one transaction: all of it or nothing)."""
 
     class Status(models.TextChoices):
         RUNNING = "running"
         COMPLETED = "completed"
         FAILED = "failed"
+        INTERRUPTED = "interrupted"
 
     operation = models.UUIDField(unique=True)
     domain = models.CharField(max_length=40)
@@ -64,6 +67,8 @@ class MatchRun(models.Model):
     error = models.TextField(blank=True)
     started_at = models.DateTimeField()
     finished_at = models.DateTimeField(null=True, blank=True)
+    host = models.CharField(max_length=200, blank=True)
+    pid = models.PositiveIntegerField(null=True, blank=True)
 
     class Meta:
         ordering = ["-started_at"]

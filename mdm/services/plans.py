@@ -93,10 +93,9 @@ class AppliedPlan:
 def golden_ids_allocate(*, domain: str, count: int = 1, category: str = "") -> list[str]:
     """Hand out the next `count` golden IDs of a domain (and category); never reused."""
     rule = get_domain(domain).golden_id
-    category = category.upper()
-    first = advance(GoldenIdSequence, "last_serial", count, domain=domain, category=category) - count + 1
-    prefix = f"{rule.prefix}-{category}-" if category else f"{rule.prefix}-"
-    return [f"{prefix}{serial:0{rule.digits}d}" for serial in range(first, first + count)]
+    code = rule.category_code(category)
+    first = advance(GoldenIdSequence, "last_serial", count, domain=domain, category=code) - count + 1
+    return [rule.format(code, serial) for serial in range(first, first + count)]
 
 
 class _Released(Mapping[str, Any]):

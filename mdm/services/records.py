@@ -18,10 +18,11 @@ from mdm import bulk, history
 from mdm.content import content_hash
 from mdm.domains import get_domain
 from mdm.history import Change
-from mdm.models import SourceRecord, SourceSystem
+from mdm.models import GoldenRecord, PairConstraint, SourceRecord, SourceSystem
 from mdm.services.feed import append_events, source_event
-from mdm.services.golden_records import golden_records_refresh
+from mdm.services.golden_records import golden_records_refresh, source_records_assign
 from mdm.services.locks import domain_write_lock
+from mdm.services.rulings import CHUNK, chain_golden, record_rulings
 
 
 @dataclass(frozen=True)
@@ -73,7 +74,9 @@ def source_records_upsert(
     A record whose content hash matches the stored one is left alone (no version, no event),
     which makes re-loading the same data a no-op. The golden records of changed records are
     recomputed (survivorship) in the same transaction; a deleted record leaves its golden
-    record. New records wait for the next match run to get one.
+    record. A deleted record sent again that a steward ruled one entity with live records
+    (must-link) joins their golden record at once, so the ruling holds whether or not
+    real-time matching runs; other new records wait for the next match run to get one.
     """
     get_domain(domain)
     # Locks in the one order every writer uses (system, domain, feed), all before reading:
@@ -93,6 +96,7 @@ def source_records_upsert(
     counts = UpsertCounts()
     to_insert: list[bulk.Row] = []
     to_update: list[bulk.Row] = []
+    restored: list[int] = []
     golden_codes: dict[str, str] = {}
     for incoming in records:
         current = existing.get(incoming.source_key)
@@ -125,6 +129,8 @@ def source_records_upsert(
             )
             golden_codes[incoming.source_key] = current["golden__golden_id"] or ""
             to_update.append(row)
+        if current is not None and current["is_deleted"] and not incoming.deleted:
+            restored.append(current["id"])
         if incoming.deleted and not (current and current["is_deleted"]):
             counts.deleted += 1
         elif current is None:
@@ -142,7 +148,29 @@ def source_records_upsert(
         ]
     )
     golden_records_refresh(domain=domain, goldens=goldens, change=change)
+    _rejoin_chains(domain, restored, change)
     return counts
+
+
+def _rejoin_chains(domain: str, restored: Sequence[int], change: Change) -> None:
+    """Put each restored record that has must-links back with its chain (rulings.chain_golden)."""
+    ruled = set()
+    for start in range(0, len(restored), CHUNK):
+        chunk = restored[start : start + CHUNK]
+        must = PairConstraint.objects.filter(kind=PairConstraint.Kind.MUST_LINK)
+        ruled |= set(must.filter(left_id__in=chunk).values_list("left_id", flat=True))
+        ruled |= set(must.filter(right_id__in=chunk).values_list("right_id", flat=True))
+    assignments = {}
+    for pk in sorted(ruled):
+        chain, _ = record_rulings(pk)
+        members = SourceRecord.objects.filter(pk__in=chain, golden__isnull=False)
+        target = chain_golden(members.values_list("golden_id", flat=True))
+        if target is not None:
+            assignments[pk] = target
+    if assignments:
+        goldens = GoldenRecord.objects.in_bulk(set(assignments.values()))
+        source_records_assign(domain=domain, assignments={pk: goldens[g] for pk, g in assignments.items()},
+                              change=change)
 
 
 @transaction.atomic

@@ -248,6 +248,16 @@ def live_rulings(domain: str, live: Container[int]) -> tuple[list[Pair], list[Pa
     return must, sorted(cannot)
 
 
+def chain_golden(goldens: Iterable[int]) -> int | None:
+    """The golden record a record joins for its must-link chain, given the golden record of
+    each live chain member that has one: the one most of them are in (on a tie the oldest).
+    Real-time matching and a restored record follow this one rule."""
+    counts: dict[int, int] = defaultdict(int)
+    for g in goldens:
+        counts[g] += 1
+    return min(counts, key=lambda g: (-counts[g], g)) if counts else None
+
+
 def record_rulings(pk: int) -> tuple[set[int], set[int]]:
     """The live records one source record is ruled one entity with (its must-link chain)
     and ruled apart from (the chain of every record a cannot-link of its chain names), for

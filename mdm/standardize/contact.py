@@ -99,6 +99,9 @@ def _phone_number(number: str, region: str) -> tuple[str, str] | None:
     return _parse_phone("+" + digits.removeprefix("00") if plus else digits, region)
 
 
+_INVALID_DIGITS = 7  # an invalid number this long is kept for comparison; shorter ones are notes
+
+
 def std_phone(raw: object, *, region: str = "CN") -> Standardized:
     """Phone number(s). value: E.164 of the first valid number; national
     numbers are read in `region`. Handles full-width digits, "(0755)",
@@ -110,12 +113,15 @@ def std_phone(raw: object, *, region: str = "CN") -> Standardized:
     parts: {"kind": "mobile" | "fixed" | "other" (toll-free, VoIP, or lines
     that may be either, as in the US), "extension": digits or None,
     "others": comma-separated E.164 of the other valid numbers or None}.
-    No valid number → value None and a problem."""
+    No valid number → the digits of the first piece that has 7 to 15 (kind "invalid",
+    still compared: two systems often hold the same mistyped or unassigned number), and a
+    problem; nothing of the kind → value None and a problem."""
     text = _as_list_text(raw)
     if text is None:
         return _empty()
     region = region.upper()
     found: list[tuple[str, str, str | None]] = []
+    invalid: str | None = None
     problems: list[str] = list(_float_id_problems(raw))
     text = _PHONE_AREA_SLASH_RE.sub(r"\1 ", text) if "/" in text else text
     for piece in _PHONE_SPLIT_RE.split(text, maxsplit=_MAX_PIECES)[:_MAX_PIECES]:
@@ -131,8 +137,13 @@ def std_phone(raw: object, *, region: str = "CN") -> Standardized:
             extension = m.group(1) if parsed is not None else None
         if parsed is None:
             problems.append(MSG_PHONE.format(raw=_quote(piece.strip())))
+            digits = _NON_DIGIT_RE.sub("", number)
+            plausible = _INVALID_DIGITS <= len(digits) <= 15 and len(set(digits)) > 1  # E.164 has 15 at most
+            invalid = invalid or (digits if plausible else None)
         elif all(parsed[0] != e164 for e164, _, _ in found):
             found.append((*parsed, extension))
+    if not found and invalid is not None:
+        return Standardized(invalid, {"kind": "invalid", "extension": extension, "others": None}, tuple(problems))
     if not found:
         return Standardized(None, {}, (MSG_PHONE.format(raw=_quote(text)),))
     (e164, kind, extension), *others = found

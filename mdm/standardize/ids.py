@@ -24,6 +24,7 @@ MSG_IBAN = "invalid IBAN check digits: {raw}"
 MSG_GTIN_FORMAT = "not a GTIN (8, 12, 13 or 14 digits): {raw}"
 MSG_GTIN_CHECK = "invalid GTIN check digit: expected {expected}, got {got}"
 
+_ORG_CODE_HYPHEN_RE = re.compile(r"[0-9A-Z]{8}-[0-9X]", re.IGNORECASE)  # how organisation codes are written
 _ID_SEPARATORS_RE = re.compile("[\\s.\\-\u2010-\u2015]+")
 
 
@@ -50,11 +51,55 @@ def _cn_resident_id_valid(code: str) -> bool:
     return "10X98765432"[sum(int(c) * w for c, w in zip(code[:17], _CN_ID_WEIGHTS, strict=True)) % 11] == code[17]
 
 
+_ORG_CODE_RE = re.compile(r"[0-9A-Z]{8}[0-9X]")
+_ORG_CODE_WEIGHTS = (3, 7, 9, 10, 5, 8, 4, 2)
+
+
+def org_code_valid(code: str) -> bool:
+    """GB 11714-1997 check of a PRC organisation code (8 characters and a check character),
+    the pre-2015 registration that positions 9-17 of a unified social credit code carry."""
+    if not _ORG_CODE_RE.fullmatch(code):
+        return False
+    total = sum(int(c, 36) * w for c, w in zip(code[:8], _ORG_CODE_WEIGHTS, strict=True)) % 11
+    return "0123456789X0"[11 - total] == code[8]
+
+
+def registration_core(tax_id: str | None, kind: str | None) -> str | None:
+    """The registration a tax id embeds, shared by the company's other ids: a PRC
+    organisation code (alone, in a unified social credit code at positions 9-17, in a
+    15-character tax registration after the region), or a French SIREN (alone, in a VAT id
+    after the check digits, in a SIRET before the establishment number)."""
+    if not tax_id:
+        return None
+    if kind == "uscc":
+        return tax_id[8:17]
+    if kind == "cn_org_code":
+        return tax_id
+    if kind == "vat" and tax_id.startswith("FR") and len(tax_id) == 13:
+        return "FR" + tax_id[4:]
+    if tax_id.isdigit() and len(tax_id) in (9, 14) and _luhn_valid(tax_id) and _luhn_valid(tax_id[:9]):
+        return "FR" + tax_id[:9]
+    if len(tax_id) == 15 and org_code_valid(tax_id[6:]):
+        return tax_id[6:]
+    if len(tax_id) == 9 and org_code_valid(tax_id):  # digits only, written without its hyphen
+        return tax_id
+    return None
+
+
+def _luhn_valid(digits: str) -> bool:
+    total = 0
+    for i, c in enumerate(reversed(digits)):
+        d = int(c) * (2 if i % 2 else 1)
+        total += d - 9 if d > 9 else d
+    return total % 10 == 0
+
+
 def std_tax_id(raw: object) -> Standardized:
     """Tax / registration id. value: NFKC, upper-cased, spaces, dots and
     hyphens removed (kept even when invalid).
-    parts: {"kind": "uscc" | "cn_resident_id" | "cn_old_licence" | "vat" | "us_ein" |
-            "jp_corporate_number" | "other", "valid": True | False | None (no check for the kind)}.
+    parts: {"kind": "uscc" | "cn_org_code" | "cn_resident_id" | "cn_old_licence" | "vat" |
+            "us_ein" | "jp_corporate_number" | "other",
+            "valid": True | False | None (no check for the kind)}.
     18-character ids shaped like a unified social credit code get the
     GB 32100-2015 check; one that fails it but passes the resident-identity
     check (individual taxpayers) is kind "cn_resident_id"."""
@@ -65,6 +110,8 @@ def std_tax_id(raw: object) -> Standardized:
     problems = _float_id_problems(raw)
     if len(value) == 15 and value.isdigit():
         return Standardized(value, {"kind": "cn_old_licence", "valid": None}, problems)
+    if _ORG_CODE_HYPHEN_RE.fullmatch(text.strip()) or (not value.isdigit() and org_code_valid(value)):
+        return Standardized(value, {"kind": "cn_org_code", "valid": org_code_valid(value)}, problems)
     if len(value) != 18 or not _USCC_SHAPE_RE.fullmatch(value):
         kind, valid, problem = _foreign_tax_id(value, text)
         return Standardized(value, {"kind": kind, "valid": valid}, (*problems, *filter(None, [problem])))

@@ -146,3 +146,23 @@ def test_membership_writes_skip_the_records_between_the_members(db, erp):
     between.refresh_from_db()
     assert (between.golden, between.version, between.history.count()) == (item, 2, 2)
     assert {e.source_key for e in events("golden.remapped")} == {"A", "B"}
+
+
+def test_golden_ids_fit_their_column_whatever_the_category(db, erp):
+    # PostgreSQL enforces the column's 40 characters (SQLite does not): the ID must fit.
+    long_a = "INDUSTRIAL FASTENERS AND FIXINGS - STAINLESS"
+    long_b = "INDUSTRIAL FASTENERS AND FIXINGS - GALVANISED"
+    stored = upsert(erp, "product", {
+        "A": {"name": "螺栓 M6x20", "category": long_a},
+        "B": {"name": "螺栓 M8x20", "category": long_b},
+        "C": {"name": "螺栓 M6x25", "category": long_a},
+        "D": {"name": "轴承 6204", "category": "BEAR"},
+    })
+    ids = {key: golden_record_create(domain="product", members=[r.pk], change=STEWARD).golden_id
+           for key, r in stored.items()}
+    assert all(len(golden_id) <= 40 for golden_id in ids.values()), ids
+    assert ids["D"] == "PROD-BEAR-0000001"
+    # one long category keeps one sequence; two that share their first characters keep two
+    assert ids["A"].rsplit("-", 1)[0] == ids["C"].rsplit("-", 1)[0] != ids["B"].rsplit("-", 1)[0]
+    assert [ids["A"][-7:], ids["C"][-7:], ids["B"][-7:]] == ["0000001", "0000002", "0000001"]
+    assert_invariants()

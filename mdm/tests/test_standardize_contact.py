@@ -61,6 +61,12 @@ def test_it_rejects_invalid_phone_numbers(raw: object) -> None:
     assert result == Standardized(None, {}, (MSG_PHONE.format(raw=f"'{_as_text(raw)}'"),))
 
 
+def test_it_keeps_the_digits_of_an_invalid_number_for_comparison_and_flags_it() -> None:
+    result = standardize("phone", "Tel: 010-1234-567")
+    assert result.value == "0101234567" and result.parts["kind"] == "invalid"
+    assert result.problems == ("not a valid phone number: 'Tel: 010-1234-567'",)
+
+
 def test_it_reports_invalid_pieces_beside_a_valid_number() -> None:
     result = standardize("phone", "12345 / 13800138000")
     assert result.value == "+8613800138000"

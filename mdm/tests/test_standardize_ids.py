@@ -85,7 +85,8 @@ def test_it_validates_generated_codes_against_an_independent_checksum() -> None:
          ("not an employer identification number the IRS assigns (prefix 07): '07-2103594'",)),
         ("5835678256246", "5835678256246", "jp_corporate_number", True, ()),
         ("1234567890123", "1234567890123", "other", None, ()),  # 13 digits failing the check: anything
-        ("70846113-6", "708461136", "other", None, ()),
+        ("70846113-6", "708461136", "cn_org_code", True, ()),  # a pre-2015 organisation code
+        ("70846113-5", "708461135", "cn_org_code", False, ()),
         (440301103097413, "440301103097413", "cn_old_licence", None, ()),
     ],
 )

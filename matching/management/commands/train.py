@@ -57,5 +57,6 @@ def training_summary(model) -> list[str]:
             "  strongest evidence: "
             + "; ".join(f"{lv['comparison']} {lv['level']} {lv['weight']:+.1f}" for lv in strong)
         )
+    lines += [f"  fallback: {line}" for line in report.get("fallbacks", [])]
     lines += [f"  note: {note}" for note in report.get("notes", [])[:5]]
     return lines
