@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('mdm', '0008_import_run_warnings_flags_snapshots'),
+        ('mdm', '0012_audit'),
     ]
 
     operations = [
