@@ -1,4 +1,4 @@
-from mdm.models.access import AccessGrant
+from mdm.models.access import AccessGrant, Department, DepartmentMember
 from mdm.models.feed import ChangeEvent, FeedCounter
 from mdm.models.golden import GoldenIdSequence, GoldenRecord
 from mdm.models.history import HistoryStamp
@@ -10,6 +10,8 @@ from mdm.models.systems import SourceSystem
 
 __all__ = [
     "AccessGrant",
+    "Department",
+    "DepartmentMember",
     "ChangeEvent",
     "FeedCounter",
     "GoldenIdSequence",

@@ -155,10 +155,28 @@ def source_records_delete_missing(
     """
     domain_write_lock(domain, systems=[system.pk])  # before reading, as source_records_upsert
     present = set(present_keys)
-    now = timezone.now()
     live = SourceRecord.objects.filter(domain=domain, system=system, is_deleted=False)
     gone_ids = [pk for pk, key in live.values_list("id", "source_key") if key not in present]
-    gone = list(SourceRecord.objects.filter(pk__in=gone_ids).select_related("golden"))
+    return _soft_delete(domain, system, gone_ids, change)
+
+
+@transaction.atomic
+def source_records_delete(*, domain: str, system: SourceSystem, keys: Iterable[str], change: Change) -> list[str]:
+    """Soft-delete the named live records of (domain, system) (a source said they are
+    gone); keys unknown or deleted already are left alone, so a repeated deletion changes
+    nothing. Returns the keys deleted."""
+    domain_write_lock(domain, systems=[system.pk])
+    live = dict(SourceRecord.objects.filter(domain=domain, system=system, is_deleted=False,
+                                            source_key__among=list(keys)).values_list("id", "source_key"))
+    _soft_delete(domain, system, list(live), change)
+    return sorted(live.values())
+
+
+def _soft_delete(domain: str, system: SourceSystem, ids: list[int], change: Change) -> int:
+    """Mark records deleted (a new version each, with its event); their golden records
+    are recomputed without them. The caller holds the system's write lock."""
+    now = timezone.now()
+    gone = list(SourceRecord.objects.filter(pk__in=ids).select_related("golden").order_by("pk"))
     rows = []
     for record in gone:
         row = bulk.as_row(record)
