@@ -5,7 +5,7 @@ from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from api.exception_handlers import error_body
-from api.views import changes, golden, records, webhooks, xref
+from api.views import changes, golden, inbound, records, webhooks, xref
 from mdm.errors import NotFound
 
 app_name = "api"
@@ -31,5 +31,6 @@ urlpatterns = [
     path("webhooks", webhooks.Subscriptions.as_view(), name="webhooks"),
     path("webhooks/<int:pk>", webhooks.Subscription.as_view(), name="webhook"),
     path("webhooks/<int:pk>/deliveries", webhooks.Deliveries.as_view(), name="webhook-deliveries"),
+    path("inbound/jiandaoyun/<str:system>", inbound.Jiandaoyun.as_view(), name="inbound-jiandaoyun"),
     re_path(r"^(?P<rest>.*)$", no_such_endpoint),
 ]
