@@ -138,11 +138,17 @@ class Search(APIView):
         masked = access.masked_attributes(request.user, domain)
         result = search(domain, body.validated_data["attributes"], limit=body.validated_data["limit"],
                         system=system.code if system else None)
+        matches = result.matches
+        visible = access.visible_systems(request.user)
+        if visible is not None:  # another department's golden records are not named
+            seen = set(SourceRecord.objects.filter(golden_id__in=[m.golden for m in matches], system__code__in=visible)
+                       .values_list("golden_id", flat=True))
+            matches = [m for m in matches if m.golden in seen]
         return Response({"matches": [
             {"golden_id": m.golden_id, "weight": round(m.weight, 4), "probability": m.probability, "band": m.band,
              "prior_weight": round(m.prior_weight, 4), "matched_record": m.record_label,
              "attributes": access.mask(m.attributes, masked),
              "evidence": [{"comparison": e.comparison, "level": e.level, "weight": round(e.weight, 4)}
                           for e in m.evidence]}
-            for m in result.matches
+            for m in matches
         ]})
