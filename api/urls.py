@@ -2,6 +2,7 @@
 
 from django.http import JsonResponse
 from django.urls import path, re_path
+from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from api.exception_handlers import error_body
@@ -11,6 +12,7 @@ from mdm.errors import NotFound
 app_name = "api"
 
 
+@csrf_exempt  # it changes nothing, whatever the method
 def no_such_endpoint(request, rest):
     """A path under /api/v1/ that names no endpoint: the API's error shape, not a page."""
     return JsonResponse(error_body(NotFound.code, f"no endpoint {request.path}"), status=404)
@@ -32,5 +34,5 @@ urlpatterns = [
     path("webhooks/<int:pk>", webhooks.Subscription.as_view(), name="webhook"),
     path("webhooks/<int:pk>/deliveries", webhooks.Deliveries.as_view(), name="webhook-deliveries"),
     path("inbound/jiandaoyun/<str:system>", inbound.Jiandaoyun.as_view(), name="inbound-jiandaoyun"),
-    re_path(r"^(?P<rest>.*)$", no_such_endpoint),
+    re_path(r"^(?P<rest>[\s\S]*)$", no_such_endpoint),
 ]
