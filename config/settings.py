@@ -46,8 +46,12 @@ def env_choice(name: str, default: str, choices: tuple[str, ...]) -> str:
     return value
 
 
+# The hub's files (the SQLite database, reject reports, the secret key) hold customer data:
+# readable by the owner only, from the moment they are written.
+os.umask(0o077)
 DATA_DIR = Path(env_str("MDM_DATA_DIR", str(BASE_DIR / "var"))).resolve()
-DATA_DIR.mkdir(parents=True, exist_ok=True)
+DATA_DIR.mkdir(mode=0o700, parents=True, exist_ok=True)
+DATA_DIR.chmod(0o700)
 
 
 def _secret_key() -> str:
@@ -87,6 +91,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -154,7 +159,12 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
 
-LANGUAGE_CODE = "en-us"
+# Chinese first; a browser asking for English (or the language menu) gets English.
+LANGUAGE_CODE = env_str("MDM_LANGUAGE_CODE", "zh-hans")
+LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
+LOCALE_PATHS = [BASE_DIR / "stewardship" / "locale"]
+LOGIN_URL = "steward:login"
+LOGIN_REDIRECT_URL = "steward:dashboard"
 TIME_ZONE = env_str("MDM_TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True
@@ -166,7 +176,8 @@ STATIC_ROOT.mkdir(exist_ok=True)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"no_client_tracebacks": {"()": "config.logs.NoClientErrorTracebacks"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["no_client_tracebacks"]}},
     "root": {"handlers": ["console"], "level": env_str("MDM_LOG_LEVEL", "WARNING")},
 }
 
@@ -252,3 +263,24 @@ SECURE_HSTS_PRELOAD = env_bool("MDM_HSTS_PRELOAD", False)
 if env_bool("MDM_SECURE_PROXY_HEADER", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 CSRF_TRUSTED_ORIGINS = [o for o in env_str("MDM_CSRF_TRUSTED_ORIGINS", "").split(",") if o]
+
+def env_four_eyes(name: str) -> dict[str, int]:
+    """"customer:10,supplier:5": domains whose larger merges need a second steward."""
+    out = {}
+    for item in (p.strip() for p in os.environ.get(name, "").split(",")):
+        if not item:
+            continue
+        domain, _, size = item.partition(":")
+        if not domain or not size.isdigit():
+            raise ImproperlyConfigured(f"{name} must read domain:records,... (customer:10), got {item!r}")
+        out[domain] = int(size)
+    return out
+
+
+# The four-eyes rule: in these domains a case whose merge would join more source records
+# than the number given, or golden records with different tax ids, needs the approval of
+# a second steward before it is applied.
+MDM_FOUR_EYES = env_four_eyes("MDM_FOUR_EYES")
+# Wrong passwords for one user name before its logins are refused for a while.
+MDM_LOGIN_MAX_FAILURES = env_int("MDM_LOGIN_MAX_FAILURES", 5)
+MDM_LOGIN_LOCK_MINUTES = env_int("MDM_LOGIN_LOCK_MINUTES", 15)

@@ -135,6 +135,13 @@ class ProposalClosed(Conflict):
     code = "proposal_closed"
 
 
+class StaleView(Conflict):
+    """A decision names a version of a case or golden record that changed since the
+    steward saw it: nothing was applied; look again."""
+
+    code = "stale_view"
+
+
 class ReasonRequired(InvalidInput):
     """A rejection, split, override or unmerge needs a reason."""
 

@@ -7,15 +7,19 @@ change themselves, under their locks.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 
+from mdm.components import Components
 from mdm.domains import get_domain
-from mdm.errors import GoldenRecordNotFound, InternalError
+from mdm.errors import GoldenRecordNotFound, InternalError, NotFound, ProposalClosed
 from mdm.models import ChangeEvent, GoldenRecord, MergeProposal, SourceRecord, SourceSystem
+
+MSG_NOT_PENDING = "proposal {pk} is no longer waiting: it was decided, or a later run superseded it"
 
 # What survivorship and matching read of a source record (services.plans.member_from_values)
 MEMBER_VALUES = ("id", "system__code", "source_key", "profile", "attributes", "received_at", "updated_at")
@@ -143,6 +147,101 @@ def record_history(record: SourceRecord | GoldenRecord) -> QuerySet[Any]:
     """The history rows of a source or golden record, newest first, each with its actor,
     operation, reason and the user who acted (fetched in the same query)."""
     return record.history.select_related("history_user").order_by("-history_date", "-history_id")
+
+
+# --- cases: the golden records a set of proposals would join, decided together -------------
+
+
+@dataclass
+class Case:
+    """Pending proposals that join the same golden records, decided together. `key` is the
+    smallest proposal id (the case's name in URLs); `version` changes whenever a proposal
+    or a golden record of the case does, so a decision names the state the steward saw."""
+
+    key: int
+    domain: str
+    proposals: list[MergeProposal]
+    goldens: list[GoldenRecord]
+    records: int = 0  # live source records the decision would affect
+    version: str = ""
+
+    @property
+    def uncertainty(self) -> float:
+        """1 at a coin toss, 0 when certain: the least certain proposal of the case."""
+        return max(1 - abs(2 * p.probability - 1) for p in self.proposals)
+
+    @property
+    def probability(self) -> float:
+        return max(p.probability for p in self.proposals)
+
+    @property
+    def oldest(self) -> Any:
+        return min(p.created_at for p in self.proposals)
+
+    @property
+    def kind(self) -> str:
+        return MergeProposal.Kind.HELD if any(p.kind == MergeProposal.Kind.HELD for p in self.proposals) else (
+            MergeProposal.Kind.REVIEW)
+
+
+def state_version(proposals: Iterable[MergeProposal], goldens: Iterable[GoldenRecord]) -> str:
+    """A short fingerprint of proposals and golden records as they are now."""
+    parts = sorted(f"p{p.pk}:{p.status}:{p.updated_at.isoformat()}" for p in proposals)
+    parts += sorted({f"g{g.pk}:{g.version}:{g.status}" for g in goldens})
+    return hashlib.sha1("|".join(parts).encode()).hexdigest()[:16]
+
+
+def cases(*, domain: str | None = None, proposals_query: QuerySet[MergeProposal] | None = None) -> list[Case]:
+    """The pending proposals grouped into cases (connected through the golden records of
+    their records), in no particular order; each with its live-record count. Three queries."""
+    query = proposals_query if proposals_query is not None else proposals(domain=domain)
+    # a proposal with a record no longer in a golden record (deleted) waits for the next run
+    rows = [p for p in query if p.left.golden_id is not None and p.right.golden_id is not None]
+    groups = Components()
+    for p in rows:
+        groups.union(p.left.golden_id, p.right.golden_id)
+    by_root: dict[int, list[MergeProposal]] = {}
+    for p in rows:
+        by_root.setdefault(groups.find(p.left.golden_id), []).append(p)
+    counts = dict(
+        SourceRecord.objects.filter(golden_id__in={p.left.golden_id for p in rows} | {p.right.golden_id for p in rows},
+                                    is_deleted=False)
+        .values("golden_id").annotate(n=Count("id")).values_list("golden_id", "n")
+    )
+    out = []
+    for members in by_root.values():
+        goldens = list({g.pk: g for p in members for g in (p.left.golden, p.right.golden)}.values())
+        goldens.sort(key=lambda g: g.golden_id)
+        members.sort(key=lambda p: p.pk)
+        out.append(Case(key=members[0].pk, domain=members[0].domain, proposals=members, goldens=goldens,
+                        records=sum(counts.get(g.pk, 0) for g in goldens),
+                        version=state_version(members, goldens)))
+    return out
+
+
+def case_of(proposal_pk: int) -> Case:
+    """The case a pending proposal is in now (its domain's pending proposals, grouped)."""
+    try:
+        domain = MergeProposal.objects.values_list("domain", flat=True).get(pk=proposal_pk)
+    except MergeProposal.DoesNotExist:
+        raise NotFound(f"no proposal {proposal_pk}") from None
+    for case in cases(domain=domain):
+        if any(p.pk == proposal_pk for p in case.proposals):
+            return case
+    raise ProposalClosed(MSG_NOT_PENDING.format(pk=proposal_pk))
+
+
+def golden_records_holding(*, domain: str, values: dict[str, Any], attributes: Iterable[str]) -> list[GoldenRecord]:
+    """Active golden records of a domain holding exactly one of these standardized values
+    (e.g. the same tax id or name): the plainest duplicates, found without a model."""
+    query = Q()
+    for name in attributes:
+        if values.get(name) not in (None, ""):
+            query |= Q(**{f"attributes__{name}": values[name]})
+    if not query:
+        return []
+    found = GoldenRecord.objects.filter(query, domain=domain, status=GoldenRecord.Status.ACTIVE)
+    return list(found.order_by("golden_id")[:20])
 
 
 # --- cross-reference -------------------------------------------------------------------------

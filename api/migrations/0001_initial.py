@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('mdm', '0010_access_systems_departments'),
+        ('mdm', '0012_access_systems_departments'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -6,6 +6,7 @@ from mdm.models.imports import ImportReject, ImportRun
 from mdm.models.matching import MatchKey, MatchModel, MatchRun
 from mdm.models.proposals import MergeProposal, PairConstraint
 from mdm.models.records import SourceRecord
+from mdm.models.requests import MasterDataRequest
 from mdm.models.systems import SourceSystem
 
 __all__ = [
@@ -19,6 +20,7 @@ __all__ = [
     "HistoryStamp",
     "ImportReject",
     "ImportRun",
+    "MasterDataRequest",
     "MatchKey",
     "MatchModel",
     "MatchRun",

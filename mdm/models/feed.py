@@ -17,6 +17,7 @@ class ChangeEvent(models.Model):
         GOLDEN_MERGED = "golden.merged"
         GOLDEN_SPLIT = "golden.split"
         GOLDEN_RETIRED = "golden.retired"
+        GOLDEN_REVIVED = "golden.revived"  # an unmerge: a retired golden ID is active again
         GOLDEN_ID_REMAPPED = "golden.remapped"
         SOURCE_UPSERTED = "source.upserted"
         SOURCE_DELETED = "source.deleted"

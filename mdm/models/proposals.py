@@ -46,6 +46,10 @@ class MergeProposal(models.Model):
     decided_by = models.CharField(max_length=150, blank=True)
     decided_at = models.DateTimeField(null=True, blank=True)
     run = models.ForeignKey("mdm.MatchRun", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    # an approval a steward reversed (unmerge, undo): who, when, why; the pair is then ruled apart
+    reversed_by = models.CharField(max_length=150, blank=True)
+    reversed_at = models.DateTimeField(null=True, blank=True)
+    reversed_reason = models.TextField(blank=True)
     created_at = models.DateTimeField()
     updated_at = models.DateTimeField()
     history = HistoricalRecords(bases=[HistoryStamp])

@@ -15,7 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from mdm.domains import get_domain
-from mdm.errors import GoldenRecordError
+from mdm.errors import GoldenRecordError, ReasonRequired
 from mdm.history import Change
 from mdm.models import GoldenRecord, SourceRecord
 from mdm.selectors import MEMBER_VALUES
@@ -31,11 +31,12 @@ from mdm.services.plans import (
     source_system_trust,
 )
 from mdm.standardize import standardize
-from mdm.survivorship import Member
+from mdm.survivorship import Member, survive
 
 MSG_NOT_ACTIVE = "golden record {golden_id} is {status}, not active"
 MSG_NOT_PARTITION = "the parts must split the live members of {golden_id} into two or more non-empty groups"
 MSG_HAS_MEMBERS = "golden record {golden_id} still has {count} live source records: merge or reassign them"
+MSG_NOT_RETIRED = "golden record {golden_id} is {status}: only a retired record can be revived"
 MSG_NOT_LIVE = "source record {pk} is not a live {domain} record"
 
 
@@ -53,7 +54,7 @@ def _refresh(golden: GoldenRecord) -> GoldenRecord:
 def _apply_membership(
     *, domain: str, desired: dict[Ref, list[int]], change: Change, retire: dict[int, Ref] | None = None,
     absorbed: dict[Ref, list[int]] | None = None, split_from: dict[str, int] | None = None,
-    overrides: dict[Ref, dict[str, Any]] | None = None,
+    overrides: dict[Ref, dict[str, Any]] | None = None, revive: dict[int, int] | None = None,
 ) -> AppliedPlan:
     """Plan and apply a membership change given as the desired members of some golden
     records; golden records that lose members to them are recomputed (or deleted) too."""
@@ -82,7 +83,7 @@ def _apply_membership(
     plan = golden_plan(
         domain=domain, desired=desired, members=members, current=current,
         goldens=golden_states(existing), trust=source_system_trust(), retire=retire,
-        absorbed=absorbed, split_from=split_from, overrides=overrides,
+        absorbed=absorbed, split_from=split_from, overrides=overrides, revive=revive,
     )
     return golden_plan_apply(plan=plan, change=change)
 
@@ -202,6 +203,29 @@ def golden_record_split(
 
 
 @transaction.atomic
+def golden_record_revive(
+    *, golden: GoldenRecord, retired: GoldenRecord, members: Sequence[int], change: Change
+) -> GoldenRecord:
+    """Split `members` off active `golden` back into `retired` (an unmerge): the retired
+    record becomes active again with its own golden ID, its successor pointer cleared, and
+    both are recomputed from their live members (the retired one keeps its overrides). The
+    feed gets a `golden.revived` event for it and a `golden.split` one for `golden`."""
+    golden_domain_lock(golden.domain)
+    _refresh(golden)
+    _refresh(retired)
+    _require_active(golden)
+    if retired.status != GoldenRecord.Status.RETIRED or retired.domain != golden.domain:
+        raise GoldenRecordError(MSG_NOT_RETIRED.format(golden_id=retired.golden_id, status=retired.status))
+    live = {m.id for m in live_members([golden.pk])[golden.pk]}
+    part = set(members)
+    if not part or not part < live:
+        raise GoldenRecordError(MSG_NOT_PARTITION.format(golden_id=golden.golden_id))
+    _apply_membership(domain=golden.domain, desired={golden.pk: sorted(live - part), retired.pk: sorted(part)},
+                      revive={retired.pk: golden.pk}, change=change)
+    return _refresh(retired)
+
+
+@transaction.atomic
 def golden_record_retire(
     *, golden: GoldenRecord, change: Change, successor: GoldenRecord | None = None
 ) -> GoldenRecord:
@@ -269,6 +293,8 @@ def golden_record_override_set(
     spec = declaration.attributes.get(attribute)
     if spec is None:
         raise GoldenRecordError(f"{attribute!r} is not an attribute of {golden.domain}")
+    if not reason.strip():
+        raise ReasonRequired("an override needs a reason")
     result = standardize(spec.type, value, phone_region=settings.MDM_PHONE_REGION)
     if result.fatal or result.value is None:
         raise GoldenRecordError(f"{attribute}: {'; '.join(result.problems) or 'no value'}")
@@ -299,3 +325,18 @@ def golden_record_override_clear(*, golden: GoldenRecord, attribute: str, change
     _apply_membership(domain=golden.domain, desired={golden.pk: [m.id for m in members]},
                       overrides={golden.pk: overrides}, change=change)
     return _refresh(golden)
+
+
+def golden_records_merge_preview(goldens: Sequence[GoldenRecord]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """What merging these golden records would give (attributes, lineage): survivorship
+    over all their live members with the survivor's overrides first, as golden_record_merge
+    would compute it. Reads only."""
+    if not goldens:
+        return {}, {}
+    members = live_members([g.pk for g in goldens])
+    overrides: dict[str, Any] = {}
+    for golden in sorted(goldens, key=lambda g: (-len(members[g.pk]), g.pk)):
+        for name, value in golden.overrides.items():
+            overrides.setdefault(name, value)
+    return survive(get_domain(goldens[0].domain), [m for ms in members.values() for m in ms],
+                   trust=source_system_trust(), overrides=overrides)

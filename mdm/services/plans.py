@@ -70,6 +70,7 @@ class GoldenPlan:
     targets: list[GoldenTarget] = field(default_factory=list)
     retire: dict[int, Ref] = field(default_factory=dict)  # retired pk -> successor
     delete: list[int] = field(default_factory=list)  # left without live members
+    revive: dict[int, int] = field(default_factory=dict)  # retired pk -> the golden it is split back off
     moves: dict[int, Ref | None] = field(default_factory=dict)  # source id -> golden (None: none)
     versions: dict[int, int] = field(default_factory=dict)  # every existing golden it touches
 
@@ -123,6 +124,7 @@ def golden_plan(
     absorbed: Mapping[Ref, list[int]] | None = None,
     split_from: Mapping[str, int] | None = None,
     overrides: Mapping[Ref, dict[str, Any]] | None = None,
+    revive: Mapping[int, int] | None = None,
     release: bool = False,
 ) -> GoldenPlan:
     """Plan a change of golden records (reads nothing, writes nothing; changes its input
@@ -136,17 +138,22 @@ def golden_plan(
     golden record; only those whose attributes, lineage, overrides or status change (or
     that absorb others, or lose a split-off part) become targets.
 
+    `revive`: retired golden records (pk -> the active one they are split back off, an
+    unmerge) that take their desired members and become active again, with their own ID.
+
     With `release`, each member in `members` (a dict) gives up its attributes once its
     golden record is planned: a batch run's records shrink as its plan grows, where holding
     both took a gigabyte more at a million records.
     """
     retire = retire or {}
     split_from = split_from or {}
-    plan = GoldenPlan(domain=domain, retire=dict(retire))
+    revive = dict(revive or {})
+    plan = GoldenPlan(domain=domain, retire=dict(retire), revive=revive)
     touched = _plan_moves(plan, desired, current, leave)
     planner = _Targets(
         declaration=get_domain(domain), members=members, goldens=goldens, trust=trust, retire=retire,
-        absorbed=absorbed or {}, split_from=split_from, origins=set(split_from.values()),
+        absorbed=absorbed or {}, split_from=split_from, origins=set(split_from.values()) | set(revive.values()),
+        revived=set(revive),
         overrides=overrides or {}, release=release,
     )
     for ref, ids in desired.items():
@@ -197,6 +204,7 @@ class _Targets:
     absorbed: Mapping[Ref, list[int]]
     split_from: Mapping[str, int]
     origins: set[int]  # golden records a part is split off
+    revived: set[int]  # retired golden records a part revives
     overrides: Mapping[Ref, dict[str, Any]]
     release: bool
 
@@ -218,7 +226,7 @@ class _Targets:
         if self.release:
             for i in ids:
                 self.members[i] = replace(self.members[i], attributes=RELEASED)  # type: ignore[index]
-        forced = bool(self.absorbed.get(ref)) or ref in self.origins
+        forced = bool(self.absorbed.get(ref)) or ref in self.origins or ref in self.revived
         if state is not None and not forced and (attributes, lineage, kept) == (
             state.attributes, state.lineage, state.overrides
         ):
@@ -272,9 +280,11 @@ def _lock_unchanged(plan: GoldenPlan) -> dict[int, dict[str, Any]]:
         .order_by("pk")
         .values(*GOLDEN_FIELDS)
     }
+    expected = {pk: GoldenRecord.Status.RETIRED if pk in plan.revive else GoldenRecord.Status.ACTIVE
+                for pk in plan.versions}
     stale = sorted(
         pk for pk, version in plan.versions.items()
-        if pk not in locked or locked[pk]["version"] != version or locked[pk]["status"] != GoldenRecord.Status.ACTIVE
+        if pk not in locked or locked[pk]["version"] != version or locked[pk]["status"] != expected[pk]
     )
     if stale:
         raise StalePlan(f"golden records changed since the plan was made: {stale[:10]}")
@@ -330,6 +340,9 @@ class _Write:
         """Existing golden records: new state, merges into them, splits from them."""
         changed: dict[int, bulk.Row] = {}
         existing = {t.ref: t for t in self.plan.targets if isinstance(t.ref, int)}
+        split_into = {pk: list(ids) for pk, ids in split_into.items()}
+        for pk, origin in sorted(self.plan.revive.items()):
+            split_into.setdefault(origin, []).append(self.locked[pk]["golden_id"])
         for pk in sorted(set(existing) | set(split_into)):
             row = dict(self.locked[pk])
             target = existing.get(pk)
@@ -348,6 +361,10 @@ class _Write:
             if target is not None and target.absorbed:
                 kind = ChangeEvent.Kind.GOLDEN_MERGED
                 payload["retired"] = [self.result.golden_ids[p] for p in target.absorbed]
+            elif pk in self.plan.revive:  # an unmerge: the retired ID is active again
+                row.update(status=GoldenRecord.Status.ACTIVE, successor_id=None)
+                kind = ChangeEvent.Kind.GOLDEN_REVIVED
+                payload["unmerged_from"] = self.locked[self.plan.revive[pk]]["golden_id"]
             elif pk in split_into:
                 kind = ChangeEvent.Kind.GOLDEN_SPLIT
                 payload["split_into"] = split_into[pk]

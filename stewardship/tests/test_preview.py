@@ -10,6 +10,7 @@ from matching.runs import match_run
 from matching.selectors import MSG_NO_MODEL
 from matching.tests.factories import DEMO_TRUST
 from matching.training import MSG_THRESHOLDS, match_model_store
+from mdm.access import access_grant
 from mdm.history import Change
 from mdm.models import ChangeEvent, GoldenRecord, MatchRun, MergeProposal, SourceRecord
 from mdm.tests.factories import load_samples
@@ -24,8 +25,16 @@ def writes() -> tuple[int, ...]:
 
 @pytest.fixture
 def steward(client, django_user_model):
-    client.force_login(django_user_model.objects.create_user("steward", password="x", is_staff=True))
+    user = django_user_model.objects.create_user("steward", password="x", is_staff=True)
+    access_grant(user=user, role="steward", domains=["customer", "product"], change=Change(actor="test", reason="x"))
+    client.force_login(user)
     return client
+
+
+def test_it_shows_record_names_only_to_users_with_a_grant(customers, client, django_user_model):
+    client.force_login(django_user_model.objects.create_user("staff", password="x", is_staff=True))
+    response = client.get(URL, {"domain": "customer", "sample": 2})
+    assert response.status_code == 403 and "华为" not in response.content.decode()
 
 
 @pytest.fixture

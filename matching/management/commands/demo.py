@@ -13,6 +13,7 @@ from matching.ingest import file_ingest
 from matching.runs import match_run
 from matching.selectors import domain_summary
 from matching.training import model_train
+from mdm.access import Role, access_grant
 from mdm.domains import all_domains
 from mdm.history import Change
 from mdm.models import SourceRecord
@@ -100,15 +101,28 @@ class Command(BaseCommand):
 
     def _serve(self, addr: str) -> None:
         call_command("collectstatic", interactive=False, verbosity=0)
-        credentials = settings.DATA_DIR / "demo-admin.txt"
-        users = get_user_model().objects
-        if not users.filter(username="admin").exists():
-            password = secrets.token_urlsafe(12)
-            users.create_superuser("admin", "", password)
-            credentials.write_text(f"admin {password}\n")
-            credentials.chmod(0o600)
+        admin = self._login("admin", superuser=True)
+        steward = self._login("steward")
+        access_grant(user=get_user_model().objects.get(username="steward"), role=Role.STEWARD,
+                     change=Change(actor=f"cli:{getpass.getuser()}", reason="demo steward"))
         self.stdout.write(
-            f"Serving on http://{addr}/admin/ (user and password in {credentials}); a match run's preview "
-            f"on http://{addr}/admin/match-preview/; Ctrl-C stops."
+            f"Serving the steward app on http://{addr}/steward/ (log in as steward, password in {steward}); "
+            f"the admin on http://{addr}/admin/ (admin, password in {admin}); a match run's preview on "
+            f"http://{addr}/admin/match-preview/; Ctrl-C stops."
         )
+        self.stdout.write(f"Steward login: steward / {steward.read_text().split()[1]}")
         call_command("runserver", addr, use_reloader=False)
+
+    def _login(self, name: str, *, superuser: bool = False) -> Path:
+        """A demo user with a generated password, kept in the data dir (readable by its owner only)."""
+        credentials = settings.DATA_DIR / f"demo-{name}.txt"
+        users = get_user_model().objects
+        if not users.filter(username=name).exists() or not credentials.exists():
+            password = secrets.token_urlsafe(12)
+            user = users.filter(username=name).first() or (
+                users.create_superuser(name, "", password) if superuser else users.create_user(name, "", password))
+            user.set_password(password)
+            user.save()
+            credentials.write_text(f"{name} {password}\n")
+            credentials.chmod(0o600)
+        return credentials

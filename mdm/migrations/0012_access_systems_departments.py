@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('mdm', '0009_access'),
+        ('mdm', '0011_master_data_requests'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
