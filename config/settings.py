@@ -78,9 +78,13 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "simple_history",
+    "rest_framework",
+    "django_filters",
+    "drf_spectacular",
     "mdm",
     "matching",
     "stewardship",
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -202,6 +206,64 @@ MDM_PROFILE_DIRS = [Path(p) for p in env_str("MDM_PROFILE_DIRS", "").split(os.pa
 MDM_DOMAIN_DIRS = [Path(p) for p in env_str("MDM_DOMAIN_DIRS", "").split(os.pathsep) if p]
 MDM_REPORT_DIR = DATA_DIR / "reports"
 
+# --- the REST API (api/) ---------------------------------------------------------------------
+# A request body over this many bytes is refused (413); a batch of records over
+# MDM_API_MAX_BATCH records too.
+MDM_API_MAX_BODY_BYTES = env_int("MDM_API_MAX_BODY_BYTES", 5 * 1024 * 1024)
+DATA_UPLOAD_MAX_MEMORY_SIZE = MDM_API_MAX_BODY_BYTES
+MDM_API_MAX_BATCH = env_int("MDM_API_MAX_BATCH", 1000)
+# Days a new source-system token is valid (manage.py api_token issue --days overrides it).
+MDM_API_TOKEN_DAYS = env_int("MDM_API_TOKEN_DAYS", 365)
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "api.authentication.SystemTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": [],  # each view asks mdm.access (api.permissions)
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.PerTokenThrottle"],
+    # Requests per token (a person: per session user; anonymous: per address). The counts
+    # live in the cache: per process with the default cache, so set a shared one (CACHES)
+    # when several processes serve the API.
+    "DEFAULT_THROTTLE_RATES": {"token": env_str("MDM_API_THROTTLE_RATE", "1200/minute")},
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer",
+                                 "rest_framework.renderers.BrowsableAPIRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "api.schema.ApiAutoSchema",
+    "EXCEPTION_HANDLER": "api.exception_handlers.api_exception_handler",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+# Webhooks (api/webhooks.py, `manage.py deliver_webhooks`): a failed delivery is retried after
+# BACKOFF x 2^(attempts-1) seconds, and given up after MAX_ATTEMPTS.
+MDM_WEBHOOK_MAX_ATTEMPTS = env_int("MDM_WEBHOOK_MAX_ATTEMPTS", 8)
+MDM_WEBHOOK_BACKOFF_SECONDS = env_int("MDM_WEBHOOK_BACKOFF_SECONDS", 30)
+SPECTACULAR_SETTINGS = {
+    "TITLE": "MDM API",
+    "DESCRIPTION": (
+        "Golden IDs for source systems: cross-reference lookups, golden records, records in, "
+        "search before create, the change feed and webhooks. Errors: one shape, "
+        "{code, message, errors}, codes in docs/errors.md. A retired golden ID is answered with "
+        "its successor: `golden_id` is the active one, `requested_id` the one asked for, `retired` true."
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {"EventKindEnum": "mdm.models.ChangeEvent.Kind"},
+}
+
+# --- production (docs: README, "Deployment") ---------------------------------------------------
+# Behind HTTPS set MDM_SECURE=true: HSTS, redirect to HTTPS, secure cookies. A proxy that
+# terminates TLS must send X-Forwarded-Proto (MDM_SECURE_PROXY_HEADER=true trusts it).
+MDM_SECURE = env_bool("MDM_SECURE", False)
+SECURE_SSL_REDIRECT = MDM_SECURE
+SESSION_COOKIE_SECURE = MDM_SECURE
+CSRF_COOKIE_SECURE = MDM_SECURE
+SECURE_HSTS_SECONDS = env_int("MDM_HSTS_SECONDS", 31536000 if MDM_SECURE else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = MDM_SECURE
+SECURE_HSTS_PRELOAD = env_bool("MDM_HSTS_PRELOAD", False)
+if env_bool("MDM_SECURE_PROXY_HEADER", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+CSRF_TRUSTED_ORIGINS = [o for o in env_str("MDM_CSRF_TRUSTED_ORIGINS", "").split(",") if o]
 
 def env_four_eyes(name: str) -> dict[str, int]:
     """"customer:10,supplier:5": domains whose larger merges need a second steward."""

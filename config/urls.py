@@ -14,4 +14,5 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/match-preview/", admin.site.admin_view(match_preview), name="match-preview"),
     path("admin/", admin.site.urls),
+    path("api/v1/", include("api.urls")),
 ]

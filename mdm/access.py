@@ -9,13 +9,22 @@ Ask one question, `can(user, action, domain=None)`, or `require(...)` to raise `
     request     ask for new master data (a new customer, product, supplier)
     audit       read history, rulings, the change feed and every domain's dashboard
     administer  grant roles, register source systems, change settings
+    submit      send a source system's own records (the API)
+    view_sensitive  see sensitive attributes (declared `sensitive` in the domain) unmasked
 
 Roles (`AccessGrant.Role`) hold actions (`ROLE_ACTIONS`):
 
     steward     view, decide, request: in the domains granted (one grant per domain, or
                 domain "" for all)
-    auditor     view, audit in every domain; changes nothing
+    auditor     view, audit, view_sensitive in every domain; changes nothing
     admin       everything in every domain (a Django superuser is an admin without a grant)
+    system      view, submit: in the domains granted (a source system's API user)
+    sensitive   view_sensitive: in the domains granted (added to another role)
+
+Departments (`Department`): a user who belongs to one or more sees only the records of
+their systems (`visible_systems`); a user who belongs to none is not limited by department.
+Sensitive attributes are masked (`masked_attributes`, `mask`) for whoever cannot
+view_sensitive in the domain, in every face alike.
 
 `domain=None` asks "in some domain": true when any grant of the user holds the action
 (menus, the dashboard); with a domain the grant must cover that domain. An anonymous or
@@ -35,7 +44,8 @@ through `can()` where the values are rendered or serialized.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
+from typing import Any
 
 from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
 from django.db import models, transaction
@@ -45,10 +55,12 @@ from mdm import history
 from mdm.domains import get_domain
 from mdm.errors import Forbidden, InvalidInput
 from mdm.history import Change
-from mdm.models import AccessGrant
+from mdm.models import AccessGrant, Department, DepartmentMember
 
 MSG_FORBIDDEN = "{user} may not {action} {where}"
-MSG_DOMAIN_ROLE = "only a steward grant is per domain; an {role} holds every domain"
+MSG_DOMAIN_ROLE = "only a steward grant is per domain (and a system or sensitive one); an {role} holds every domain"
+MASK = "***"
+DOMAIN_ROLES = ("steward", "system", "sensitive")
 
 
 class Action(models.TextChoices):
@@ -57,13 +69,17 @@ class Action(models.TextChoices):
     REQUEST = "request"
     AUDIT = "audit"
     ADMINISTER = "administer"
+    SUBMIT = "submit"
+    VIEW_SENSITIVE = "view_sensitive"
 
 
 Role = AccessGrant.Role
 ROLE_ACTIONS: dict[str, frozenset[str]] = {
     Role.STEWARD: frozenset({Action.VIEW, Action.DECIDE, Action.REQUEST}),
-    Role.AUDITOR: frozenset({Action.VIEW, Action.AUDIT}),
+    Role.AUDITOR: frozenset({Action.VIEW, Action.AUDIT, Action.VIEW_SENSITIVE}),
     Role.ADMIN: frozenset(Action.values),
+    Role.SYSTEM: frozenset({Action.VIEW, Action.SUBMIT}),
+    Role.SENSITIVE: frozenset({Action.VIEW_SENSITIVE}),
 }
 ALL = None  # domains(): every domain
 User = AbstractBaseUser | AnonymousUser
@@ -121,7 +137,7 @@ def access_grant(*, user: AbstractBaseUser, role: str, domains: Iterable[str] = 
     if role not in Role.values:
         raise InvalidInput(f"unknown role {role!r}: one of {', '.join(Role.values)}")
     wanted = sorted(set(domains)) or [""]
-    if role != Role.STEWARD and wanted != [""]:
+    if role not in DOMAIN_ROLES and wanted != [""]:
         raise InvalidInput(MSG_DOMAIN_ROLE.format(role=role))
     for domain in wanted:
         if domain:
@@ -164,6 +180,81 @@ def grants_summary(user: User) -> str:
     for role, domain in _grants(user):
         by_role.setdefault(role, []).append(domain or "*")
     return "; ".join(
-        f"{role} in {', '.join(sorted(d))}" if role == Role.STEWARD else role for role, d in sorted(by_role.items())
+        f"{role} in {', '.join(sorted(d))}" if role in DOMAIN_ROLES else role for role, d in sorted(by_role.items())
     ) or "no grants"
 
+
+
+# --- departments ---------------------------------------------------------------------------
+
+
+def visible_systems(user: User) -> frozenset[str] | None:
+    """The source system codes whose records `user` may see: None when not limited (no
+    department, an admin, a superuser), else those of the user's departments."""
+    cached = getattr(user, "_mdm_systems", False)
+    if cached is not False:
+        return cached
+    out: frozenset[str] | None = None
+    if user.is_authenticated and not getattr(user, "is_superuser", False) and not any(
+            role == Role.ADMIN for role, _ in _grants(user)):
+        rows = list(Department.objects.filter(members__user_id=user.pk).values_list("systems", flat=True))
+        if rows:
+            out = frozenset(code for systems in rows for code in systems)
+    user._mdm_systems = out
+    return out
+
+
+def can_see_system(user: User, system: str) -> bool:
+    visible = visible_systems(user)
+    return visible is None or system in visible
+
+
+@transaction.atomic
+def department_set(*, code: str, name: str, systems: Iterable[str], change: Change) -> Department:
+    """Create a department or change its name and systems."""
+    department = Department.objects.select_for_update().filter(code=code).first()
+    department = department or Department(code=code, created_at=timezone.now())
+    department.name, department.systems = name, sorted(set(systems))
+    history.stamp(department, change)
+    department.save()
+    return department
+
+
+@transaction.atomic
+def department_join(*, user: AbstractBaseUser, department: Department, change: Change) -> DepartmentMember:
+    member = DepartmentMember.objects.filter(user=user, department=department).first()
+    if member is None:
+        member = DepartmentMember(user=user, department=department, created_at=timezone.now())
+        history.stamp(member, change)
+        member.save()
+    user._mdm_systems = False
+    return member
+
+
+@transaction.atomic
+def department_leave(*, user: AbstractBaseUser, department: Department, change: Change) -> int:
+    count = 0
+    for member in DepartmentMember.objects.filter(user=user, department=department):
+        history.stamp(member, change)
+        member.delete()
+        count += 1
+    user._mdm_systems = False
+    return count
+
+
+# --- sensitive attributes ----------------------------------------------------------------------
+
+
+def masked_attributes(user: User, domain: str) -> frozenset[str]:
+    """The domain's sensitive attributes `user` may not see unmasked (empty: sees all)."""
+    if can(user, Action.VIEW_SENSITIVE, domain):
+        return frozenset()
+    return frozenset(name for name, a in get_domain(domain).attributes.items() if a.sensitive)
+
+
+def mask(values: dict[str, Any], masked: Collection[str]) -> dict[str, Any]:
+    """`values` (attributes, with derived parts under `name__part`) with the masked
+    attributes' values, and their parts, replaced by MASK."""
+    if not masked:
+        return values
+    return {k: MASK if v not in (None, "") and k.split("__", 1)[0] in masked else v for k, v in values.items()}

@@ -6,6 +6,7 @@ from simple_history.admin import SimpleHistoryAdmin
 from simple_history.models import DeletedObject
 from simple_history.template_utils import HistoricalRecordContextHelper
 
+from mdm.access import Action, can
 from mdm.models import (
     ChangeEvent,
     GoldenRecord,
@@ -21,6 +22,15 @@ from mdm.models import (
 
 
 class ReadOnly:
+    """Read-only pages of the hub's records, for auditors and admins only (a staff user
+    without a grant sees no record names: mdm.access)."""
+
+    def has_view_permission(self, request, obj=None):
+        return can(request.user, Action.AUDIT)
+
+    def has_module_permission(self, request):
+        return can(request.user, Action.AUDIT)
+
     def has_add_permission(self, request, obj=None):
         return False
 

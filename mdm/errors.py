@@ -83,6 +83,17 @@ class RowRejected(InvalidInput):
     code = "row_rejected"
 
 
+class RecordsRejected(InvalidInput):
+    """Records sent together (an API batch) of which some cannot be loaded: none is stored.
+    `errors` maps each rejected record's position to why."""
+
+    code = "records_rejected"
+
+    def __init__(self, message: str, *, errors: dict[int, str] | None = None):
+        super().__init__(message)
+        self.errors = errors or {}
+
+
 class ImportFailed(InvalidInput):
     """The file as a whole cannot be read (not a row problem)."""
 
@@ -195,3 +206,55 @@ class Forbidden(MdmError):
 
     code = "forbidden"
     status = 403
+
+
+# --- requests to the API ---------------------------------------------------------------------
+
+
+class Unauthenticated(MdmError):
+    """No credentials, or credentials that are not valid (an unknown, revoked or expired token)."""
+
+    code = "unauthenticated"
+    status = 401
+
+
+class BadSignature(Unauthenticated):
+    """An inbound webhook whose signature does not verify with the endpoint's secret."""
+
+    code = "bad_signature"
+
+
+class MethodNotAllowed(InvalidInput):
+    code = "method_not_allowed"
+    status = 405
+
+
+class NotAcceptable(InvalidInput):
+    code = "not_acceptable"
+    status = 406
+
+
+class PayloadTooLarge(InvalidInput):
+    """A request body over the API's limit (MDM_API_MAX_BODY_BYTES) or a batch over its record limit."""
+
+    code = "payload_too_large"
+    status = 413
+
+
+class UnsupportedMediaType(InvalidInput):
+    code = "unsupported_media_type"
+    status = 415
+
+
+class IdempotencyKeyReused(InvalidInput):
+    """An Idempotency-Key sent again with another request body."""
+
+    code = "idempotency_key_reused"
+    status = 422
+
+
+class Throttled(MdmError):
+    """Too many requests from one token or address: retry after the time the reply names."""
+
+    code = "throttled"
+    status = 429

@@ -28,6 +28,8 @@ from mdm.errors import InvalidInput, NotFound
 from mdm.exports import safe_cell
 from mdm.models import (
     AccessGrant,
+    Department,
+    DepartmentMember,
     GoldenRecord,
     MasterDataRequest,
     MatchModel,
@@ -38,6 +40,7 @@ from mdm.models import (
 )
 
 ACTIONS = {"+": "created", "~": "changed", "-": "deleted"}
+MASK = "••••"
 # Columns every version carries that are bookkeeping, not content (shown as the entry's own fields).
 _BOOKKEEPING = {"id", "version", "updated_at", "history_id", "history_date", "history_type", "history_actor",
                 "history_operation", "history_change_reason", "history_user_id", "history_prev_hash",
@@ -54,6 +57,7 @@ class Kind:
     search: tuple[str, ...]  # fields a "record" filter matches exactly
     domain: str | None = "domain"
     system: str | None = None  # the field naming a record's source system, if any
+    masked: tuple[str, ...] = ()  # secrets: the log says they changed, never what to
 
     def label(self, row: dict[str, Any]) -> str:
         return ":".join(str(row.get(f) or "") for f in self.label_fields) or f"#{row['id']}"
@@ -68,7 +72,15 @@ KINDS = {
     "system": Kind("system", SourceSystem, ("code",), ("code",), domain=None, system="code"),
     "grant": Kind("grant", AccessGrant, ("user__username", "role", "domain"), ("user__username",)),
     "request": Kind("request", MasterDataRequest, ("id",), ()),
+    "department": Kind("department", Department, ("code",), ("code",), domain=None),
+    "member": Kind("member", DepartmentMember, ("department__code", "user__username"), (), domain=None),
 }
+
+
+def register_kind(kind: Kind) -> None:
+    """Add a face's tracked model to the log (the API's tokens and subscriptions): the core
+    cannot import them, so their app registers them when it is ready."""
+    KINDS[kind.name] = kind
 
 
 @dataclass(frozen=True)
@@ -196,7 +208,8 @@ def _entries(kind: Kind, rows: list[dict[str, Any]], golden_ids: dict[int, str])
     previous = _previous(kind, rows)
     out = []
     for row in rows:
-        found = changes(previous.get(row["history_id"]), row)
+        found = [Change(c.field, MASK if c.before else c.before, MASK) if c.field in kind.masked else c
+                 for c in changes(previous.get(row["history_id"]), row)]
         for change in found:  # a membership reads as the golden ID, not a database id
             if kind.model is SourceRecord and change.field == "golden_id":
                 found[found.index(change)] = Change("golden", golden_ids.get(change.before),
@@ -266,7 +279,7 @@ def version_diff(kind: str, record_id: int, left: int, right: int) -> list[Chang
     if len(rows) != len({left, right}):
         raise NotFound(f"{kind} {record_id} has no version {left if left not in rows else right}")
     older, newer = sorted((left, right))
-    found = changes(rows[older], rows[newer])
+    found = [Change(c.field, MASK, MASK) if c.field in spec.masked else c for c in changes(rows[older], rows[newer])]
     if spec.model is not SourceRecord:
         return found
     golden_ids = _golden_ids([rows[older], rows[newer]])

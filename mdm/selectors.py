@@ -18,7 +18,7 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 from mdm.components import Components
 from mdm.domains import get_domain
 from mdm.errors import GoldenRecordNotFound, InternalError, NotFound, ProposalClosed
-from mdm.models import GoldenRecord, MergeProposal, SourceRecord, SourceSystem
+from mdm.models import ChangeEvent, GoldenRecord, MergeProposal, SourceRecord, SourceSystem
 
 MSG_NOT_PENDING = "proposal {pk} is no longer waiting: it was decided, or a later run superseded it"
 
@@ -306,3 +306,74 @@ def golden_record_state(golden: GoldenRecord) -> GoldenState:
         overrides=golden.overrides, members=frozenset(r[0] for r in rows),
         member_keys=frozenset(f"{code}:{key}" for _, code, key in rows),
     )
+
+
+# --- cross-reference -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class XrefEntry:
+    """Where one source record stands: its golden record's ID and status (None: not matched
+    yet, or deleted at its source, which takes it out of its golden record)."""
+
+    domain: str
+    system: str
+    source_key: str
+    deleted: bool
+    record_version: int
+    golden_id: str | None
+    golden_status: str | None
+
+
+XREF_VALUES = ("domain", "system__code", "source_key", "is_deleted", "version", "golden__golden_id", "golden__status")
+
+
+def _xref_entry(row: dict[str, Any]) -> XrefEntry:
+    return XrefEntry(
+        domain=row["domain"], system=row["system__code"], source_key=row["source_key"], deleted=row["is_deleted"],
+        record_version=row["version"], golden_id=row["golden__golden_id"], golden_status=row["golden__status"],
+    )
+
+
+def xref_entry(*, domain: str, system: str, source_key: str) -> XrefEntry | None:
+    """One source record's cross-reference entry, in one indexed query."""
+    row = (SourceRecord.objects.filter(domain=domain, system__code=system, source_key=source_key)
+           .values(*XREF_VALUES).first())
+    return None if row is None else _xref_entry(row)
+
+
+def xref_entries(*, domain: str, keys: Collection[tuple[str, str]]) -> dict[tuple[str, str], XrefEntry]:
+    """The entries of many (system code, source key) pairs, one query per system."""
+    by_system: dict[str, list[str]] = {}
+    for system, key in keys:
+        by_system.setdefault(system, []).append(key)
+    out = {}
+    for system, system_keys in by_system.items():
+        rows = SourceRecord.objects.filter(domain=domain, system__code=system, source_key__among=system_keys)
+        for row in rows.values(*XREF_VALUES):
+            out[(system, row["source_key"])] = _xref_entry(row)
+    return out
+
+
+def golden_source_keys(golden: GoldenRecord) -> dict[str, list[str]]:
+    """The live source keys of a golden record, per system code, sorted."""
+    out: dict[str, list[str]] = {}
+    rows = (SourceRecord.objects.filter(golden=golden, is_deleted=False)
+            .order_by("system__code", "source_key").values_list("system__code", "source_key"))
+    for system, key in rows:
+        out.setdefault(system, []).append(key)
+    return out
+
+
+def change_events(*, after: int, domain: str | None = None, kinds: Collection[str] = (),
+                  systems: Collection[str] = ()) -> QuerySet[Any]:
+    """Change events after sequence `after`, in feed order, filtered by domain, kinds and
+    the source system they concern."""
+    query = ChangeEvent.objects.filter(sequence__gt=after).order_by("sequence")
+    if domain:
+        query = query.filter(domain=domain)
+    if kinds:
+        query = query.filter(kind__in=list(kinds))
+    if systems:
+        query = query.filter(system_code__in=list(systems))
+    return query

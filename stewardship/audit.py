@@ -31,13 +31,15 @@ from stewardship.views import steward_page
 PAGE = 50
 KIND_LABELS = {"golden": _("golden record"), "source": _("source record"), "proposal": _("proposal"),
                "ruling": _("ruling"), "model": _("match model"), "system": _("source system"),
-               "grant": _("access grant"), "request": _("master data request")}
+               "grant": _("access grant"), "request": _("master data request"), "department": _("department"),
+               "member": _("department member"), "token": _("API token"), "webhook": _("webhook subscription"),
+               "inbound": _("inbound endpoint")}
 ACTION_LABELS = {"created": _("created"), "changed": _("changed"), "deleted": _("deleted")}
 
 
 def _labelled(entries):
     for entry in entries:
-        entry.kind_label, entry.action_label = KIND_LABELS[entry.kind], ACTION_LABELS[entry.action]
+        entry.kind_label, entry.action_label = KIND_LABELS.get(entry.kind, entry.kind), ACTION_LABELS[entry.action]
     return entries
 
 
@@ -55,7 +57,7 @@ class LogFilters(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["kind"].choices = [("", _("every kind")), *((k, KIND_LABELS[k]) for k in KINDS)]
+        self.fields["kind"].choices = [("", _("every kind")), *((k, KIND_LABELS.get(k, k)) for k in KINDS)]
         self.fields["domain"].choices = [("", _("every domain")), *((d, d) for d in all_domains())]
         self.fields["action"].choices = [("", _("every action")), *((a, ACTION_LABELS[a]) for a in ACTIONS.values())]
 
@@ -141,7 +143,7 @@ def record(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
         except ValueError:
             as_of_error = _("A moment is YYYY-MM-DDTHH:MM.")
     return TemplateResponse(request, "stewardship/audit/record.html", {
-        "kind": kind, "kind_label": KIND_LABELS[kind], "pk": pk, "label": versions[-1].record,
+        "kind": kind, "kind_label": KIND_LABELS.get(kind, kind), "pk": pk, "label": versions[-1].record,
         "versions": versions, "diff": diff, "left": left, "right": right,
         "as_of": as_of, "state": state, "as_of_error": as_of_error,
     })

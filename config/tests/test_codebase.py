@@ -19,7 +19,7 @@ from django.conf import settings
 from mdm import errors
 
 ROOT = Path(settings.BASE_DIR)
-PACKAGES = ("config", "stewardship", "matching", "mdm")
+PACKAGES = ("config", "api", "stewardship", "matching", "mdm")
 FIRST_PARTY = ("config", "api", "stewardship", "bench", "matching", "mdm", "fixtures")
 MAX_FUNCTION_LINES = 80
 

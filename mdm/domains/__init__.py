@@ -33,6 +33,7 @@ class Attribute:
     type: str
     label: str
     required: bool = False
+    sensitive: bool = False  # masked for whoever holds no grant to see it (mdm.access.masked_attributes)
 
 
 GOLDEN_ID_LENGTH = 40  # GoldenRecord.golden_id's column
@@ -209,6 +210,7 @@ def _load(path: Path) -> Domain:
                 type=spec["type"],
                 label=spec.get("label", name),
                 required=bool(spec.get("required", False)),
+                sensitive=bool(spec.get("sensitive", False)),
             )
         rule = GoldenIdRule(**data["golden_id"])
         survivorship = _survivorship(path.name, data.get("survivorship") or {}, attributes)

@@ -303,6 +303,25 @@ def load_profile_file(path: Path) -> Profile:
     )
 
 
+DOMAIN_PROFILE = "api"  # SourceRecord.profile of records sent attribute by attribute (the API)
+DOMAIN_PROFILE_KEY = "source_key"
+
+
+def domain_profile(domain: str) -> Profile:
+    """The profile of records sent by the domain's own attribute names, the key under
+    `source_key` (the REST API's records): derived from the domain declaration, so a new
+    domain needs no profile file to be sent through the API."""
+    declaration = get_domain(domain)
+    return Profile(
+        name=DOMAIN_PROFILE,
+        description=f"{domain} records by attribute name",
+        domain=declaration.name,
+        key=(DOMAIN_PROFILE_KEY,),
+        fields={name: FieldMap(paths=(name,)) for name in declaration.attributes},
+        required=frozenset(n for n, a in declaration.attributes.items() if a.required),
+    )
+
+
 def profile_dirs() -> list[Path]:
     return [*settings.MDM_PROFILE_DIRS, PROFILE_DIR]
 

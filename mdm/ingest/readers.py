@@ -213,6 +213,8 @@ class RowSource:
         records = document
         if self.profile.records:
             records = lookup(document, self.profile.records)
+        if isinstance(records, dict):  # one record where a list was declared: a saved webhook callback
+            records = [records]
         if not isinstance(records, list):
             where = f"at {self.profile.records!r}" if self.profile.records else "at the top level"
             raise ImportFailed(f"expected a list of records {where} of the JSON document")

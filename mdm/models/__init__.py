@@ -1,4 +1,4 @@
-from mdm.models.access import AccessGrant
+from mdm.models.access import AccessGrant, Department, DepartmentMember
 from mdm.models.feed import ChangeEvent, FeedCounter
 from mdm.models.golden import GoldenIdSequence, GoldenRecord
 from mdm.models.history import AuditAnchor, AuditCheckpoint, AuditPrune, HistoryStamp
@@ -14,6 +14,8 @@ __all__ = [
     "AuditAnchor",
     "AuditCheckpoint",
     "AuditPrune",
+    "Department",
+    "DepartmentMember",
     "ChangeEvent",
     "FeedCounter",
     "GoldenIdSequence",

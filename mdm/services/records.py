@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from django.db import transaction
@@ -103,30 +104,10 @@ def source_records_upsert(
         if current is not None and current["content_hash"] == incoming.content_hash:
             counts.unchanged += 1
             continue
-        row = {
-            "domain": domain,
-            "system_id": system.pk,
-            "source_key": incoming.source_key,
-            "profile": incoming.profile,
-            "raw": incoming.raw,
-            "attributes": incoming.attributes,
-            "issues": incoming.issues,
-            "content_hash": incoming.content_hash,
-            "is_deleted": incoming.deleted,
-            "updated_at": now,
-        }
+        row = _version(incoming, current, domain=domain, system=system, now=now)
         if current is None:
-            row.update(id=None, version=1, received_at=now, golden_id=None,
-                       deleted_at=now if incoming.deleted else None)
             to_insert.append(row)
         else:
-            row.update(
-                id=current["id"],
-                version=current["version"] + 1,
-                received_at=current["received_at"],
-                golden_id=current["golden_id"],
-                deleted_at=(current["deleted_at"] or now) if incoming.deleted else None,
-            )
             golden_codes[incoming.source_key] = current["golden__golden_id"] or ""
             to_update.append(row)
         if current is not None and current["is_deleted"] and not incoming.deleted:
@@ -150,6 +131,29 @@ def source_records_upsert(
     golden_records_refresh(domain=domain, goldens=goldens, change=change)
     _rejoin_chains(domain, restored, change)
     return counts
+
+
+def _version(incoming: IncomingRecord, current: dict[str, Any] | None, *, domain: str, system: SourceSystem,
+             now: datetime) -> bulk.Row:
+    """The row of a record's next version (its first, when `current` is None)."""
+    row = {
+        "domain": domain,
+        "system_id": system.pk,
+        "source_key": incoming.source_key,
+        "profile": incoming.profile,
+        "raw": incoming.raw,
+        "attributes": incoming.attributes,
+        "issues": incoming.issues,
+        "content_hash": incoming.content_hash,
+        "is_deleted": incoming.deleted,
+        "updated_at": now,
+    }
+    if current is None:
+        return {**row, "id": None, "version": 1, "received_at": now, "golden_id": None,
+                "deleted_at": now if incoming.deleted else None}
+    return {**row, "id": current["id"], "version": current["version"] + 1, "received_at": current["received_at"],
+            "golden_id": current["golden_id"],
+            "deleted_at": (current["deleted_at"] or now) if incoming.deleted else None}
 
 
 def _rejoin_chains(domain: str, restored: Sequence[int], change: Change) -> None:
@@ -183,10 +187,28 @@ def source_records_delete_missing(
     """
     domain_write_lock(domain, systems=[system.pk])  # before reading, as source_records_upsert
     present = set(present_keys)
-    now = timezone.now()
     live = SourceRecord.objects.filter(domain=domain, system=system, is_deleted=False)
     gone_ids = [pk for pk, key in live.values_list("id", "source_key") if key not in present]
-    gone = list(SourceRecord.objects.filter(pk__in=gone_ids).select_related("golden"))
+    return _soft_delete(domain, system, gone_ids, change)
+
+
+@transaction.atomic
+def source_records_delete(*, domain: str, system: SourceSystem, keys: Iterable[str], change: Change) -> list[str]:
+    """Soft-delete the named live records of (domain, system) (a source said they are
+    gone); keys unknown or deleted already are left alone, so a repeated deletion changes
+    nothing. Returns the keys deleted."""
+    domain_write_lock(domain, systems=[system.pk])
+    live = dict(SourceRecord.objects.filter(domain=domain, system=system, is_deleted=False,
+                                            source_key__among=list(keys)).values_list("id", "source_key"))
+    _soft_delete(domain, system, list(live), change)
+    return sorted(live.values())
+
+
+def _soft_delete(domain: str, system: SourceSystem, ids: list[int], change: Change) -> int:
+    """Mark records deleted (a new version each, with its event); their golden records
+    are recomputed without them. The caller holds the system's write lock."""
+    now = timezone.now()
+    gone = list(SourceRecord.objects.filter(pk__in=ids).select_related("golden").order_by("pk"))
     rows = []
     for record in gone:
         row = bulk.as_row(record)

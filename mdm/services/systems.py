@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
@@ -57,3 +59,20 @@ def _valid_trust(trust: Any) -> bool:
         isinstance(ranks, dict) and all(isinstance(rank, int) and not isinstance(rank, bool) for rank in ranks.values())
         for ranks in trust.values()
     )
+
+
+@transaction.atomic
+def source_system_api_user(*, system: SourceSystem, change: Change) -> AbstractBaseUser:
+    """The account a source system authenticates as (`api_user`), created on first use: an
+    ordinary, password-less user named `system-<code>`, given roles like a person."""
+    system = SourceSystem.objects.select_for_update().get(pk=system.pk)
+    if system.api_user_id is not None:
+        return system.api_user
+    user, _ = get_user_model().objects.get_or_create(username=f"system-{system.code}")
+    if user.has_usable_password():
+        user.set_unusable_password()
+        user.save(update_fields=["password"])
+    system.api_user = user
+    history.stamp(system, change)
+    system.save(update_fields=["api_user"])
+    return user

@@ -257,3 +257,13 @@ def test_the_four_eyes_rule_needs_a_second_steward_for_a_large_merge(wang, clien
     assert client.post(small, {"action": "approve",
                                "version": case_of(data.proposal("erp:JD", "crm:JD").pk).version}).status_code == 302
     assert_invariants()
+
+
+def test_the_admin_shows_records_to_auditors_and_admins_only(client, data, people):
+    url = reverse("admin:mdm_sourcerecord_changelist")
+    client.force_login(people["outsider"])  # staff, no grant
+    assert client.get(url).status_code == 403
+    people["auditor"].is_staff = True
+    people["auditor"].save()
+    client.force_login(people["auditor"])
+    assert client.get(url).status_code == 200

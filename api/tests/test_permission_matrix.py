@@ -1,0 +1,107 @@
+"""Every endpoint x every role, with the exact outcome: anonymous, a steward (customer), an
+auditor, an admin, the CRM (the system that owns the records), the ERP (another system of
+the domain), MES (a system granted another domain only), a customer steward of another
+department, and a user without a grant. The inbound webhook is authenticated by its
+signature alone (test_inbound)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from api.models import ApiToken
+from api.services import api_token_revoke, webhook_subscribe
+from api.tests.conftest import SETUP
+from mdm.services.golden_records import golden_record_create
+from mdm.tests.factories import HUAWEI, upsert
+
+ROLES = ["anonymous", "steward", "auditor", "admin", "crm", "erp", "mes", "east", "outsider"]
+RECORD = {"attributes": HUAWEI}
+
+
+def outcomes(statuses: str) -> dict[str, int]:
+    """The statuses in ROLES order: anonymous steward auditor admin crm erp mes east outsider."""
+    return dict(zip(ROLES, map(int, statuses.split()), strict=True))
+
+
+# endpoint: (method, path, body, {role: status}); {golden} and {hook} are filled in per test
+MATRIX = {
+    "schema": ("get", "/api/v1/schema/", None, outcomes("200 200 200 200 200 200 200 200 200")),
+    "docs": ("get", "/api/v1/docs/", None, outcomes("200 200 200 200 200 200 200 200 200")),
+    "xref": ("get", "/api/v1/xref/customer/crm/C1", None,
+             outcomes("401 200 200 200 200 200 403 404 403")),
+    "xref lookup": ("post", "/api/v1/xref/customer/lookup", {"keys": [{"system": "crm", "source_key": "C1"}]},
+                    outcomes("401 200 200 200 200 200 403 200 403")),
+    "golden keys": ("get", "/api/v1/xref/customer/golden/{golden}", None,
+                    outcomes("401 200 200 200 200 200 403 404 403")),
+    "golden list": ("get", "/api/v1/golden/customer", None,
+                    outcomes("401 200 200 200 200 200 403 200 403")),
+    "golden": ("get", "/api/v1/golden/customer/{golden}", None,
+               outcomes("401 200 200 200 200 200 403 404 403")),
+    "records in": ("post", "/api/v1/records/customer", {"records": [{"source_key": "C1", **RECORD}]},
+                   outcomes("401 403 403 403 200 200 403 403 403")),
+    "record read": ("get", "/api/v1/records/customer/C1", None,
+                    outcomes("401 403 403 403 200 404 403 403 403")),
+    "record put": ("put", "/api/v1/records/customer/C1", RECORD,
+                   outcomes("401 403 403 403 200 200 403 403 403")),
+    "record delete": ("delete", "/api/v1/records/customer/C1", None,
+                      outcomes("401 403 403 403 200 404 403 403 403")),
+    "search": ("post", "/api/v1/search/customer", RECORD,
+               outcomes("401 200 200 200 200 200 403 200 403")),
+    "changes": ("get", "/api/v1/changes", None,
+                outcomes("401 403 200 200 200 200 200 403 403")),
+    "webhooks": ("get", "/api/v1/webhooks", None,
+                 outcomes("401 403 200 200 200 200 200 403 403")),
+    "subscribe": ("post", "/api/v1/webhooks", {"url": "http://127.0.0.1:9/hook"},
+                  outcomes("401 403 403 403 201 201 201 403 403")),
+    "webhook": ("get", "/api/v1/webhooks/{hook}", None,
+                outcomes("401 403 200 200 200 404 404 403 403")),
+    "unsubscribe": ("delete", "/api/v1/webhooks/{hook}", None,
+                    outcomes("401 403 403 200 200 404 404 403 403")),
+    "deliveries": ("get", "/api/v1/webhooks/{hook}/deliveries", None,
+                   outcomes("401 403 200 200 200 404 404 403 403")),
+}
+CASES = [(endpoint, role) for endpoint in MATRIX for role in ROLES]
+
+
+@pytest.fixture
+def world(principals, customer_model):
+    crm = upsert(principals.systems["crm"], "customer", {"C1": HUAWEI})
+    golden = golden_record_create(domain="customer", members=[crm["C1"].pk], change=SETUP)
+    hook = webhook_subscribe(system=principals.systems["crm"], url="http://127.0.0.1:9/hook", kinds=[], domains=[],
+                             change=SETUP)
+    return principals, {"golden": golden.golden_id, "hook": hook.pk}
+
+
+@pytest.mark.parametrize(("endpoint", "role"), CASES, ids=[f"{e}-{r}" for e, r in CASES])
+def test_every_endpoint_answers_every_role_exactly(world, endpoint, role):
+    principals, ids = world
+    method, path, body, expected = MATRIX[endpoint]
+    reply = getattr(principals[role], method)(path.format(**ids), body, format="json")
+    assert reply.status_code == expected[role], getattr(reply, "data", reply.content)
+    if reply.status_code >= 400:
+        assert set(reply.json()) >= {"code", "message"}
+
+
+def test_the_matrix_names_every_endpoint_of_the_schema(principals):
+    schema = principals["anonymous"].get("/api/v1/schema/", HTTP_ACCEPT="application/json").json()
+    documented = {(method, path) for path, ops in schema["paths"].items() for method in ops}
+    covered = {(m, p.replace("{golden}", "{golden_id}").replace("{hook}", "{id}")) for m, p, _, _ in MATRIX.values()}
+    covered = {(m, p.replace("/customer/crm/C1", "/{domain}/{system}/{source_key}")
+                .replace("/customer/C1", "/{domain}/{source_key}").replace("/customer", "/{domain}"))
+               for m, p in covered}
+    inbound = {("post", "/api/v1/inbound/jiandaoyun/{system}")}
+    assert documented - inbound <= covered
+
+
+def test_revoked_and_expired_tokens_are_refused(principals):
+    token = ApiToken.objects.get(system=principals.systems["crm"])
+    api_token_revoke(token=token, change=SETUP)
+    reply = principals["crm"].get("/api/v1/golden/customer")
+    assert reply.status_code == 401 and reply.json()["code"] == "unauthenticated"
+    assert token.history.count() == 2  # issued, revoked
+    ApiToken.objects.filter(system=principals.systems["erp"]).update(expires_at=timezone.now() - timedelta(seconds=1))
+    assert principals["erp"].get("/api/v1/golden/customer").status_code == 401
+    assert ApiToken.objects.filter(digest=principals.tokens["mes"]).count() == 0  # stored hashed
