@@ -57,6 +57,12 @@ def summary_lines(result: MatchResult) -> list[str]:
             f"{c['proposals_reopened']} reopened, {c['proposals_superseded']} superseded; "
             f"{c['proposals_pending']} waiting for a steward ({c.get('proposals_held', 0)} held merges)"
         ),
+        # why the figures differ: a steward decides golden records, not pairs
+        (
+            f"  (one proposal per two golden records the review band would join, its strongest pair: the "
+            f"{c['pairs_review']:,} pairs in the band share golden records, or join records already together "
+            f"or ruled on)"
+        ),
         *report_lines(result),
     ]
     if not result.dry_run:
