@@ -59,6 +59,12 @@ def summary_lines(result: MatchResult) -> list[str]:
             f"about {c.get('proposals_likely_true', 0):,.0f} of this run's review proposals are true pairs "
             "by the model's probabilities"
         ),
+        # why the figures differ: a steward decides golden records, not pairs
+        (
+            f"  (one proposal per two golden records the review band would join, its strongest pair: the "
+            f"{c['pairs_review']:,} pairs in the band share golden records, or join records already together "
+            f"or ruled on)"
+        ),
         *report_lines(result),
     ]
     if not result.dry_run:
