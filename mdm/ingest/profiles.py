@@ -114,6 +114,10 @@ class Profile:
     # JSON records that are arrays (Kingdee's ExecuteBillQuery answers one array per record,
     # its values in the order of the request's FieldKeys): the names of those values
     columns: tuple[str, ...] | None = None
+    # The import template the system takes back (mdm.exports): the columns holding the
+    # golden ID and the retired golden IDs that now resolve to it
+    export_golden_id: str = "golden_id"
+    export_retired: str = "retired_golden_ids"
 
     def source_key(self, record: dict) -> str:
         parts = [_scalar_text(lookup(record, path)) for path in self.key]
@@ -340,6 +344,19 @@ def _columns(spec: Any, where: str) -> tuple[str, ...] | None:
     return tuple(spec)
 
 
+def _export(spec: Any, where: str) -> dict[str, str]:
+    """`export`: {golden_id: column, retired: column}, the custom fields of the system's
+    import template that take the golden ID and the retired IDs resolving to it."""
+    if spec is None:
+        return {}
+    names = {"golden_id": "export_golden_id", "retired": "export_retired"}
+    if not isinstance(spec, dict) or set(spec) - set(names) or not all(
+        isinstance(v, str) and v.strip() for v in spec.values()
+    ):
+        raise DeclarationError(f"{where}: export takes golden_id and retired, each a column name")
+    return {names[k]: v.strip() for k, v in spec.items()}
+
+
 def load_profile_file(path: Path) -> Profile:
     where = path.name
     try:
@@ -377,6 +394,7 @@ def load_profile_file(path: Path) -> Profile:
         csv_delimiter=data.get("csv_delimiter"),
         deletion=_deletion(data.get("deleted"), where),
         columns=_columns(data.get("columns"), where),
+        **_export(data.get("export"), where),
     )
     if profile.columns:
         unknown_columns = sorted({p for p in profile._paths() if profile._column(p) not in profile.columns})

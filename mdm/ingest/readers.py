@@ -217,10 +217,10 @@ class RowSource:
             where = f"at {self.profile.records!r}" if self.profile.records else "at the top level"
             raise ImportFailed(f"expected a list of records {where} of the JSON document")
         self.total = len(records) or 1
-        if self.profile.columns:
+        sample = records[:COLUMNS_SAMPLE]
+        if self.profile.columns and any(isinstance(record, list) for record in sample):
             self.columns = list(self.profile.columns)
         else:
-            sample = records[:COLUMNS_SAMPLE]
             self.columns = sorted({k for record in sample if isinstance(record, dict) for k in record})
         if records:
             self.profile.check_columns(self.columns)
@@ -230,9 +230,7 @@ class RowSource:
 
     def _json_row(self, number: int, record: Any) -> SourceRow:
         """A JSON record as a row: an object, or an array named by the profile's columns."""
-        if self.profile.columns:
-            if not isinstance(record, list):
-                return SourceRow(number, {"_value": record}, "a record must be a JSON array (the profile has columns)")
+        if self.profile.columns and isinstance(record, list):
             try:
                 record = self.profile.record_of(record)
             except RowRejected as exc:
@@ -250,9 +248,7 @@ class RowSource:
         with self.path.open("rb") as binary:
             rows = self._jsonl_rows(binary)
             first = [row for _, row in zip(range(COLUMNS_SAMPLE), rows, strict=False)]
-            self.columns = list(self.profile.columns or ()) or sorted(
-                {key for row in first if not row.error and row.data for key in row.data}
-            )
+            self.columns = sorted({key for row in first if not row.error and row.data for key in row.data})
             if self.columns and first:
                 self.profile.check_columns(self.columns)
             yield from itertools.chain(first, rows)
