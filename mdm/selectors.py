@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, Max, OuterRef, Prefetch, Q, QuerySet
 
 from mdm.components import Components
 from mdm.domains import get_domain
@@ -365,11 +365,13 @@ def golden_source_keys(golden: GoldenRecord) -> dict[str, list[str]]:
     return out
 
 
-def change_events(*, after: int, domain: str | None = None, kinds: Collection[str] = (),
+def change_events(*, after: int, upto: int | None = None, domain: str | None = None, kinds: Collection[str] = (),
                   systems: Collection[str] = ()) -> QuerySet[Any]:
-    """Change events after sequence `after`, in feed order, filtered by domain, kinds and
-    the source system they concern."""
+    """Change events after sequence `after` (up to `upto`), in feed order, filtered by
+    domain, kinds and the source system they concern."""
     query = ChangeEvent.objects.filter(sequence__gt=after).order_by("sequence")
+    if upto is not None:
+        query = query.filter(sequence__lte=upto)
     if domain:
         query = query.filter(domain=domain)
     if kinds:
@@ -377,3 +379,68 @@ def change_events(*, after: int, domain: str | None = None, kinds: Collection[st
     if systems:
         query = query.filter(system_code__in=list(systems))
     return query
+
+
+def records_shared_by_system() -> list[dict[str, Any]]:
+    """Per domain and source system: live records, and how many of them share their golden
+    record with a record of another system (what matching joined across systems)."""
+    others = SourceRecord.objects.filter(golden=OuterRef("golden"), is_deleted=False).exclude(system=OuterRef("system"))
+    rows = SourceRecord.objects.filter(is_deleted=False).annotate(shared=Exists(others))
+    return list(
+        rows.values("domain", "system__code")
+        .annotate(records=Count("id"), shared_count=Count("id", filter=Q(shared=True)))
+        .order_by("domain", "system__code")
+    )
+
+
+# --- for exports ------------------------------------------------------------------------------
+
+
+def feed_position() -> int:
+    """The sequence number of the last change event (0: none yet)."""
+    return ChangeEvent.objects.aggregate(last=Max("sequence"))["last"] or 0
+
+
+def changed_golden_ids(*, domain: str, after: int, upto: int) -> set[str]:
+    """The golden IDs a domain's events in (after, upto] name: created, updated, merged,
+    split, retired, or given or losing a member."""
+    events = change_events(domain=domain, after=after, upto=upto).exclude(golden_id="")
+    ids = set(events.values_list("golden_id", flat=True).iterator(chunk_size=20_000))
+    for payload in events.filter(kind=ChangeEvent.Kind.GOLDEN_ID_REMAPPED).values_list("payload", flat=True):
+        if payload.get("previous"):
+            ids.add(payload["previous"])
+    return ids
+
+
+def changed_source_keys(*, domain: str, after: int, upto: int, system: str | None = None) -> set[tuple[str, str]]:
+    """(system, key) of the source records a domain's events in (after, upto] name."""
+    events = change_events(domain=domain, after=after, upto=upto).exclude(source_key="")
+    if system is not None:
+        events = events.filter(system_code=system)
+    return set(events.values_list("system_code", "source_key").iterator(chunk_size=20_000))
+
+
+def retired_successors(*, domain: str) -> dict[str, str]:
+    """Every retired golden ID of a domain with its direct successor's golden ID."""
+    rows = GoldenRecord.objects.filter(domain=domain, status=GoldenRecord.Status.RETIRED)
+    return dict(rows.values_list("golden_id", "successor__golden_id").iterator(chunk_size=20_000))
+
+
+def xref_records(*, domain: str, system: str | None = None, keys: set[tuple[str, str]] | None = None,
+                 goldens: set[str] | None = None) -> QuerySet[SourceRecord]:
+    """Source records of a domain (of one system; of these (system, key)s or members of these
+    golden IDs: None for all) with their system and golden record, by system and key."""
+    query = SourceRecord.objects.filter(domain=domain).select_related("system", "golden")
+    if system is not None:
+        query = query.filter(system__code=system)
+    if keys is not None or goldens is not None:
+        named = Q(pk__in=[])
+        by_system: dict[str, list[str]] = {}
+        for code, key in keys or ():
+            by_system.setdefault(code, []).append(key)
+        for code, system_keys in by_system.items():
+            named |= Q(system__code=code, source_key__among=system_keys)
+        if goldens:
+            named |= Q(golden__golden_id__among=sorted(goldens), is_deleted=False)
+        query = query.filter(named)
+    return query.order_by("system__code", "source_key")

@@ -63,6 +63,12 @@ def test_the_demo_loads_trains_and_matches_every_domain_and_is_idempotent(capsys
     for domain in ("customer", "supplier", "product"):
         line = next(line for line in first.splitlines() if line.strip().startswith(domain) and "golden records" in line)
         assert "duplicates auto-merged" in line and "proposals waiting" in line
+    shared = first.split("sharing a golden record with another system's:")[1].splitlines()
+    for domain, code in [(d, c) for c in ("k3c", "u8") for d in ("customer", "supplier", "product")] + [
+        ("customer", "jdy"), ("supplier", "jdy")
+    ]:  # the Kingdee and Yonyou samples match into the other systems' golden records
+        counts = next(line.split()[2:5] for line in shared if line.split()[:2] == [domain, code])
+        assert int(counts[0]) >= 0.9 * int(counts[2]), (domain, code, counts)
     assert "this run: 0 created, 0 merged, 0 split, 0 updated" in again
     assert dict(GoldenRecord.objects.values_list("golden_id", "version")) == goldens
     assert MatchRun.objects.filter(status="completed").count() == 6

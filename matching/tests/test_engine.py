@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import itertools
 import json
+import math
 import random
 
 import pytest
@@ -57,7 +58,7 @@ def test_it_scores_every_pair_like_splink_customers(samples, customer_model):
 
 
 def test_it_scores_every_pair_like_splink_products(samples, product_model):
-    _assert_same_as_splink(product_model, samples["product"].rows)  # 195 rows, 18,915 pairs
+    _assert_same_as_splink(product_model, samples["product"].rows)  # 281 rows, 39,340 pairs
 
 
 def test_it_scores_blocked_pairs_like_splink_suppliers(samples):
@@ -344,7 +345,14 @@ def test_a_failed_em_rule_leaves_the_model_as_if_it_had_not_run(samples):
     assert declared.em_blocking[-1] == ("phone",)
     assert "error" in trained.report["em"][-1]
     assert trained.prior == without_rule.prior
-    assert trained.parameters == without_rule.parameters
+    # equal but for the last bits of a float sum, whose order the database may choose
+    assert _flat(trained.parameters) == pytest.approx(_flat(without_rule.parameters), rel=1e-12, nan_ok=True)
+
+
+def _flat(parameters) -> list:
+    """A model's m and u probabilities in order (None as NaN: the null level has none), for approx."""
+    values = (value for levels in parameters for level in levels for value in level.values())
+    return [math.nan if value is None else value for value in values]
 
 
 def test_it_reads_an_organisation_code_and_the_uscc_that_embeds_it_as_one_registration(customer_model):

@@ -81,6 +81,25 @@ class FieldMap:
 
 
 @dataclass(frozen=True)
+class Deletion:
+    """How a source marks a record it no longer uses: a field equal to one of `values`, or
+    (`filled`) any value in it, such as a stop date. `flag` keeps the record live and says so
+    on it (a forbidden customer still owes money); otherwise the record is a deletion."""
+
+    field: str
+    values: tuple[str, ...] = ()
+    filled: bool = False
+    flag: bool = False
+
+    def applies(self, record: dict) -> bool:
+        value = _scalar_text(_flatten(lookup(record, self.field)))
+        return value != "" if self.filled else value in self.values
+
+    def describe(self) -> str:
+        return f"{self.field} is filled" if self.filled else f"{self.field} = {' or '.join(self.values)}"
+
+
+@dataclass(frozen=True)
 class Profile:
     name: str
     description: str
@@ -89,10 +108,16 @@ class Profile:
     fields: dict[str, FieldMap]
     records: str | None = None
     csv_delimiter: str | None = None
-    deleted_field: str | None = None
-    deleted_value: Any = None
+    deletion: Deletion | None = None
     key_width: int | None = None  # SAP's ALPHA conversion: numeric keys zero-padded to this width
     required: frozenset[str] = frozenset()  # the domain's required attributes
+    # JSON records that are arrays (Kingdee's ExecuteBillQuery answers one array per record,
+    # its values in the order of the request's FieldKeys): the names of those values
+    columns: tuple[str, ...] | None = None
+    # The import template the system takes back (mdm.exports): the columns holding the
+    # golden ID and the retired golden IDs that now resolve to it
+    export_golden_id: str = "golden_id"
+    export_retired: str = "retired_golden_ids"
 
     def source_key(self, record: dict) -> str:
         parts = [_scalar_text(lookup(record, path)) for path in self.key]
@@ -107,23 +132,42 @@ class Profile:
 
     def columns_read(self) -> set[str]:
         """The columns (top-level fields) this profile reads: key, deletion flag, fields."""
+        return {self._column(path) for path in self._paths()}
+
+    def _paths(self) -> list[str]:
         paths = [*self.key, *(p for f in self.fields.values() for p in (*f.paths, *filter(None, [f.map_by])))]
-        if self.deleted_field:
-            paths.append(self.deleted_field)
-        return {_column(path) for path in paths}
+        return [*paths, self.deletion.field] if self.deletion else paths
+
+    def _column(self, path: str) -> str:
+        """The column a path reads: itself when it is a declared column (FCOUNTRY.FName is
+        one value of an ExecuteBillQuery row), else its first step."""
+        return path if self.columns and path in self.columns else _column(path)
 
     def reads_key_from(self, columns: list[str]) -> bool:
-        return all(_column(path) in columns for path in self.key)
+        return all(self._column(path) in columns for path in self.key)
+
+    def record_of(self, values: list) -> dict[str, Any]:
+        """An array record as named values (the profile's `columns`), refused when the
+        array does not have one value per column (an error answer, another request's rows)."""
+        assert self.columns is not None
+        if len(values) != len(self.columns):
+            raise RowRejected(
+                f"the record has {len(values)} value(s), the profile's columns are {len(self.columns)} "
+                f"({', '.join(self.columns[:6])}{', ...' if len(self.columns) > 6 else ''})"
+            )
+        return dict(zip(self.columns, values, strict=True))
 
     def check_columns(self, columns: list[str], *, found_as: str = "") -> None:
         """Refuse a file whose columns lack the key or a required attribute's source (a
         wrong profile, another system's export, a wrong delimiter or encoding): one error
         naming what was expected and what was found, before any row is read."""
         present = set(columns)
-        missing = [path for path in self.key if _column(path) not in present]
+        missing = [path for path in self.key if self._column(path) not in present]
         for name in sorted(self.required):
             field = self.fields.get(name)
-            if field and field.paths and field.default is None and not any(_column(p) in present for p in field.paths):
+            if field and field.paths and field.default is None and not any(
+                self._column(p) in present for p in field.paths
+            ):
                 missing.append(" or ".join(field.paths))
         if not missing:
             return
@@ -136,9 +180,14 @@ class Profile:
         )
 
     def is_deleted(self, record: dict) -> bool:
-        if self.deleted_field is None:
-            return False
-        return _scalar_text(lookup(record, self.deleted_field)) == _scalar_text(self.deleted_value)
+        return self.deletion is not None and not self.deletion.flag and self.deletion.applies(record)
+
+    def status_flag(self, record: dict) -> str | None:
+        """What a record flagged as no longer used (and kept live, as the profile declares)
+        carries among its issues; None for any other record."""
+        if self.deletion is None or not self.deletion.flag or not self.deletion.applies(record):
+            return None
+        return f"no longer used in the source ({self.deletion.describe()}): kept as a live record"
 
     def extract(self, record: dict) -> dict[str, Any]:
         return {name: field.extract(record) for name, field in self.fields.items()}
@@ -262,6 +311,52 @@ def _key(spec: Any, where: str) -> tuple[tuple[str, ...], int | None]:
     raise DeclarationError(f"{where}: key must be a column, a list of columns, or {{field: ..., alpha: N}}")
 
 
+def _deletion(spec: Any, where: str) -> Deletion | None:
+    """`deleted`: {field, equals: a value or a list} or {field, filled: true}; `as: flag`
+    keeps such a record live and flags it instead of deleting it."""
+    if spec is None:
+        return None
+    if not isinstance(spec, dict) or not isinstance(spec.get("field"), str):
+        raise DeclarationError(f"{where}: deleted must be a mapping with a field")
+    unknown = set(spec) - {"field", "equals", "filled", "as"}
+    if unknown:
+        raise DeclarationError(f"{where}: deleted has unknown options {sorted(unknown)}")
+    if ("equals" in spec) == bool(spec.get("filled")):
+        raise DeclarationError(f"{where}: deleted takes one of equals (a value or a list) or filled: true")
+    mode = spec.get("as", "deletion")
+    if mode not in ("deletion", "flag"):
+        raise DeclarationError(f"{where}: deleted: as is deletion or flag, not {mode!r}")
+    equals = spec.get("equals")
+    values = tuple(_scalar_text(v) for v in (equals if isinstance(equals, list) else [equals]))
+    if spec.get("filled"):
+        values = ()
+    return Deletion(field=spec["field"], values=values, filled=bool(spec.get("filled")), flag=mode == "flag")
+
+
+def _columns(spec: Any, where: str) -> tuple[str, ...] | None:
+    if spec is None:
+        return None
+    if not (isinstance(spec, list) and spec and all(isinstance(c, str) and c.strip() for c in spec)):
+        raise DeclarationError(f"{where}: columns is a list of names (the FieldKeys of the query, in order)")
+    duplicates = sorted({c for c in spec if spec.count(c) > 1})
+    if duplicates:
+        raise DeclarationError(f"{where}: columns names {duplicates} twice")
+    return tuple(spec)
+
+
+def _export(spec: Any, where: str) -> dict[str, str]:
+    """`export`: {golden_id: column, retired: column}, the custom fields of the system's
+    import template that take the golden ID and the retired IDs resolving to it."""
+    if spec is None:
+        return {}
+    names = {"golden_id": "export_golden_id", "retired": "export_retired"}
+    if not isinstance(spec, dict) or set(spec) - set(names) or not all(
+        isinstance(v, str) and v.strip() for v in spec.values()
+    ):
+        raise DeclarationError(f"{where}: export takes golden_id and retired, each a column name")
+    return {names[k]: v.strip() for k, v in spec.items()}
+
+
 def load_profile_file(path: Path) -> Profile:
     where = path.name
     try:
@@ -283,12 +378,11 @@ def load_profile_file(path: Path) -> Profile:
     missing = {n for n, a in domain.attributes.items() if a.required} - set(fields)
     if missing:
         raise DeclarationError(f"{where}: required attributes {sorted(missing)} are not mapped")
-    deleted = data.get("deleted") or {}
     key, key_width = _key(data["key"], where)
     name = str(data.get("name", path.stem))
     if len(name) > PROFILE_NAME_CHARS:
         raise DeclarationError(f"{where}: a profile's name is at most {PROFILE_NAME_CHARS} characters (name it)")
-    return Profile(
+    profile = Profile(
         name=name,
         description=str(data.get("description", "")).strip(),
         domain=domain.name,
@@ -298,9 +392,15 @@ def load_profile_file(path: Path) -> Profile:
         fields=fields,
         records=data.get("records"),
         csv_delimiter=data.get("csv_delimiter"),
-        deleted_field=deleted.get("field"),
-        deleted_value=deleted.get("equals"),
+        deletion=_deletion(data.get("deleted"), where),
+        columns=_columns(data.get("columns"), where),
+        **_export(data.get("export"), where),
     )
+    if profile.columns:
+        unknown_columns = sorted({p for p in profile._paths() if profile._column(p) not in profile.columns})
+        if unknown_columns:
+            raise DeclarationError(f"{where}: {unknown_columns} are read but not among the declared columns")
+    return profile
 
 
 DOMAIN_PROFILE = "api"  # SourceRecord.profile of records sent attribute by attribute (the API)

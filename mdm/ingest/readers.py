@@ -30,7 +30,7 @@ from typing import IO, Any, BinaryIO
 import charset_normalizer
 from django.conf import settings
 
-from mdm.errors import ImportFailed
+from mdm.errors import ImportFailed, RowRejected
 from mdm.ingest.profiles import Profile, lookup
 
 FORMATS = {
@@ -219,16 +219,28 @@ class RowSource:
             where = f"at {self.profile.records!r}" if self.profile.records else "at the top level"
             raise ImportFailed(f"expected a list of records {where} of the JSON document")
         self.total = len(records) or 1
-        self.columns = sorted({k for record in records[:COLUMNS_SAMPLE] if isinstance(record, dict) for k in record})
+        sample = records[:COLUMNS_SAMPLE]
+        if self.profile.columns and any(isinstance(record, list) for record in sample):
+            self.columns = list(self.profile.columns)
+        else:
+            self.columns = sorted({k for record in sample if isinstance(record, dict) for k in record})
         if records:
             self.profile.check_columns(self.columns)
         for number, record in enumerate(records, start=1):
             self.done = number
-            if isinstance(record, dict):
-                self._seen(record)
-                yield SourceRow(number, record)
-            else:
-                yield SourceRow(number, {"_value": record}, "a record must be a JSON object")
+            yield self._json_row(number, record)
+
+    def _json_row(self, number: int, record: Any) -> SourceRow:
+        """A JSON record as a row: an object, or an array named by the profile's columns."""
+        if self.profile.columns and isinstance(record, list):
+            try:
+                record = self.profile.record_of(record)
+            except RowRejected as exc:
+                return SourceRow(number, {"_value": record}, exc.message)
+        if not isinstance(record, dict):
+            return SourceRow(number, {"_value": record}, "a record must be a JSON object")
+        self._seen(record)
+        return SourceRow(number, record)
 
     def _read_jsonl(self) -> Iterator[SourceRow]:
         """The columns are the keys of the first COLUMNS_SAMPLE records, checked against the
@@ -239,12 +251,9 @@ class RowSource:
             rows = self._jsonl_rows(binary)
             first = [row for _, row in zip(range(COLUMNS_SAMPLE), rows, strict=False)]
             self.columns = sorted({key for row in first if not row.error and row.data for key in row.data})
-            if self.columns:
+            if self.columns and first:
                 self.profile.check_columns(self.columns)
-            for row in itertools.chain(first, rows):
-                if row.data is not None and not row.error:
-                    self._seen(row.data)
-                yield row
+            yield from itertools.chain(first, rows)
 
     def _jsonl_rows(self, binary: BinaryIO) -> Iterator[SourceRow]:
         line = b""
@@ -262,10 +271,7 @@ class RowSource:
                 self.complete = line.endswith(b"\n")  # a last line cut in two: the file was cut off
                 yield SourceRow(number, {"_line": line.decode("utf-8", "replace")}, f"not valid JSON: {exc}")
                 continue
-            if isinstance(record, dict):
-                yield SourceRow(number, record)
-            else:
-                yield SourceRow(number, {"_value": record}, "a record must be a JSON object")
+            yield self._json_row(number, record)
 
     # -- Parquet ---------------------------------------------------------------------------
     def _read_parquet(self) -> Iterator[SourceRow]:

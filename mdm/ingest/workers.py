@@ -77,6 +77,8 @@ class RowWork:
             flags = list(warnings or ())  # what the reader noticed: an unbalanced quote, a formula
             self._check_values(record, flags)
             deleted = self.profile.is_deleted(record)
+            if status := self.profile.status_flag(record):
+                flags.append(status)
             try:
                 digest = content_hash(self.profile.name, record, deleted)
             except ValueError as exc:  # NaN, infinity, unpaired surrogates

@@ -17,11 +17,13 @@ from mdm.access import Role, access_grant
 from mdm.domains import all_domains
 from mdm.history import Change
 from mdm.models import SourceRecord
+from mdm.selectors import records_shared_by_system
 from mdm.services.systems import source_system_register
 
 SAMPLES = Path(settings.BASE_DIR) / "fixtures" / "samples"
 # Survivorship trust ranks of the demo systems (lower wins; "*": every other attribute):
-# the ERPs win for legal data (name, tax id, bank), the CRMs for e-mail, phone and contact.
+# the ERPs win for legal data (name, tax id, bank; SAP first, then Kingdee K/3 Cloud and U8),
+# the CRMs for e-mail, phone and contact.
 DEMO_TRUST = {
     "erp": {
         "customer": {"name": 1, "tax_id": 1, "address": 2, "*": 3},
@@ -36,6 +38,17 @@ DEMO_TRUST = {
     "mes": {"customer": {"*": 6}},
     "srm": {"supplier": {"email": 1, "phone": 1, "contact": 1, "*": 4}},
     "plm": {"product": {"spec": 1, "barcode": 2, "*": 2}},
+    "k3c": {
+        "customer": {"name": 2, "tax_id": 2, "address": 3, "*": 4},
+        "supplier": {"name": 2, "tax_id": 2, "bank_name": 2, "bank_account": 2, "*": 4},
+        "product": {"*": 3},
+    },
+    "u8": {
+        "customer": {"name": 2, "tax_id": 2, "address": 3, "*": 4},
+        "supplier": {"name": 2, "tax_id": 2, "bank_name": 2, "bank_account": 2, "*": 4},
+        "product": {"*": 3},
+    },
+    "jdy": {"customer": {"tax_id": 3, "*": 5}, "supplier": {"tax_id": 3, "bank_account": 3, "*": 5}},
 }
 
 
@@ -98,6 +111,11 @@ class Command(BaseCommand):
             )
             for alarm in result.alarms:
                 self.stdout.write(f"    ALARM {alarm['check']} ({alarm['action']}): {alarm['message']}")
+        self.stdout.write("Live records sharing a golden record with another system's:")
+        for row in records_shared_by_system():
+            self.stdout.write(
+                f"  {row['domain']:<10} {row['system__code']:<8} {row['shared_count']:>4} of {row['records']:>4}"
+            )
 
     def _serve(self, addr: str) -> None:
         call_command("collectstatic", interactive=False, verbosity=0)

@@ -72,3 +72,4 @@ class _SafeWriter:
 
     def writerow(self, row: list[Any]) -> None:
         self.writer.writerow([safe_cell(v) for v in row])
+
