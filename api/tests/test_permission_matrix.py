@@ -105,3 +105,10 @@ def test_revoked_and_expired_tokens_are_refused(principals):
     ApiToken.objects.filter(system=principals.systems["erp"]).update(expires_at=timezone.now() - timedelta(seconds=1))
     assert principals["erp"].get("/api/v1/golden/customer").status_code == 401
     assert ApiToken.objects.filter(digest=principals.tokens["mes"]).count() == 0  # stored hashed
+
+
+def test_a_revoked_token_is_refused_at_once_even_when_just_used(principals, django_capture_on_commit_callbacks):
+    assert principals["crm"].get("/api/v1/golden/customer").status_code == 200  # checked, and kept a few seconds
+    with django_capture_on_commit_callbacks(execute=True):
+        api_token_revoke(token=ApiToken.objects.get(system=principals.systems["crm"]), change=SETUP)
+    assert principals["crm"].get("/api/v1/golden/customer").status_code == 401
