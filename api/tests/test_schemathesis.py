@@ -7,6 +7,7 @@ from __future__ import annotations
 import pytest
 import schemathesis
 from django.core import signals
+from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
 from hypothesis import HealthCheck, Phase, given, settings
 from schemathesis.checks import not_a_server_error
@@ -16,7 +17,6 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from config.wsgi import application
 from mdm.services.golden_records import golden_record_create
 from mdm.tests.factories import HUAWEI, upsert
 
@@ -33,7 +33,7 @@ def api_schema(db):
     # Django's test client does.
     signals.request_started.disconnect(close_old_connections)
     signals.request_finished.disconnect(close_old_connections)
-    yield schemathesis.openapi.from_wsgi("/api/v1/schema/", application)
+    yield schemathesis.openapi.from_wsgi("/api/v1/schema/", get_wsgi_application())
     signals.request_started.connect(close_old_connections)
     signals.request_finished.connect(close_old_connections)
 
