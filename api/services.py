@@ -15,6 +15,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.dispatch import Signal
 from django.utils import timezone
 
 from api.models import ApiToken, IdempotentReply, InboundEndpoint, WebhookSubscription
@@ -26,6 +27,7 @@ from mdm.models import ChangeEvent, SourceSystem
 from mdm.services.systems import source_system_api_user
 
 TOKEN_PREFIX = "mdm_"
+token_revoked = Signal()  # digest: sent after a revocation commits (authentication forgets the token)
 MSG_KEY_REUSED = "Idempotency-Key {key!r} was used with another request body: use a new key for a new request"
 MSG_BAD_KINDS = "unknown event kinds {kinds} (kinds: {known})"
 
@@ -61,12 +63,15 @@ def api_token_issue(*, system: SourceSystem, name: str, change: Change, days: in
 
 @transaction.atomic
 def api_token_revoke(*, token: ApiToken, change: Change) -> ApiToken:
-    """Revoke a token at once (revoking twice changes nothing)."""
+    """Revoke a token: at once in this process, within MDM_API_AUTH_CACHE_SECONDS in the
+    others (api.authentication); revoking twice changes nothing."""
     token = ApiToken.objects.select_for_update().get(pk=token.pk)
     if token.revoked_at is None:
         token.revoked_at = timezone.now()
         history.stamp(token, change)
         token.save(update_fields=["revoked_at"])
+        digest = token.digest
+        transaction.on_commit(lambda: token_revoked.send(sender=ApiToken, digest=digest))
     return token
 
 

@@ -214,6 +214,9 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = MDM_API_MAX_BODY_BYTES
 MDM_API_MAX_BATCH = env_int("MDM_API_MAX_BATCH", 1000)
 # Days a new source-system token is valid (manage.py api_token issue --days overrides it).
 MDM_API_TOKEN_DAYS = env_int("MDM_API_TOKEN_DAYS", 365)
+# Seconds a process keeps a checked token with its system's grants (api/authentication.py):
+# revocations and grant changes reach the other processes within this time; 0: every request.
+MDM_API_AUTH_CACHE_SECONDS = env_int("MDM_API_AUTH_CACHE_SECONDS", 5)
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "api.authentication.SystemTokenAuthentication",

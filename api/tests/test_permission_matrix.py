@@ -50,6 +50,10 @@ MATRIX = {
                       outcomes("401 403 403 403 200 404 403 403 403")),
     "search": ("post", "/api/v1/search/customer", RECORD,
                outcomes("401 200 200 200 200 200 403 200 403")),
+    "golden history": ("get", "/api/v1/history/golden/customer/{golden}", None,
+                       outcomes("401 403 200 200 403 403 403 403 403")),
+    "record history": ("get", "/api/v1/history/records/customer/crm/C1", None,
+                       outcomes("401 403 200 200 403 403 403 403 403")),
     "changes": ("get", "/api/v1/changes", None,
                 outcomes("401 403 200 200 200 200 200 403 403")),
     "webhooks": ("get", "/api/v1/webhooks", None,
@@ -105,3 +109,10 @@ def test_revoked_and_expired_tokens_are_refused(principals):
     ApiToken.objects.filter(system=principals.systems["erp"]).update(expires_at=timezone.now() - timedelta(seconds=1))
     assert principals["erp"].get("/api/v1/golden/customer").status_code == 401
     assert ApiToken.objects.filter(digest=principals.tokens["mes"]).count() == 0  # stored hashed
+
+
+def test_a_revoked_token_is_refused_at_once_even_when_just_used(principals, django_capture_on_commit_callbacks):
+    assert principals["crm"].get("/api/v1/golden/customer").status_code == 200  # checked, and kept a few seconds
+    with django_capture_on_commit_callbacks(execute=True):
+        api_token_revoke(token=ApiToken.objects.get(system=principals.systems["crm"]), change=SETUP)
+    assert principals["crm"].get("/api/v1/golden/customer").status_code == 401

@@ -34,7 +34,7 @@ def api_schema(db):
     # Django's test client does.
     signals.request_started.disconnect(close_old_connections)
     signals.request_finished.disconnect(close_old_connections)
-    yield schemathesis.openapi.from_wsgi("/api/v1/schema/", application)
+    yield schemathesis.openapi.from_wsgi("/api/v1/schema/", get_wsgi_application())
     signals.request_started.connect(close_old_connections)
     signals.request_finished.connect(close_old_connections)
 
