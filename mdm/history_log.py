@@ -24,6 +24,7 @@ from django.utils import timezone
 from openpyxl import Workbook
 
 from mdm import audit
+from mdm.access import MASK
 from mdm.errors import InvalidInput, NotFound
 from mdm.exports import safe_cell
 from mdm.models import (
@@ -40,7 +41,6 @@ from mdm.models import (
 )
 
 ACTIONS = {"+": "created", "~": "changed", "-": "deleted"}
-MASK = "••••"
 # Columns every version carries that are bookkeeping, not content (shown as the entry's own fields).
 _BOOKKEEPING = {"id", "version", "updated_at", "history_id", "history_date", "history_type", "history_actor",
                 "history_operation", "history_change_reason", "history_user_id", "history_prev_hash",

@@ -23,10 +23,10 @@ def test_it_shows_versions_as_of_and_diffs_to_auditors(principals):
     assert [v["version"] for v in versions] == [2, 1]
     assert versions[0]["actor"] == "user:steward" and versions[0]["reason"] == "the registered name"
     then = client.get(f"/api/v1/history/golden/customer/{golden.golden_id}", {"as_of": between.isoformat()}).json()
-    assert [v["version"] for v in then["versions"]] == [1]
+    assert [v["version"] for v in then["versions"]] == [1] and then["members"] == ["crm:C1"]
     diff = client.get(f"/api/v1/history/golden/customer/{golden.golden_id}", {"diff_from": 1, "diff_to": 2}).json()
-    assert diff["diff"]["attributes"]["to"]["name"] != diff["diff"]["attributes"]["from"]["name"]
-    assert diff["diff"]["overrides"]["from"] == {}
+    assert diff["diff"]["attributes.name"] == {"from": "华为技术有限公司", "to": "华为技术有限公司(深圳)"}
+    assert diff["diff"]["overrides.name"]["from"] is None
     record = client.get("/api/v1/history/records/customer/crm/C1").json()["versions"]
     assert record[0]["state"]["golden_id"] == golden.pk and record[-1]["version"] == 1
     missing = client.get(f"/api/v1/history/golden/customer/{golden.golden_id}", {"diff_from": 1, "diff_to": 9})

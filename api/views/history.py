@@ -1,5 +1,7 @@
 """History for auditors: the versions of a golden or a source record (who, when, why, the
-operation), the state as of a timestamp, and the difference between two versions."""
+operation), the state as of a timestamp (a golden record's members then too), and the
+difference between two versions, attribute by attribute (the auditors' pages' own reads:
+mdm.history_log, mdm.selectors.golden_record_as_of)."""
 
 from __future__ import annotations
 
@@ -15,8 +17,9 @@ from api.permissions import require, visible_golden
 from mdm import access
 from mdm.domains import get_domain
 from mdm.errors import NotFound, SourceRecordNotFound
+from mdm.history_log import version_diff
 from mdm.models import GoldenRecord, SourceRecord
-from mdm.selectors import record_history
+from mdm.selectors import golden_record_as_of, record_history
 
 TRACKED = {
     "golden": ["golden_id", "status", "version", "attributes", "lineage", "overrides", "successor_id"],
@@ -42,8 +45,11 @@ class VersionOut(serializers.Serializer):
 
 class HistoryOut(serializers.Serializer):
     versions = VersionOut(many=True)
+    members = serializers.ListField(child=serializers.CharField(), required=False,
+                                    help_text="with as_of, a golden record's members then (system:key)")
     diff = serializers.DictField(child=serializers.JSONField(allow_null=True), required=False,
-                                 help_text="field: {from, to} between diff_from and diff_to")
+                                 help_text="changed field or attribute (attributes.name): {from, to}, "
+                                           "between diff_from and diff_to")
 
 
 def _state(row: Any, kind: str, masked: frozenset[str]) -> dict[str, Any]:
@@ -68,15 +74,24 @@ def _answer(request: Request, record: GoldenRecord | SourceRecord, kind: str, do
          "operation": str(r.history_operation), "type": r.history_type, "state": _state(r, kind, masked)}
         for r in rows
     ]}
+    if kind == "golden" and "as_of" in q:
+        state = golden_record_as_of(record.golden_id, q["as_of"])
+        out["members"] = sorted(state.member_keys) if state else []
     if "diff_from" in q or "diff_to" in q:
-        by_version = {r.version: r for r in reversed(list(record_history(record)))}
+        by_version = {r.version: r.history_id for r in reversed(list(record_history(record)))}
         old, new = by_version.get(q.get("diff_from")), by_version.get(q.get("diff_to"))
         if old is None or new is None:
             raise NotFound(f"no version {q.get('diff_from')} or {q.get('diff_to')} of this record")
-        before, after = _state(old, kind, masked), _state(new, kind, masked)
-        out["diff"] = {name: {"from": before[name], "to": after[name]}
-                       for name in before if before[name] != after[name]}
+        out["diff"] = {c.field: _masked_change(c, masked) for c in version_diff(kind, record.pk, old, new)
+                       if not (masked and c.field.startswith("raw"))}
     return Response(out)
+
+
+def _masked_change(change: Any, masked: frozenset[str]) -> dict[str, Any]:
+    name = change.field.split(".", 1)[-1]
+    if change.field.startswith(("attributes.", "overrides.")) and name in masked:
+        return {"from": access.MASK if change.before is not None else None, "to": access.MASK}
+    return {"from": change.before, "to": change.after}
 
 
 class GoldenHistory(APIView):
