@@ -84,6 +84,7 @@ from mdm.domains import MatchingDefaults, get_domain
 from mdm.errors import InvalidInput, StalePlan
 from mdm.history import Change
 from mdm.models import ChangeEvent, GoldenRecord, MatchModel, MatchRun, MergeProposal, SourceRecord
+from mdm.services.audit import declarations_in_force
 from mdm.services.locks import ALL_SYSTEMS, domain_write_lock
 from mdm.services.plans import GoldenPlan, Ref, golden_plan_apply
 from mdm.services.proposals import ProposalPlan, proposals_apply, proposals_plan
@@ -169,6 +170,7 @@ def match_run(
         operation=operation, domain=domain, model=model, thresholds=thresholds, actor=actor,
         started_at=timezone.now(), host=socket.gethostname(), pid=os.getpid(),
     )
+    declarations_in_force(declarations=[("domain", domain, get_domain(domain).text)], change=change)
     try:
         for attempt in range(1, ATTEMPTS + 1):
             try:

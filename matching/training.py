@@ -25,6 +25,7 @@ from mdm.domains import get_domain
 from mdm.errors import InvalidInput, InvalidThresholds, NothingToTrain
 from mdm.history import Change
 from mdm.models import MatchModel
+from mdm.services.audit import declarations_in_force
 from mdm.services.locks import golden_domain_lock
 
 ProgressCallback = Callable[[str], None]
@@ -116,4 +117,5 @@ def match_model_store(*, domain: str, trained: TrainedModel, change: Change, lab
         created_at=timezone.now(),
     )
     history.stamp(model, change).save()
+    declarations_in_force(declarations=[("domain", domain, get_domain(domain).text)], change=change)
     return model

@@ -33,7 +33,8 @@ from django.dispatch import receiver
 from mdm.models import AuditAnchor
 
 CHAIN_FIELDS = ("history_prev_hash", "history_hash")
-APPEND_ONLY_TABLES = ("mdm_changeevent", "mdm_auditcheckpoint", "mdm_auditprune", "mdm_auditanchor")
+APPEND_ONLY_TABLES = ("mdm_changeevent", "mdm_auditcheckpoint", "mdm_auditprune", "mdm_auditanchor",
+                      "mdm_declarationversion", "mdm_declarationuse")
 
 
 def sha256_hex(text: str) -> str:

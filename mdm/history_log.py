@@ -29,6 +29,7 @@ from mdm.errors import InvalidInput, NotFound
 from mdm.exports import safe_cell
 from mdm.models import (
     AccessGrant,
+    DeclarationVersion,
     Department,
     DepartmentMember,
     GoldenRecord,
@@ -367,3 +368,8 @@ def history_export(filters: Filters, fmt: str, *, actor: str) -> tuple[str, byte
         archive.writestr("history.csv", data)
         archive.writestr("manifest.json", json.dumps(manifest, ensure_ascii=False, indent=2))
     return f"history-{stamp}.zip", out.getvalue()
+
+
+def declarations_of(operation: uuid.UUID) -> list[DeclarationVersion]:
+    """The declaration versions (domains, profiles) an operation ran under."""
+    return list(DeclarationVersion.objects.filter(uses__operation=operation).distinct().order_by("kind", "name"))

@@ -19,12 +19,13 @@ from mdm.history_log import (
     DECISION_KINDS,
     KINDS,
     Filters,
+    declarations_of,
     history_export,
     history_log,
     record_versions,
     version_diff,
 )
-from mdm.models import GoldenRecord
+from mdm.models import DeclarationVersion, GoldenRecord
 from mdm.selectors import golden_record_as_of
 from stewardship.views import steward_page
 
@@ -91,6 +92,8 @@ def _log_page(request: HttpRequest, title: str, **preset) -> HttpResponse:
         "title": title, "form": form, "entries": _labelled(entries[:PAGE]), "offset": offset,
         "next": offset + PAGE if len(entries) > PAGE else None, "previous": max(offset - PAGE, 0) if offset else None,
         "query": query.urlencode(), "decisions": bool(preset),
+        "declarations": declarations_of(form.cleaned_data["operation"]) if form.is_valid()
+        and form.cleaned_data.get("operation") else [],
     })
 
 
@@ -119,6 +122,16 @@ def export(request: HttpRequest, fmt: str) -> HttpResponse:
     response = HttpResponse(content, content_type=types[fmt])
     response["Content-Disposition"] = f'attachment; filename="{name}"'
     return response
+
+
+@steward_page
+def declaration(request: HttpRequest, pk: int) -> HttpResponse:
+    """One version of a domain or profile declaration, as it was in force."""
+    require(request.user, Action.AUDIT)
+    version = DeclarationVersion.objects.filter(pk=pk).first()
+    if version is None:
+        raise NotFound(f"no declaration version {pk}")
+    return TemplateResponse(request, "stewardship/audit/declaration.html", {"version": version})
 
 
 @steward_page

@@ -17,5 +17,6 @@ urlpatterns = [
     path("audit/", audit.log, name="audit-log"),
     path("audit/decisions/", audit.decisions, name="audit-decisions"),
     path("audit/export.<str:fmt>", audit.export, name="audit-export"),
+    path("audit/declarations/<int:pk>/", audit.declaration, name="audit-declaration"),
     path("audit/<str:kind>/<int:pk>/", audit.record, name="audit-record"),
 ]

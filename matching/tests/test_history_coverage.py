@@ -18,6 +18,7 @@ from matching.tests.factories import DEMO_TRUST
 from matching.training import match_model_store
 from mdm import audit
 from mdm.history import Change
+from mdm.history_log import declarations_of
 from mdm.ingest.run import SnapshotPolicy, import_file
 from mdm.models import GoldenRecord, MatchModel, MergeProposal, PairConstraint, SourceRecord, SourceSystem
 from mdm.services.decisions import golden_record_split_manually, golden_records_merge_manually, proposal_decide
@@ -88,7 +89,8 @@ def test_every_write_path_writes_history_for_exactly_what_it_changed(trained, tm
             match_model_store(domain="customer", trained=trained("customer"),
                               change=Change(actor="test", reason="model"))
     with history_of_every_change("batch match run"):
-        match_run(domain="customer", actor="test")
+        result = match_run(domain="customer", actor="test")
+    assert [(d.kind, d.name) for d in declarations_of(result.run.operation)] == [("domain", "customer")]
     with history_of_every_change("ingest with real-time matching"):
         result = file_ingest(path=SAMPLES / "fxiaoke_account.json", system_code="crm", profile_name="fxiaoke_account")
         assert result.matched is not None and result.matched.error in (None, "")

@@ -124,6 +124,7 @@ class Domain:
     golden_id: GoldenIdRule
     survivorship: Survivorship = field(default_factory=Survivorship)
     matching: MatchingDefaults = field(default_factory=MatchingDefaults)
+    text: str = field(default="", repr=False, compare=False)  # the declaration as read: history keeps it
 
     @cached_property
     def _standardize_order(self) -> list[Attribute]:
@@ -198,7 +199,8 @@ class Domain:
 
 def _load(path: Path) -> Domain:
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+        data = yaml.safe_load(text)
         attributes = {}
         for name, spec in data["attributes"].items():
             if spec["type"] not in STANDARDIZERS:
@@ -236,6 +238,7 @@ def _load(path: Path) -> Domain:
     if data["name"] != path.stem:
         raise DeclarationError(f"{path.name}: the domain's name {data['name']!r} must be its file name")
     return Domain(
+        text=text,
         name=data["name"],
         label=data["label"],
         attributes=attributes,

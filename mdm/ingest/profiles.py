@@ -118,6 +118,7 @@ class Profile:
     # golden ID and the retired golden IDs that now resolve to it
     export_golden_id: str = "golden_id"
     export_retired: str = "retired_golden_ids"
+    text: str = field(default="", repr=False, compare=False)  # the declaration as read: history keeps it
 
     def source_key(self, record: dict) -> str:
         parts = [_scalar_text(lookup(record, path)) for path in self.key]
@@ -360,7 +361,8 @@ def _export(spec: Any, where: str) -> dict[str, str]:
 def load_profile_file(path: Path) -> Profile:
     where = path.name
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        text = path.read_text(encoding="utf-8")
+        data = yaml.safe_load(text)
     except (OSError, yaml.YAMLError) as exc:
         raise DeclarationError(f"{where}: cannot read profile ({exc})") from None
     if not isinstance(data, dict):
@@ -383,6 +385,7 @@ def load_profile_file(path: Path) -> Profile:
     if len(name) > PROFILE_NAME_CHARS:
         raise DeclarationError(f"{where}: a profile's name is at most {PROFILE_NAME_CHARS} characters (name it)")
     profile = Profile(
+        text=text,
         name=name,
         description=str(data.get("description", "")).strip(),
         domain=domain.name,

@@ -44,6 +44,7 @@ from mdm.ingest.readers import RowSource, SourceRow
 from mdm.ingest.workers import UNCHANGED, RowWork, RowWorkers
 from mdm.models import ImportReject, ImportRun, SourceRecord, SourceSystem
 from mdm.selectors import source_record_hashes, source_records_exist, source_records_missing
+from mdm.services.audit import declarations_in_force
 from mdm.services.records import IncomingRecord, source_records_delete_missing
 from mdm.services.records import source_records_upsert as upsert
 from mdm.services.systems import source_system_get
@@ -118,6 +119,8 @@ def import_file(
     # a dry run is one transaction, rolled back; a real run commits batch by batch
     with transaction.atomic() if dry_run else contextlib.nullcontext():
         run = _run(path, profile, system, source, change, snapshot, dry_run)
+        declarations_in_force(declarations=[("domain", profile.domain, get_domain(profile.domain).text),
+                                            ("profile", profile.name, profile.text)], change=change)
         importer = _Importer(profile=profile, system=system, run=run, change=change, source=source)
         try:
             _load(run, importer, policy or SnapshotPolicy(), on_progress)

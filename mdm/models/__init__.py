@@ -1,7 +1,14 @@
 from mdm.models.access import AccessGrant, Department, DepartmentMember
 from mdm.models.feed import ChangeEvent, FeedCounter
 from mdm.models.golden import GoldenIdSequence, GoldenRecord
-from mdm.models.history import AuditAnchor, AuditCheckpoint, AuditPrune, HistoryStamp
+from mdm.models.history import (
+    AuditAnchor,
+    AuditCheckpoint,
+    AuditPrune,
+    DeclarationUse,
+    DeclarationVersion,
+    HistoryStamp,
+)
 from mdm.models.imports import ImportReject, ImportRun
 from mdm.models.matching import MatchKey, MatchModel, MatchRun
 from mdm.models.proposals import MergeProposal, PairConstraint
@@ -14,6 +21,8 @@ __all__ = [
     "AuditAnchor",
     "AuditCheckpoint",
     "AuditPrune",
+    "DeclarationUse",
+    "DeclarationVersion",
     "Department",
     "DepartmentMember",
     "ChangeEvent",

@@ -62,3 +62,36 @@ class AuditAnchor(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["table", "key"], name="audit_anchor_chain")]
+
+
+class DeclarationVersion(models.Model):
+    """One version of a declaration that was in force: a domain (attributes, golden-ID rule,
+    survivorship, matching defaults) or a profile, as its text read, kept from the first
+    operation that used it. Append-only: a changed file is a new version."""
+
+    class Kind(models.TextChoices):
+        DOMAIN = "domain"
+        PROFILE = "profile"
+
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    name = models.CharField(max_length=100)
+    digest = models.CharField(max_length=HASH_CHARS)
+    text = models.TextField()
+    first_used_at = models.DateTimeField()
+    first_used_by = models.CharField(max_length=150)
+
+    class Meta:
+        ordering = ["kind", "name", "first_used_at"]
+        constraints = [models.UniqueConstraint(fields=["kind", "name", "digest"], name="declaration_version_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.name} {self.digest[:12]}"
+
+
+class DeclarationUse(models.Model):
+    """Which declaration versions an operation (an import, a match run, a training) ran
+    under. Append-only."""
+
+    version = models.ForeignKey(DeclarationVersion, on_delete=models.PROTECT, related_name="uses")
+    operation = models.UUIDField(db_index=True)
+    used_at = models.DateTimeField()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 
 from django.db import connections, transaction
@@ -10,7 +11,7 @@ from django.utils import timezone
 from mdm import audit
 from mdm.errors import AuditChainBroken, InvalidInput, ReasonRequired
 from mdm.history import Change
-from mdm.models import AuditAnchor, AuditCheckpoint, AuditPrune
+from mdm.models import AuditAnchor, AuditCheckpoint, AuditPrune, DeclarationUse, DeclarationVersion
 
 
 @transaction.atomic
@@ -83,3 +84,21 @@ def history_prune(*, before: datetime, reason: str, change: Change, dry_run: boo
             anchor.prune = prune
         AuditAnchor.objects.bulk_create(anchors, batch_size=5000)
     return removed
+
+
+def declarations_in_force(*, declarations: Iterable[tuple[str, str, str]], change: Change) -> None:
+    """Record that `change`'s operation runs under these declarations ((kind, name, text):
+    a domain, a profile): each text's first use makes it a new version; every use is kept,
+    so an auditor can tell which survivorship rules and mappings were in force for any run."""
+    now = timezone.now()
+    for kind, name, text in declarations:
+        if not text:  # derived, not read from a file (the API's profile of a domain)
+            continue
+        digest = audit.sha256_hex(text)
+        version = DeclarationVersion.objects.filter(kind=kind, name=name, digest=digest).first()
+        if version is None:
+            with transaction.atomic():  # a concurrent first use wins the unique constraint
+                version, _ = DeclarationVersion.objects.get_or_create(
+                    kind=kind, name=name, digest=digest,
+                    defaults={"text": text, "first_used_at": now, "first_used_by": change.actor})
+        DeclarationUse.objects.create(version=version, operation=change.operation, used_at=now)

@@ -15,9 +15,10 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from mdm.history import Change
-from mdm.models import GoldenRecord, SourceRecord
+from mdm.ingest.run import import_file
+from mdm.models import DeclarationUse, DeclarationVersion, GoldenRecord, SourceRecord
 from mdm.services.decisions import proposal_decide
-from mdm.tests.factories import system, upsert
+from mdm.tests.factories import KNA1_PROFILE, KNA1_ROWS, system, upsert, write_csv
 from stewardship.tests.factories import PASSWORD, cases, users
 
 pytestmark = pytest.mark.django_db
@@ -110,3 +111,23 @@ def test_an_export_carries_its_manifest_and_runs_no_formula(client, hub, fmt):
     assert not any(str(v).startswith("=") for row in rows for v in row)
     assert len(manifest["chain_heads_digest"]) == 64 and manifest["written_by"] == "user:auditor"
     assert client.get(reverse("steward:audit-export", args=["pdf"])).status_code == 400
+
+
+def test_the_declarations_in_force_for_an_import_and_a_match_run(client, hub, tmp_path):
+    people, _ = hub
+    profile = tmp_path / "test_customers.yaml"
+    profile.write_text(KNA1_PROFILE, encoding="utf-8")
+    run = import_file(path=write_csv(tmp_path / "k.csv", KNA1_ROWS), system_code="erp", profile_name=str(profile))
+    login(client, people["auditor"])
+    page = client.get(reverse("steward:audit-log"), {"operation": str(run.operation)}).content.decode()
+    assert 'id="declarations"' in page and "domain customer" in page and "profile test_customers" in page
+    version = DeclarationVersion.objects.get(kind="profile", name="test_customers")
+    text = client.get(reverse("steward:audit-declaration", args=[version.pk])).content.decode()
+    assert "KUNNR" in text and version.digest in text
+    # the same text again is the same version; another text is a new one
+    import_file(path=write_csv(tmp_path / "k.csv", KNA1_ROWS), system_code="erp", profile_name=str(profile))
+    profile.write_text(KNA1_PROFILE + "\ndescription: changed\n", encoding="utf-8")
+    import_file(path=write_csv(tmp_path / "k.csv", KNA1_ROWS), system_code="erp", profile_name=str(profile))
+    assert DeclarationVersion.objects.filter(kind="profile", name="test_customers").count() == 2
+    assert DeclarationUse.objects.filter(version__kind="profile").count() == 3
+    assert client.get(reverse("steward:audit-declaration", args=[10**9])).status_code == 404
