@@ -5,7 +5,6 @@ repeating the version before it, and no object it left alone may gain one."""
 from __future__ import annotations
 
 import csv
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -16,56 +15,17 @@ from matching.ingest import file_ingest
 from matching.runs import match_run
 from matching.tests.factories import DEMO_TRUST
 from matching.training import match_model_store
-from mdm import audit
 from mdm.history import Change
 from mdm.history_log import declarations_of
 from mdm.ingest.run import SnapshotPolicy, import_file
-from mdm.models import GoldenRecord, MatchModel, MergeProposal, PairConstraint, SourceRecord, SourceSystem
+from mdm.models import GoldenRecord, MergeProposal, SourceRecord
 from mdm.services.decisions import golden_record_split_manually, golden_records_merge_manually, proposal_decide
 from mdm.services.golden_records import golden_record_override_clear, golden_record_override_set
 from mdm.services.systems import source_system_register
+from mdm.tests.factories import history_of_every_change
 
 pytestmark = pytest.mark.django_db(transaction=True)
-TRACKED = (SourceSystem, SourceRecord, GoldenRecord, MergeProposal, PairConstraint, MatchModel)
 STEWARD = Change(actor="user:steward", reason="review")
-
-
-def _fields(model) -> list[str]:
-    """The fields history keeps (a model's history may leave out what never changes)."""
-    kept = {f.attname for f in model.history.model._meta.concrete_fields}
-    return [f.attname for f in model._meta.concrete_fields if f.attname in kept]
-
-
-def _rows(model) -> dict[int, dict]:
-    return {row["id"]: row for row in model.objects.values(*_fields(model))}
-
-
-@contextmanager
-def history_of_every_change(path: str):
-    """Around one path: compare what it changed with the history it wrote."""
-    before = {model: _rows(model) for model in TRACKED}
-    marks = {model: model.history.order_by("-history_id").values_list("history_id", flat=True).first() or 0
-             for model in TRACKED}
-    yield
-    touched = 0
-    for model in TRACKED:
-        after = _rows(model)
-        changed = {pk for pk, row in after.items() if before[model].get(pk) != row}
-        new = list(model.history.filter(history_id__gt=marks[model]).order_by("history_id")
-                   .values("id", "history_hash", "history_actor", "history_operation",
-                           *[f for f in _fields(model) if f != "id"]))
-        assert {row["id"] for row in new} == changed, f"{path}: {model.__name__} changed without history or vice versa"
-        last: dict[int, dict] = {}
-        for row in new:
-            assert row["history_actor"] and row["history_operation"] and row["history_hash"], path
-            version = {k: row[k] for k in after[row["id"]]}
-            assert last.get(row["id"]) != version, f"{path}: {model.__name__} {row['id']}: a row for no change"
-            last[row["id"]] = version
-        for pk, version in last.items():
-            assert version == after[pk], f"{path}: {model.__name__} {pk}: its last history row is not the row"
-        touched += len(changed)
-    assert audit.chain_heads()[1] == [], path
-    assert touched, f"{path} changed nothing: the test would prove nothing"
 
 
 def _without_last_row(source: Path, target: Path) -> Path:
