@@ -95,6 +95,14 @@ def queue(user: AbstractBaseUser, *, domain: str = "", system: str = "", band: s
     return Queue(cases=found, counts=counts, deferred=deferred)
 
 
+def superseded(user: AbstractBaseUser, *, domain: str = "", limit: int = 100) -> list[MergeProposal]:
+    """Proposals a later run withdrew, newest first, each with the reason it gives (its
+    pair left the review band, or its records are together already)."""
+    allowed = [d for d in viewable_domains(user) if not domain or d == domain]
+    query = MergeProposal.objects.filter(domain__in=allowed, status=MergeProposal.Status.SUPERSEDED)
+    return list(query.select_related("left__system", "right__system", "run").order_by("-updated_at")[:limit])
+
+
 def _queue_case(case: Case) -> QueueCase:
     systems = {r.system.code for p in case.proposals for r in (p.left, p.right)}
     return QueueCase(case=case, systems=systems)

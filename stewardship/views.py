@@ -85,7 +85,8 @@ def queue(request: HttpRequest) -> HttpResponse:
     return TemplateResponse(request, "stewardship/queue.html", {
         "work": work, "filters": filters, "bands": list(selectors.BANDS), "domains": list(work.counts),
         "kinds": MergeProposal.Kind.values, "can_decide": can(request.user, Action.DECIDE),
-        "template": "stewardship/_queue_table.html",
+        "superseded": selectors.superseded(request.user, domain=filters["domain"])
+        if filters["status"] == "superseded" else [],
     }, status=status)
 
 

@@ -12,8 +12,10 @@ import pytest
 from django.conf import settings
 from django.urls import reverse
 
+from mdm.history import Change
 from mdm.models import ChangeEvent, GoldenRecord, MasterDataRequest, MergeProposal
 from mdm.selectors import case_of
+from mdm.services.proposals import proposals_apply, proposals_plan
 from mdm.tests.factories import assert_invariants, xref
 from stewardship.tests.factories import PASSWORD, cases, users
 
@@ -267,3 +269,12 @@ def test_the_admin_shows_records_to_auditors_and_admins_only(client, data, peopl
     people["auditor"].save()
     client.force_login(people["auditor"])
     assert client.get(url).status_code == 200
+
+
+def test_proposals_a_run_withdrew_are_listed_with_their_reason(wang, data):
+    jd = data.proposal("erp:JD", "crm:JD")
+    proposals_apply(plan=proposals_plan(domain="customer", wanted=[]), run=None,
+                    change=Change(actor="test", reason="a run"))
+    page = wang.get(QUEUE, {"status": "superseded"})
+    assert page.context["work"].cases == [] and jd in page.context["superseded"]
+    assert "no longer between the thresholds" in page.content.decode()
