@@ -39,6 +39,18 @@ def viewable_domains(user: AbstractBaseUser) -> list[str]:
     return [d for d in all_domains() if allowed is ALL or d in allowed]
 
 
+def proposal(pk: int) -> MergeProposal | None:
+    return MergeProposal.objects.select_related("left__golden", "right__golden").filter(pk=pk).first()
+
+
+def golden(golden_id: str) -> GoldenRecord | None:
+    return GoldenRecord.objects.select_related("successor").filter(golden_id=golden_id).first()
+
+
+def master_data_request(pk: int) -> MasterDataRequest | None:
+    return MasterDataRequest.objects.select_related("golden").filter(pk=pk).first()
+
+
 # --- the queue -----------------------------------------------------------------------------
 
 
