@@ -10,6 +10,7 @@ import stat
 
 import pytest
 from django.conf import settings
+from django.core.cache import cache
 from django.urls import reverse
 
 from mdm.history import Change
@@ -183,7 +184,15 @@ def test_the_admin_refuses_a_change_with_403(client, people):
     assert client.get(reverse("admin:mdm_sourcerecord_add")).status_code == 403
 
 
-def test_logins_are_throttled_after_repeated_failures(client, people):
+@pytest.fixture
+def throttle():
+    """The failure counts live in the cache: each test starts and ends without any."""
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def test_logins_are_throttled_after_repeated_failures(client, people, throttle):
     url = reverse("steward:login")
     for _ in range(settings.MDM_LOGIN_MAX_FAILURES):
         assert client.post(url, {"username": "wang", "password": "wrong"}).status_code == 200
