@@ -239,7 +239,8 @@ def test_a_new_customer_request_is_checked_searched_and_approved_or_linked(wang,
     fresh.refresh_from_db()
     assert fresh.status == "approved" and approved.url == reverse("steward:golden", args=[fresh.golden.golden_id])
     assert fresh.golden.golden_id.startswith("CUST-") and fresh.golden.members.get().system.code == "requests"
-    assert ChangeEvent.objects.filter(pk__gt=events, kind="golden.created").count() == 1
+    assert ChangeEvent.objects.filter(kind="golden.created", golden_id=fresh.golden.golden_id).count() == 1
+    assert ChangeEvent.objects.count() > events
     assert wang.post(bad.url, {"action": "approve"}).status_code == 409
     assert wang.post(reverse("steward:request"), {"domain": "customer", "name": ""}).status_code == 400
     assert_invariants()
