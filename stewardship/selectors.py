@@ -39,6 +39,18 @@ def viewable_domains(user: AbstractBaseUser) -> list[str]:
     return [d for d in all_domains() if allowed is ALL or d in allowed]
 
 
+def proposal(pk: int) -> MergeProposal | None:
+    return MergeProposal.objects.select_related("left__golden", "right__golden").filter(pk=pk).first()
+
+
+def golden(golden_id: str) -> GoldenRecord | None:
+    return GoldenRecord.objects.select_related("successor").filter(golden_id=golden_id).first()
+
+
+def master_data_request(pk: int) -> MasterDataRequest | None:
+    return MasterDataRequest.objects.select_related("golden").filter(pk=pk).first()
+
+
 # --- the queue -----------------------------------------------------------------------------
 
 
@@ -93,6 +105,14 @@ def queue(user: AbstractBaseUser, *, domain: str = "", system: str = "", band: s
     ]
     found.sort(key=lambda i: (-i.case.uncertainty, -i.case.records, i.case.oldest))
     return Queue(cases=found, counts=counts, deferred=deferred)
+
+
+def superseded(user: AbstractBaseUser, *, domain: str = "", limit: int = 100) -> list[MergeProposal]:
+    """Proposals a later run withdrew, newest first, each with the reason it gives (its
+    pair left the review band, or its records are together already)."""
+    allowed = [d for d in viewable_domains(user) if not domain or d == domain]
+    query = MergeProposal.objects.filter(domain__in=allowed, status=MergeProposal.Status.SUPERSEDED)
+    return list(query.select_related("left__system", "right__system", "run").order_by("-updated_at")[:limit])
 
 
 def _queue_case(case: Case) -> QueueCase:

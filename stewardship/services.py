@@ -116,6 +116,25 @@ def _second_approval(user: AbstractBaseUser, pks: list[int]) -> bool:
     return True
 
 
+def cases_decide_as(*, user: AbstractBaseUser, seen: dict[int, str], decision: str, reason: str
+                    ) -> tuple[int, int, list[tuple[int, str]]]:
+    """Decide several cases (by key, each with the version the steward saw), each on its
+    own: returns how many were applied, how many wait for a second steward, and the
+    refused ones with why."""
+    done, waiting, failed = 0, 0, []
+    for key, version in seen.items():
+        try:
+            case = case_of(key)
+            if case_decide_as(user=user, proposals=[p.pk for p in case.proposals], decision=decision, reason=reason,
+                              seen=version or case.version):
+                done += 1
+            else:
+                waiting += 1
+        except MdmError as exc:
+            failed.append((key, exc.message))
+    return done, waiting, failed
+
+
 @transaction.atomic
 def case_claim(*, user: AbstractBaseUser, proposals: Sequence[int], assignee: AbstractBaseUser | None = None
                ) -> None:

@@ -23,8 +23,8 @@ from matching.describe import sample_title, summary_lines
 from matching.runs import match_run
 from mdm.access import Action, can, grants_summary, require
 from mdm.domains import all_domains, get_domain
-from mdm.errors import Conflict, Forbidden, MdmError, NotFound
-from mdm.models import GoldenRecord, MasterDataRequest, MergeProposal
+from mdm.errors import Forbidden, MdmError, NotFound
+from mdm.models import GoldenRecord, MergeProposal
 from mdm.selectors import case_of, golden_record_resolve
 from stewardship import selectors, services
 from stewardship.forms import ThrottledLoginForm
@@ -85,30 +85,22 @@ def queue(request: HttpRequest) -> HttpResponse:
     return TemplateResponse(request, "stewardship/queue.html", {
         "work": work, "filters": filters, "bands": list(selectors.BANDS), "domains": list(work.counts),
         "kinds": MergeProposal.Kind.values, "can_decide": can(request.user, Action.DECIDE),
-        "template": "stewardship/_queue_table.html",
+        "superseded": selectors.superseded(request.user, domain=filters["domain"])
+        if filters["status"] == "superseded" else [],
     }, status=status)
 
 
 def _bulk(request: HttpRequest) -> int:
+    seen = {key: request.POST.get(f"version-{key}", "") for key in _ids(request.POST.getlist("case"))}
     decision = request.POST.get("decision", "")
-    reason = request.POST.get("reason", "")
-    done, failed = 0, []
-    for key in _ids(request.POST.getlist("case")):
-        try:
-            case = case_of(key)
-            if request.POST.get(f"version-{key}") not in ("", None, case.version):
-                raise Conflict(_("changed since the queue was shown"))
-            if services.case_decide_as(user=request.user, proposals=[p.pk for p in case.proposals],
-                                       decision=decision, reason=reason, seen=case.version):
-                done += 1
-            else:
-                failed.append(f"{key}: {_('first approval recorded, a second steward must approve it too')}")
-        except MdmError as exc:
-            failed.append(f"{key}: {exc.message}")
+    done, waiting, failed = services.cases_decide_as(user=request.user, seen=seen, decision=decision,
+                                                     reason=request.POST.get("reason", ""))
     if done:
         messages.success(request, _("%(n)d cases decided (%(decision)s).") % {"n": done, "decision": decision})
-    for problem in failed:
-        messages.error(request, problem)
+    if waiting:
+        messages.info(request, _("%(n)d cases need a second steward's approval too.") % {"n": waiting})
+    for key, problem in failed:
+        messages.error(request, f"{key}: {problem}")
     return 409 if failed else 200
 
 
@@ -119,7 +111,7 @@ def case(request: HttpRequest, key: int) -> HttpResponse:
     try:
         current = case_of(key)
     except MdmError as exc:
-        decided = MergeProposal.objects.filter(pk=key).first()
+        decided = selectors.proposal(key)
         if decided is None:
             raise NotFound(_("no case %(key)s") % {"key": key}) from None
         require(request.user, Action.VIEW, decided.domain)
@@ -181,7 +173,7 @@ def _case_action(request: HttpRequest, current, action: str) -> HttpResponse | N
 @steward_page
 def golden(request: HttpRequest, golden_id: str) -> HttpResponse:
     """A golden record (a retired ID redirects to the record it resolves to)."""
-    record = GoldenRecord.objects.filter(golden_id=golden_id).first()
+    record = selectors.golden(golden_id)
     if record is None:
         raise NotFound(_("no golden record %(id)s") % {"id": golden_id})
     require(request.user, Action.VIEW, record.domain)
@@ -315,7 +307,7 @@ def request_new(request: HttpRequest) -> HttpResponse:
 
 @steward_page
 def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    filed = MasterDataRequest.objects.filter(pk=pk).select_related("golden").first()
+    filed = selectors.master_data_request(pk)
     if filed is None:
         raise NotFound(_("no request %(pk)s") % {"pk": pk})
     require(request.user, Action.VIEW, filed.domain)

@@ -33,6 +33,7 @@ def browser_page():
         browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=["--no-sandbox"])
         page = browser.new_page(locale="zh-CN", viewport={"width": 1400, "height": 1000})
         page.set_default_timeout(20_000)
+        expect.set_options(timeout=20_000)  # a loaded CI machine: assertions wait as long as actions
         yield page
         browser.close()
 

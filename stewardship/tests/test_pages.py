@@ -10,10 +10,13 @@ import stat
 
 import pytest
 from django.conf import settings
+from django.core.cache import cache
 from django.urls import reverse
 
+from mdm.history import Change
 from mdm.models import ChangeEvent, GoldenRecord, MasterDataRequest, MergeProposal
 from mdm.selectors import case_of
+from mdm.services.proposals import proposals_apply, proposals_plan
 from mdm.tests.factories import assert_invariants, xref
 from stewardship.tests.factories import PASSWORD, cases, users
 
@@ -181,7 +184,15 @@ def test_the_admin_refuses_a_change_with_403(client, people):
     assert client.get(reverse("admin:mdm_sourcerecord_add")).status_code == 403
 
 
-def test_logins_are_throttled_after_repeated_failures(client, people):
+@pytest.fixture
+def throttle():
+    """The failure counts live in the cache: each test starts and ends without any."""
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def test_logins_are_throttled_after_repeated_failures(client, people, throttle):
     url = reverse("steward:login")
     for _ in range(settings.MDM_LOGIN_MAX_FAILURES):
         assert client.post(url, {"username": "wang", "password": "wrong"}).status_code == 200
@@ -228,7 +239,8 @@ def test_a_new_customer_request_is_checked_searched_and_approved_or_linked(wang,
     fresh.refresh_from_db()
     assert fresh.status == "approved" and approved.url == reverse("steward:golden", args=[fresh.golden.golden_id])
     assert fresh.golden.golden_id.startswith("CUST-") and fresh.golden.members.get().system.code == "requests"
-    assert ChangeEvent.objects.filter(pk__gt=events, kind="golden.created").count() == 1
+    assert ChangeEvent.objects.filter(kind="golden.created", golden_id=fresh.golden.golden_id).count() == 1
+    assert ChangeEvent.objects.count() > events
     assert wang.post(bad.url, {"action": "approve"}).status_code == 409
     assert wang.post(reverse("steward:request"), {"domain": "customer", "name": ""}).status_code == 400
     assert_invariants()
@@ -267,3 +279,12 @@ def test_the_admin_shows_records_to_auditors_and_admins_only(client, data, peopl
     people["auditor"].save()
     client.force_login(people["auditor"])
     assert client.get(url).status_code == 200
+
+
+def test_proposals_a_run_withdrew_are_listed_with_their_reason(wang, data):
+    jd = data.proposal("erp:JD", "crm:JD")
+    proposals_apply(plan=proposals_plan(domain="customer", wanted=[]), run=None,
+                    change=Change(actor="test", reason="a run"))
+    page = wang.get(QUEUE, {"status": "superseded"})
+    assert page.context["work"].cases == [] and jd in page.context["superseded"]
+    assert "no longer between the thresholds" in page.content.decode()
