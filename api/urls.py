@@ -6,7 +6,7 @@ from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 
 from api.exception_handlers import error_body
-from api.views import changes, golden, history, inbound, records, webhooks, xref
+from api.views import cases, changes, golden, history, inbound, records, webhooks, xref
 from mdm.errors import NotFound
 
 app_name = "api"
@@ -33,6 +33,9 @@ urlpatterns = [
     path("webhooks", webhooks.Subscriptions.as_view(), name="webhooks"),
     path("webhooks/<int:pk>", webhooks.Subscription.as_view(), name="webhook"),
     path("webhooks/<int:pk>/deliveries", webhooks.Deliveries.as_view(), name="webhook-deliveries"),
+    path("cases/<str:domain>", cases.Cases.as_view(), name="cases"),
+    path("cases/<str:domain>/<int:key>", cases.CaseDetail.as_view(), name="case"),
+    path("cases/<str:domain>/<int:key>/decision", cases.CaseDecision.as_view(), name="case-decision"),
     path("history/golden/<str:domain>/<str:golden_id>", history.GoldenHistory.as_view(), name="history-golden"),
     path("history/records/<str:domain>/<str:system>/<path:source_key>", history.SourceHistory.as_view(),
          name="history-record"),

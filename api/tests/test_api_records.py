@@ -127,3 +127,13 @@ def test_it_searches_before_create_and_stores_nothing(principals, customer_model
 def test_it_lets_only_source_systems_write_records(principals, who):
     reply = post_records(principals[who], [{"source_key": "C1", "attributes": HUAWEI}])
     assert reply.status_code == 403 and reply.json()["code"] == "forbidden"
+
+
+@pytest.mark.parametrize("value", [{"a": 1}, [1, [2]], 10**30, -1.5, True, "", "\x00", "=cmd()", "x" * 70000, [None]],
+                         ids=["object", "list", "huge", "float", "bool", "empty", "nul", "formula", "long", "nulls"])
+def test_no_value_a_client_sends_makes_a_server_error(principals, customer_model, value):
+    for name in ("name", "tax_id", "phone", "email", "country", "changed_at", "postcode", "website"):
+        body = {"records": [{"source_key": "K", "attributes": {"name": "华为", name: value}}]}
+        assert principals["crm"].post("/api/v1/records/customer", body, format="json").status_code in (200, 400)
+        found = principals["crm"].post("/api/v1/search/customer", {"attributes": {name: value}}, format="json")
+        assert found.status_code in (200, 400)

@@ -14,7 +14,9 @@ from django.utils import timezone
 from api.models import ApiToken
 from api.services import api_token_revoke, webhook_subscribe
 from api.tests.conftest import SETUP
+from mdm.selectors import case_of
 from mdm.services.golden_records import golden_record_create
+from mdm.services.proposals import Candidate, proposal_offer
 from mdm.tests.factories import HUAWEI, upsert
 
 ROLES = ["anonymous", "steward", "auditor", "admin", "crm", "erp", "mes", "east", "outsider"]
@@ -54,6 +56,11 @@ MATRIX = {
                        outcomes("401 403 200 200 403 403 403 403 403")),
     "record history": ("get", "/api/v1/history/records/customer/crm/C1", None,
                        outcomes("401 403 200 200 403 403 403 403 403")),
+    "cases": ("get", "/api/v1/cases/customer", None, outcomes("401 200 200 200 403 403 403 200 403")),
+    "case": ("get", "/api/v1/cases/customer/{case}", None, outcomes("401 200 200 200 403 403 403 404 403")),
+    "case decision": ("post", "/api/v1/cases/customer/{case}/decision",
+                      {"decision": "reject", "reason": "namesakes", "version": "{version}"},
+                      outcomes("401 200 403 200 403 403 403 404 403")),
     "changes": ("get", "/api/v1/changes", None,
                 outcomes("401 403 200 200 200 200 200 403 403")),
     "webhooks": ("get", "/api/v1/webhooks", None,
@@ -72,17 +79,25 @@ CASES = [(endpoint, role) for endpoint in MATRIX for role in ROLES]
 
 @pytest.fixture
 def world(principals, customer_model):
-    crm = upsert(principals.systems["crm"], "customer", {"C1": HUAWEI})
-    golden = golden_record_create(domain="customer", members=[crm["C1"].pk], change=SETUP)
+    crm = upsert(principals.systems["crm"], "customer", {"C1": HUAWEI})["C1"]
+    erp = upsert(principals.systems["erp"], "customer", {"E1": HUAWEI})["E1"]
+    golden = golden_record_create(domain="customer", members=[crm.pk], change=SETUP)
+    golden_record_create(domain="customer", members=[erp.pk], change=SETUP)
+    left, right = sorted((crm.pk, erp.pk))
+    case = proposal_offer(domain="customer", change=SETUP,
+                          candidate=Candidate(left=left, right=right, weight=6.7, probability=0.9, evidence=[]))
     hook = webhook_subscribe(system=principals.systems["crm"], url="http://127.0.0.1:9/hook", kinds=[], domains=[],
                              change=SETUP)
-    return principals, {"golden": golden.golden_id, "hook": hook.pk}
+    return principals, {"golden": golden.golden_id, "hook": hook.pk, "case": case.pk,
+                        "version": case_of(case.pk).version}
 
 
 @pytest.mark.parametrize(("endpoint", "role"), CASES, ids=[f"{e}-{r}" for e, r in CASES])
 def test_every_endpoint_answers_every_role_exactly(world, endpoint, role):
     principals, ids = world
     method, path, body, expected = MATRIX[endpoint]
+    if body is not None:
+        body = {k: v.format(**ids) if isinstance(v, str) else v for k, v in body.items()}
     reply = getattr(principals[role], method)(path.format(**ids), body, format="json")
     assert reply.status_code == expected[role], getattr(reply, "data", reply.content)
     if reply.status_code >= 400:
@@ -92,7 +107,8 @@ def test_every_endpoint_answers_every_role_exactly(world, endpoint, role):
 def test_the_matrix_names_every_endpoint_of_the_schema(principals):
     schema = principals["anonymous"].get("/api/v1/schema/", HTTP_ACCEPT="application/json").json()
     documented = {(method, path) for path, ops in schema["paths"].items() for method in ops}
-    covered = {(m, p.replace("{golden}", "{golden_id}").replace("{hook}", "{id}")) for m, p, _, _ in MATRIX.values()}
+    covered = {(m, p.replace("{golden}", "{golden_id}").replace("{hook}", "{id}").replace("{case}", "{key}"))
+               for m, p, _, _ in MATRIX.values()}
     covered = {(m, p.replace("/customer/crm/C1", "/{domain}/{system}/{source_key}")
                 .replace("/customer/C1", "/{domain}/{source_key}").replace("/customer", "/{domain}"))
                for m, p in covered}
