@@ -8,6 +8,7 @@ from matching.declarations.organisation import (
     DETERMINISTIC,
     EM_BLOCKING,
     INTERNET,
+    LEGAL_FORM,
     LOCATION,
     NAME,
     TAX_ID,
@@ -16,7 +17,7 @@ from matching.declarations.organisation import (
 MODEL = DomainModel(
     domain="customer",
     version=7,
-    comparisons=(NAME, TAX_ID, LOCATION, INTERNET, CONTACT, COUNTRY, SOURCE_SYSTEM),
+    comparisons=(NAME, TAX_ID, LOCATION, INTERNET, CONTACT, COUNTRY, LEGAL_FORM, SOURCE_SYSTEM),
     blocking=BLOCKING,
     em_blocking=EM_BLOCKING,
     deterministic=DETERMINISTIC,

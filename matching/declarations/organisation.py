@@ -15,7 +15,8 @@ Design (see matching.features for the columns):
   code and the unified social credit code that embeds it, a French SIREN, SIRET and VAT id);
   a near miss where one side fails the check character is a typo; any other difference is
   strong evidence against (m fixed small).
-- country: two countries are evidence against, learned (m by EM) like any level.
+- country and legal form: two countries, or two legal forms, are evidence against,
+  learned (m by EM) like any level.
 - location: phone, street address, postcode and city describe one fact, where the company
   sits, so they form one comparison with ordered levels instead of four independent ones
   that would count the same evidence up to four times.
@@ -160,6 +161,18 @@ COUNTRY = Comparison(
         Level("country missing", Null("country"), null=True),
         Level("same country", Exact("country")),
         Level("countries differ", None),
+    ),
+)
+
+# AG and GmbH, 集团 and 股份有限公司 of one name are usually two companies of a group; but a
+# translated name often carries another form than the original: the weight is learned
+LEGAL_FORM = Comparison(
+    "legal_form",
+    "legal form (co_ltd, joint_stock, gmbh, group, ...)",
+    (
+        Level("legal form missing", Null("legal_form"), null=True),
+        Level("same legal form", Exact("legal_form")),
+        Level("legal forms differ", None),
     ),
 )
 

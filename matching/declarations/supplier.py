@@ -10,6 +10,7 @@ from matching.declarations.organisation import (
     DETERMINISTIC,
     EM_BLOCKING,
     INTERNET,
+    LEGAL_FORM,
     LOCATION,
     NAME,
     TAX_ID,
@@ -18,7 +19,7 @@ from matching.declarations.organisation import (
 MODEL = DomainModel(
     domain="supplier",
     version=7,
-    comparisons=(NAME, TAX_ID, LOCATION, INTERNET, CONTACT, COUNTRY, BANK, SOURCE_SYSTEM),
+    comparisons=(NAME, TAX_ID, LOCATION, INTERNET, CONTACT, COUNTRY, LEGAL_FORM, BANK, SOURCE_SYSTEM),
     blocking={**BLOCKING, "bank_account": ("bank_account",)},
     em_blocking=EM_BLOCKING,
     deterministic=(*DETERMINISTIC, ("bank_account",)),

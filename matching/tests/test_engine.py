@@ -21,7 +21,8 @@ from matching.training import default_thresholds
 from mdm.domains import get_domain
 from mdm.errors import BlockingTooLarge, ContradictoryRulings
 
-COMPARISONS = ["name", "tax_id", "location", "internet", "contact", "country", "system"]  # of the customer model
+# of the customer model
+COMPARISONS = ["name", "tax_id", "location", "internet", "contact", "country", "legal_form", "system"]
 
 @pytest.fixture(scope="module")
 def customer_model(samples):
@@ -371,3 +372,10 @@ def test_it_weighs_two_countries_against_a_match(customer_model):
                    email="contact@mergen-mfg.com")
     country = {e.comparison: e for e in score_pair(customer_model, toulouse, glasgow)[1]}["country"]
     assert country.level == "countries differ" and country.weight < 0
+
+
+def test_it_weighs_two_legal_forms_of_one_name_against_a_match(customer_model):
+    ag = _row("customer", "a", name="Teutonia Logistik AG", city="Hamburg", country="DE")
+    gmbh = _row("customer", "b", name="Teutonia Logistik GmbH", city="Hamburg", country="DE")
+    form = {e.comparison: e for e in score_pair(customer_model, ag, gmbh)[1]}["legal_form"]
+    assert form.level == "legal forms differ" and form.weight < 0

@@ -250,6 +250,12 @@ def test_golden_ids_stay_put_after_a_large_change(customers):
         )
     for record in live[1::5]:  # a fifth changed
         modify(record, industry="物流")
+    # and one record of a golden record with three or more becomes another company altogether
+    by_id = {r.pk: r for r in live}
+    touched = deleted | {r.pk for r in live[1::5]}
+    mover = next(sorted(ids)[-1] for ids in before.values() if len(ids) >= 3 and not ids & touched)
+    modify(by_id[mover], name="星辰远航物流有限公司", tax_id="91110105MA01X2Y3Z4", phone="010-66668888",
+           email="", address="", contact="")
     with tempfile.TemporaryDirectory() as tmp:  # and a whole second universe of new records
         write_samples(Path(tmp), seed=2)
         _load_as_new_systems(Path(tmp))

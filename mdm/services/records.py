@@ -75,9 +75,8 @@ def source_records_upsert(
     A record whose content hash matches the stored one is left alone (no version, no event),
     which makes re-loading the same data a no-op. The golden records of changed records are
     recomputed (survivorship) in the same transaction; a deleted record leaves its golden
-    record. A deleted record sent again that a steward ruled one entity with live records
-    (must-link) joins their golden record at once, so the ruling holds whether or not
-    real-time matching runs; other new records wait for the next match run to get one.
+    record. A deleted record sent again rejoins its must-link chain's golden record at once
+    (with or without real-time matching); other new records wait for a match run.
     """
     get_domain(domain)
     # Locks in the one order every writer uses (system, domain, feed), all before reading:
@@ -97,7 +96,6 @@ def source_records_upsert(
     counts = UpsertCounts()
     to_insert: list[bulk.Row] = []
     to_update: list[bulk.Row] = []
-    restored: list[int] = []
     golden_codes: dict[str, str] = {}
     for incoming in records:
         current = existing.get(incoming.source_key)
@@ -110,8 +108,6 @@ def source_records_upsert(
         else:
             golden_codes[incoming.source_key] = current["golden__golden_id"] or ""
             to_update.append(row)
-        if current is not None and current["is_deleted"] and not incoming.deleted:
-            restored.append(current["id"])
         if incoming.deleted and not (current and current["is_deleted"]):
             counts.deleted += 1
         elif current is None:
@@ -129,7 +125,7 @@ def source_records_upsert(
         ]
     )
     golden_records_refresh(domain=domain, goldens=goldens, change=change)
-    _rejoin_chains(domain, restored, change)
+    _rejoin_chains(domain, records, existing, change)
     return counts
 
 
@@ -156,8 +152,12 @@ def _version(incoming: IncomingRecord, current: dict[str, Any] | None, *, domain
             "deleted_at": (current["deleted_at"] or now) if incoming.deleted else None}
 
 
-def _rejoin_chains(domain: str, restored: Sequence[int], change: Change) -> None:
-    """Put each restored record that has must-links back with its chain (rulings.chain_golden)."""
+def _rejoin_chains(domain: str, records: Sequence[IncomingRecord], existing: dict[str, dict[str, Any]],
+                   change: Change) -> None:
+    """Put each restored record (deleted, sent again) that has must-links back with its
+    chain (rulings.chain_golden)."""
+    restored = [existing[r.source_key]["id"] for r in records
+                if not r.deleted and existing.get(r.source_key, {}).get("is_deleted")]
     ruled = set()
     for start in range(0, len(restored), CHUNK):
         chunk = restored[start : start + CHUNK]

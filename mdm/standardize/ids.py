@@ -64,25 +64,30 @@ def org_code_valid(code: str) -> bool:
     return "0123456789X0"[11 - total] == code[8]
 
 
-def registration_core(tax_id: str | None, kind: str | None) -> str | None:
-    """The registration a tax id embeds, shared by the company's other ids: a PRC
+def registration_core(tax_id: str | None, kind: str | None, country: str | None = None) -> str | None:
+    """The registration a tax id stands for, shared by the company's other ids: a PRC
     organisation code (alone, in a unified social credit code at positions 9-17, in a
-    15-character tax registration after the region), or a French SIREN (alone, in a VAT id
-    after the check digits, in a SIRET before the establishment number)."""
+    15-character tax registration after the region), a French SIREN (alone, in a VAT id
+    after the check digits, in a SIRET before the establishment number), or a VAT id's
+    national number with its country (DE123456789 and 123456789 of a German company)."""
     if not tax_id:
         return None
     if kind == "uscc":
         return tax_id[8:17]
     if kind == "cn_org_code":
         return tax_id
-    if kind == "vat" and tax_id.startswith("FR") and len(tax_id) == 13:
-        return "FR" + tax_id[4:]
-    if tax_id.isdigit() and len(tax_id) in (9, 14) and _luhn_valid(tax_id) and _luhn_valid(tax_id[:9]):
+    if kind == "vat":
+        prefix, national = tax_id[:2], tax_id[2:]
+        return prefix + (national[2:] if prefix == "FR" and len(national) == 11 else national)
+    siren = tax_id.isdigit() and len(tax_id) in (9, 14) and _luhn_valid(tax_id) and _luhn_valid(tax_id[:9])
+    if siren and country in (None, "FR"):
         return "FR" + tax_id[:9]
     if len(tax_id) == 15 and org_code_valid(tax_id[6:]):
         return tax_id[6:]
-    if len(tax_id) == 9 and org_code_valid(tax_id):  # digits only, written without its hyphen
+    if len(tax_id) == 9 and org_code_valid(tax_id) and country in (None, "CN"):  # written without its hyphen
         return tax_id
+    if country and country != "CN" and kind == "other":
+        return country + tax_id
     return None
 
 

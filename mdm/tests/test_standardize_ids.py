@@ -7,6 +7,7 @@ import random
 import pytest
 
 from mdm.standardize import MSG_USCC_CHECK, Standardized, standardize
+from mdm.standardize.ids import registration_core, std_tax_id
 
 # --- tax_id -------------------------------------------------------------------
 
@@ -183,3 +184,23 @@ def test_it_flags_invalid_gtins(raw: str, problem: str) -> None:
     assert result.parts == {"valid": False}
     assert result.problems == (problem,)
     assert result.value == raw
+
+
+@pytest.mark.parametrize(
+    "first, second, country",
+    [
+        ("53340817-2", "914301105334081728", "CN"),  # a pre-2015 organisation code inside its USCC
+        ("FR85498259795", "49825979500090", "FR"),  # SIREN inside the VAT id and the SIRET
+        ("DE187355255", "187355255", "DE"),  # a VAT id and its national number
+        ("ESA86559911", "A86559911", "ES"),
+    ],
+)
+def test_two_ids_of_one_registration_share_it(first, second, country):
+    cores = {registration_core(s.value, s.parts["kind"], country) for s in (std_tax_id(first), std_tax_id(second))}
+    assert len(cores) == 1 and None not in cores
+
+
+def test_ids_of_two_registrations_do_not():
+    a, b = std_tax_id("914301105334081728"), std_tax_id("914301107483378850")
+    assert registration_core(a.value, a.parts["kind"]) != registration_core(b.value, b.parts["kind"])
+    assert registration_core("187355255", "other", "AT") != registration_core("DE187355255", "vat", "DE")
