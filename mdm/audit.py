@@ -83,8 +83,10 @@ DECLARE
 BEGIN
     PERFORM pg_advisory_xact_lock(hashtext(TG_TABLE_NAME), hashtext(to_jsonb(NEW) ->> TG_ARGV[0]));
     NEW.history_id := nextval(pg_get_serial_sequence(TG_TABLE_SCHEMA || '.' || TG_TABLE_NAME, 'history_id'));
-    EXECUTE format('SELECT history_hash FROM %I.%I WHERE %I = ($1).%I ORDER BY history_id DESC LIMIT 1',
-                   TG_TABLE_SCHEMA, TG_TABLE_NAME, TG_ARGV[0], TG_ARGV[0])
+    -- ordered by the record's key too, so the planner takes the key's index, not a backward
+    -- walk of the whole table by history_id (which finds nothing for a new record)
+    EXECUTE format('SELECT history_hash FROM %I.%I WHERE %I = ($1).%I ORDER BY %I DESC, history_id DESC LIMIT 1',
+                   TG_TABLE_SCHEMA, TG_TABLE_NAME, TG_ARGV[0], TG_ARGV[0], TG_ARGV[0])
         INTO previous USING NEW;
     NEW.history_prev_hash := coalesce(previous, '');
     NEW.history_hash := encode(sha256(convert_to(
@@ -131,7 +133,7 @@ def install(using: str = "default") -> None:
                     f"CREATE TRIGGER {trigger} AFTER INSERT ON {qn(table)} BEGIN "
                     f"UPDATE {qn(table)} SET history_prev_hash = coalesce((SELECT p.history_hash "
                     f"FROM {qn(table)} p WHERE p.{key} = NEW.{key} AND p.history_id < NEW.history_id "
-                    f"ORDER BY p.history_id DESC LIMIT 1), '') WHERE history_id = NEW.history_id; "
+                    f"ORDER BY p.{key} DESC, p.history_id DESC LIMIT 1), '') WHERE history_id = NEW.history_id; "
                     f"UPDATE {qn(table)} SET history_hash = mdm_sha256(history_prev_hash || "
                     f"{content_sql(connection, table, alias='')}) WHERE history_id = NEW.history_id; END"
                 )
