@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pytest
+from django.core.cache import cache
 from rest_framework.test import APIClient
 
 from api.services import api_token_issue
@@ -17,6 +18,15 @@ from mdm.models import SourceSystem
 from mdm.tests.factories import system
 
 SETUP = Change(actor="test", reason="setup")
+
+
+@pytest.fixture(autouse=True)
+def _fresh_counts():
+    """Throttle counts live in the process's cache, keyed by token, user or address ids
+    that another test's database may hand out again: each test starts with none."""
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @dataclass

@@ -14,6 +14,7 @@ from django.utils import timezone
 from api.models import ApiToken
 from api.services import api_token_revoke, webhook_subscribe
 from api.tests.conftest import SETUP
+from api.throttling import PerTokenThrottle
 from mdm.selectors import case_of
 from mdm.services.golden_records import golden_record_create
 from mdm.services.proposals import Candidate, proposal_offer
@@ -132,3 +133,15 @@ def test_a_revoked_token_is_refused_at_once_even_when_just_used(principals, djan
     with django_capture_on_commit_callbacks(execute=True):
         api_token_revoke(token=ApiToken.objects.get(system=principals.systems["crm"]), change=SETUP)
     assert principals["crm"].get("/api/v1/golden/customer").status_code == 401
+
+
+def test_it_throttles_per_token(principals):
+    rates = PerTokenThrottle.THROTTLE_RATES  # read once, when DRF's settings load
+    PerTokenThrottle.THROTTLE_RATES = {"token": "3/minute"}
+    try:
+        assert [principals["crm"].get("/api/v1/golden/customer").status_code for _ in range(4)] == [200, 200, 200, 429]
+        throttled = principals["crm"].get("/api/v1/golden/customer")
+        assert throttled.json()["code"] == "throttled" and int(throttled["Retry-After"]) > 0
+        assert principals["erp"].get("/api/v1/golden/customer").status_code == 200  # another token: its own count
+    finally:
+        PerTokenThrottle.THROTTLE_RATES = rates
