@@ -75,19 +75,22 @@ def key_column(model: type[models.Model]) -> str:
     return model._meta.get_field(model.instance_type._meta.pk.name).column
 
 
-_PG_CHAIN = """
-CREATE OR REPLACE FUNCTION mdm_history_chain() RETURNS trigger
-LANGUAGE plpgsql SET timezone = 'UTC' AS $$
+# One function per history table, its SQL static so PL/pgSQL keeps the plan. The previous
+# row is read through the record key's index whatever the statistics say (a bulk load into a
+# fresh table has none, and a sequential scan per row made a first load quadratic); a
+# created row ("+") is its record's first, with nothing before it.
+_PG_CHAIN_FUNCTION = """
+CREATE OR REPLACE FUNCTION {function}() RETURNS trigger
+LANGUAGE plpgsql SET timezone = 'UTC' SET enable_seqscan = off AS $$
 DECLARE
     previous text;
 BEGIN
-    PERFORM pg_advisory_xact_lock(hashtext(TG_TABLE_NAME), hashtext(to_jsonb(NEW) ->> TG_ARGV[0]));
-    NEW.history_id := nextval(pg_get_serial_sequence(TG_TABLE_SCHEMA || '.' || TG_TABLE_NAME, 'history_id'));
-    -- ordered by the record's key too, so the planner takes the key's index, not a backward
-    -- walk of the whole table by history_id (which finds nothing for a new record)
-    EXECUTE format('SELECT history_hash FROM %I.%I WHERE %I = ($1).%I ORDER BY %I DESC, history_id DESC LIMIT 1',
-                   TG_TABLE_SCHEMA, TG_TABLE_NAME, TG_ARGV[0], TG_ARGV[0], TG_ARGV[0])
-        INTO previous USING NEW;
+    PERFORM pg_advisory_xact_lock(hashtext('{table}'), hashtext(NEW.{key}::text));
+    NEW.history_id := nextval('{sequence}');
+    IF NEW.history_type <> '+' THEN
+        SELECT history_hash INTO previous FROM {table} WHERE {key} = NEW.{key}
+        ORDER BY {key} DESC, history_id DESC LIMIT 1;
+    END IF;
     NEW.history_prev_hash := coalesce(previous, '');
     NEW.history_hash := encode(sha256(convert_to(
         NEW.history_prev_hash
@@ -95,6 +98,8 @@ BEGIN
         'UTF8')), 'hex');
     RETURN NEW;
 END $$;
+"""
+_PG_APPEND_ONLY = """
 CREATE OR REPLACE FUNCTION mdm_append_only() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     IF coalesce(current_setting('mdm.retention', true), '') = 'on' THEN
@@ -115,7 +120,7 @@ def install(using: str = "default") -> None:
     tables = set(connection.introspection.table_names())
     with transaction.atomic(using=using), connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            cursor.execute(_PG_CHAIN)
+            cursor.execute(_PG_APPEND_ONLY)
         for model in history_models():
             table = model._meta.db_table
             if table not in tables:
@@ -123,8 +128,12 @@ def install(using: str = "default") -> None:
             trigger = qn(f"mdm_chain_{table}")
             if connection.vendor == "postgresql":
                 cursor.execute(f"DROP TRIGGER IF EXISTS {trigger} ON {qn(table)}")
+                cursor.execute("SELECT pg_get_serial_sequence(%s, 'history_id')", [table])
+                function = qn(f"mdm_chain_{table}")
+                cursor.execute(_PG_CHAIN_FUNCTION.format(function=function, table=qn(table),
+                                                         key=qn(key_column(model)), sequence=cursor.fetchone()[0]))
                 cursor.execute(f"CREATE TRIGGER {trigger} BEFORE INSERT ON {qn(table)} FOR EACH ROW "
-                               f"EXECUTE FUNCTION mdm_history_chain('{key_column(model)}')")
+                               f"EXECUTE FUNCTION {function}()")
                 _append_only(cursor, qn, table)
             else:
                 key = qn(key_column(model))
