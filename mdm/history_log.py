@@ -13,7 +13,7 @@ import io
 import json
 import uuid
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
@@ -59,20 +59,22 @@ class Kind:
     domain: str | None = "domain"
     system: str | None = None  # the field naming a record's source system, if any
     masked: tuple[str, ...] = ()  # secrets: the log says they changed, never what to
+    golden_refs: tuple[str, ...] = ()  # columns holding a golden record's pk: shown as its golden ID
 
     def label(self, row: dict[str, Any]) -> str:
         return ":".join(str(row.get(f) or "") for f in self.label_fields) or f"#{row['id']}"
 
 
 KINDS = {
-    "golden": Kind("golden", GoldenRecord, ("golden_id",), ("golden_id",)),
-    "source": Kind("source", SourceRecord, ("system__code", "source_key"), ("source_key",), system="system__code"),
+    "golden": Kind("golden", GoldenRecord, ("golden_id",), ("golden_id",), golden_refs=("successor_id",)),
+    "source": Kind("source", SourceRecord, ("system__code", "source_key"), ("source_key",), system="system__code",
+                   golden_refs=("golden_id",)),
     "proposal": Kind("proposal", MergeProposal, ("id",), ()),
     "ruling": Kind("ruling", PairConstraint, ("kind", "id"), ()),
     "model": Kind("model", MatchModel, ("domain", "version"), ()),
     "system": Kind("system", SourceSystem, ("code",), ("code",), domain=None, system="code"),
     "grant": Kind("grant", AccessGrant, ("user__username", "role", "domain"), ("user__username",)),
-    "request": Kind("request", MasterDataRequest, ("id",), ()),
+    "request": Kind("request", MasterDataRequest, ("id",), (), golden_refs=("golden_id",)),
     "department": Kind("department", Department, ("code",), ("code",), domain=None),
     "member": Kind("member", DepartmentMember, ("department__code", "user__username"), (), domain=None),
 }
@@ -205,16 +207,27 @@ def changes(before: dict[str, Any] | None, after: dict[str, Any]) -> list[Change
     return out
 
 
-def _entries(kind: Kind, rows: list[dict[str, Any]], golden_ids: dict[int, str]) -> list[Entry]:
+def _readable(kind: Kind, found: list[Change], rows: Iterable[dict[str, Any]]) -> list[Change]:
+    """Secrets masked; a reference to a golden record (a membership, a successor) as its
+    golden ID, not a database id."""
+    pks = {row.get(name) for row in rows for name in kind.golden_refs} - {None}
+    ids = dict(GoldenRecord.objects.filter(pk__in=pks).values_list("pk", "golden_id")) if pks else {}
+    out = []
+    for change in found:
+        if change.field in kind.masked:
+            change = Change(change.field, MASK if change.before else change.before, MASK)
+        elif change.field in kind.golden_refs:
+            change = Change(change.field.removesuffix("_id"), ids.get(change.before), ids.get(change.after))
+        out.append(change)
+    return out
+
+
+def _entries(kind: Kind, rows: list[dict[str, Any]]) -> list[Entry]:
     previous = _previous(kind, rows)
     out = []
     for row in rows:
-        found = [Change(c.field, MASK if c.before else c.before, MASK) if c.field in kind.masked else c
-                 for c in changes(previous.get(row["history_id"]), row)]
-        for change in found:  # a membership reads as the golden ID, not a database id
-            if kind.model is SourceRecord and change.field == "golden_id":
-                found[found.index(change)] = Change("golden", golden_ids.get(change.before),
-                                                    golden_ids.get(change.after))
+        found = _readable(kind, changes(previous.get(row["history_id"]), row),
+                          [row, previous.get(row["history_id"], {})])
         out.append(Entry(
             kind=kind.name, record_id=row["id"], record=kind.label(row), domain=row.get("domain", ""),
             history_id=row["history_id"], at=row["history_date"], action=ACTIONS[row["history_type"]],
@@ -223,11 +236,6 @@ def _entries(kind: Kind, rows: list[dict[str, Any]], golden_ids: dict[int, str])
             changes=[c for c in found if c.field != "evidence"], evidence=row.get("evidence"),
         ))
     return out
-
-
-def _golden_ids(rows: list[dict[str, Any]]) -> dict[int, str]:
-    pks = {row.get("golden_id") for row in rows} - {None}
-    return dict(GoldenRecord.objects.filter(pk__in=pks).values_list("pk", "golden_id")) if pks else {}
 
 
 def history_log(filters: Filters, *, limit: int = 100, offset: int = 0) -> list[Entry]:
@@ -252,7 +260,7 @@ def _stream(kind: Kind, query, filters: Filters, chunk: int) -> Iterator[Entry]:
         rows = list(query.values(*_fields(kind))[start:start + chunk])
         if not rows:
             return
-        for entry in _entries(kind, rows, _golden_ids(rows) if kind.model is SourceRecord else {}):
+        for entry in _entries(kind, rows):
             if filters.attribute is None or any(
                     c.field in (filters.attribute, f"attributes.{filters.attribute}") for c in entry.changes):
                 yield entry
@@ -280,12 +288,7 @@ def version_diff(kind: str, record_id: int, left: int, right: int) -> list[Chang
     if len(rows) != len({left, right}):
         raise NotFound(f"{kind} {record_id} has no version {left if left not in rows else right}")
     older, newer = sorted((left, right))
-    found = [Change(c.field, MASK, MASK) if c.field in spec.masked else c for c in changes(rows[older], rows[newer])]
-    if spec.model is not SourceRecord:
-        return found
-    golden_ids = _golden_ids([rows[older], rows[newer]])
-    return [Change("golden", golden_ids.get(c.before), golden_ids.get(c.after)) if c.field == "golden_id" else c
-            for c in found]
+    return _readable(spec, changes(rows[older], rows[newer]), [rows[older], rows[newer]])
 
 
 def chain_heads_digest() -> str:

@@ -12,8 +12,9 @@ from django.apps import apps
 from mdm.errors import NotFound
 from mdm.history import Change
 from mdm.history_log import KINDS, Filters, history_log, iter_history_log, record_versions, version_diff
+from mdm.history_log import Change as LogChange
 from mdm.models import SourceRecord
-from mdm.services.golden_records import golden_record_create, golden_record_override_set
+from mdm.services.golden_records import golden_record_create, golden_record_merge, golden_record_override_set
 from mdm.tests.factories import HUAWEI, OTHER, system, upsert
 
 pytestmark = pytest.mark.django_db
@@ -83,3 +84,12 @@ def test_membership_reads_as_golden_ids_and_versions_diff_attribute_by_attribute
     with pytest.raises(NotFound):
         version_diff("source", record.pk, versions[0].history_id, 10**9)
     assert SourceRecord.objects.count() == 2
+
+
+def test_a_retired_golden_record_names_its_successor_by_golden_id(story):
+    record, golden = story
+    other = golden_record_create(domain="customer", members=[SourceRecord.objects.get(source_key="2").pk],
+                                 change=Change(actor="user:alice", reason="review"))
+    golden_record_merge(survivor=golden, retired=[other], change=Change(actor="user:alice", reason="same"))
+    (retired,) = [e for e in record_versions("golden", other.pk) if e.action == "changed"]
+    assert LogChange("successor", None, golden.golden_id) in retired.changes
