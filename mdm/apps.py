@@ -10,4 +10,4 @@ class MdmConfig(AppConfig):
 
         from mdm import audit, history, lookups  # noqa: F401  (signals: history stamp, SQLite's sha256; the __among lookup)
 
-        post_migrate.connect(audit.install_after_migrate, dispatch_uid="mdm-audit-triggers")
+        post_migrate.connect(audit.install_after_migrate, sender=self, dispatch_uid="mdm-audit-triggers")
