@@ -7,8 +7,11 @@ record and history table, so writers of different records never wait on one glob
 
 The database computes the chain itself, in a trigger, so no path (ORM saves, the bulk paths'
 INSERT … SELECT, raw SQL) can write a history row outside it. On PostgreSQL a BEFORE INSERT
-trigger fills both hash columns (under a per-record advisory lock, and with a fresh
-history_id taken after the lock, so history_id order is chain order), and another trigger
+trigger fills both hash columns. Writers of one record are already serialized before they
+write its history: every path updates the record's row first and holds that row lock to
+commit, so the next writer's history row comes later, in history_id order too, and sees
+the one before it (a lock per record here would exhaust the lock table in a bulk load).
+Another trigger
 rejects UPDATE and DELETE on history and change-feed tables unless the session set
 `mdm.retention` (the pruning procedure, `manage.py prune_history`). SQLite, one writer at a
 time, fills them in an AFTER INSERT trigger through the `mdm_sha256` function registered on
@@ -85,8 +88,6 @@ LANGUAGE plpgsql SET timezone = 'UTC' SET enable_seqscan = off AS $$
 DECLARE
     previous text;
 BEGIN
-    PERFORM pg_advisory_xact_lock(hashtext('{table}'), hashtext(NEW.{key}::text));
-    NEW.history_id := nextval('{sequence}');
     IF NEW.history_type <> '+' THEN
         SELECT history_hash INTO previous FROM {table} WHERE {key} = NEW.{key}
         ORDER BY {key} DESC, history_id DESC LIMIT 1;
@@ -128,10 +129,8 @@ def install(using: str = "default") -> None:
             trigger = qn(f"mdm_chain_{table}")
             if connection.vendor == "postgresql":
                 cursor.execute(f"DROP TRIGGER IF EXISTS {trigger} ON {qn(table)}")
-                cursor.execute("SELECT pg_get_serial_sequence(%s, 'history_id')", [table])
                 function = qn(f"mdm_chain_{table}")
-                cursor.execute(_PG_CHAIN_FUNCTION.format(function=function, table=qn(table),
-                                                         key=qn(key_column(model)), sequence=cursor.fetchone()[0]))
+                cursor.execute(_PG_CHAIN_FUNCTION.format(function=function, table=qn(table), key=qn(key_column(model))))
                 cursor.execute(f"CREATE TRIGGER {trigger} BEFORE INSERT ON {qn(table)} FOR EACH ROW "
                                f"EXECUTE FUNCTION {function}()")
                 _append_only(cursor, qn, table)

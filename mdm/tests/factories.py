@@ -12,6 +12,7 @@ from typing import Any
 
 import yaml
 from django.apps import apps
+from django.db import connection, transaction
 
 from fixtures.datasets import SAMPLES
 from mdm import audit
@@ -204,3 +205,12 @@ def history_of_every_change(path: str):
         touched += len(changed)
     assert audit.chain_heads()[1] == [], path
     assert touched, f"{path} changed nothing: the test would prove nothing"
+
+
+def tamper(sql: str, params=()) -> None:
+    """Change the database behind the application's back, as someone with direct access
+    would (on PostgreSQL, with triggers off: that needs a superuser)."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SET LOCAL session_replication_role = replica")
+        cursor.execute(sql, params)

@@ -18,19 +18,10 @@ from mdm.models import AuditAnchor, AuditCheckpoint, AuditPrune, ChangeEvent, Go
 from mdm.selectors import golden_record_as_of, golden_record_state
 from mdm.services.audit import audit_checkpoint_create
 from mdm.services.golden_records import golden_record_create, golden_record_override_set
-from mdm.tests.factories import HUAWEI, KNA1_ROWS, OTHER, load, system, upsert, write_csv
+from mdm.tests.factories import HUAWEI, KNA1_ROWS, OTHER, load, system, tamper, upsert, write_csv
 
 pytestmark = pytest.mark.django_db(transaction=True)
 on_postgres = pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's triggers")
-
-
-def tamper(sql: str, params=()) -> None:
-    """Change the database behind the application's back, as someone with direct access
-    would (on PostgreSQL, with triggers off: that needs a superuser)."""
-    with transaction.atomic(), connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute("SET LOCAL session_replication_role = replica")
-        cursor.execute(sql, params)
 
 
 def history_of(record: SourceRecord) -> list:
