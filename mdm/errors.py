@@ -142,6 +142,13 @@ class StaleView(Conflict):
     code = "stale_view"
 
 
+class FourEyes(Conflict):
+    """An approval the four-eyes rule covers, sent again by the steward who gave the first
+    one: a second steward must approve."""
+
+    code = "four_eyes"
+
+
 class ReasonRequired(InvalidInput):
     """A rejection, split, override or unmerge needs a reason."""
 

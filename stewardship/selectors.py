@@ -18,11 +18,19 @@ from django.utils.translation import gettext as _
 
 from mdm.access import ALL, Action, can, domains
 from mdm.domains import all_domains, get_domain
-from mdm.models import GoldenRecord, MasterDataRequest, MatchRun, MergeProposal, PairConstraint, SourceRecord
+from mdm.models import (
+    CaseComment,
+    CaseTask,
+    GoldenRecord,
+    MasterDataRequest,
+    MatchRun,
+    MergeProposal,
+    PairConstraint,
+    SourceRecord,
+)
 from mdm.selectors import Case, cases, golden_record_values
 from mdm.services.golden_records import golden_records_merge_preview
 from mdm.survivorship import profile_fields
-from stewardship.models import CaseComment, CaseTask
 
 BANDS = {"high": (0.8, 1.01), "mid": (0.5, 0.8), "low": (0.0, 0.5)}  # by the case's strongest probability
 SEARCH_LIMIT = 50

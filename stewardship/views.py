@@ -1,6 +1,7 @@
-"""The steward web app's pages: thin views over stewardship.selectors (reads) and
-stewardship.services (writes). Every page asks mdm.access; an MdmError becomes a message
-on the page as it is now (a conflict: 409, with the refreshed view)."""
+"""The steward web app's pages: thin views over stewardship.selectors (reads) and the
+steward services every face shares (mdm.services.steward, matching.requests: writes). Every
+page asks mdm.access; an MdmError becomes a message on the page as it is now (a conflict:
+409, with the refreshed view)."""
 
 from __future__ import annotations
 
@@ -20,13 +21,15 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from matching.describe import sample_title, summary_lines
+from matching.requests import request_submit_as
 from matching.runs import match_run
 from mdm.access import Action, can, grants_summary, require
 from mdm.domains import all_domains, get_domain
 from mdm.errors import Forbidden, MdmError, NotFound
 from mdm.models import GoldenRecord, MergeProposal
 from mdm.selectors import case_of, golden_record_resolve
-from stewardship import selectors, services
+from mdm.services import steward
+from stewardship import selectors
 from stewardship.forms import ThrottledLoginForm
 
 View = Callable[..., HttpResponse]
@@ -93,8 +96,8 @@ def queue(request: HttpRequest) -> HttpResponse:
 def _bulk(request: HttpRequest) -> int:
     seen = {key: request.POST.get(f"version-{key}", "") for key in _ids(request.POST.getlist("case"))}
     decision = request.POST.get("decision", "")
-    done, waiting, failed = services.cases_decide_as(user=request.user, seen=seen, decision=decision,
-                                                     reason=request.POST.get("reason", ""))
+    done, waiting, failed = steward.cases_decide_as(user=request.user, seen=seen, decision=decision,
+                                                    reason=request.POST.get("reason", ""))
     if done:
         messages.success(request, _("%(n)d cases decided (%(decision)s).") % {"n": done, "decision": decision})
     if waiting:
@@ -143,27 +146,27 @@ def _case_action(request: HttpRequest, current, action: str) -> HttpResponse | N
     pks = [p.pk for p in current.proposals]
     post, user = request.POST, request.user
     if action in ("approve", "reject"):
-        decided = services.case_decide_as(user=user, proposals=pks, decision=action, reason=post.get("reason", ""),
-                                          seen=post.get("version", ""))
+        decided = steward.case_decide_as(user=user, proposals=pks, decision=action, reason=post.get("reason", ""),
+                                         seen=post.get("version", ""))
         if not decided:
             messages.info(request, _("First approval recorded: %(why)s, so a second steward must approve it too.")
-                          % {"why": services.four_eyes_reason(current)})
+                          % {"why": steward.four_eyes_reason(current)})
             return None
         messages.success(request, _("Case %(key)s: %(action)s.") % {"key": current.key, "action": _(action)})
         target = current.goldens[0].golden_id if action == "approve" else None
         return HttpResponseRedirect(reverse("steward:golden", args=[target]) if target and post.get("then") == "golden"
                                     else reverse("steward:queue") + f"?domain={current.domain}")
     if action == "claim":
-        services.case_claim(user=user, proposals=pks)
+        steward.case_claim(user=user, proposals=pks)
     elif action == "release":
-        services.case_release(user=user, proposals=pks)
+        steward.case_release(user=user, proposals=pks)
     elif action == "assign":
         assignee = get_object_or_404(get_user_model(), username=post.get("assignee", ""))
-        services.case_claim(user=user, proposals=pks, assignee=assignee)
+        steward.case_claim(user=user, proposals=pks, assignee=assignee)
     elif action == "comment":
-        services.case_comment(user=user, proposals=pks, text=post.get("text", ""))
+        steward.case_comment(user=user, proposals=pks, text=post.get("text", ""))
     elif action == "defer":
-        services.case_defer(user=user, proposals=pks, days=int(post.get("days") or 7), reason=post.get("reason", ""))
+        steward.case_defer(user=user, proposals=pks, days=int(post.get("days") or 7), reason=post.get("reason", ""))
         return HttpResponseRedirect(reverse("steward:queue") + f"?domain={current.domain}")
     else:
         raise NotFound(_("unknown action"))
@@ -201,22 +204,22 @@ def _golden_action(request: HttpRequest, record: GoldenRecord) -> str:
     action, reason = post.get("action", ""), post.get("reason", "")
     version = int(post.get("version") or 0)
     if action == "split":
-        moved = services.golden_split_as(user=user, golden_id=record.golden_id, version=version,
-                                         moving=_ids(post.getlist("member")), into=post.get("into", ""),
-                                         reason=reason)
+        moved = steward.golden_split_as(user=user, golden_id=record.golden_id, version=version,
+                                        moving=_ids(post.getlist("member")), into=post.get("into", ""),
+                                        reason=reason)
         return moved.golden_id
     if action == "merge":
-        return services.golden_merge_as(user=user, golden_id=record.golden_id, version=version,
-                                        other=post.get("other", ""), reason=reason).golden_id
+        return steward.golden_merge_as(user=user, golden_id=record.golden_id, version=version,
+                                       other=post.get("other", ""), reason=reason).golden_id
     if action == "override":
-        services.golden_override_as(user=user, golden_id=record.golden_id, version=version,
-                                    attribute=post.get("attribute", ""), value=post.get("value", ""), reason=reason)
+        steward.golden_override_as(user=user, golden_id=record.golden_id, version=version,
+                                   attribute=post.get("attribute", ""), value=post.get("value", ""), reason=reason)
         return record.golden_id
     if action == "unmerge":
-        revived = services.unmerge_as(user=user, proposal=int(post.get("proposal") or 0), reason=reason)
+        revived = steward.unmerge_as(user=user, proposal=int(post.get("proposal") or 0), reason=reason)
         return revived[0].golden_id if revived else record.golden_id
     if action == "undo":
-        services.undo_as(user=user, domain=record.domain, reason=reason)
+        steward.undo_as(user=user, domain=record.domain, reason=reason)
         return golden_record_resolve(record.golden_id).golden_id
     raise NotFound(_("unknown action"))
 
@@ -292,8 +295,8 @@ def request_new(request: HttpRequest) -> HttpResponse:
     status = 200
     if request.method == "POST":
         try:
-            filed = services.request_submit_as(user=request.user, domain=domain, values=values,
-                                               note=request.POST.get("note", ""))
+            filed = request_submit_as(user=request.user, domain=domain, values=values,
+                                      note=request.POST.get("note", ""))
             return HttpResponseRedirect(reverse("steward:request-detail", args=[filed.pk]))
         except MdmError as exc:
             messages.error(request, exc.message)
@@ -314,9 +317,9 @@ def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
     status = 200
     if request.method == "POST":
         try:
-            filed = services.request_decide_as(user=request.user, request=filed, action=request.POST.get("action", ""),
-                                               golden_id=request.POST.get("golden_id", ""),
-                                               reason=request.POST.get("reason", ""))
+            filed = steward.request_decide_as(user=request.user, request=filed, action=request.POST.get("action", ""),
+                                              golden_id=request.POST.get("golden_id", ""),
+                                              reason=request.POST.get("reason", ""))
             messages.success(request, _("Done."))
             if filed.golden:
                 return HttpResponseRedirect(reverse("steward:golden", args=[filed.golden.golden_id]))

@@ -1,4 +1,5 @@
 from mdm.models.access import AccessGrant, Department, DepartmentMember
+from mdm.models.cases import CaseComment, CaseTask
 from mdm.models.feed import ChangeEvent, FeedCounter
 from mdm.models.golden import GoldenIdSequence, GoldenRecord
 from mdm.models.history import (
@@ -21,6 +22,8 @@ __all__ = [
     "AuditAnchor",
     "AuditCheckpoint",
     "AuditPrune",
+    "CaseComment",
+    "CaseTask",
     "DeclarationUse",
     "DeclarationVersion",
     "Department",

@@ -11,8 +11,8 @@ from django.db import connection
 from mdm.errors import Conflict
 from mdm.models import ChangeEvent, GoldenRecord, MergeProposal
 from mdm.selectors import case_of, state_version
+from mdm.services.steward import case_decide_as
 from mdm.tests.factories import assert_invariants, xref
-from stewardship.services import case_decide_as
 from stewardship.tests.factories import cases, offer, users
 
 pytestmark = [

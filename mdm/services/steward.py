@@ -1,14 +1,16 @@
-"""What a steward does in the web app, as one function per action: each checks the user's
-grant (mdm.access), then calls the core's service (mdm.services) that writes history and
-change events. A golden-record action names the version the steward saw; when the record
-changed since, it is refused (StaleView) and the page shows the record as it is now.
+"""What a steward does, as one function per action, for every face alike (the web app and the
+API call these, never the core's services below them): each checks the user's grant
+(mdm.access), then calls the core's service that writes history and change events. A
+golden-record action names the version the steward saw; when the record changed since, it
+is refused (StaleView). Approvals under the four-eyes rule (settings.MDM_FOUR_EYES) are
+applied only when a second steward approves. The search before create of a new master data
+request needs the matcher: matching.requests.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import timedelta
-from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
@@ -16,12 +18,11 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from matching import realtime
 from mdm.access import Action, require
-from mdm.errors import Conflict, GoldenRecordNotFound, InvalidInput, MdmError, NotFound, StaleView
+from mdm.errors import Conflict, FourEyes, GoldenRecordNotFound, InvalidInput, MdmError, NotFound, StaleView
 from mdm.history import Change
-from mdm.models import GoldenRecord, MasterDataRequest, MergeProposal
-from mdm.selectors import Case, case_of, golden_records_holding
+from mdm.models import CaseComment, CaseTask, GoldenRecord, MasterDataRequest, MergeProposal
+from mdm.selectors import Case, case_of
 from mdm.services.decisions import (
     MSG_STALE,
     case_decide,
@@ -36,10 +37,7 @@ from mdm.services.requests import (
     master_data_request_approve,
     master_data_request_link,
     master_data_request_reject,
-    master_data_request_standardize,
-    master_data_request_submit,
 )
-from stewardship.models import CaseComment, CaseTask
 
 MSG_CLAIMED = "this case is being worked on by {who}"
 MSG_GOLDEN_STALE = "{golden_id} changed since you opened it (now version {version}): look again"
@@ -49,7 +47,7 @@ MSG_FOUR_EYES_TAX = "its golden records have different tax ids"
 MSG_SECOND = "you approved this case first: a second steward must approve it"
 
 
-def _change(user: AbstractBaseUser, what: str, reason: str) -> Change:
+def change_by(user: AbstractBaseUser, what: str, reason: str) -> Change:
     """The history reason reads "what: why", so a timeline says both."""
     return Change.by_user(user, f"{what}: {reason}" if reason.strip() else what)
 
@@ -98,7 +96,7 @@ def case_decide_as(*, user: AbstractBaseUser, proposals: Sequence[int], decision
                 return []
     what = f"{decision} case {pks[0]}"
     return case_decide(proposals=pks, decision=decision, reason=reason, seen=seen,
-                       change=_change(user, what, reason))
+                       change=change_by(user, what, reason))
 
 
 def _second_approval(user: AbstractBaseUser, pks: list[int]) -> bool:
@@ -112,7 +110,7 @@ def _second_approval(user: AbstractBaseUser, pks: list[int]) -> bool:
             first_approved_by=user, first_approved_at=timezone.now())
         return False
     if first == user.pk:
-        raise Conflict(MSG_SECOND)
+        raise FourEyes(MSG_SECOND)
     return True
 
 
@@ -213,7 +211,7 @@ def golden_split_as(*, user: AbstractBaseUser, golden_id: str, version: int, mov
     part = sorted(set(moving) & members)
     if not part:
         raise InvalidInput(MSG_NO_SELECTION)
-    change = _change(user, f"split {golden_id}", reason)
+    change = change_by(user, f"split {golden_id}", reason)
     parts = golden_record_split_manually(golden=golden, parts=[sorted(members - set(part)), part], reason=reason,
                                          change=change)
     moved = next(g for g in parts if set(g.members.values_list("id", flat=True)) >= set(part))
@@ -234,7 +232,7 @@ def golden_merge_as(*, user: AbstractBaseUser, golden_id: str, version: int, oth
         raise GoldenRecordNotFound(f"no golden record {other!r}")
     require(user, Action.DECIDE, target.domain)
     return golden_records_merge_manually(golden_records=[golden, target], reason=reason or "manual merge",
-                                         change=_change(user, f"merge {golden_id} and {other}", reason))
+                                         change=change_by(user, f"merge {golden_id} and {other}", reason))
 
 
 @transaction.atomic
@@ -242,7 +240,7 @@ def golden_override_as(*, user: AbstractBaseUser, golden_id: str, version: int, 
                        reason: str) -> GoldenRecord:
     """Set an override (value given) or clear it (empty value)."""
     golden = _seen(user, golden_id, version)
-    change = _change(user, f"override {attribute}" if value.strip() else f"clear override {attribute}", reason)
+    change = change_by(user, f"override {attribute}" if value.strip() else f"clear override {attribute}", reason)
     if value.strip():
         return golden_record_override_set(golden=golden, attribute=attribute, value=value, reason=reason,
                                           change=change)
@@ -254,56 +252,21 @@ def unmerge_as(*, user: AbstractBaseUser, proposal: int, reason: str) -> list[Go
     if row is None:
         raise NotFound(f"no proposal {proposal}")
     require(user, Action.DECIDE, row.domain)
-    return decision_unmerge(proposal=row, reason=reason, change=_change(user, f"unmerge proposal {proposal}", reason))
+    return decision_unmerge(proposal=row, reason=reason, change=change_by(user, f"unmerge proposal {proposal}", reason))
 
 
 def undo_as(*, user: AbstractBaseUser, domain: str, reason: str) -> MergeProposal:
     require(user, Action.DECIDE, domain)
-    return decision_undo(domain=domain, reason=reason, change=_change(user, "undo my last decision", reason))
+    return decision_undo(domain=domain, reason=reason, change=change_by(user, "undo my last decision", reason))
 
 
 # --- new master data requests ------------------------------------------------------------------
-
-EXACT_ATTRIBUTES = ("tax_id", "name", "barcode")  # a value shared exactly: a duplicate without a model
-
-
-def duplicates(*, domain: str, values: dict[str, Any]) -> list[dict[str, Any]]:
-    """The search before create: golden records the requested values would match, with the
-    active model's scores (when the domain has one), then those holding the same tax id,
-    name or barcode."""
-    attributes, _ = master_data_request_standardize(domain=domain, values=values)
-    found: dict[str, dict[str, Any]] = {}
-    try:
-        for match in realtime.search(domain, {k: v for k, v in values.items() if v}, limit=5,
-                                     min_weight=float("-inf")).matches:
-            found[match.golden_id] = {"golden_id": match.golden_id, "weight": round(match.weight, 2),
-                                      "probability": round(match.probability, 3), "band": match.band,
-                                      "name": match.attributes.get("name", ""), "why": "model"}
-    except MdmError:  # no trained model yet: the exact matches below still show
-        pass
-    for golden in golden_records_holding(domain=domain, values=attributes, attributes=EXACT_ATTRIBUTES):
-        same = [name for name in EXACT_ATTRIBUTES if attributes.get(name) not in (None, "")
-                and golden.attributes.get(name) == attributes.get(name)]
-        entry = found.setdefault(golden.golden_id, {"golden_id": golden.golden_id, "weight": None,
-                                                    "probability": None, "band": "exact",
-                                                    "name": golden.attributes.get("name", "")})
-        entry["why"] = "same " + ", ".join(same)
-    return sorted(found.values(), key=lambda c: (c["band"] != "exact", -(c["weight"] or 0)))
-
-
-def request_submit_as(*, user: AbstractBaseUser, domain: str, values: dict[str, Any], note: str = ""
-                      ) -> MasterDataRequest:
-    require(user, Action.REQUEST, domain)
-    return master_data_request_submit(domain=domain, values=values, candidates=duplicates(domain=domain,
-                                                                                            values=values),
-                                      note=note, change=_change(user, f"request a new {domain}", note))
-
 
 def request_decide_as(*, user: AbstractBaseUser, request: MasterDataRequest, action: str, golden_id: str = "",
                       reason: str = "") -> MasterDataRequest:
     """approve (a new golden record), link (to `golden_id`), or reject (with a reason)."""
     require(user, Action.DECIDE, request.domain)
-    change = _change(user, f"{action} request {request.pk}", reason)
+    change = change_by(user, f"{action} request {request.pk}", reason)
     if action == "approve":
         return master_data_request_approve(request=request, change=change)
     if action == "link":

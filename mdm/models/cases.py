@@ -1,5 +1,6 @@
-"""The work around a case in the steward queue (who has it, until when it waits, what was
-said); the decisions themselves live in the core (mdm.models.MergeProposal)."""
+"""The work around a case in the steward queue (who has it, until when it waits, the first of
+two approvals, what was said), beside the decisions themselves (mdm.models.proposals): every
+face reads and writes them through the same services (mdm.services.steward)."""
 
 from django.conf import settings
 from django.db import models
@@ -7,7 +8,7 @@ from django.db import models
 
 class CaseTask(models.Model):
     """A proposal's place in the queue: the steward working on it, and until when it is
-    deferred. A case's proposals move together (stewardship.services)."""
+    deferred. A case's proposals move together (mdm.services.steward)."""
 
     proposal = models.OneToOneField("mdm.MergeProposal", on_delete=models.CASCADE, related_name="task")
     assignee = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
