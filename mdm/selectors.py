@@ -18,7 +18,16 @@ from django.db.models import Count, Exists, Max, OuterRef, Prefetch, Q, QuerySet
 from mdm.components import Components
 from mdm.domains import get_domain
 from mdm.errors import GoldenRecordNotFound, InternalError, NotFound, ProposalClosed
-from mdm.models import ChangeEvent, GoldenRecord, MergeProposal, SourceRecord, SourceSystem
+from mdm.models import (
+    CaseComment,
+    CaseTask,
+    ChangeEvent,
+    GoldenRecord,
+    MasterDataRequest,
+    MergeProposal,
+    SourceRecord,
+    SourceSystem,
+)
 
 MSG_NOT_PENDING = "proposal {pk} is no longer waiting: it was decided, or a later run superseded it"
 
@@ -230,6 +239,34 @@ def case_of(proposal_pk: int) -> Case:
         if any(p.pk == proposal_pk for p in case.proposals):
             return case
     raise ProposalClosed(MSG_NOT_PENDING.format(pk=proposal_pk))
+
+
+@dataclass
+class CaseWork:
+    """Who works on a case, who approved it first (the four-eyes rule), what was said."""
+
+    task: CaseTask | None
+    comments: list[CaseComment]
+
+
+def case_work(case: Case) -> CaseWork:
+    """The work around a case: two queries."""
+    pks = [p.pk for p in case.proposals]
+    return CaseWork(
+        task=CaseTask.objects.filter(proposal_id=pks[0]).select_related("assignee", "first_approved_by").first(),
+        comments=list(CaseComment.objects.filter(proposal_id__in=pks).select_related("author")),
+    )
+
+
+def master_data_requests(*, domain: str, status: str | None = None, requested_by: str | None = None
+                         ) -> QuerySet[MasterDataRequest]:
+    """A domain's new master data requests, newest first (of one status, of one requester)."""
+    query = MasterDataRequest.objects.filter(domain=domain).select_related("golden")
+    if status:
+        query = query.filter(status=status)
+    if requested_by is not None:
+        query = query.filter(requested_by=requested_by)
+    return query
 
 
 def golden_records_holding(*, domain: str, values: dict[str, Any], attributes: Iterable[str]) -> list[GoldenRecord]:

@@ -77,6 +77,12 @@ def principals(db, django_user_model) -> Principals:
 
 
 @pytest.fixture
+def second_steward(principals, django_user_model) -> APIClient:
+    """Another customer steward, of no department: the second pair of eyes."""
+    return _person(django_user_model, "second", Role.STEWARD, ["customer"])[1]
+
+
+@pytest.fixture
 def customer_model(db, trained):
     """The customer model trained on the samples, active (real-time matching runs)."""
     return match_model_store(domain="customer", trained=trained("customer"), change=SETUP)

@@ -1,7 +1,7 @@
 """A CRM and an ERP on the API, end to end: both push overlapping customers and get golden
-IDs back, a steward merges two golden records, both systems receive the signed webhook
-and the RabbitMQ message and resolve the retired ID to the survivor, and the change feed
-replayed from zero reproduces the cross-reference exactly."""
+IDs back, a steward merges two golden records through the API, both systems receive the
+signed webhook and the RabbitMQ message and resolve the retired ID to the survivor, and the
+change feed replayed from zero reproduces the cross-reference exactly."""
 
 from __future__ import annotations
 
@@ -13,9 +13,7 @@ from api.tests.feed import replayed_xref
 from api.tests.receiver import receiver
 from api.tests.test_relay import broker  # noqa: F401 - the fixture
 from api.webhooks import webhook_deliver_due
-from mdm.history import Change
 from mdm.models import GoldenRecord, SourceRecord
-from mdm.services.decisions import golden_records_merge_manually
 from mdm.tests.factories import HUAWEI, OTHER
 
 JD_CRM = {"name": "北京京东世纪贸易有限公司", "city": "北京"}  # matches OTHER
@@ -49,12 +47,14 @@ def test_a_crm_and_an_erp_follow_a_stewards_merge(principals, customer_model, br
         assert crm["C1"]["golden_id"] == erp["E2"]["golden_id"]  # the same company: attached in real time
         assert crm["C2"]["golden_id"] != erp["E1"]["golden_id"] and crm["C2"]["match"] in ("create", "propose")
 
-        merged = golden_records_merge_manually(
-            golden_records=list(GoldenRecord.objects.filter(golden_id__in=[erp["E1"]["golden_id"],
-                                                                            crm["C2"]["golden_id"]])),
-            reason="the same 华为 company", change=Change(actor="user:steward", reason="review"),
-        )
-        retired = ({erp["E1"]["golden_id"], crm["C2"]["golden_id"]} - {merged.golden_id}).pop()
+        steward, first = principals["steward"], erp["E1"]["golden_id"]
+        seen = steward.get(f"/api/v1/golden/customer/{first}").json()["version"]
+        reply = steward.post(f"/api/v1/golden/customer/{first}/merge",
+                             {"version": seen, "other": crm["C2"]["golden_id"], "reason": "the same 华为 company"},
+                             format="json")
+        assert reply.status_code == 200, reply.json()
+        merged = GoldenRecord.objects.get(golden_id=reply.json()["golden_id"])
+        retired = ({first, crm["C2"]["golden_id"]} - {merged.golden_id}).pop()
 
         webhook_deliver_due()
         relay_publish(publisher, name="e2e")

@@ -1,33 +1,35 @@
-"""Stewardship through the API: the queue of cases of a domain, one case, and its decision.
+"""Stewardship through the API: the queue of cases of a domain, one case with the work around
+it, its decision, and claiming, releasing and commenting on it.
 
 A case is the core's (mdm.selectors.cases): pending proposals that join the same golden
-records, decided together through mdm.services.decisions.case_decide, on the `version`
-the caller saw (a case that changed since is refused, 409 stale_view). Stewards of the
-domain decide; auditors and admins read. In a domain under the four-eyes rule
-(MDM_FOUR_EYES) approvals are the web app's, which records the first approval and waits
-for the second steward: the API refuses them rather than apply one alone.
+records, decided together on the `version` the caller saw (a case that changed since is
+refused, 409 stale_view). Every write is the steward service the web app calls
+(mdm.services.steward), so the four-eyes rule (MDM_FOUR_EYES) holds here as there: the
+first approval of a case it covers is recorded and answered 202 (waiting for a second
+steward), the same steward approving again is refused (409 four_eyes), and another
+steward's approval applies it. Stewards of the domain decide; auditors and admins read.
 """
 
 from __future__ import annotations
 
-from django.conf import settings
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from api.idempotency import idempotent
 from api.permissions import require, system_of
+from api.schema import ErrorSerializer
 from mdm import access
 from mdm.domains import get_domain
-from mdm.errors import Conflict, Forbidden, NotFound
-from mdm.history import Change
+from mdm.errors import Forbidden, NotFound
 from mdm.models import MergeProposal
-from mdm.selectors import Case, cases
-from mdm.services.decisions import case_decide
+from mdm.selectors import Case, case_work, cases
+from mdm.services import steward
 
 MSG_PEOPLE_ONLY = "cases are for stewards, auditors and admins, not source systems"
-MSG_FOUR_EYES = "approvals in {domain} need two stewards: approve this case in the web app"
+MSG_WAITING = "first approval recorded ({why}): a second steward must approve this case"
 
 
 class CaseProposalOut(serializers.Serializer):
@@ -50,6 +52,19 @@ class CaseOut(serializers.Serializer):
     proposals = CaseProposalOut(many=True)
 
 
+class CommentOut(serializers.Serializer):
+    author = serializers.CharField()
+    text = serializers.CharField()
+    created_at = serializers.DateTimeField()
+
+
+class CaseDetailOut(CaseOut):
+    assignee = serializers.CharField(allow_null=True, help_text="the steward working on it")
+    first_approved_by = serializers.CharField(allow_null=True, help_text="under the four-eyes rule")
+    deferred_until = serializers.DateTimeField(allow_null=True)
+    comments = CommentOut(many=True)
+
+
 class CaseList(serializers.Serializer):
     cases = CaseOut(many=True)
 
@@ -64,6 +79,15 @@ class DecisionOut(serializers.Serializer):
     decided = serializers.ListField(child=serializers.IntegerField())
 
 
+class WaitingOut(serializers.Serializer):
+    decided = serializers.ListField(child=serializers.IntegerField(), help_text="empty: nothing applied yet")
+    waiting = serializers.CharField(help_text="why a second steward must approve")
+
+
+class CommentIn(serializers.Serializer):
+    text = serializers.CharField(max_length=5000)
+
+
 def case_json(case: Case) -> dict:
     return {
         "key": case.key, "domain": case.domain, "version": case.version, "records": case.records,
@@ -75,12 +99,26 @@ def case_json(case: Case) -> dict:
     }
 
 
+def case_detail_json(case: Case) -> dict:
+    work = case_work(case)
+    task = work.task
+    return {
+        **case_json(case),
+        "assignee": task.assignee.get_username() if task and task.assignee else None,
+        "first_approved_by": task.first_approved_by.get_username() if task and task.first_approved_by else None,
+        "deferred_until": task.deferred_until if task else None,
+        "comments": [{"author": c.author.get_username(), "text": c.text, "created_at": c.created_at}
+                     for c in work.comments],
+    }
+
+
 def _visible(request: Request, case: Case) -> bool:
     return all(access.can_see_system(request.user, s.system.code) for p in case.proposals for s in (p.left, p.right))
 
 
 def _steward_side(request: Request, action: str, domain: str) -> None:
     """People only: a source system's token never reads or decides cases."""
+    get_domain(domain)
     require(request, action, domain)
     if system_of(request) is not None:
         raise Forbidden(MSG_PEOPLE_ONLY)
@@ -93,11 +131,14 @@ def _case(request: Request, domain: str, key: int) -> Case:
     return found
 
 
+def _proposals(case: Case) -> list[int]:
+    return [p.pk for p in case.proposals]
+
+
 class Cases(APIView):
     @extend_schema(responses=CaseList, summary="The pending cases of a domain, least certain first",
                    operation_id="cases_list")
     def get(self, request: Request, domain: str) -> Response:
-        get_domain(domain)
         _steward_side(request, access.Action.VIEW, domain)
         found = sorted((c for c in cases(domain=domain) if _visible(request, c)),
                        key=lambda c: (-c.uncertainty, -c.records, c.key))
@@ -105,28 +146,59 @@ class Cases(APIView):
 
 
 class CaseDetail(APIView):
-    @extend_schema(responses=CaseOut, summary="One pending case")
+    @extend_schema(responses=CaseDetailOut, summary="One pending case, with who works on it and its comments")
     def get(self, request: Request, domain: str, key: int) -> Response:
-        get_domain(domain)
         _steward_side(request, access.Action.VIEW, domain)
-        return Response(case_json(_case(request, domain, key)))
+        return Response(case_detail_json(_case(request, domain, key)))
 
 
 class CaseDecision(APIView):
-    @extend_schema(request=DecisionIn, responses=DecisionOut,
-                   summary="Approve or reject a case, on the version seen (stewards of the domain)")
+    @extend_schema(request=DecisionIn, responses={200: DecisionOut, 202: WaitingOut, 409: ErrorSerializer},
+                   summary="Approve or reject a case, on the version seen (stewards of the domain); "
+                           "202: a first approval under the four-eyes rule, waiting for a second steward")
+    @idempotent
     def post(self, request: Request, domain: str, key: int) -> Response:
-        get_domain(domain)
         _steward_side(request, access.Action.DECIDE, domain)
         body = DecisionIn(data=request.data)
         body.is_valid(raise_exception=True)
-        decision = body.validated_data["decision"]
-        if decision == MergeProposal.Decision.APPROVE and domain in settings.MDM_FOUR_EYES:
-            raise Conflict(MSG_FOUR_EYES.format(domain=domain))
         case = _case(request, domain, key)
-        decided = case_decide(
-            proposals=[p.pk for p in case.proposals], decision=decision, reason=body.validated_data["reason"],
-            seen=body.validated_data["version"],
-            change=Change.by_user(request.user, body.validated_data["reason"] or f"{decision} case {key} (API)"),
-        )
+        decided = steward.case_decide_as(user=request.user, proposals=_proposals(case),
+                                         decision=body.validated_data["decision"],
+                                         reason=body.validated_data["reason"], seen=body.validated_data["version"])
+        if not decided:
+            return Response({"decided": [], "waiting": MSG_WAITING.format(why=steward.four_eyes_reason(case))},
+                            status=202)
         return Response({"decided": [p.pk for p in decided]})
+
+
+class CaseClaim(APIView):
+    @extend_schema(request=None, responses={200: CaseDetailOut, 409: ErrorSerializer},
+                   summary="Claim a case for yourself (refused while another steward has it)")
+    @idempotent
+    def post(self, request: Request, domain: str, key: int) -> Response:
+        _steward_side(request, access.Action.DECIDE, domain)
+        case = _case(request, domain, key)
+        steward.case_claim(user=request.user, proposals=_proposals(case))
+        return Response(case_detail_json(case))
+
+
+class CaseRelease(APIView):
+    @extend_schema(request=None, responses=CaseDetailOut, summary="Release a case back to the queue")
+    @idempotent
+    def post(self, request: Request, domain: str, key: int) -> Response:
+        _steward_side(request, access.Action.DECIDE, domain)
+        case = _case(request, domain, key)
+        steward.case_release(user=request.user, proposals=_proposals(case))
+        return Response(case_detail_json(case))
+
+
+class CaseComments(APIView):
+    @extend_schema(request=CommentIn, responses={201: CaseDetailOut}, summary="Comment on a case")
+    @idempotent
+    def post(self, request: Request, domain: str, key: int) -> Response:
+        _steward_side(request, access.Action.DECIDE, domain)
+        body = CommentIn(data=request.data)
+        body.is_valid(raise_exception=True)
+        case = _case(request, domain, key)
+        steward.case_comment(user=request.user, proposals=_proposals(case), text=body.validated_data["text"])
+        return Response(case_detail_json(case), status=201)

@@ -21,7 +21,7 @@ from django.utils import timezone
 from mdm.access import Action, require
 from mdm.errors import Conflict, FourEyes, GoldenRecordNotFound, InvalidInput, MdmError, NotFound, StaleView
 from mdm.history import Change
-from mdm.models import CaseComment, CaseTask, GoldenRecord, MasterDataRequest, MergeProposal
+from mdm.models import CaseComment, CaseTask, GoldenRecord, MasterDataRequest, MergeProposal, SourceRecord
 from mdm.selectors import Case, case_of
 from mdm.services.decisions import (
     MSG_STALE,
@@ -42,6 +42,7 @@ from mdm.services.requests import (
 MSG_CLAIMED = "this case is being worked on by {who}"
 MSG_GOLDEN_STALE = "{golden_id} changed since you opened it (now version {version}): look again"
 MSG_NO_SELECTION = "choose the source records to move"
+MSG_NOT_MEMBERS = "not live members of {golden_id}: {records}"
 MSG_FOUR_EYES_SIZE = "it would join {records} source records (more than {limit})"
 MSG_FOUR_EYES_TAX = "its golden records have different tax ids"
 MSG_SECOND = "you approved this case first: a second steward must approve it"
@@ -208,9 +209,15 @@ def golden_split_as(*, user: AbstractBaseUser, golden_id: str, version: int, mov
     existing one. Returns the golden record they are in now."""
     golden = _seen(user, golden_id, version)
     members = set(golden.members.filter(is_deleted=False).values_list("id", flat=True))
-    part = sorted(set(moving) & members)
+    part = sorted(set(moving))
     if not part:
         raise InvalidInput(MSG_NO_SELECTION)
+    outside = sorted(set(part) - members)
+    if outside:
+        names = SourceRecord.objects.filter(pk__in=outside[:10]).order_by("pk").values_list("system__code",
+                                                                                            "source_key")
+        raise InvalidInput(MSG_NOT_MEMBERS.format(golden_id=golden_id, records=", ".join(
+            f"{system}:{key}" for system, key in names) or f"{len(outside)} unknown records"))
     change = change_by(user, f"split {golden_id}", reason)
     parts = golden_record_split_manually(golden=golden, parts=[sorted(members - set(part)), part], reason=reason,
                                          change=change)
