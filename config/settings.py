@@ -243,7 +243,8 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "MDM API",
     "DESCRIPTION": (
         "Golden IDs for source systems: cross-reference lookups, golden records, records in, "
-        "search before create, the change feed and webhooks. Errors: one shape, "
+        "search before create, the change feed and webhooks; for stewards, cases, golden-record "
+        "actions on the version seen and new master data requests. Errors: one shape, "
         "{code, message, errors}, codes in docs/errors.md. A retired golden ID is answered with "
         "its successor: `golden_id` is the active one, `requested_id` the one asked for, `retired` true."
     ),

@@ -6,6 +6,7 @@ signature alone (test_inbound)."""
 
 from __future__ import annotations
 
+import functools
 from datetime import timedelta
 
 import pytest
@@ -15,10 +16,14 @@ from api.models import ApiToken
 from api.services import api_token_revoke, webhook_subscribe
 from api.tests.conftest import SETUP
 from api.throttling import PerTokenThrottle
+from mdm.history import Change
+from mdm.models import GoldenRecord, MergeProposal
 from mdm.selectors import case_of
+from mdm.services.decisions import case_decide
 from mdm.services.golden_records import golden_record_create
 from mdm.services.proposals import Candidate, proposal_offer
-from mdm.tests.factories import HUAWEI, upsert
+from mdm.services.requests import master_data_request_submit
+from mdm.tests.factories import HUAWEI, OTHER, upsert
 
 ROLES = ["anonymous", "steward", "auditor", "admin", "crm", "erp", "mes", "east", "outsider"]
 RECORD = {"attributes": HUAWEI}
@@ -62,6 +67,33 @@ MATRIX = {
     "case decision": ("post", "/api/v1/cases/customer/{case}/decision",
                       {"decision": "reject", "reason": "namesakes", "version": "{version}"},
                       outcomes("401 200 403 200 403 403 403 404 403")),
+    "case claim": ("post", "/api/v1/cases/customer/{case}/claim", None,
+                   outcomes("401 200 403 200 403 403 403 404 403")),
+    "case release": ("post", "/api/v1/cases/customer/{case}/release", None,
+                     outcomes("401 200 403 200 403 403 403 404 403")),
+    "case comment": ("post", "/api/v1/cases/customer/{case}/comments", {"text": "call them"},
+                     outcomes("401 201 403 201 403 403 403 404 403")),
+    "golden merge": ("post", "/api/v1/golden/customer/{golden}/merge",
+                     {"version": "{version_golden}", "other": "{erp_golden}", "reason": "the same"},
+                     outcomes("401 200 403 200 403 403 403 404 403")),
+    "golden split": ("post", "/api/v1/golden/customer/{merged}/split",
+                     {"version": "{version_merged}", "records": [{"system": "erp", "source_key": "E2"}],
+                      "reason": "namesakes"},
+                     outcomes("401 200 403 200 403 403 403 200 403")),
+    "golden override": ("post", "/api/v1/golden/customer/{golden}/override",
+                        {"version": "{version_golden}", "attribute": "city", "value": "深圳", "reason": "registry"},
+                        outcomes("401 200 403 200 403 403 403 404 403")),
+    "unmerge": ("post", "/api/v1/decisions/customer/{approved}/unmerge", {"reason": "not the same"},
+                outcomes("401 200 403 200 403 403 403 404 403")),
+    "undo": ("post", "/api/v1/decisions/customer/undo", {"reason": "oops"},
+             outcomes("401 200 403 409 403 403 403 409 403")),
+    "requests": ("get", "/api/v1/requests/customer", None, outcomes("401 200 200 200 200 200 403 200 403")),
+    "request in": ("post", "/api/v1/requests/customer", {"values": {"name": "深圳新科技有限公司"}},
+                   outcomes("401 201 403 201 403 403 403 201 403")),
+    "request": ("get", "/api/v1/requests/customer/{request}", None,
+                outcomes("401 200 200 200 404 404 403 200 403")),
+    "request decision": ("post", "/api/v1/requests/customer/{request}/decision", {"action": "reject", "reason": "no"},
+                         outcomes("401 200 403 200 403 403 403 200 403")),
     "changes": ("get", "/api/v1/changes", None,
                 outcomes("401 403 200 200 200 200 200 403 403")),
     "webhooks": ("get", "/api/v1/webhooks", None,
@@ -83,14 +115,34 @@ def world(principals, customer_model):
     crm = upsert(principals.systems["crm"], "customer", {"C1": HUAWEI})["C1"]
     erp = upsert(principals.systems["erp"], "customer", {"E1": HUAWEI})["E1"]
     golden = golden_record_create(domain="customer", members=[crm.pk], change=SETUP)
-    golden_record_create(domain="customer", members=[erp.pk], change=SETUP)
+    erp_golden = golden_record_create(domain="customer", members=[erp.pk], change=SETUP)
     left, right = sorted((crm.pk, erp.pk))
     case = proposal_offer(domain="customer", change=SETUP,
                           candidate=Candidate(left=left, right=right, weight=6.7, probability=0.9, evidence=[]))
     hook = webhook_subscribe(system=principals.systems["crm"], url="http://127.0.0.1:9/hook", kinds=[], domains=[],
                              change=SETUP)
+    approved, merged = _approved_by_the_steward(principals)
+    request = master_data_request_submit(domain="customer", values={"name": "深圳新科技有限公司"}, candidates=[],
+                                         change=SETUP)
+    golden.refresh_from_db()
     return principals, {"golden": golden.golden_id, "hook": hook.pk, "case": case.pk,
-                        "version": case_of(case.pk).version}
+                        "version": case_of(case.pk).version, "version_golden": str(golden.version),
+                        "erp_golden": erp_golden.golden_id, "approved": approved.pk, "merged": merged.golden_id,
+                        "version_merged": str(merged.version), "request": request.pk}
+
+
+def _approved_by_the_steward(principals) -> tuple[MergeProposal, GoldenRecord]:
+    """crm C2 and erp E2 merged by the steward's approval (which the steward may undo)."""
+    crm = upsert(principals.systems["crm"], "customer", {"C2": OTHER})["C2"]
+    erp = upsert(principals.systems["erp"], "customer", {"E2": OTHER})["E2"]
+    for record in (crm, erp):
+        golden_record_create(domain="customer", members=[record.pk], change=SETUP)
+    left, right = sorted((crm.pk, erp.pk))
+    proposal = proposal_offer(domain="customer", change=SETUP,
+                              candidate=Candidate(left=left, right=right, weight=3.0, probability=0.7, evidence=[]))
+    case_decide(proposals=[proposal.pk], decision="approve", reason="", seen=case_of(proposal.pk).version,
+                change=Change(actor="user:steward", reason="setup"))
+    return proposal, GoldenRecord.objects.get(members=crm)
 
 
 @pytest.mark.parametrize(("endpoint", "role"), CASES, ids=[f"{e}-{r}" for e, r in CASES])
@@ -98,7 +150,7 @@ def test_every_endpoint_answers_every_role_exactly(world, endpoint, role):
     principals, ids = world
     method, path, body, expected = MATRIX[endpoint]
     if body is not None:
-        body = {k: v.format(**ids) if isinstance(v, str) else v for k, v in body.items()}
+        body = {k: v.format(**ids) if isinstance(v, str) and k != "value" else v for k, v in body.items()}
     reply = getattr(principals[role], method)(path.format(**ids), body, format="json")
     assert reply.status_code == expected[role], getattr(reply, "data", reply.content)
     if reply.status_code >= 400:
@@ -108,7 +160,9 @@ def test_every_endpoint_answers_every_role_exactly(world, endpoint, role):
 def test_the_matrix_names_every_endpoint_of_the_schema(principals):
     schema = principals["anonymous"].get("/api/v1/schema/", HTTP_ACCEPT="application/json").json()
     documented = {(method, path) for path, ops in schema["paths"].items() for method in ops}
-    covered = {(m, p.replace("{golden}", "{golden_id}").replace("{hook}", "{id}").replace("{case}", "{key}"))
+    names = {"{golden}": "{golden_id}", "{merged}": "{golden_id}", "{hook}": "{id}", "{case}": "{key}",
+             "{approved}": "{proposal}", "{request}": "{id}"}
+    covered = {(m, functools.reduce(lambda path, name: path.replace(*name), names.items(), p))
                for m, p, _, _ in MATRIX.values()}
     covered = {(m, p.replace("/customer/crm/C1", "/{domain}/{system}/{source_key}")
                 .replace("/customer/C1", "/{domain}/{source_key}").replace("/customer", "/{domain}"))

@@ -90,10 +90,20 @@ def _seen_goldens(request: Request, domain: str, golden_ids: set[str]) -> set[st
                .values_list("golden__golden_id", flat=True))
 
 
-def request_json(request: Request, filed: MasterDataRequest) -> dict:
-    masked = access.masked_attributes(request.user, filed.domain)
+def _named(filed: MasterDataRequest) -> set[str]:
+    """The golden IDs a request names: its candidates, the one it became or was linked to."""
+    return {c["golden_id"] for c in filed.candidates} | ({filed.golden.golden_id} if filed.golden_id else set())
+
+
+def requests_json(request: Request, domain: str, page: list[MasterDataRequest]) -> list[dict]:
+    """Requests as the caller may see them: one query for the golden IDs their departments see."""
+    seen = _seen_goldens(request, domain, set().union(*map(_named, page)))
+    masked = access.masked_attributes(request.user, domain)
+    return [_request_json(filed, seen, masked) for filed in page]
+
+
+def _request_json(filed: MasterDataRequest, seen: set[str], masked: frozenset[str]) -> dict:
     linked = filed.golden.golden_id if filed.golden_id else None
-    seen = _seen_goldens(request, filed.domain, {c["golden_id"] for c in filed.candidates} | {linked} - {None})
     return {
         "id": filed.pk, "domain": filed.domain, "status": filed.status,
         "values": access.mask(filed.values, masked), "attributes": access.mask(filed.attributes, masked),
@@ -127,7 +137,7 @@ class Requests(APIView):
             raise serializers.ValidationError({"status": [f"one of {', '.join(MasterDataRequest.Status.values)}"]})
         if status:
             query = query.filter(status=status)
-        return Response({"requests": [request_json(request, r) for r in query[:PAGE]]})
+        return Response({"requests": requests_json(request, domain, list(query[:PAGE]))})
 
     @extend_schema(request=RequestIn, responses={201: RequestOut},
                    summary="Ask for a new customer, product or supplier: standardized, searched for duplicates, "
@@ -140,7 +150,7 @@ class Requests(APIView):
         body.is_valid(raise_exception=True)
         filed = request_submit_as(user=request.user, domain=domain, values=body.validated_data["values"],
                                   note=body.validated_data["note"])
-        return Response(request_json(request, filed), status=201)
+        return Response(requests_json(request, domain, [filed])[0], status=201)
 
 
 def _filed(request: Request, domain: str, pk: int) -> MasterDataRequest:
@@ -153,7 +163,7 @@ def _filed(request: Request, domain: str, pk: int) -> MasterDataRequest:
 class RequestDetail(APIView):
     @extend_schema(responses=RequestOut, summary="One new master data request, with its duplicate candidates")
     def get(self, request: Request, domain: str, pk: int) -> Response:
-        return Response(request_json(request, _filed(request, domain, pk)))
+        return Response(requests_json(request, domain, [_filed(request, domain, pk)])[0])
 
 
 class RequestDecision(APIView):
@@ -174,4 +184,4 @@ class RequestDecision(APIView):
             golden_id = visible_golden(request, domain, golden_id).golden_id
         decided = steward.request_decide_as(user=request.user, request=filed, action=body.validated_data["action"],
                                             golden_id=golden_id, reason=body.validated_data["reason"])
-        return Response(request_json(request, decided))
+        return Response(requests_json(request, domain, [decided])[0])
