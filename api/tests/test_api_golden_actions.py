@@ -170,3 +170,20 @@ def test_an_idempotency_key_replays_a_merge_instead_of_refusing_it_as_stale(prin
     assert replay.json() == first.json()
     reused = principals["steward"].post(path, {**body, "reason": "other"}, format="json", **key)
     assert reused.status_code == 422 and reused.json()["code"] == "idempotency_key_reused"
+
+
+def test_the_longest_values_the_schema_allows_fit_the_columns(principals, goldens):
+    hw, jd = goldens
+    steward, long = principals["steward"], "长" * 2000
+    split = steward.post(f"/api/v1/golden/customer/{hw.golden_id}/split",
+                         {"version": hw.version, "records": [{"system": "erp", "source_key": "E1"}], "reason": long},
+                         format="json")
+    assert split.status_code == 200, split.json()
+    override = steward.post(f"/api/v1/golden/customer/{jd.golden_id}/override",
+                            {"version": jd.version, "attribute": "contact", "value": long, "reason": long},
+                            format="json")
+    assert override.status_code == 200, override.json()
+    filed = steward.post("/api/v1/requests/customer", {"values": {"name": "新公司", "address": long}, "note": long},
+                         format="json")
+    assert filed.status_code == 201, filed.json()
+    assert PairConstraint.objects.get().reason == long

@@ -1,6 +1,7 @@
-"""What a steward does, as one function per action, for every face alike (the web app and the
-API call these, never the core's services below them): each checks the user's grant
-(mdm.access), then calls the core's service that writes history and change events. A
+"""What a steward does, as one function per action, for every face alike: the web app and the
+API call these rather than the core's services below them, so the grant, the version seen
+and the four-eyes rule hold in both. Each checks the user's grant (mdm.access), then calls
+the core's service that writes history and change events. A
 golden-record action names the version the steward saw; when the record changed since, it
 is refused (StaleView). Approvals under the four-eyes rule (settings.MDM_FOUR_EYES) are
 applied only when a second steward approves. The search before create of a new master data
