@@ -11,7 +11,6 @@ as for reads). Replies show golden records as the caller may see them (masked).
 
 from __future__ import annotations
 
-from django.db.models import Q
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
 from rest_framework.request import Request
@@ -98,10 +97,10 @@ def _summary(request: Request, golden: GoldenRecord) -> dict:
 def _members(request: Request, domain: str, refs: list[dict]) -> list[int]:
     """The ids of the records named (system, source_key), each live and visible."""
     wanted = {(r["system"], r["source_key"]) for r in refs}
-    found = {(code, key): pk for pk, code, key in SourceRecord.objects.filter(
-        Q(*[Q(system__code=code, source_key=key) for code, key in wanted], _connector=Q.OR),
-        domain=domain, is_deleted=False).values_list("pk", "system__code", "source_key")
-        if access.can_see_system(request.user, code)}
+    rows = SourceRecord.objects.filter(domain=domain, is_deleted=False, source_key__in={k for _, k in wanted},
+                                       system__code__in={c for c, _ in wanted})
+    found = {(code, key): pk for pk, code, key in rows.values_list("pk", "system__code", "source_key")
+             if (code, key) in wanted and access.can_see_system(request.user, code)}
     missing = sorted(wanted - set(found))
     if missing:
         raise InvalidInput(MSG_UNKNOWN_RECORDS.format(domain=domain, records=", ".join(
