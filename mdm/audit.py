@@ -121,6 +121,17 @@ def chain_index(table: str) -> str:
     return f"mdm_chain_{table}"
 
 
+def pg_chain_sql(qn, table: str, key: str) -> list[str]:
+    """PostgreSQL statements that (re)make `table`'s chain: its index, function and trigger."""
+    trigger = function = qn(f"mdm_chain_{table}")
+    return [
+        f"DROP TRIGGER IF EXISTS {trigger} ON {qn(table)}",
+        f"CREATE INDEX IF NOT EXISTS {qn(chain_index(table))} ON {qn(table)} ({qn(key)}, history_id)",
+        _PG_CHAIN_FUNCTION.format(function=function, table=qn(table), key=qn(key)),
+        f"CREATE TRIGGER {trigger} BEFORE INSERT ON {qn(table)} FOR EACH ROW EXECUTE FUNCTION {function}()",
+    ]
+
+
 def install(using: str = "default") -> None:
     """(Re)create the chain and append-only triggers on every history table: idempotent,
     run after every migrate (a new history table, or a new column, gets them at once)."""
@@ -136,13 +147,8 @@ def install(using: str = "default") -> None:
                 continue
             trigger = qn(f"mdm_chain_{table}")
             if connection.vendor == "postgresql":
-                cursor.execute(f"DROP TRIGGER IF EXISTS {trigger} ON {qn(table)}")
-                function = qn(f"mdm_chain_{table}")
-                cursor.execute(f"CREATE INDEX IF NOT EXISTS {qn(chain_index(table))} "
-                               f"ON {qn(table)} ({qn(key_column(model))}, history_id)")
-                cursor.execute(_PG_CHAIN_FUNCTION.format(function=function, table=qn(table), key=qn(key_column(model))))
-                cursor.execute(f"CREATE TRIGGER {trigger} BEFORE INSERT ON {qn(table)} FOR EACH ROW "
-                               f"EXECUTE FUNCTION {function}()")
+                for sql in pg_chain_sql(qn, table, key_column(model)):
+                    cursor.execute(sql)
                 _append_only(cursor, qn, table)
             else:
                 key = qn(key_column(model))
