@@ -492,6 +492,26 @@ SCALING_FROM = 100_000  # the smaller of two sizes an extrapolation is drawn fro
 # one JSON per database and size, kept with the code (the section is rendered from them all)
 RESULTS = ROOT / "bench" / "results" / "match"
 ANALYSIS = """\
+At 20,000 records (2026-12-06, both databases, a machine at load 9 to 12 on 2 cores, so
+compare the ratios, each against its baseline from the same run): scoring and clustering
+are within 1.5× of raw Splink's features + predict + cluster (1.34× PostgreSQL, 1.08×
+SQLite) and training's peak memory within 2× of raw Splink training's (1.19×, 1.17×;
+it was 2.55× before the random pairs that re-estimate u were scored a slice at a time).
+Train + match against raw Splink train + predict + cluster: 2.81× on SQLite, 3.19× on
+PostgreSQL for 3×. Training's own extra is the re-estimation of u without matches (a
+predict of two million random pairs, about half of training's time): it is what keeps an
+exact tax id as strong at 400 records as at 100,000. The write: 2.52× a bare COPY of the
+same rows into copies of the same tables for 2×, but 1.12× a COPY into copies that carry
+the history tables' hash chain triggers (mdm.audit), which compute each row's SHA-256 in
+the database and cost more than the rest of the COPY: the audit's price, not the write
+path's. The same runs found the chain trigger reading a record's last history row by
+walking the primary key (228 s of write at 20,000 records, 5 ms a row); it reads through
+an index on (record, history_id) now (19 s).
+
+The 1,000,000-record rows below are from 2026-11-29, before the audit's hash chain: they
+were not measured again, and the chain adds its triggers' cost to every history row
+written (about the COPY difference above, per row).
+
 SQLite, the embedded default, at 1,000,000 records: 597 s and 3.26 GiB on 2026-11-29,
 just inside the time target (raw Splink took 102 s that day). The same day, before two
 fixes to the key refresh, it took 745 s: without statistics SQLite read each page of
@@ -666,7 +686,8 @@ def render(results: list[dict[str, Any]]) -> str:
         f"on the same standardized rows: the feature columns, `linker.inference.predict` at the lower "
         f"threshold and `cluster_pairwise_predictions_at_threshold` at the upper one; raw Splink training "
         f"(its prior, u and EM estimators on the same feature columns); on PostgreSQL, COPY of the rows the "
-        f"run wrote into empty copies of their tables. Peak RSS is the process's ru_maxrss. Targets at "
+        f"run wrote into empty copies of their tables, bare and with the history tables' hash chain "
+        f"triggers. Peak RSS is the process's ru_maxrss. Targets at "
         f"1,000,000 records: ≤ {TARGET_SECONDS_1M // 60} min and ≤ {TARGET_BYTES // 1024**3} GB; the ratios "
         f"in the second table at every size. The machine ({os.cpu_count()} cores) "
         f"is shared: \"load\" is the mean 1-minute load average during the match run; CPU seconds (and "
