@@ -253,6 +253,9 @@ def _for_viewer(kind: Kind, change: Change, rows: list[dict[str, Any]], viewer: 
     came from a system the viewer's departments do not see masked too."""
     before, after = viewer.change(domain, change.field, change.before, change.after)
     head, _, name = change.field.partition(".")
+    if head == "lineage" and viewer.limited:  # where a value came from: not from an unseen system's record
+        before, after = (MASK if isinstance(v, dict) and v.get("system") and not viewer.sees_system(v["system"])
+                         else v for v in (before, after))
     if kind.seen_by == "golden" and head == "attributes" and viewer.limited:
         origins = {((row.get("lineage") or {}).get(name) or {}).get("system") for row in rows} - {None}
         if not all(viewer.sees_system(o) for o in origins):

@@ -244,14 +244,16 @@ def case_view(case: Case, viewer: Viewer) -> CaseView:
     records.sort(key=lambda r: (r.golden.golden_id if r.golden else "", r.pk))
     attributes, lineage = golden_records_merge_preview(case.goldens)
     declared = get_domain(case.domain).attributes
-    masked = viewer.masked(case.domain)
-    preview = [
-        (spec.label, MASK if name in masked and attributes[name] not in (None, "") else attributes[name],
-         "override" if lineage.get(name, {}).get("override") else
-         f"{lineage.get(name, {}).get('system', '')} {lineage.get(name, {}).get('key', '')} "
-         f"{lineage.get(name, {}).get('field', '')}")
-        for name, spec in declared.items() if name in attributes
-    ]
+    shown = viewer.golden_attributes(case.domain, attributes, lineage)  # a member of an unseen system's: masked
+    preview = []
+    for name, spec in declared.items():
+        if name not in attributes:
+            continue
+        source = lineage.get(name) or {}
+        where = "override" if source.get("override") else (
+            f"{source.get('system', '')} {source.get('key', '')} {source.get('field', '')}"
+            if viewer.sees_system(source.get("system")) else "")
+        preview.append((spec.label, shown[name], where))
     pks = [p.pk for p in case.proposals]
     return CaseView(
         case=case, records=records, rows=side_by_side(records, viewer),

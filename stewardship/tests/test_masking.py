@@ -16,11 +16,11 @@ from django.urls import reverse
 
 from mdm.access import MASK, Role, access_grant, department_join, department_set
 from mdm.history import Change
-from mdm.models import GoldenRecord, MasterDataRequest, SourceRecord
+from mdm.models import GoldenRecord, MasterDataRequest, MergeProposal, SourceRecord
 from mdm.selectors import case_of
 from mdm.services.golden_records import golden_record_create
 from mdm.tests.factories import HUAWEI, system, upsert
-from stewardship.tests.factories import SETUP, XIAN, cases, users
+from stewardship.tests.factories import SETUP, XIAN, cases, offer, users
 
 CRM_PHONE = "28780000"  # crm's Huawei phone (its digits: shown standardized, +86755...)
 ERP_ONLY = {"name": "杭州乙贸易有限公司", "city": "绍兴", "tax_id": "91330100MA27XXXX2B"}
@@ -160,6 +160,14 @@ def test_a_golden_record_across_departments_shows_the_visible_members_and_their_
     assert [m.source_key for m in response.context["view"].members] == ["C1"]
     everything = html(login("li").get(reverse("steward:golden", args=[golden.golden_id])))
     assert "E1" in everything and ERP_ONLY["city"] in everything
+    # a case between two crm records: crm's to see, but the merged preview holds erp's values
+    other = upsert(crm, "customer", {"C2": {"name": "杭州乙贸易"}})["C2"]
+    golden_record_create(domain="customer", members=[other.pk], change=SETUP)
+    offer(pks[1], other.pk, 0.7)
+    case = case_of(MergeProposal.objects.get(right_id=other.pk).pk)
+    page = html(login("crm_only").get(reverse("steward:case", args=[case.key])))
+    assert "E1" not in page and ERP_ONLY["city"] not in page and ERP_ONLY["tax_id"] not in page
+    assert ERP_ONLY["city"] in html(login("li").get(reverse("steward:case", args=[case.key])))
 
 
 # --- the auditors' pages ----------------------------------------------------------------------------
