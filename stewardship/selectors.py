@@ -13,7 +13,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Q, TextField
+from django.db.models import Prefetch, Q, TextField
 from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -378,7 +378,9 @@ def search(user: AbstractBaseUser, q: str) -> list[Found]:
         text=Cast("raw", TextField())).filter(text | Q(source_key=q)).values("golden_id")
     found = GoldenRecord.objects.filter(Q(pk__in=direct.values("pk")) | Q(pk__in=via))
     out = []
-    for golden in found.filter(status=GoldenRecord.Status.ACTIVE).order_by("golden_id")[:SEARCH_LIMIT * 4]:
+    members = Prefetch("members", viewer.sources(SourceRecord.objects.filter(is_deleted=False)), to_attr="seen")
+    for golden in (found.filter(status=GoldenRecord.Status.ACTIVE).order_by("golden_id")
+                   .prefetch_related(members)[:SEARCH_LIMIT * 4]):
         if (viewer.limited or viewer.masked(golden.domain)) and not _seen_match(viewer, golden, q):
             continue
         out.append(Found(golden.golden_id, golden.domain,
@@ -395,7 +397,7 @@ def _seen_match(viewer: Viewer, golden: GoldenRecord, q: str) -> bool:
     if golden.golden_id.casefold() == q.casefold():
         return True
     values = list(viewer.golden_attributes(golden.domain, golden.attributes, golden.lineage).values())
-    for member in viewer.sources(golden.members.filter(is_deleted=False)):
+    for member in golden.seen:  # the live members of visible systems
         if member.source_key == q:
             return True
         values += viewer.record_attributes(member).values()

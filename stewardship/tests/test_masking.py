@@ -18,6 +18,7 @@ from mdm.access import MASK, Role, access_grant, department_join, department_set
 from mdm.history import Change
 from mdm.models import GoldenRecord, MasterDataRequest, MergeProposal, SourceRecord
 from mdm.selectors import case_of
+from mdm.services.decisions import case_decide
 from mdm.services.golden_records import golden_record_create
 from mdm.tests.factories import HUAWEI, system, upsert
 from stewardship.tests.factories import SETUP, XIAN, cases, offer, users
@@ -143,8 +144,14 @@ def test_another_departments_records_are_not_found_by_url(login, data):
     said = [str(m).replace(other, "?") for m in merge.context["messages"]]
     assert said == [str(m).replace("CUST-9999999", "?") for m in unknown.context["messages"]]
     assert GoldenRecord.objects.get(golden_id=other).status == "active"
-    # the same case for a steward of no department
-    assert login("wang").get(case_url(data, "erp:JD", "crm:JD")).status_code == 200
+    # the same case for a steward of no department; decided, it is still another department's
+    jd = case_of(data.proposal("erp:JD", "crm:JD").pk)
+    assert login("wang").get(reverse("steward:case", args=[jd.key])).status_code == 200
+    case_decide(proposals=[p.pk for p in jd.proposals], decision="reject", reason="different", seen=jd.version,
+                change=SETUP)
+    closed = reverse("steward:case", args=[jd.proposals[0].pk])
+    assert login("wang").get(closed).status_code == 200
+    assert login("crm_only").get(closed).status_code == 404
 
 
 def test_a_golden_record_across_departments_shows_the_visible_members_and_their_values(login, db, people):
