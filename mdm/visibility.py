@@ -9,11 +9,12 @@ command line run by the hub's operator, who holds the database itself):
   not found, not opened (a face answers "not found", so existence does not leak);
 - a golden record is seen when one of its members is of a visible system; of it, the
   viewer sees the members of visible systems and the values that came from them (a value
-  from an unseen system, or an override of one, is masked like a sensitive one);
+  from an unseen system is masked like a sensitive one);
 - a proposal or ruling is seen when both its records are;
 - sensitive attributes (declared `sensitive`) are MASK for a viewer who may not
-  view_sensitive in the domain, and so are raw payloads (what a source sent may hold a
-  sensitive value under any field name), yet a change to one still shows as a change.
+  view_sensitive in the domain, and so are the raw payloads in the history (what a source
+  sent may hold a sensitive value under any field name), yet a change to one still shows
+  as a change.
 """
 
 from __future__ import annotations
@@ -131,12 +132,6 @@ class Viewer:
 
     def record_attributes(self, record: SourceRecord) -> dict[str, Any]:
         return self.mask(record.domain, record.attributes)
-
-    def raw(self, domain: str, raw: dict[str, Any]) -> dict[str, Any]:
-        """A raw payload: masked whole (field by field) when anything in the domain is."""
-        if not self.masked(domain):
-            return raw
-        return {k: MASK if v not in (None, "") else v for k, v in raw.items()}
 
     def change(self, domain: str | None, name: str, before: Any, after: Any) -> tuple[Any, Any]:
         """A changed field of a history row ("attributes.tax_id", "raw.SHUIHAO") as this

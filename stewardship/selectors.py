@@ -20,8 +20,9 @@ from django.utils.translation import gettext as _
 
 from mdm.access import ALL, MASK, Action, can, domains
 from mdm.domains import all_domains, get_domain
+from mdm.errors import MdmError
 from mdm.models import GoldenRecord, MasterDataRequest, MatchRun, MergeProposal, PairConstraint, SourceRecord
-from mdm.selectors import Case, cases
+from mdm.selectors import Case, case_of, cases, golden_record_resolve
 from mdm.services.golden_records import golden_records_merge_preview
 from mdm.survivorship import profile_fields
 from mdm.visibility import Viewer, text_matches
@@ -49,14 +50,28 @@ def proposal(pk: int, viewer: Viewer) -> MergeProposal | None:
 
 
 def golden(golden_id: str, viewer: Viewer) -> GoldenRecord | None:
-    """The golden record of that ID, if the viewer sees it (else None: not found)."""
+    """The golden record of that ID, if the viewer sees it, or a retired one the viewer sees
+    the record it resolves to of (else None: not found)."""
     found = GoldenRecord.objects.select_related("successor").filter(golden_id=golden_id).first()
-    return found if found is not None and viewer.sees_golden(found) else None
+    if found is None:
+        return None
+    now = golden_record_resolve(golden_id) if found.status == GoldenRecord.Status.RETIRED else found
+    return found if viewer.sees_golden(now) else None
 
 
 def case_visible(viewer: Viewer, case: Case) -> bool:
     """A case is seen when every record in it is (as the API's cases)."""
     return all(viewer.sees_system(r.system.code) for p in case.proposals for r in (p.left, p.right))
+
+
+def case_key_visible(viewer: Viewer, key: int) -> bool:
+    """Is case `key` one the viewer sees (open, or decided: its proposal)? A key that names
+    nothing: yes, for whoever asks to hear that it names nothing."""
+    try:
+        return case_visible(viewer, case_of(key))
+    except MdmError:
+        found = MergeProposal.objects.select_related("left__system", "right__system").filter(pk=key).first()
+        return found is None or viewer.sees_pair(found)
 
 
 def master_data_request(pk: int) -> MasterDataRequest | None:

@@ -94,9 +94,13 @@ def queue(request: HttpRequest) -> HttpResponse:
 
 def _bulk(request: HttpRequest) -> int:
     seen = {key: request.POST.get(f"version-{key}", "") for key in _ids(request.POST.getlist("case"))}
+    viewer = Viewer.of(request.user)
+    unseen = [key for key in seen if not selectors.case_key_visible(viewer, key)]  # as if it did not exist
+    seen = {key: version for key, version in seen.items() if key not in unseen}
     decision = request.POST.get("decision", "")
     done, waiting, failed = services.cases_decide_as(user=request.user, seen=seen, decision=decision,
                                                      reason=request.POST.get("reason", ""))
+    failed += [(key, _("no case %(key)s") % {"key": key}) for key in unseen]
     if done:
         messages.success(request, _("%(n)d cases decided (%(decision)s).") % {"n": done, "decision": decision})
     if waiting:
@@ -207,10 +211,11 @@ def _golden_action(request: HttpRequest, record: GoldenRecord) -> str:
     action, reason = post.get("action", ""), post.get("reason", "")
     _refuse_unseen(request, post.get("other", "") if action == "merge" else post.get("into", ""))
     version = int(post.get("version") or 0)
-    if action == "split":
+    if action == "split":  # only members the user sees can be moved
+        shown = set(Viewer.of(user).sources(record.members.all()).values_list("pk", flat=True))
         moved = services.golden_split_as(user=user, golden_id=record.golden_id, version=version,
-                                         moving=_ids(post.getlist("member")), into=post.get("into", ""),
-                                         reason=reason)
+                                         moving=[pk for pk in _ids(post.getlist("member")) if pk in shown],
+                                         into=post.get("into", ""), reason=reason)
         return moved.golden_id
     if action == "merge":
         return services.golden_merge_as(user=user, golden_id=record.golden_id, version=version,
@@ -220,6 +225,8 @@ def _golden_action(request: HttpRequest, record: GoldenRecord) -> str:
                                     attribute=post.get("attribute", ""), value=post.get("value", ""), reason=reason)
         return record.golden_id
     if action == "unmerge":
+        if selectors.proposal(int(post.get("proposal") or 0), Viewer.of(user)) is None:
+            raise NotFound(_("no case %(key)s") % {"key": post.get("proposal", "")})
         revived = services.unmerge_as(user=user, proposal=int(post.get("proposal") or 0), reason=reason)
         return revived[0].golden_id if revived else record.golden_id
     if action == "undo":

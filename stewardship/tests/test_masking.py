@@ -19,7 +19,7 @@ from mdm.history import Change
 from mdm.models import GoldenRecord, MasterDataRequest, MergeProposal, SourceRecord
 from mdm.selectors import case_of
 from mdm.services.decisions import case_decide
-from mdm.services.golden_records import golden_record_create
+from mdm.services.golden_records import golden_record_create, golden_record_merge
 from mdm.tests.factories import HUAWEI, system, upsert
 from stewardship.tests.factories import SETUP, XIAN, cases, offer, users
 
@@ -144,6 +144,25 @@ def test_another_departments_records_are_not_found_by_url(login, data):
     said = [str(m).replace(other, "?") for m in merge.context["messages"]]
     assert said == [str(m).replace("CUST-9999999", "?") for m in unknown.context["messages"]]
     assert GoldenRecord.objects.get(golden_id=other).status == "active"
+    # nor decided, split off or unmerged through a form naming it
+    jd_case = case_of(data.proposal("erp:JD", "crm:JD").pk)
+    bulk = crm.post(reverse("steward:queue"), {"case": [jd_case.key], f"version-{jd_case.key}": jd_case.version,
+                                               "decision": "approve", "reason": ""})
+    assert bulk.status_code == 409 and f"no case {jd_case.key}" in bulk.content.decode()
+    assert case_of(jd_case.key).key == jd_case.key  # still open
+    hw = GoldenRecord.objects.get(golden_id=golden_of(data, "crm:HW"))
+    unmerge = crm.post(reverse("steward:golden", args=[hw.golden_id]),
+                       {"action": "unmerge", "proposal": jd_case.proposals[0].pk, "reason": "x", "version": 1})
+    assert unmerge.status_code == 404
+    # a golden ID retired into one the department sees leads there, as in the API
+    crm_hw = GoldenRecord.objects.get(golden_id=golden_of(data, "crm:HW"))
+    golden_record_merge(survivor=crm_hw, retired=[GoldenRecord.objects.get(golden_id=other)], change=SETUP)
+    moved = crm.get(reverse("steward:golden", args=[other]))
+    assert moved.status_code == 302 and moved.url == reverse("steward:golden", args=[crm_hw.golden_id])
+    crm_hw.refresh_from_db()
+    split = crm.post(reverse("steward:golden", args=[crm_hw.golden_id]),
+                     {"action": "split", "member": [data.records["erp:HW"]], "reason": "x", "version": crm_hw.version})
+    assert split.status_code != 302 and golden_of(data, "erp:HW") == crm_hw.golden_id  # erp's member stays
     # the same case for a steward of no department; decided, it is still another department's
     jd = case_of(data.proposal("erp:JD", "crm:JD").pk)
     assert login("wang").get(reverse("steward:case", args=[jd.key])).status_code == 200
