@@ -241,3 +241,13 @@ def test_an_audit_export_of_a_department_auditor_leaves_other_systems_out(login,
     assert "crm:HW" in text and "erp:HW" not in text and "forms:HW" not in text
     assert manifest["viewer"] == {"user": "crm_auditor", "systems": ["crm"], "masked": {}}
     assert NEW_TAX_ID in text  # the department's auditor holds the sensitive grant
+
+
+def test_the_admins_record_pages_are_for_auditors_of_no_department(login, people, data):
+    for name in ("auditor", "crm_auditor"):
+        people[name].is_staff = True
+        people[name].save(update_fields=["is_staff"])
+    url = reverse("admin:mdm_sourcerecord_changelist")
+    assert login("auditor").get(url).status_code == 200
+    assert login("crm_auditor").get(url).status_code == 403
+    assert login("crm_auditor").get(reverse("steward:audit-log")).status_code == 200
