@@ -144,7 +144,11 @@ def test_another_departments_records_are_not_found_by_url(login, data):
     said = [str(m).replace(other, "?") for m in merge.context["messages"]]
     assert said == [str(m).replace("CUST-9999999", "?") for m in unknown.context["messages"]]
     assert GoldenRecord.objects.get(golden_id=other).status == "active"
-    # nor decided, split off or unmerged through a form naming it
+
+
+def test_another_departments_records_are_not_decided_split_or_unmerged_through_a_form(login, data):
+    crm = login("crm_only")
+    other = golden_of(data, "erp:HW")
     jd_case = case_of(data.proposal("erp:JD", "crm:JD").pk)
     bulk = crm.post(reverse("steward:queue"), {"case": [jd_case.key], f"version-{jd_case.key}": jd_case.version,
                                                "decision": "approve", "reason": ""})
