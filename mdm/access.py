@@ -24,7 +24,8 @@ Roles (`AccessGrant.Role`) hold actions (`ROLE_ACTIONS`):
 Departments (`Department`): a user who belongs to one or more sees only the records of
 their systems (`visible_systems`); a user who belongs to none is not limited by department.
 Sensitive attributes are masked (`masked_attributes`, `mask`) for whoever cannot
-view_sensitive in the domain, in every face alike.
+view_sensitive in the domain, in every face alike: mdm.visibility applies both rules to
+records for the pages, the auditors' log and the file exports.
 
 `domain=None` asks "in some domain": true when any grant of the user holds the action
 (menus, the dashboard); with a domain the grant must cover that domain. An anonymous or

@@ -1,9 +1,13 @@
 """The auditors' pages: the history log with filters and exports, one record's versions
 (the diff between any two, any golden record as of a moment) and the decision log. Read
-only: every page asks for the audit action (auditors, admins)."""
+only: every page asks for the audit action (auditors, admins), and shows what the user's
+departments and grants let them see (mdm.visibility): an auditor without the sensitive
+grant reads that a tax id changed, not from what to what; an auditor of a department reads
+the history of its systems' records, and another department's record is not found."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, time, timedelta
 
 from django import forms
@@ -26,7 +30,8 @@ from mdm.history_log import (
     version_diff,
 )
 from mdm.models import DeclarationVersion, GoldenRecord
-from mdm.selectors import golden_record_as_of
+from mdm.selectors import GoldenState, golden_record_as_of
+from mdm.visibility import Viewer
 from stewardship.views import steward_page
 
 PAGE = 50
@@ -85,7 +90,7 @@ def _log_page(request: HttpRequest, title: str, **preset) -> HttpResponse:
     require(request.user, Action.AUDIT)
     form = LogFilters(request.GET or None)
     offset = _offset(request)
-    entries = history_log(form.filters(**preset), limit=PAGE + 1, offset=offset)
+    entries = history_log(form.filters(**preset), limit=PAGE + 1, offset=offset, viewer=Viewer.of(request.user))
     query = request.GET.copy()
     query.pop("offset", None)
     return TemplateResponse(request, "stewardship/audit/log.html", {
@@ -115,7 +120,8 @@ def export(request: HttpRequest, fmt: str) -> HttpResponse:
     form = LogFilters(request.GET or None)
     preset = {"kinds": DECISION_KINDS, "actor": "user:"} if request.GET.get("decisions") else {}
     try:
-        name, content = history_export(form.filters(**preset), fmt, actor=f"user:{request.user.get_username()}")
+        name, content = history_export(form.filters(**preset), fmt, actor=f"user:{request.user.get_username()}",
+                                       viewer=Viewer.of(request.user))
     except InvalidInput as exc:
         return TemplateResponse(request, "stewardship/error.html", {"message": exc.message}, status=400)
     types = {"xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "csv": "application/zip"}
@@ -141,17 +147,19 @@ def record(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
     require(request.user, Action.AUDIT)
     if kind not in KINDS:
         raise NotFound(f"no kind of record {kind!r}")
-    versions = _labelled(record_versions(kind, pk))
-    if not versions:
+    viewer = Viewer.of(request.user)
+    versions = _labelled(record_versions(kind, pk, viewer=viewer))
+    if not versions:  # none, or another department's
         raise NotFound(f"{kind} {pk} has no history")
     left, right = request.GET.get("left", ""), request.GET.get("right", "")
-    diff = version_diff(kind, pk, int(left), int(right)) if left.isdigit() and right.isdigit() else None
+    diff = version_diff(kind, pk, int(left), int(right), viewer=viewer) if left.isdigit() and right.isdigit() else None
     as_of, state, as_of_error = request.GET.get("as_of", ""), None, ""
     if kind == "golden" and as_of:
         try:
             moment = datetime.fromisoformat(as_of)
             moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-            state = golden_record_as_of(GoldenRecord.objects.get(pk=pk).golden_id, moment)
+            golden = GoldenRecord.objects.get(pk=pk)
+            state = _as_seen(golden_record_as_of(golden.golden_id, moment), viewer, golden.domain)
             as_of_error = "" if state else _("It did not exist yet then.")
         except ValueError:
             as_of_error = _("A moment is YYYY-MM-DDTHH:MM.")
@@ -160,3 +168,12 @@ def record(request: HttpRequest, kind: str, pk: int) -> HttpResponse:
         "versions": versions, "diff": diff, "left": left, "right": right,
         "as_of": as_of, "state": state, "as_of_error": as_of_error,
     })
+
+
+def _as_seen(state: GoldenState | None, viewer: Viewer, domain: str) -> GoldenState | None:
+    """A golden record as of a moment as the viewer may see it: the members then of visible
+    systems, values masked as on the record's page."""
+    if state is None:
+        return None
+    return replace(state, attributes=viewer.golden_attributes(domain, state.attributes, state.lineage),
+                   member_keys=frozenset(k for k in state.member_keys if viewer.sees_system(k.split(":", 1)[0])))

@@ -1,6 +1,8 @@
 """Reads for the steward pages: the queue of cases, a case side by side, a golden record
 with its lineage, members and timeline, search, the dashboard. Each is limited to the
-domains the user may view (mdm.access)."""
+domains the user may view (mdm.access), and shows what the user's departments and
+grants let them see (mdm.visibility): records of unseen systems are left out, sensitive
+values masked."""
 
 from __future__ import annotations
 
@@ -11,13 +13,14 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
-from django.db.models import Q, TextField
+from django.db.models import Prefetch, Q, TextField
 from django.db.models.functions import Cast
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from mdm.access import ALL, Action, can, domains
+from mdm.access import ALL, MASK, Action, can, domains
 from mdm.domains import all_domains, get_domain
+from mdm.errors import MdmError
 from mdm.models import (
     CaseComment,
     CaseTask,
@@ -28,9 +31,10 @@ from mdm.models import (
     PairConstraint,
     SourceRecord,
 )
-from mdm.selectors import Case, cases, golden_record_values
+from mdm.selectors import Case, case_of, cases, golden_record_resolve
 from mdm.services.golden_records import golden_records_merge_preview
 from mdm.survivorship import profile_fields
+from mdm.visibility import Viewer, text_matches
 
 BANDS = {"high": (0.8, 1.01), "mid": (0.5, 0.8), "low": (0.0, 0.5)}  # by the case's strongest probability
 SEARCH_LIMIT = 50
@@ -47,12 +51,35 @@ def viewable_domains(user: AbstractBaseUser) -> list[str]:
     return [d for d in all_domains() if allowed is ALL or d in allowed]
 
 
-def proposal(pk: int) -> MergeProposal | None:
-    return MergeProposal.objects.select_related("left__golden", "right__golden").filter(pk=pk).first()
+def proposal(pk: int, viewer: Viewer) -> MergeProposal | None:
+    found = (MergeProposal.objects.select_related("left__golden", "right__golden", "left__system", "right__system")
+             .filter(pk=pk).first())
+    return found if found is not None and viewer.sees_pair(found) else None
 
 
-def golden(golden_id: str) -> GoldenRecord | None:
-    return GoldenRecord.objects.select_related("successor").filter(golden_id=golden_id).first()
+def golden(golden_id: str, viewer: Viewer) -> GoldenRecord | None:
+    """The golden record of that ID, if the viewer sees it, or a retired one the viewer sees
+    the record it resolves to of (else None: not found)."""
+    found = GoldenRecord.objects.select_related("successor").filter(golden_id=golden_id).first()
+    if found is None:
+        return None
+    now = golden_record_resolve(golden_id) if found.status == GoldenRecord.Status.RETIRED else found
+    return found if viewer.sees_golden(now) else None
+
+
+def case_visible(viewer: Viewer, case: Case) -> bool:
+    """A case is seen when every record in it is (as the API's cases)."""
+    return all(viewer.sees_system(r.system.code) for p in case.proposals for r in (p.left, p.right))
+
+
+def case_key_visible(viewer: Viewer, key: int) -> bool:
+    """Is case `key` one the viewer sees (open, or decided: its proposal)? A key that names
+    nothing: yes, for whoever asks to hear that it names nothing."""
+    try:
+        return case_visible(viewer, case_of(key))
+    except MdmError:
+        found = MergeProposal.objects.select_related("left__system", "right__system").filter(pk=key).first()
+        return found is None or viewer.sees_pair(found)
 
 
 def master_data_request(pk: int) -> MasterDataRequest | None:
@@ -88,11 +115,12 @@ def queue(user: AbstractBaseUser, *, domain: str = "", system: str = "", band: s
     oldest. Filters: domain, a source system's code, score band, kind, assignee ("me",
     "none" or a user name)."""
     now = timezone.now()
+    viewer = Viewer.of(user)
     counts: dict[str, int] = {}
     found: list[QueueCase] = []
     deferred = 0
     for name in viewable_domains(user):
-        items = [_queue_case(c) for c in cases(domain=name)]
+        items = [_queue_case(c) for c in cases(domain=name) if case_visible(viewer, c)]
         tasks = {t.proposal_id: t for t in CaseTask.objects.filter(
             proposal_id__in=[p.pk for i in items for p in i.case.proposals]).select_related("assignee")}
         for item in items:
@@ -119,7 +147,8 @@ def superseded(user: AbstractBaseUser, *, domain: str = "", limit: int = 100) ->
     """Proposals a later run withdrew, newest first, each with the reason it gives (its
     pair left the review band, or its records are together already)."""
     allowed = [d for d in viewable_domains(user) if not domain or d == domain]
-    query = MergeProposal.objects.filter(domain__in=allowed, status=MergeProposal.Status.SUPERSEDED)
+    query = Viewer.of(user).pairs(MergeProposal.objects.filter(domain__in=allowed,
+                                                               status=MergeProposal.Status.SUPERSEDED))
     return list(query.select_related("left__system", "right__system", "run").order_by("-updated_at")[:limit])
 
 
@@ -176,18 +205,23 @@ def _raw(record: SourceRecord, attribute: str) -> Any:
     return " ".join(str(v) for v in values) if values else None
 
 
-def side_by_side(records: list[SourceRecord]) -> list[Row]:
+def side_by_side(records: list[SourceRecord], viewer: Viewer) -> list[Row]:
     """Every attribute any record has, the records' standardized and raw values, and
-    whether they differ (a cell differs from the first record that has a value)."""
+    whether they differ (a cell differs from the first record that has a value). A masked
+    attribute's cells are MASK, raw too; whether they differ is still shown (computed on
+    the real values: a steward may see that two tax ids differ, not what they are)."""
     if not records:
         return []
     rows = []
+    masked = viewer.masked(records[0].domain)
     for name, attribute in get_domain(records[0].domain).attributes.items():
         values = [r.attributes.get(name) for r in records]
         if all(v in (None, "") for v in values):
             continue
         first = next(v for v in values if v not in (None, ""))
-        cells = [Cell(value=v, raw=_raw(r, name), differs=v not in (None, "") and v != first)
+        hide = name in masked
+        cells = [Cell(value=MASK if hide and v not in (None, "") else v, raw=None if hide else _raw(r, name),
+                      differs=v not in (None, "") and v != first)
                  for r, v in zip(records, values, strict=True)]
         present = {json.dumps(v, sort_keys=True, default=str) for v in values if v not in (None, "")}
         rows.append(Row(name=name, label=attribute.label, cells=cells, differs=len(present) > 1))
@@ -228,21 +262,24 @@ class CaseView:
     task: CaseTask | None
 
 
-def case_view(case: Case) -> CaseView:
+def case_view(case: Case, viewer: Viewer) -> CaseView:
     records = list({r.pk: r for p in case.proposals for r in (p.left, p.right)}.values())
     records.sort(key=lambda r: (r.golden.golden_id if r.golden else "", r.pk))
     attributes, lineage = golden_records_merge_preview(case.goldens)
     declared = get_domain(case.domain).attributes
-    preview = [
-        (spec.label, attributes[name],
-         "override" if lineage.get(name, {}).get("override") else
-         f"{lineage.get(name, {}).get('system', '')} {lineage.get(name, {}).get('key', '')} "
-         f"{lineage.get(name, {}).get('field', '')}")
-        for name, spec in declared.items() if name in attributes
-    ]
+    shown = viewer.golden_attributes(case.domain, attributes, lineage)  # a member of an unseen system's: masked
+    preview = []
+    for name, spec in declared.items():
+        if name not in attributes:
+            continue
+        source = lineage.get(name) or {}
+        where = "override" if source.get("override") else (
+            f"{source.get('system', '')} {source.get('key', '')} {source.get('field', '')}"
+            if viewer.sees_system(source.get("system")) else "")
+        preview.append((spec.label, shown[name], where))
     pks = [p.pk for p in case.proposals]
     return CaseView(
-        case=case, records=records, rows=side_by_side(records),
+        case=case, records=records, rows=side_by_side(records, viewer),
         waterfalls=[waterfall(p) for p in case.proposals], preview=preview,
         comments=list(CaseComment.objects.filter(proposal_id__in=pks).select_related("author")),
         task=CaseTask.objects.filter(proposal_id__in=pks).select_related("assignee", "first_approved_by").first(),
@@ -263,6 +300,7 @@ class Event:
 @dataclass
 class GoldenView:
     golden: GoldenRecord
+    name: str  # the surviving name as the viewer may see it
     values: list[Any]
     members: list[SourceRecord]
     rows: list[Row]
@@ -296,13 +334,19 @@ def _golden_events(golden: GoldenRecord) -> list[Event]:
     return events
 
 
-def golden_view(golden: GoldenRecord) -> GoldenView:
-    members = list(golden.members.filter(is_deleted=False).select_related("system").order_by("id"))
+def golden_view(golden: GoldenRecord, viewer: Viewer) -> GoldenView:
+    """A golden record as `viewer` sees it: the members of visible systems, the values that
+    came from them (sensitive ones masked), the proposals and rulings between visible
+    records."""
+    members = list(viewer.sources(golden.members.filter(is_deleted=False)).select_related("system").order_by("id"))
+    rows = side_by_side(members, viewer)
+    for member in members:  # for the page only, never saved
+        member.attributes = viewer.record_attributes(member)
     ids = [m.pk for m in members]
-    proposals = list(MergeProposal.objects.filter(Q(left_id__in=ids) | Q(right_id__in=ids))
+    proposals = list(viewer.pairs(MergeProposal.objects.filter(Q(left_id__in=ids) | Q(right_id__in=ids)))
                      .select_related("left__system", "right__system", "left__golden", "right__golden")
                      .order_by("-updated_at")[:50])
-    rulings = list(PairConstraint.objects.filter(Q(left_id__in=ids) | Q(right_id__in=ids))
+    rulings = list(viewer.pairs(PairConstraint.objects.filter(Q(left_id__in=ids) | Q(right_id__in=ids)))
                    .select_related("left__system", "right__system").order_by("-created_at")[:50])
     timeline = _golden_events(golden)
     for p in MergeProposal.history.filter(id__in=[p.pk for p in proposals]).exclude(history_type="+").order_by(
@@ -313,19 +357,31 @@ def golden_view(golden: GoldenRecord) -> GoldenView:
             what = _("proposal %(pk)s %(done)s") % {"pk": p["id"], "done": done}
             timeline.append(Event(p["history_date"], p["history_actor"], what, p["history_change_reason"] or ""))
     timeline.sort(key=lambda e: e.when, reverse=True)
+    values = viewer.golden_values(golden)
     return GoldenView(
-        golden=golden, values=golden_record_values(golden), members=members, rows=side_by_side(members),
-        proposals=proposals, rulings=rulings, timeline=timeline,
-        predecessors=list(golden.predecessors.order_by("golden_id")),
+        golden=golden, name=next((v.value for v in values if v.name == "name"), ""), values=values,
+        members=members, rows=rows, proposals=proposals, rulings=rulings,
+        timeline=timeline, predecessors=list(viewer.goldens(golden.predecessors.order_by("golden_id"))),
     )
 
 
 # --- search ---------------------------------------------------------------------------------
 
 
-def search(user: AbstractBaseUser, q: str) -> list[GoldenRecord]:
+@dataclass
+class Found:
+    """A search result: a golden record's values as the viewer may see them."""
+
+    golden_id: str
+    domain: str
+    attributes: dict[str, Any]
+
+
+def search(user: AbstractBaseUser, q: str) -> list[Found]:
     """Golden records whose ID, or any value of theirs or of a member (name, phone, tax id,
-    address...), contains `q`; a phone is also found by its digits. Viewable domains only."""
+    address...), contains `q`; a phone is also found by its digits. Viewable domains and
+    visible systems only; a record is never found by a value the user may not see (a
+    masked tax id, a value from another department's system)."""
     q = q.strip()
     if not q:
         return []
@@ -337,12 +393,40 @@ def search(user: AbstractBaseUser, q: str) -> list[GoldenRecord]:
     for needle in needles:
         text |= Q(text__icontains=needle)
     allowed = viewable_domains(user)
-    direct = GoldenRecord.objects.filter(domain__in=allowed, status=GoldenRecord.Status.ACTIVE).annotate(
-        text=Cast("attributes", TextField())).filter(text | Q(golden_id__iexact=q))
-    via = SourceRecord.objects.filter(domain__in=allowed, is_deleted=False).annotate(
+    viewer = Viewer.of(user)
+    active = GoldenRecord.objects.filter(domain__in=allowed, status=GoldenRecord.Status.ACTIVE)
+    direct = viewer.goldens(active).annotate(text=Cast("attributes", TextField())).filter(
+        text | Q(golden_id__iexact=q))
+    via = viewer.sources(SourceRecord.objects.filter(domain__in=allowed, is_deleted=False)).annotate(
         text=Cast("raw", TextField())).filter(text | Q(source_key=q)).values("golden_id")
     found = GoldenRecord.objects.filter(Q(pk__in=direct.values("pk")) | Q(pk__in=via))
-    return list(found.filter(status=GoldenRecord.Status.ACTIVE).order_by("golden_id")[:SEARCH_LIMIT])
+    out = []
+    members = Prefetch("members", viewer.sources(SourceRecord.objects.filter(is_deleted=False)), to_attr="seen")
+    for golden in (found.filter(status=GoldenRecord.Status.ACTIVE).order_by("golden_id")
+                   .prefetch_related(members)[:SEARCH_LIMIT * 4]):
+        if (viewer.limited or viewer.masked(golden.domain)) and not _seen_match(viewer, golden, q):
+            continue
+        out.append(Found(golden.golden_id, golden.domain,
+                         viewer.golden_attributes(golden.domain, golden.attributes, golden.lineage)))
+        if len(out) == SEARCH_LIMIT:
+            break
+    return out
+
+
+def _seen_match(viewer: Viewer, golden: GoldenRecord, q: str) -> bool:
+    """Does `q` match what the viewer sees of the golden record: its ID, its unmasked
+    values, its visible members' keys, unmasked values and (when nothing is masked) raw
+    payloads? The database's match is on everything; this one decides."""
+    if golden.golden_id.casefold() == q.casefold():
+        return True
+    values = list(viewer.golden_attributes(golden.domain, golden.attributes, golden.lineage).values())
+    for member in golden.seen:  # the live members of visible systems
+        if member.source_key == q:
+            return True
+        values += viewer.record_attributes(member).values()
+        if not viewer.masked(golden.domain):
+            values += member.raw.values()
+    return text_matches(values, q)
 
 
 # --- the dashboard ----------------------------------------------------------------------------
@@ -363,19 +447,20 @@ class DomainFigures:
 
 def dashboard(user: AbstractBaseUser, counts: dict[str, int]) -> list[DomainFigures]:
     out = []
+    viewer = Viewer.of(user)
     for name in viewable_domains(user):
-        pending = MergeProposal.objects.filter(domain=name, status=MergeProposal.Status.PENDING)
+        pending = viewer.pairs(MergeProposal.objects.filter(domain=name, status=MergeProposal.Status.PENDING))
         oldest = pending.order_by("created_at").values_list("created_at", flat=True).first()
         flags: dict[tuple[str, str], int] = {}
-        issues = SourceRecord.objects.filter(domain=name, is_deleted=False).exclude(issues={})
+        issues = viewer.sources(SourceRecord.objects.filter(domain=name, is_deleted=False)).exclude(issues={})
         for code, found in issues.values_list("system__code", "issues").iterator():
             for attribute in found:
                 flags[(code, attribute)] = flags.get((code, attribute), 0) + 1
         out.append(DomainFigures(
             domain=name, label=get_domain(name).label, open_cases=counts.get(name, 0), pending=pending.count(),
             oldest=oldest,
-            golden=GoldenRecord.objects.filter(domain=name, status=GoldenRecord.Status.ACTIVE).count(),
-            records=SourceRecord.objects.filter(domain=name, is_deleted=False).count(),
+            golden=viewer.goldens(GoldenRecord.objects.filter(domain=name, status=GoldenRecord.Status.ACTIVE)).count(),
+            records=viewer.sources(SourceRecord.objects.filter(domain=name, is_deleted=False)).count(),
             last_run=MatchRun.objects.filter(domain=name).order_by("-pk").first(),
             flags=sorted(((s, a, n) for (s, a), n in flags.items()), key=lambda f: -f[2])[:8],
         ))
@@ -387,3 +472,25 @@ def requests(user: AbstractBaseUser) -> list[MasterDataRequest]:
     """Pending requests of the viewable domains, newest first."""
     return list(MasterDataRequest.objects.filter(domain__in=viewable_domains(user),
                                                  status=MasterDataRequest.Status.PENDING)[:50])
+
+
+@dataclass
+class RequestView:
+    rows: list[tuple[str, Any, Any, list[str]]]  # label, as requested, standardized, flags
+    candidates: list[dict[str, Any]]  # the likely duplicates the viewer sees
+
+
+def request_view(filed: MasterDataRequest, viewer: Viewer) -> RequestView:
+    """A request's values (sensitive ones masked) and the duplicates found when it was
+    filed, those of golden records the viewer does not see left out."""
+    masked = viewer.masked(filed.domain)
+
+    def shown(name: str, value: Any) -> Any:
+        return MASK if name in masked and value not in (None, "") else value
+
+    rows = [(a.label, shown(n, filed.values.get(n, "")), shown(n, filed.attributes.get(n, "")),
+             filed.issues.get(n, []))
+            for n, a in get_domain(filed.domain).attributes.items() if n in filed.values or n in filed.attributes]
+    ids = [c["golden_id"] for c in filed.candidates]
+    seen = set(viewer.goldens(GoldenRecord.objects.filter(golden_id__in=ids)).values_list("golden_id", flat=True))
+    return RequestView(rows=rows, candidates=[c for c in filed.candidates if c["golden_id"] in seen])

@@ -29,6 +29,7 @@ from mdm.errors import Forbidden, MdmError, NotFound
 from mdm.models import GoldenRecord, MergeProposal
 from mdm.selectors import case_of, golden_record_resolve
 from mdm.services import steward
+from mdm.visibility import Viewer
 from stewardship import selectors
 from stewardship.forms import ThrottledLoginForm
 
@@ -37,7 +38,8 @@ View = Callable[..., HttpResponse]
 
 def steward_page(view: View) -> View:
     """Logged in (else the login page); Forbidden and NotFound answered as pages, never a
-    traceback."""
+    traceback. A record the user's departments do not see is not found (404), like one
+    that does not exist: a page never tells that it exists elsewhere."""
 
     @login_required(login_url="steward:login")
     @wraps(view)
@@ -95,9 +97,13 @@ def queue(request: HttpRequest) -> HttpResponse:
 
 def _bulk(request: HttpRequest) -> int:
     seen = {key: request.POST.get(f"version-{key}", "") for key in _ids(request.POST.getlist("case"))}
+    viewer = Viewer.of(request.user)
+    unseen = [key for key in seen if not selectors.case_key_visible(viewer, key)]  # as if it did not exist
+    seen = {key: version for key, version in seen.items() if key not in unseen}
     decision = request.POST.get("decision", "")
     done, waiting, failed = steward.cases_decide_as(user=request.user, seen=seen, decision=decision,
                                                     reason=request.POST.get("reason", ""))
+    failed += [(key, _("no case %(key)s") % {"key": key}) for key in unseen]
     if done:
         messages.success(request, _("%(n)d cases decided (%(decision)s).") % {"n": done, "decision": decision})
     if waiting:
@@ -114,12 +120,15 @@ def case(request: HttpRequest, key: int) -> HttpResponse:
     try:
         current = case_of(key)
     except MdmError as exc:
-        decided = selectors.proposal(key)
+        decided = selectors.proposal(key, Viewer.of(request.user))
         if decided is None:
             raise NotFound(_("no case %(key)s") % {"key": key}) from None
         require(request.user, Action.VIEW, decided.domain)
         return TemplateResponse(request, "stewardship/case_closed.html", {"proposal": decided, "message": exc.message})
     require(request.user, Action.VIEW, current.domain)
+    viewer = Viewer.of(request.user)
+    if not selectors.case_visible(viewer, current):
+        raise NotFound(_("no case %(key)s") % {"key": key})
     if request.method == "POST":
         action = request.POST.get("action", "")
         try:
@@ -135,7 +144,7 @@ def case(request: HttpRequest, key: int) -> HttpResponse:
                 current = case_of(key)
             except MdmError:
                 return HttpResponseRedirect(reverse("steward:case", args=[key]))
-    view = selectors.case_view(current)
+    view = selectors.case_view(current, viewer)
     return TemplateResponse(request, "stewardship/case.html", {
         "view": view, "case": current, "can_decide": can(request.user, Action.DECIDE, current.domain),
         "users": selectors.stewards(current.domain),
@@ -176,7 +185,8 @@ def _case_action(request: HttpRequest, current, action: str) -> HttpResponse | N
 @steward_page
 def golden(request: HttpRequest, golden_id: str) -> HttpResponse:
     """A golden record (a retired ID redirects to the record it resolves to)."""
-    record = selectors.golden(golden_id)
+    viewer = Viewer.of(request.user)
+    record = selectors.golden(golden_id, viewer)
     if record is None:
         raise NotFound(_("no golden record %(id)s") % {"id": golden_id})
     require(request.user, Action.VIEW, record.domain)
@@ -195,18 +205,20 @@ def golden(request: HttpRequest, golden_id: str) -> HttpResponse:
         messages.info(request, _("%(old)s was merged into %(new)s.") % {"old": golden_id, "new": now.golden_id})
         return HttpResponseRedirect(reverse("steward:golden", args=[now.golden_id]))
     return TemplateResponse(request, "stewardship/golden.html", {
-        "view": selectors.golden_view(record), "can_decide": can(request.user, Action.DECIDE, record.domain),
+        "view": selectors.golden_view(record, viewer), "can_decide": can(request.user, Action.DECIDE, record.domain),
     }, status=status)
 
 
 def _golden_action(request: HttpRequest, record: GoldenRecord) -> str:
     post, user = request.POST, request.user
     action, reason = post.get("action", ""), post.get("reason", "")
+    _refuse_unseen(request, post.get("other", "") if action == "merge" else post.get("into", ""))
     version = int(post.get("version") or 0)
-    if action == "split":
+    if action == "split":  # only members the user sees can be moved
+        shown = set(Viewer.of(user).sources(record.members.all()).values_list("pk", flat=True))
         moved = steward.golden_split_as(user=user, golden_id=record.golden_id, version=version,
-                                        moving=_ids(post.getlist("member")), into=post.get("into", ""),
-                                        reason=reason)
+                                        moving=[pk for pk in _ids(post.getlist("member")) if pk in shown],
+                                        into=post.get("into", ""), reason=reason)
         return moved.golden_id
     if action == "merge":
         return steward.golden_merge_as(user=user, golden_id=record.golden_id, version=version,
@@ -216,12 +228,21 @@ def _golden_action(request: HttpRequest, record: GoldenRecord) -> str:
                                    attribute=post.get("attribute", ""), value=post.get("value", ""), reason=reason)
         return record.golden_id
     if action == "unmerge":
+        if selectors.proposal(int(post.get("proposal") or 0), Viewer.of(user)) is None:
+            raise NotFound(_("no case %(key)s") % {"key": post.get("proposal", "")})
         revived = steward.unmerge_as(user=user, proposal=int(post.get("proposal") or 0), reason=reason)
         return revived[0].golden_id if revived else record.golden_id
     if action == "undo":
         steward.undo_as(user=user, domain=record.domain, reason=reason)
         return golden_record_resolve(record.golden_id).golden_id
     raise NotFound(_("unknown action"))
+
+
+def _refuse_unseen(request: HttpRequest, golden_id: str) -> None:
+    """A golden ID typed into a form (merge with, split into, link to) is not found when the
+    user's departments do not see it, as when it is opened."""
+    if golden_id and selectors.golden(golden_id, Viewer.of(request.user)) is None:
+        raise NotFound(_("no golden record %(id)s") % {"id": golden_id})
 
 
 @steward_page
@@ -316,6 +337,7 @@ def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
     require(request.user, Action.VIEW, filed.domain)
     status = 200
     if request.method == "POST":
+        _refuse_unseen(request, request.POST.get("golden_id", ""))
         try:
             filed = steward.request_decide_as(user=request.user, request=filed, action=request.POST.get("action", ""),
                                               golden_id=request.POST.get("golden_id", ""),
@@ -326,9 +348,8 @@ def request_detail(request: HttpRequest, pk: int) -> HttpResponse:
         except MdmError as exc:
             messages.error(request, exc.message)
             status = exc.status
-    declared = get_domain(filed.domain).attributes
+    view = selectors.request_view(filed, Viewer.of(request.user))
     return TemplateResponse(request, "stewardship/request_detail.html", {
         "filed": filed, "can_decide": can(request.user, Action.DECIDE, filed.domain),
-        "rows": [(a.label, filed.values.get(n, ""), filed.attributes.get(n, ""), filed.issues.get(n, []))
-                 for n, a in declared.items() if n in filed.values or n in filed.attributes],
+        "rows": view.rows, "candidates": view.candidates,
     }, status=status)

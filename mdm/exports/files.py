@@ -4,6 +4,10 @@ the change feed of a domain, as CSV, XLSX or Parquet; incremental from a change-
 position; and a system's cross-reference in the layout of its own import template (its key
 column, the golden ID in a custom field, the golden values under its field names), read
 from the system's profile. One service for the command and any other entry point.
+
+An export is written for a viewer (mdm.visibility): a user's export holds what the API
+would give that user (a source system's API user: its departments' records, its grants'
+masking), the hub's own (EVERYTHING, the operator's command line) holds everything.
 """
 
 from __future__ import annotations
@@ -21,13 +25,14 @@ from typing import Any
 from django.db import transaction
 from django.db.models import Q
 
-from mdm import selectors
+from mdm import access, selectors
 from mdm.domains import get_domain
-from mdm.errors import InternalError, InvalidInput
+from mdm.errors import InternalError, InvalidInput, UnknownSourceSystem
 from mdm.exports import FILE_MODE, csv_file, safe_cell
 from mdm.ingest.profiles import FieldMap, Profile, get_profile
 from mdm.models import GoldenRecord
 from mdm.services.systems import source_system_get
+from mdm.visibility import EVERYTHING, Viewer
 
 KINDS = ("golden", "xref", "proposals", "changes")
 EXPORT_FORMATS = ("csv", "xlsx", "parquet")
@@ -54,19 +59,26 @@ class ExportResult:
 
 
 def export_write(*, kind: str, domain: str, fmt: str, path: Path, after: int | None = None,
-                 system: str | None = None, profile: str | None = None) -> ExportResult:
+                 system: str | None = None, profile: str | None = None, viewer: Viewer = EVERYTHING
+                 ) -> ExportResult:
     """Write one export of a domain to `path`: every golden record, the cross-reference
     (of one system, or in that system's import-template layout with `profile`), the merge
     proposals, or the change feed; with `after`, only what the change feed names after that
     position. The position returned is the feed's last event when the export began: rows
     changed later may be in it too, and are sent again by the next export (at least once).
     Cells a spreadsheet could run as formulas are neutralised (CSV, XLSX); Parquet keeps the
-    values as stored, for programs. The file is readable by its owner only."""
+    values as stored, for programs. The file is readable by its owner only. For a user's
+    `viewer` (who must be allowed to view the domain): only the records of its departments' systems,
+    sensitive values masked unless granted, as the API answers that user."""
     if kind not in KINDS:
         raise InvalidInput(MSG_UNKNOWN_KIND.format(kind=kind, kinds=", ".join(KINDS)))
     if fmt not in EXPORT_FORMATS:
         raise InvalidInput(MSG_UNKNOWN_FORMAT.format(fmt=fmt, formats=", ".join(EXPORT_FORMATS)))
     declared = get_domain(domain)
+    if viewer.user is not None:
+        access.require(viewer.user, access.Action.VIEW, declared.name)
+    if system is not None and not viewer.sees_system(system):
+        raise UnknownSourceSystem(f"unknown source system {system!r}")  # another department's: not named
     if system is not None:
         source_system_get(system)
     template = _template(profile, declared.name, system, kind) if profile else None
@@ -76,7 +88,8 @@ def export_write(*, kind: str, domain: str, fmt: str, path: Path, after: int | N
     if kind == "proposals" and after is not None:
         raise InvalidInput(MSG_PROPOSALS_AFTER)
     with transaction.atomic():  # one transaction for the reads; the position was taken first (see above)
-        columns, rows = _ROWS[kind](domain=declared.name, after=after, upto=position, system=system, template=template)
+        columns, rows = _ROWS[kind](domain=declared.name, after=after, upto=position, system=system, template=template,
+                                    viewer=viewer)
         count = _write(fmt, path, columns, rows)
     return ExportResult(path=path, kind=kind, domain=declared.name, rows=count, columns=columns, position=position)
 
@@ -84,8 +97,8 @@ def export_write(*, kind: str, domain: str, fmt: str, path: Path, after: int | N
 Rows = Iterator[list[Any]]
 
 
-def _golden_rows(*, domain: str, after: int | None, upto: int, system: str | None, template: Any
-                 ) -> tuple[list[str], Rows]:
+def _golden_rows(*, domain: str, after: int | None, upto: int, system: str | None, template: Any,
+                 viewer: Viewer) -> tuple[list[str], Rows]:
     """Golden records (all: active; after a position: every one the feed names, retired and
     deleted ones with the active record their ID resolves to)."""
     attributes = list(get_domain(domain).attributes)
@@ -95,18 +108,20 @@ def _golden_rows(*, domain: str, after: int | None, upto: int, system: str | Non
     else:
         ids = selectors.changed_golden_ids(domain=domain, after=after, upto=upto)
         query = GoldenRecord.objects.filter(domain=domain, golden_id__among=sorted(ids))
+    query = viewer.goldens(query)
     successors = selectors.retired_successors(domain=domain)
 
     def rows() -> Rows:
         for golden in query.order_by("golden_id").iterator(chunk_size=CHUNK):
+            values = viewer.golden_attributes(domain, golden.attributes, golden.lineage)
             yield [golden.golden_id, golden.status, _resolve(golden.golden_id, successors) or "", golden.version,
-                   golden.updated_at.isoformat(), *(golden.attributes.get(name) for name in attributes)]
+                   golden.updated_at.isoformat(), *(values.get(name) for name in attributes)]
 
     return columns, rows()
 
 
-def _xref_rows(*, domain: str, after: int | None, upto: int, system: str | None, template: _Template | None
-               ) -> tuple[list[str], Rows]:
+def _xref_rows(*, domain: str, after: int | None, upto: int, system: str | None, template: _Template | None,
+               viewer: Viewer) -> tuple[list[str], Rows]:
     """Source key -> golden ID (all records of the domain or one system; after a position,
     the records the feed names and the live members of the golden records it names), with
     the retired golden IDs that now resolve to that golden ID."""
@@ -118,12 +133,13 @@ def _xref_rows(*, domain: str, after: int | None, upto: int, system: str | None,
             keys=selectors.changed_source_keys(domain=domain, after=after, upto=upto, system=system),
             goldens=selectors.changed_golden_ids(domain=domain, after=after, upto=upto),
         )
+    records = viewer.sources(records)
     successors = selectors.retired_successors(domain=domain)
     retired_into: dict[str, list[str]] = {}
     for retired in sorted(successors):
         retired_into.setdefault(_resolve(retired, successors) or "", []).append(retired)
     if template is not None:
-        return template.columns, template.rows(records.filter(is_deleted=False), retired_into)
+        return template.columns, template.rows(records.filter(is_deleted=False), retired_into, viewer)
     columns = ["system", "source_key", "deleted", "golden_id", "golden_status", "retired_golden_ids"]
 
     def rows() -> Rows:
@@ -136,12 +152,12 @@ def _xref_rows(*, domain: str, after: int | None, upto: int, system: str | None,
     return columns, rows()
 
 
-def _proposal_rows(*, domain: str, after: int | None, upto: int, system: str | None, template: Any
-                   ) -> tuple[list[str], Rows]:
+def _proposal_rows(*, domain: str, after: int | None, upto: int, system: str | None, template: Any,
+                   viewer: Viewer) -> tuple[list[str], Rows]:
     columns = ["id", "status", "kind", "probability", "weight", "left_system", "left_key", "left_golden_id",
                "right_system", "right_key", "right_golden_id", "decision", "decided_by", "decided_at",
                "reason", "created_at"]
-    query = selectors.proposals(domain=domain, status=None).order_by("id")
+    query = viewer.pairs(selectors.proposals(domain=domain, status=None)).order_by("id")
     if system is not None:
         query = query.filter(Q(left__system__code=system) | Q(right__system__code=system))
 
@@ -156,18 +172,25 @@ def _proposal_rows(*, domain: str, after: int | None, upto: int, system: str | N
     return columns, rows()
 
 
-def _change_rows(*, domain: str, after: int | None, upto: int, system: str | None, template: Any
-                 ) -> tuple[list[str], Rows]:
+def _change_rows(*, domain: str, after: int | None, upto: int, system: str | None, template: Any,
+                 viewer: Viewer) -> tuple[list[str], Rows]:
+    """The change feed (for a department's viewer, as the API's: the events of its systems;
+    attributes in payloads masked)."""
     columns = ["sequence", "kind", "golden_id", "golden_version", "system", "source_key", "record_version",
                "payload", "actor", "operation", "created_at"]
     query = selectors.change_events(domain=domain, after=after or 0, upto=upto)
     if system is not None:
         query = query.filter(system_code=system)
+    if viewer.limited:
+        query = query.filter(system_code__in=sorted(viewer.systems or ()))
 
     def rows() -> Rows:
         for e in query.iterator(chunk_size=CHUNK):
+            payload = e.payload
+            if "attributes" in payload:
+                payload = {**payload, "attributes": viewer.mask(domain, payload["attributes"])}
             yield [e.sequence, e.kind, e.golden_id, e.golden_version, e.system_code, e.source_key,
-                   e.record_version, json.dumps(e.payload, ensure_ascii=False, sort_keys=True), e.actor,
+                   e.record_version, json.dumps(payload, ensure_ascii=False, sort_keys=True), e.actor,
                    str(e.operation), e.created_at.isoformat()]
 
     return columns, rows()
@@ -211,14 +234,15 @@ class _Template:
         profile = self.profile
         return [*profile.key, profile.export_golden_id, profile.export_retired, *(c.name for c in self.values)]
 
-    def rows(self, records: Any, retired_into: dict[str, list[str]]) -> Rows:
+    def rows(self, records: Any, retired_into: dict[str, list[str]], viewer: Viewer) -> Rows:
         for record in records.iterator(chunk_size=CHUNK):
             golden = record.golden
             if golden is None:
                 continue
             parts = record.source_key.split("/") if len(self.profile.key) > 1 else [record.source_key]
+            values = viewer.golden_attributes(golden.domain, golden.attributes, golden.lineage)
             yield [*parts, golden.golden_id, " ".join(retired_into.get(golden.golden_id, ())),
-                   *(self._value(c, golden.attributes) for c in self.values)]
+                   *(self._value(c, values) for c in self.values)]
 
     @staticmethod
     def _value(column: _TemplateColumn, attributes: dict[str, Any]) -> Any:
