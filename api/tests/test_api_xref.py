@@ -91,6 +91,22 @@ def test_it_hides_other_departments_records(principals, goldens):
     assert east.get(f"/api/v1/golden/customer/{goldens[0].golden_id}").status_code == 404
 
 
+def test_a_shared_golden_record_shows_a_department_only_the_values_of_its_systems(principals):
+    crm = upsert(principals.systems["crm"], "customer", {"C9": {**OTHER, "phone": "021-64385566"}})
+    erp = upsert(principals.systems["erp"], "customer", {"E9": {"name": OTHER["name"]}})
+    shared = golden_record_create(domain="customer", members=[crm["C9"].pk, erp["E9"].pk], change=STEWARD)
+    east = principals["east"]  # sees erp's records only
+    detail = east.get(f"/api/v1/golden/customer/{shared.golden_id}").json()
+    from_crm = [v["name"] for v in detail["values"] if v["system"] == "crm"]
+    assert from_crm and all(v["masked"] for v in detail["values"] if v["system"] == "crm")
+    listed = next(g for g in east.get("/api/v1/golden/customer").json()["results"]
+                  if g["golden_id"] == shared.golden_id)
+    for attributes in (detail["attributes"], listed["attributes"]):
+        assert "021-64385566" not in str(attributes)
+        assert all(attributes[name] == "***" for name in from_crm if attributes.get(name) not in (None, ""))
+    assert [m["system"] for m in detail["members"]] == ["erp"]
+
+
 @pytest.mark.parametrize(("path", "status", "code"), [
     ("/api/v1/xref/customer/crm/nope", 404, "source_record_not_found"),
     ("/api/v1/xref/planets/crm/C1", 404, "unknown_domain"),

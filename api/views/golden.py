@@ -19,11 +19,15 @@ from mdm import access
 from mdm.domains import get_domain
 from mdm.models import GoldenRecord, SourceRecord
 from mdm.selectors import golden_record_values, golden_records
+from mdm.visibility import Viewer
 
 
-def golden_summary(golden: GoldenRecord, masked: frozenset[str]) -> dict:
+def golden_summary(golden: GoldenRecord, viewer: Viewer) -> dict:
+    """Its attributes as the viewer sees them: sensitive ones masked, and those that came
+    from a system outside the viewer's departments."""
     return {"golden_id": golden.golden_id, "domain": golden.domain, "status": golden.status,
-            "version": golden.version, "attributes": access.mask(golden.attributes, masked),
+            "version": golden.version,
+            "attributes": viewer.golden_attributes(golden.domain, golden.attributes, golden.lineage),
             "updated_at": golden.updated_at}
 
 
@@ -48,8 +52,8 @@ class GoldenList(ListAPIView):
 
     def list(self, request: Request, *args, **kwargs) -> Response:
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
-        masked = access.masked_attributes(request.user, self.kwargs["domain"])
-        return self.get_paginated_response([golden_summary(g, masked) for g in page])
+        viewer = Viewer.of(request.user)
+        return self.get_paginated_response([golden_summary(g, viewer) for g in page])
 
     @extend_schema(summary="Golden records of a domain, by golden ID, in cursor pages")
     def get(self, request, *args, **kwargs):
@@ -63,17 +67,17 @@ class GoldenDetail(APIView):
         get_domain(domain)
         require(request, access.Action.VIEW, domain)
         golden = visible_golden(request, domain, golden_id)
+        viewer = Viewer.of(request.user)
         members = [m for m in golden_records(domain=domain, status=None).get(pk=golden.pk).live_members
-                   if access.can_see_system(request.user, m.system.code)]
-        masked = access.masked_attributes(request.user, domain)
+                   if viewer.sees_system(m.system.code)]
         values = []
         for v in golden_record_values(golden):
-            hidden = v.name in masked or (v.system is not None and not access.can_see_system(request.user, v.system))
+            hidden = viewer.hides(domain, v.name, v.system)
             values.append({"name": v.name, "label": v.label, "value": access.MASK if hidden else v.value,
                            "masked": hidden, "system": v.system, "source_key": None if hidden else v.source_key,
                            "field": v.field, "override": v.override is not None})
         return Response({
-            **golden_summary(golden, masked), "requested_id": golden_id, "retired": golden.golden_id != golden_id,
+            **golden_summary(golden, viewer), "requested_id": golden_id, "retired": golden.golden_id != golden_id,
             "successor": golden.successor.golden_id if golden.successor_id else None,
             "values": values, "created_at": golden.created_at,
             "members": [{"system": m.system.code, "source_key": m.source_key, "version": m.version,

@@ -28,6 +28,7 @@ from mdm.errors import Forbidden, InvalidInput, NotFound
 from mdm.models import GoldenRecord, MergeProposal, SourceRecord
 from mdm.selectors import golden_record_resolve
 from mdm.services import steward
+from mdm.visibility import Viewer
 
 MSG_PEOPLE_ONLY = "golden records are changed by stewards and admins, not source systems"
 MSG_UNKNOWN_RECORDS = "no live {domain} source record {records} is visible to you"
@@ -91,7 +92,7 @@ def _steward_side(request: Request, domain: str) -> None:
 
 
 def _summary(request: Request, golden: GoldenRecord) -> dict:
-    return golden_summary(golden, access.masked_attributes(request.user, golden.domain))
+    return golden_summary(golden, Viewer.of(request.user))
 
 
 def _members(request: Request, domain: str, refs: list[dict]) -> list[int]:
