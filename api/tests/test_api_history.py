@@ -4,10 +4,13 @@ between two versions; refused to everyone else."""
 from __future__ import annotations
 
 from django.utils import timezone
+from rest_framework.test import APIClient
 
+from api.tests.conftest import SETUP
+from mdm.access import Role, access_grant, department_join, department_set
 from mdm.history import Change
 from mdm.services.golden_records import golden_record_create, golden_record_override_set
-from mdm.tests.factories import HUAWEI, upsert
+from mdm.tests.factories import HUAWEI, OTHER, upsert
 
 STEWARD = Change(actor="user:steward", reason="the registered name")
 
@@ -34,3 +37,26 @@ def test_it_shows_versions_as_of_and_diffs_to_auditors(principals):
     for role in ("steward", "crm", "east", "outsider"):
         assert principals[role].get(f"/api/v1/history/golden/customer/{golden.golden_id}").status_code == 403
     assert principals["anonymous"].get("/api/v1/history/records/customer/crm/C1").status_code == 401
+
+
+def test_a_departments_auditor_reads_a_shared_golden_records_history_without_the_other_systems_values(
+        principals, django_user_model):
+    crm = upsert(principals.systems["crm"], "customer", {"C9": {**OTHER, "phone": "021-64385566"}})
+    erp = upsert(principals.systems["erp"], "customer", {"E9": {"name": OTHER["name"]}})
+    golden = golden_record_create(domain="customer", members=[crm["C9"].pk, erp["E9"].pk], change=STEWARD)
+    between = timezone.now()
+    upsert(principals.systems["crm"], "customer", {"C9": {**OTHER, "phone": "021-64385577"}})
+    user = django_user_model.objects.create_user("east-auditor", password="x")
+    access_grant(user=user, role=Role.AUDITOR, change=SETUP)
+    department_join(user=user, department=department_set(code="east", name="East", systems=["erp"], change=SETUP),
+                    change=SETUP)
+    client = APIClient()
+    client.force_login(user)
+    path = f"/api/v1/history/golden/customer/{golden.golden_id}"
+    answers = [client.get(path).json(), client.get(path, {"as_of": between.isoformat()}).json()]
+    versions = answers[0]["versions"]
+    answers.append(client.get(path, {"diff_from": versions[-1]["version"], "diff_to": versions[0]["version"]}).json())
+    assert len(versions) >= 2 and answers[1]["members"] == ["erp:E9"]
+    shown = str(answers)
+    assert "643855" not in shown and "C9" not in shown  # the phone is stored as +862164385577
+    assert principals["auditor"].get(path).json()["versions"][0]["state"]["attributes"]["phone"] == "+862164385577"

@@ -20,6 +20,7 @@ from mdm.errors import NotFound, SourceRecordNotFound
 from mdm.history_log import version_diff
 from mdm.models import GoldenRecord, SourceRecord
 from mdm.selectors import golden_record_as_of, record_history
+from mdm.visibility import Viewer
 
 TRACKED = {
     "golden": ["golden_id", "status", "version", "attributes", "lineage", "overrides", "successor_id"],
@@ -52,12 +53,16 @@ class HistoryOut(serializers.Serializer):
                                            "between diff_from and diff_to")
 
 
-def _state(row: Any, kind: str, masked: frozenset[str]) -> dict[str, Any]:
+def _state(row: Any, kind: str, domain: str, viewer: Viewer) -> dict[str, Any]:
     state = {name: getattr(row, name) for name in TRACKED[kind]}
-    for name in ("attributes", "raw"):
-        if name in state and isinstance(state[name], dict):
-            # raw values are what the source sent: withheld whole when anything is masked
-            state[name] = access.mask(state[name], masked) if name == "attributes" else ({} if masked else state[name])
+    if isinstance(state.get("attributes"), dict):
+        state["attributes"] = (viewer.golden_attributes(domain, state["attributes"], row.lineage or {})
+                               if kind == "golden" else viewer.mask(domain, state["attributes"]))
+    if kind == "golden" and viewer.limited and isinstance(state.get("lineage"), dict):
+        state["lineage"] = {name: came if viewer.sees_system((came or {}).get("system")) else access.MASK
+                            for name, came in state["lineage"].items()}  # no pointer into an unseen system
+    if isinstance(state.get("raw"), dict) and viewer.masked(domain):
+        state["raw"] = {}  # what the source sent may hold a sensitive value under any field name
     return state
 
 
@@ -65,33 +70,27 @@ def _answer(request: Request, record: GoldenRecord | SourceRecord, kind: str, do
     query = HistoryQuery(data=request.query_params)
     query.is_valid(raise_exception=True)
     q = query.validated_data
-    masked = access.masked_attributes(request.user, domain)
+    viewer = Viewer.of(request.user)
     rows = list(record_history(record))
     if "as_of" in q:
         rows = [r for r in rows if r.history_date <= q["as_of"]][:1]
     out: dict[str, Any] = {"versions": [
         {"version": r.version, "at": r.history_date, "actor": r.history_actor, "reason": r.history_change_reason,
-         "operation": str(r.history_operation), "type": r.history_type, "state": _state(r, kind, masked)}
+         "operation": str(r.history_operation), "type": r.history_type, "state": _state(r, kind, domain, viewer)}
         for r in rows
     ]}
     if kind == "golden" and "as_of" in q:
         state = golden_record_as_of(record.golden_id, q["as_of"])
-        out["members"] = sorted(state.member_keys) if state else []
+        out["members"] = sorted(k for k in state.member_keys if viewer.sees_system(k.split(":", 1)[0])) if state else []
     if "diff_from" in q or "diff_to" in q:
         by_version = {r.version: r.history_id for r in reversed(list(record_history(record)))}
         old, new = by_version.get(q.get("diff_from")), by_version.get(q.get("diff_to"))
         if old is None or new is None:
             raise NotFound(f"no version {q.get('diff_from')} or {q.get('diff_to')} of this record")
-        out["diff"] = {c.field: _masked_change(c, masked) for c in version_diff(kind, record.pk, old, new)
-                       if not (masked and c.field.startswith("raw"))}
+        out["diff"] = {c.field: {"from": c.before, "to": c.after}
+                       for c in version_diff(kind, record.pk, old, new, viewer=viewer)
+                       if not (viewer.masked(domain) and c.field.startswith("raw"))}
     return Response(out)
-
-
-def _masked_change(change: Any, masked: frozenset[str]) -> dict[str, Any]:
-    name = change.field.split(".", 1)[-1]
-    if change.field.startswith(("attributes.", "overrides.")) and name in masked:
-        return {"from": access.MASK if change.before is not None else None, "to": access.MASK}
-    return {"from": change.before, "to": change.after}
 
 
 class GoldenHistory(APIView):
