@@ -434,7 +434,10 @@ def train(domain: str, rows: Any, *, seed: int = 1, u_max_pairs: float = DEFAULT
     # the other, so a prior from the blocked pairs is refined with u a few times
     for _ in range(PRIOR_ROUNDS if declared.prior_from_blocks else 1):
         if declared.prior_from_blocks:
-            prior = _prior_from_blocks(declared, table, parameters, prior, tf_tables, report)
+            try:
+                prior = _prior_from_blocks(declared, table, parameters, prior, tf_tables, report)
+            except Exception as error:  # noqa: BLE001 - the first estimate stands; training goes on
+                report["fallbacks"].append(MSG_PRIOR_FROM_BLOCKS_FAILED.format(error=str(error).splitlines()[0][:200]))
         parameters = _u_without_matches(declared, table, parameters, prior, tf_tables, u_pairs, u_floor, seed)
     report["u_reestimate_seconds"] = round(time.perf_counter() - t0, 3)
     report["notes"].extend(_cap_ordered(declared, parameters))
@@ -494,6 +497,7 @@ def _estimate_prior(linker: Any, declared: m.DomainModel, records: int, report: 
 
 
 PRIOR_ROUNDS = 3
+MSG_PRIOR_FROM_BLOCKS_FAILED = "prior from the blocked pairs failed ({error}); the first estimate kept"
 MSG_PRIOR_FROM_BLOCKS = "prior from the blocked pairs: {share:.4g} of {pairs:,} pairs are matches, prior {prior:.3g}"
 
 
