@@ -184,7 +184,9 @@ def main(argv: list[str] | None = None) -> None:
         write_section(
             SECTION,
             "`python -m bench.heldout.quality --seeds "
-            f"{' '.join(map(str, args.seeds))}`: exports from the second, independent generator "
+            f"{' '.join(map(str, args.seeds))}"
+            f"{'' if args.domains == list(DOMAINS) else ' --domains ' + ' '.join(args.domains)}"
+            f"{''.join(f' --{d}s {n}' for d, n in sizes.items())}`: exports from the second, independent generator "
             "(bench/heldout: other systems, layouts and noise than the fixtures'), loaded, trained and matched "
             "with the product's own commands and default settings. Pairwise precision, recall and F1 over the "
             "pairs the golden records imply (automatic merges only); proposals waiting, as a share of the "

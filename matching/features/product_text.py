@@ -198,17 +198,30 @@ def _read(text: str) -> ProductText:
     if out.family not in ("resistor", "capacitor", "cable", "bearing"):
         # a grade glued to the size ("M24x40304", "M5X128.8") starts after the size
         spaced = _THREAD_RE.sub(lambda m: m.group(0) + " ", rest)
-        materials = {_concept(_MATERIALS, m.group(0)) for m in _MATERIALS_RE.finditer(spaced)} - {None}
+        materials = _materials(spaced)
         if out.family == "valve" and out.material:
             materials = {out.material}
-        if any(m.startswith("steel") for m in materials):
-            materials.discard("carbon-steel")  # a property class is a carbon or alloy steel's
         out.material = " ".join(sorted(materials)) or out.material
     grades = {_CHEM_GRADES[g] for g in re.findall(r"(?<![a-z])(?:ar|gr|cp)(?![a-z])|分析纯|优级纯|化学纯", rest)}
     out.grade = " ".join(sorted(grades)) or None
     if out.main is None:
         _read_generic(rest, out)
     return out
+
+
+def _materials(text: str) -> set[str]:
+    """The material concepts of a text. A generic word stands for its alternatives
+    ("stainless" = ss304 or ss316: it agrees with either, not with brass), dropped when
+    the text names one of them; a property class is a carbon or alloy steel's."""
+    found = {_concept(_MATERIALS, m.group(0)) for m in _MATERIALS_RE.finditer(text)} - {None}
+    specific = {c for c in found if "|" not in c}
+    for generic in found - specific:
+        alternatives = set(generic.split("|"))
+        if not alternatives & specific:
+            specific |= alternatives
+    if any(c.startswith("steel") for c in specific):
+        specific.discard("carbon-steel")
+    return specific
 
 
 # ---- passives -------------------------------------------------------------------------
