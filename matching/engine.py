@@ -394,6 +394,8 @@ def train(domain: str, rows: Any, *, seed: int = 1, u_max_pairs: float = DEFAULT
     declared = model or m.get_declaration(domain)
     started = time.perf_counter()
     table = feature_table(rows, declared)
+    if any(m.RANDOM_PAIRS in rule for rule in declared.em_blocking):
+        table = _with_random_buckets(table, m.RANDOM_PAIRS, u_max_pairs, seed)
     tf_tables = _tf_tables(declared, table)
     linker = _linker(declared, table, tf_tables=tf_tables)
     report: dict[str, Any] = {"records": table.num_rows, "seed": seed, "notes": []}
@@ -430,7 +432,15 @@ def train(domain: str, rows: Any, *, seed: int = 1, u_max_pairs: float = DEFAULT
     u_floor = 0.5 / u_pairs
     parameters, notes = _read_parameters(linker, declared, u_floor)
     t0 = time.perf_counter()
-    parameters = _u_without_matches(declared, table, parameters, prior, tf_tables, u_pairs, u_floor, seed)
+    # the prior counts the matches the model sees and u leaves them out: each depends on
+    # the other, so a prior from the blocked pairs is refined with u a few times
+    for _ in range(PRIOR_ROUNDS if declared.prior_from_blocks else 1):
+        if declared.prior_from_blocks:
+            try:
+                prior = _prior_from_blocks(declared, table, parameters, prior, tf_tables, report)
+            except Exception as error:  # noqa: BLE001 - the first estimate stands; training goes on
+                report["fallbacks"].append(MSG_PRIOR_FROM_BLOCKS_FAILED.format(error=str(error).splitlines()[0][:200]))
+        parameters = _u_without_matches(declared, table, parameters, prior, tf_tables, u_pairs, u_floor, seed)
     report["u_reestimate_seconds"] = round(time.perf_counter() - t0, 3)
     report["notes"].extend(_cap_ordered(declared, parameters))
     report["notes"].extend(notes)
@@ -488,6 +498,55 @@ def _estimate_prior(linker: Any, declared: m.DomainModel, records: int, report: 
     linker._settings_obj._probability_two_random_records_match = prior
 
 
+PRIOR_ROUNDS = 3
+MSG_PRIOR_FROM_BLOCKS_FAILED = "prior from the blocked pairs failed ({error}); the first estimate kept"
+MSG_PRIOR_FROM_BLOCKS = "prior from the blocked pairs: {share:.4g} of {pairs:,} pairs are matches, prior {prior:.3g}"
+
+
+def _prior_from_blocks(declared: m.DomainModel, table: pa.Table, parameters: list[list[dict[str, Any]]],
+                       prior: float, tf_tables: dict[str, dict[str, float]], report: dict[str, Any]) -> float:
+    """The prior as the share of matches among the pairs of the prediction blocking rules
+    (EM on that share alone, m and u fixed), times the share of all pairs they hold. The
+    blocking rules are made to find nearly every match, so this counts the matches where
+    they are, rather than scaling up what a rare deterministic rule (a barcode) finds."""
+    n = table.num_rows
+    total = n * (n - 1) / 2
+    if total <= 0:
+        return prior
+    linker = _linker(declared, table, parameters=parameters, prior=prior, tf_tables=tf_tables)
+    result = linker.inference.predict(warning_mode="never")
+    weights = linker.misc.query_sql(f"SELECT match_weight FROM {result.physical_name}", output_type="pandas")
+    result.drop_table_from_database_and_remove_from_cache()
+    linker.table_management.delete_tables_created_by_splink_from_db()
+    if weights.empty:
+        report["notes"].append("prior: no blocked pairs; the first estimate kept")
+        return prior
+    import numpy as np
+
+    prior_weight = np.log2(prior / (1 - prior))
+    bayes = np.exp2(np.clip(weights["match_weight"].to_numpy(dtype=float) - prior_weight, -60, 60))
+    share = 0.5
+    for _ in range(100):
+        updated = float(np.mean(share * bayes / (share * bayes + 1 - share)))
+        if abs(updated - share) < 1e-7:
+            break
+        share = updated
+    estimate = min(0.5, max(share * len(bayes) / total, 1 / total))
+    report["notes"].append(MSG_PRIOR_FROM_BLOCKS.format(share=share, pairs=len(bayes), prior=estimate))
+    return estimate
+
+
+def _with_random_buckets(table: pa.Table, column: str, max_pairs: float, seed: int) -> pa.Table:
+    """`table` with a random bucket per record, sized so that the pairs inside buckets
+    are about `max_pairs`: blocking on it gives random pairs."""
+    import random
+
+    n = table.num_rows
+    buckets = max(1, round(n * (n - 1) / 2 / max_pairs))
+    rng = random.Random(seed)
+    return table.append_column(column, pa.array([rng.randrange(buckets) for _ in range(n)], pa.int64()))
+
+
 def _u_without_matches(declared: m.DomainModel, table: pa.Table, parameters: list[list[dict[str, Any]]],
                        prior: float, tf_tables: dict[str, dict[str, float]], max_pairs: float, u_floor: float,
                        seed: int) -> list[list[dict[str, Any]]]:
@@ -498,12 +557,10 @@ def _u_without_matches(declared: m.DomainModel, table: pa.Table, parameters: lis
     one trained on 100,000, so no threshold carried over between them). Random pairs come
     from blocking on a random bucket sized so the buckets hold about `max_pairs` pairs;
     levels whose u the declaration sets keep it."""
-    import random
-
     n = table.num_rows
-    buckets = max(1, round(n * (n - 1) / 2 / max_pairs))
-    rng = random.Random(seed)
-    bucket = [rng.randrange(buckets) for _ in range(n)]
+    sampled_all = _with_random_buckets(table, "_u_bucket", max_pairs, seed)
+    bucket = sampled_all.column("_u_bucket").to_pylist()
+    buckets = max(bucket, default=0) + 1
     sampling = m.DomainModel(**{**declared.__dict__, "blocking": {"random pairs": ("_u_bucket",)}})
     # Predicted pairs keep every compared column of both records: scored all at once, the
     # sample held 1.3 GB at 20,000 customers. Buckets are scored a slice at a time instead
@@ -514,7 +571,7 @@ def _u_without_matches(declared: m.DomainModel, table: pa.Table, parameters: lis
         rows = [i for i, b in enumerate(bucket) if b % slices == part]
         if len(rows) < 2:
             continue
-        sampled = table.take(rows).append_column("_u_bucket", pa.array([bucket[i] for i in rows], pa.int64()))
+        sampled = sampled_all.take(rows)
         linker = _linker(sampling, sampled, parameters=parameters, prior=prior, tf_tables=tf_tables)
         result = linker.inference.predict(warning_mode="never")
         sql = " UNION ALL ".join(

@@ -2,6 +2,7 @@
 
     python -m bench.heldout.quality --seeds 7 8 [--domains customer supplier product] [--no-write]
     python -m bench.heldout.quality --seeds 100 101 --final      # the unseen seeds, once, for a report
+    python -m bench.heldout.quality --seeds 7 --domains product --products 5000 --no-write   # smaller, faster
 
 For each seed: generate the exports (bench.heldout.generate), load them into a private SQLite
 data dir (bench.heldout.check_load: migrate, register_system, ingest), then `train` and `match`
@@ -117,10 +118,17 @@ def measure(base: Path, data_dir: Path, domain: str) -> dict[str, float]:
     }
 
 
-def evaluate_seed(seed: int, domains: list[str], workdir: Path) -> list[tuple[str, dict[str, float]]]:
-    base, data_dir = workdir / f"heldout-{seed}", workdir / f"heldout-{seed}-data"
+def evaluate_seed(seed: int, domains: list[str], workdir: Path,
+                  sizes: dict[str, int] | None = None) -> list[tuple[str, dict[str, float]]]:
+    """Generate (at the generator's default sizes, or `sizes` per domain), load, train,
+    match and measure one seed."""
+    sizes = sizes or {}
+    label = "-".join(f"{d[0]}{n}" for d, n in sorted(sizes.items()))
+    name = f"heldout-{seed}" + (f"-{label}" if label else "")
+    base, data_dir = workdir / name, workdir / f"{name}-data"
     if not (base / "manifest.yaml").exists():
-        run(["-m", "bench.heldout.generate", "--seed", str(seed), "--out", str(base), "--quiet"])
+        size_args = [arg for domain, n in sorted(sizes.items()) for arg in (f"--{domain}s", str(n))]
+        run(["-m", "bench.heldout.generate", "--seed", str(seed), "--out", str(base), "--quiet", *size_args])
     load = run(["-m", "bench.heldout.check_load", str(base), "--data-dir", str(data_dir)])
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
     env.update(MDM_DATA_DIR=str(data_dir), DJANGO_SETTINGS_MODULE="config.settings")
@@ -157,13 +165,17 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/mdm-heldout-quality"))
     parser.add_argument("--final", action="store_true", help="allow the held-out seeds (100 and more)")
     parser.add_argument("--no-write", action="store_true", help="print only; leave docs/benchmarks.md alone")
+    for domain in DOMAINS:
+        parser.add_argument(f"--{domain}s", type=int, metavar="N",
+                            help=f"{domain} records to generate (the generator's default when left out)")
     args = parser.parse_args(argv)
     if any(seed >= 100 for seed in args.seeds) and not args.final:
         parser.error("seeds of 100 and more are held out for the final report: add --final to measure them")
     args.workdir.mkdir(parents=True, exist_ok=True)
+    sizes = {d: getattr(args, f"{d}s") for d in DOMAINS if getattr(args, f"{d}s") is not None}
     rows = []
     for seed in args.seeds:
-        for (label, figures), domain in zip(evaluate_seed(seed, args.domains, args.workdir), args.domains,
+        for (label, figures), domain in zip(evaluate_seed(seed, args.domains, args.workdir, sizes), args.domains,
                                             strict=True):
             rows.append((label + (" (held out)" if seed >= 100 else ""), domain, figures))
     text = table(rows)
@@ -172,7 +184,9 @@ def main(argv: list[str] | None = None) -> None:
         write_section(
             SECTION,
             "`python -m bench.heldout.quality --seeds "
-            f"{' '.join(map(str, args.seeds))}`: exports from the second, independent generator "
+            f"{' '.join(map(str, args.seeds))}"
+            f"{'' if args.domains == list(DOMAINS) else ' --domains ' + ' '.join(args.domains)}"
+            f"{''.join(f' --{d}s {n}' for d, n in sizes.items())}`: exports from the second, independent generator "
             "(bench/heldout: other systems, layouts and noise than the fixtures'), loaded, trained and matched "
             "with the product's own commands and default settings. Pairwise precision, recall and F1 over the "
             "pairs the golden records imply (automatic merges only); proposals waiting, as a share of the "

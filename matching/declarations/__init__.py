@@ -149,6 +149,12 @@ class Comparison:
     ordered: bool = False
 
 
+# An EM blocking rule of this column alone trains every comparison on random pairs (a
+# random bucket per record, sized like the sample u is estimated on): no comparison is
+# left out of the session, at the cost of few matches among the pairs.
+RANDOM_PAIRS = "_random_pairs"
+
+
 @dataclass(frozen=True)
 class DomainModel:
     """Everything the engine needs to train and run one domain's model.
@@ -157,7 +163,10 @@ class DomainModel:
     whole list, as Splink's block_on compares it). em_blocking: rules whose pairs train m by EM.
     deterministic: rules that almost only find true matches, with their expected recall,
     for the prior probability that two random records match; `fallback_prior` is the prior
-    used when they find nothing to estimate it from (None: one match per record assumed)."""
+    used when they find nothing to estimate it from (None: one match per record assumed).
+    `prior_from_blocks`: estimate the prior instead from the pairs of the blocking rules,
+    as the share of them the trained model takes for matches (EM on that share with m and
+    u fixed), for a domain whose deterministic rules find too few matches to tell."""
 
     domain: str
     version: int
@@ -170,6 +179,7 @@ class DomainModel:
     tf_columns: tuple[str, ...] = ()
     columns: tuple[str, ...] = field(default=())
     fallback_prior: float | None = None
+    prior_from_blocks: bool = False
 
     def condition_columns(self) -> list[str]:
         found: list[str] = []
@@ -178,7 +188,7 @@ class DomainModel:
                 if level.condition is not None:
                     _columns(level.condition, found)
         for rule in (*self.blocking.values(), *self.em_blocking, *self.deterministic):
-            found.extend(c for c in rule if c not in found)
+            found.extend(c for c in rule if c not in found and c != RANDOM_PAIRS)
         return found
 
 

@@ -1,48 +1,69 @@
-"""Product model: the same item under other spellings, never a size or material variant.
+"""Product model: the same item under other spellings, never a size, value or maker variant.
 
-- spec: canonical token multiset, then same letters/digits or same numbers, then the
-  numbers of one contained in the other (a nominal size or tolerance code added). Any
-  other difference means another size (M6x20 vs M6x25, 6.8k vs 68k, Φ48×2.5 vs Φ48×3):
-  its m is fixed small, because EM cannot learn it from pairs that were blocked on the
-  spec, and a model that learnt it from few pairs could let sizes merge.
-- barcode: exact is decisive; two different valid barcodes are two products (m fixed).
-- material codes in the name (304 / 316L / Q235B / 8.8级): a conflict is evidence against.
-- capacitor dielectric (X7R / C0G): a conflict is another product; agreement adds nothing.
-- brand: another maker's item of the same spec is another product (m fixed small); a
-  Chinese and a Latin brand whose pinyin differs cannot be compared (weight 0).
-- product type words, unit and category.
+Every column comes from the reading of the name, the spec and the brand together
+(matching.features.product_text), since most product masters keep all of it in the name.
+
+- spec: the main value (resistance, capacitance, bearing number, thread and length, O-ring
+  or seal size, cable cores x section, valve DN, drawing number) with the details that
+  tell its variants apart (kind, package, tolerance, voltage, dielectric, a bearing's
+  seal and clearance, PN, drawing revision, material or grade, a chemical's grade), as
+  one comparison: each detail alone is shared by many items, all of them by few. A value
+  read two ways ("820": 820 Ω as written, 82 Ω as code) agrees when one reading does.
+  Another value (27 Ω vs 270 Ω) or another detail (SS304 vs SS316, 1% vs 5%) is another
+  product.
+- maker: Chinese and English names are one maker (data/product_makers.txt); a maker the
+  lexicon does not know is compared only within its script (斯凯孚 / SKF otherwise).
+- barcode: exact is decisive; two valid barcodes that differ are two products.
 - source systems: two records of one system are less often one item (SOURCE_SYSTEM).
-Another size, barcode, dielectric or maker is another product whatever else agrees: those
-levels are conflicts, so no chain of pairs puts two such records in one golden record.
-Term-frequency adjustment on the spec: "M8" is shared by many nuts and washers, "Φ21x3.5"
-by few products.
+The weights come from the data: u from random pairs; m by EM, the spec on random pairs
+(no blocking rule may hide it), the rest on pairs of one main value; the prior from the
+share of matches among the blocked pairs (DomainModel.prior_from_blocks). Levels that
+differ are conflicts: no chain of pairs puts two such records in one golden record.
 """
 
 from __future__ import annotations
 
 from matching.declarations import (
+    RANDOM_PAIRS,
     SOURCE_SYSTEM,
+    All,
     Any,
     Comparison,
     Differ,
     DomainModel,
     Exact,
-    JaroWinkler,
     Level,
     Null,
     Overlap,
-    Subset,
 )
 
-SPEC = Comparison(
+DETAILS = ("px_kind", "px_package", "px_tolerance", "px_voltage", "px_dielectric", "px_variant", "px_pressure",
+           "px_revision", "px_grade")
+# no detail that both records give differs; materials: one that both name
+_COMPATIBLE = All(*(Any(Null(c), Exact(c)) for c in DETAILS), Any(Null("px_material"), Overlap("px_material", 1)))
+
+# The main value and the details are one comparison, because they are strong only
+# together: a value code, a package and a tolerance each are shared by many items, all
+# three by few. Every level reads the blocking key too, so that EM does not train this
+# comparison on the pairs blocked on it (whose main values agree by construction).
+MAIN = Comparison(
     "spec",
-    "specification (sizes, values, codes)",
+    "the main value (resistance, capacitance, bearing number, thread, size, DN, drawing number) with "
+    "the details that tell its variants apart (kind, package, tolerance, voltage, dielectric, seal, "
+    "PN, revision, material)",
     (
-        Level("spec missing", Null("sp_key"), null=True),
-        Level("spec exact", Exact("sp_key"), tf="sp_key"),
-        Level("same spec characters or numbers", Any(Exact("sp_compact"), Exact("sp_nums"))),
-        Level("spec numbers contained in the other", Subset("sp_nums")),
-        Level("specs differ (other size or value)", None, m=0.003, conflict=True),
+        Level("spec missing", Null("px_main"), null=True),
+        Level("same value, kind and details", Exact("px_sig")),
+        Level("same value, no detail differs", All(Exact("px_block"), Exact("px_main"), _COMPATIBLE)),
+        Level("value agrees in one reading, no detail differs",
+              All(Exact("px_block"), Overlap("px_vals", 1), _COMPATIBLE)),
+        # EM cannot learn how rare this is among matches: on pairs of one family the
+        # variants of one value (27 Ω 1% / 5%, SS304 / SS316) are the closest pairs there
+        # are, and it takes them for the matches. Among true matches it takes a misread
+        # or a mistyped detail: rare, so m is fixed small.
+        Level("same value, a detail differs (another variant)", All(Exact("px_block"), Overlap("px_vals", 1)),
+              m=0.01, conflict=True),
+        Level("values differ (another size or value)", None, conflict=True),
     ),
     ordered=True,
 )
@@ -52,63 +73,24 @@ BARCODE = Comparison(
     "barcode (GTIN)",
     (
         Level("barcode missing", Null("barcode"), null=True),
-        Level("barcode exact", Exact("barcode")),
-        Level("barcodes differ", None, m=0.001, conflict=True),
+        # few records have a barcode, and fewer pairs two: too few for EM, whose m for
+        # "exact" underflowed on pairs of one family. m is set (a barcode is one item's),
+        # u comes from random pairs as everywhere.
+        Level("barcode exact", Exact("barcode"), m=0.99),
+        Level("barcodes differ", None, m=0.01, conflict=True),
     ),
 )
 
-TYPE = Comparison(
-    "type",
-    "product type words of the name",
+MAKER = Comparison(
+    "maker",
+    "maker (brand), from the brand column or the text",
     (
-        Level("type missing", Null("pd_type"), null=True),
-        Level("type exact", Exact("pd_type")),
-        Level("type Jaro-Winkler ≥ 0.88", JaroWinkler("pd_type", 0.88)),
-        Level("types differ", None),
-    ),
-    ordered=True,
-)
-
-MATERIAL = Comparison(
-    "material",
-    "material and grade codes in the name",
-    (
-        Level("material missing", Null("pd_material"), null=True),
-        Level("material exact", Exact("pd_material")),
-        Level("materials overlap", Overlap("pd_material", 1)),
-        Level("materials differ (another grade or material)", None, m=0.01),
-    ),
-    ordered=True,
-)
-
-DIELECTRIC = Comparison(
-    "dielectric",
-    "capacitor dielectric (X7R, C0G)",
-    (
-        Level("dielectric missing", Null("pd_dielectric"), null=True),
-        # most capacitors of a value and voltage share one dielectric (X7R), so agreement
-        # tells little that the spec has not; random pairs would rate it as rare
-        Level("dielectric exact", Exact("pd_dielectric"), m=0.95, weight=0.0),
-        # X7R against C0G is another product, like a grade conflict; random pairs of
-        # capacitors rarely show one, so u is set with m
-        Level("dielectrics differ (another material)", None, m=0.01, weight=-6.5, conflict=True),
-    ),
-)
-
-BRAND = Comparison(
-    "brand",
-    "brand",
-    (
-        Level("brand missing", Null("brand"), null=True),
-        Level("brand exact", Exact("brand")),
-        # 斯凯孚 / SKF: one brand in two scripts whose pinyin differs, or two brands; no
-        # dictionary tells which, so no evidence either way
-        Level("brands in other scripts (not comparable)", Differ("pd_brand_script"), m=0.05, weight=0.0),
-        # another maker's item of the same spec is another product. EM cannot learn how
-        # rare this is among true matches: the spec-blocked pairs it trains on are full of
-        # such look-alikes, and it took them for matches (m about 0.37). A true match with
-        # two brands is a brand typo or a distributor's name: rare, so m is fixed small.
-        Level("brands differ (another maker)", None, m=0.02, conflict=True),
+        Level("maker missing", Null("px_maker"), null=True),
+        Level("maker exact", Exact("px_maker")),
+        # a name the maker lexicon does not know may be one of its makers in the other
+        # script (斯凯孚 / SKF): no evidence either way
+        Level("makers in other scripts (not comparable)", Differ("px_maker_script"), m=0.05, weight=0.0),
+        Level("makers differ", None, conflict=True),
     ),
 )
 
@@ -122,29 +104,19 @@ UNIT = Comparison(
     ),
 )
 
-CATEGORY = Comparison(
-    "category",
-    "category code",
-    (
-        Level("category missing", Null("category"), null=True),
-        Level("category exact", Exact("category")),
-        Level("categories differ", None),
-    ),
-)
-
 MODEL = DomainModel(
     domain="product",
-    version=5,
-    comparisons=(SPEC, BARCODE, TYPE, MATERIAL, DIELECTRIC, BRAND, UNIT, CATEGORY, SOURCE_SYSTEM),
+    version=6,
+    comparisons=(MAIN, MAKER, BARCODE, UNIT, SOURCE_SYSTEM),
     blocking={
         "barcode": ("barcode",),
-        "spec": ("sp_key",),
-        "spec_compact": ("sp_compact",),
-        "spec_numbers": ("sp_nums",),
+        "main value": ("px_block",),
     },
-    em_blocking=(("barcode",), ("sp_key",)),
+    # the spec is trained on random pairs, everything else on pairs of one value too
+    em_blocking=(("px_block",), (RANDOM_PAIRS,)),
     deterministic=(("barcode",),),
     deterministic_recall=0.6,
+    prior_from_blocks=True,
     features="product",
-    tf_columns=("sp_key",),
+    tf_columns=(),
 )

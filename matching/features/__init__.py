@@ -33,20 +33,23 @@ Company names (customers and suppliers)
                 trusted there: two-character brands differ in one character all the time)
     nm_region   the region in the name, as pinyin ("(厦门)" / "Xiamen" → "xiamen")
     nm_branch   the branch place as pinyin ("南京分公司" / "Nanjing Branch" → "nanjing")
-Products
-    pd_type     the product type words: name without spec, material, brackets
-    pd_material sorted material and grade codes found in the name (304, 316L, Q235B, 8.8级)
-    pd_dielectric  a capacitor's dielectric, from the spec or the name ("x7r", "c0g"):
-                its material, kept out of the spec so "103 25V 1206" = "1206 10nF 25V X7R"
-    sp_key      the spec as a sorted multiset of canonical tokens (order and separators
-                ignored, values in base units: "0805 1MΩ ±1%" = "1m 1%0805"), without
-                the dielectric
-    sp_compact  the spec without separators ("6204-2RS" = "62042RS"; "2.2k" ≠ "22k")
-    sp_nums     the spec's numbers in base units, sorted, as a list ("M6x20" → ["20", "6"])
-    brand       the brand as toneless pinyin (恒固 = "Henggu" = "henggu")
-    pd_brand_script  "cjk" or "latin" as the brand was written: a Chinese brand and a
-                Latin one with other pinyin (斯凯孚 / SKF) cannot be compared without a
-                dictionary, so they are no evidence either way
+Products (all read from the name, the spec and the brand together: features.product_text)
+    px_family   the product family ("resistor", "fastener", "valve", ...)
+    px_kind     family/kind ("fastener/hex-bolt"); None when the text names the family only
+    px_main     the value that names the item in its family: ohms, pF, a bearing's number,
+                "M6x20", an O-ring's "20x2.4", a cable's "3x4", "DN50", a drawing number
+    px_vals     px_main with its other readings ("820": 820 Ω as written, 82 Ω as code)
+    px_block    the blocking key: family and main value (for resistances and capacitances
+                their significant digits, so both readings of a code meet)
+    px_package, px_tolerance, px_voltage, px_dielectric, px_variant (a bearing's seal and
+    clearance, a seal's type and hardness), px_pressure, px_revision, px_grade
+                the details that tell variants of one main value apart
+    px_material sorted material and grade concepts (["ss304"], ["steel8.8"])
+    px_sig      kind, main value and every detail as one string
+    px_maker    the maker: a key of data/product_makers.txt (国巨 = YAGEO = "yageo"), else
+                "?" and the brand's pinyin
+    px_maker_script  "known" for a lexicon maker, else "cjk" or "latin" as written: an
+                unknown maker in one script cannot be compared with one in the other
 """
 
 from __future__ import annotations

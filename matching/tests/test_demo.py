@@ -16,7 +16,7 @@ GROUND_TRUTH = Path(settings.BASE_DIR) / "fixtures" / "samples" / "ground_truth.
 # Measured on the demo at the default thresholds (docs/benchmarks.md, "Matching quality"):
 # the floors guard against regressions; they are below the issue's targets where those
 # are not met yet (product pairs missing a material or brand on one side wait in review).
-QUALITY_FLOOR = {"customer": (0.99, 0.96), "supplier": (0.99, 0.98), "product": (0.99, 0.85)}  # precision, F1
+QUALITY_FLOOR = {"customer": (0.99, 0.96), "supplier": (0.99, 0.98), "product": (0.98, 0.95)}  # precision, F1
 
 
 def _pairs(groups):

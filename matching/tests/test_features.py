@@ -1,4 +1,4 @@
-"""Product features: spec forms that are one spec, and what is kept out of the spec."""
+"""Product features: spec forms that are one spec, read from the name, the spec and the brand."""
 
 from __future__ import annotations
 
@@ -8,56 +8,65 @@ from matching.features.product import features as product_features
 from mdm.standardize import std_spec
 
 
-def _features(name: str, spec: str | None) -> dict:
-    return product_features({"name": name, "spec": std_spec(spec).value if spec else None})
+def _features(name: str, spec: str | None = None, brand: str | None = None) -> dict:
+    row = {"name": name, "brand": brand}
+    if spec:
+        standardized = std_spec(spec)
+        row.update(spec=standardized.value, spec__text=standardized.parts.get("text"))
+    return product_features(row)
 
 
 @pytest.mark.parametrize("glued, separated", [("62042RS", "6204-2RS"), ("608ZZ", "608-ZZ"), ("62052Z", "6205/2Z")])
 def test_it_reads_a_bearing_seal_code_glued_to_the_number(glued, separated):
     a, b = _features("深沟球轴承", glued), _features("深沟球轴承", separated)
-    assert a["sp_key"] == b["sp_key"]
-    assert a["sp_nums"] == b["sp_nums"]
+    assert a["px_sig"] == b["px_sig"]
+    assert a["px_main"] == b["px_main"]
 
 
 def test_it_keeps_other_seals_apart():
-    assert _features("深沟球轴承", "6204ZZ")["sp_key"] != _features("深沟球轴承", "6204-2RS")["sp_key"]
+    shielded, sealed = _features("深沟球轴承", "6204ZZ"), _features("深沟球轴承", "6204-2RS")
+    assert shielded["px_main"] == sealed["px_main"] == "6204"
+    assert shielded["px_variant"] != sealed["px_variant"]
 
 
-def test_it_takes_the_dielectric_out_of_the_spec():
+def test_it_keeps_the_dielectric_apart_from_the_value():
     eia = _features("贴片电容 103 25V 1206", "103 25V 1206")
     written = _features("贴片电容", "1206 10nF 25V X7R")
-    assert eia["sp_key"] == written["sp_key"] == "10000 1206 25V"
-    assert eia["pd_dielectric"] is None
-    assert written["pd_dielectric"] == "x7r"
-    assert _features("贴片电容", "0805-1UF-50V-COG")["pd_dielectric"] == "c0g"  # letter O for zero
-    assert _features("贴片电容 0805 1uF 50V NPO", "0805 1µF 50V")["pd_dielectric"] == "np0"  # from the name
+    assert eia["px_main"] == written["px_main"] == "10000"  # pF
+    assert eia["px_dielectric"] is None
+    assert written["px_dielectric"] == "X7R"
+    assert _features("贴片电容", "0805-1UF-50V-COG")["px_dielectric"] == "C0G"  # letter O for zero
+    assert _features("贴片电容 0805 1uF 50V NPO", "0805 1µF 50V")["px_dielectric"] == "C0G"  # from the name
 
 
 @pytest.mark.parametrize("written", ["1206-1M-F", "1M 1% 1206", "1MOHM ±1% 1206", "1206 1000kΩ 1%"])
-def test_it_reads_a_resistance_the_standardizer_took_for_metres_next_to_a_tolerance(written):
-    expected = _features("贴片电阻", "1206 1MΩ ±1%")["sp_key"]
-    assert _features("贴片电阻", written)["sp_key"] == expected == "1% 1000000 1206"
-
-
-@pytest.mark.parametrize("spec, key", [("1M", "1m"), ("K-type 2M", "2m K TYPE"), ("USB-C 1M", "1m C USB"),
-                                       ("HDMI A-D 2M", "2m A D HDMI"), ("USB2.0 A-B 1.5M", "1.5m B USB2A")])
-def test_a_length_without_a_tolerance_stays_a_length(spec, key):
-    assert _features("数据线", spec)["sp_key"] == key
+def test_it_reads_a_resistance_written_every_way(written):
+    expected = _features("贴片电阻", "1206 1MΩ ±1%")
+    got = _features("贴片电阻", written)
+    assert (got["px_main"], got["px_package"], got["px_tolerance"]) == (expected["px_main"], "1206", "1")
+    assert expected["px_main"] == "1000000"
 
 
 @pytest.mark.parametrize("written", ["0402 470RΩ 1%", "0402-470R-F", "470Ω 1%0402"])
-def test_it_reads_r_notation_followed_by_an_ohm_sign(written):
-    assert _features("贴片电阻", written)["sp_key"] == "0402 1% 470"
+def test_it_reads_r_notation(written):
+    assert _features("贴片电阻", written)["px_main"] == "470"
 
 
 @pytest.mark.parametrize("spec", ["M5(GB)", "M5 GB/T 97.1", "M5 国标", "M5 DIN125"])
 def test_it_ignores_a_standard_named_in_the_spec(spec):
-    assert _features("平垫圈", spec)["sp_key"] == "M5"
+    assert _features("平垫圈", spec)["px_main"] == "M5"
 
 
-def test_it_notes_the_script_a_brand_is_written_in():
-    assert product_features({"name": "x", "brand": "恒固"})["pd_brand_script"] == "cjk"
-    henggu = product_features({"name": "x", "brand": "Henggu"})["brand"]
-    assert henggu == product_features({"name": "x", "brand": "恒固"})["brand"]
-    assert product_features({"name": "x", "brand": "SKF"})["pd_brand_script"] == "latin"
-    assert product_features({"name": "x"})["pd_brand_script"] is None
+def test_it_notes_how_a_maker_is_known():
+    assert _features("x", brand="SKF")["px_maker"] == _features("x", brand="斯凯孚")["px_maker"] == "skf"
+    assert _features("x", brand="SKF")["px_maker_script"] == "known"
+    henggu = _features("x", brand="Henggu")
+    assert henggu["px_maker"] == _features("x", brand="恒固")["px_maker"] == "?henggu"
+    assert henggu["px_maker_script"] == "latin"
+    assert _features("x", brand="恒固")["px_maker_script"] == "cjk"
+    assert _features("x")["px_maker_script"] is None
+
+
+def test_it_never_raises_on_odd_input():
+    for name in ["", "   ", "M", "x" * 500, "电阻", "RC", "6", "%%%", "1/0", "DN", "图号", "M99999999x0", "0.0.0.0"]:
+        assert isinstance(_features(name, name or None), dict)

@@ -59,6 +59,22 @@ def test_it_trains_and_matches_on_the_smallest_inputs(db, rows):
     assert_invariants()
 
 
+@pytest.mark.parametrize("rows", [
+    {"P1": {"name": "六角头螺栓 M6x20"}},
+    {"P1": {"name": "x"}, "P2": {"name": "%%% 图号 DN RC GRM"}, "P3": {"name": "电阻 1206/0/Z", "spec": "R"}},
+    {"P1": {"name": "电阻 1206 10K"}, "P2": {"name": "电阻 1206 10K"}},
+], ids=["one record", "texts with nothing to read", "two identical records"])
+def test_it_trains_and_matches_products_on_the_smallest_and_oddest_inputs(db, rows):
+    """Every EM rule that finds no pairs, and a prior that cannot be refined, is a line of the
+    training report, not a failure."""
+    upsert(system("erp"), "product", rows)
+    model = model_train(domain="product", actor="test")
+    assert 0 < model.report["prior"] < 1
+    assert all("trained" in rule or "error" in rule for rule in model.report["em"])
+    match_run(domain="product", actor="test")
+    assert_invariants()
+
+
 def dead_pid() -> int:
     process = subprocess.Popen([sys.executable, "-c", "pass"])
     process.wait()

@@ -192,10 +192,12 @@ def std_spec(raw: object) -> Standardized:
     "10uF", "10μF", "10UF" → "10µF"; "0.1uF" → "100nF"; "500MA" → "500mA"
     (M/m case is kept for Ω, W and F); "1/4W" stays a fraction.
     parts: {"numbers": the numbers of the value in order, space-separated
-    ("M6x20" → "6 20", "6.8kΩ" → "6.8")}.
+    ("M6x20" → "6 20", "6.8kΩ" → "6.8"); "text": the spec as written (NFKC, spaces
+    collapsed), for readers of part numbers and codes that the canonical value would
+    alter ("RC-2W7500FT", "D71X-16R")}.
     """
     text = _as_text(raw)
     if text is None:
         return _empty()
     value = _canonical_spec(text)
-    return Standardized(value, {"numbers": " ".join(_SPEC_NUMBER_RE.findall(value)) or None})
+    return Standardized(value, {"numbers": " ".join(_SPEC_NUMBER_RE.findall(value)) or None, "text": text})

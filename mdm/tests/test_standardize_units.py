@@ -101,7 +101,8 @@ def test_it_flags_unknown_units() -> None:
 )
 def test_it_canonicalises_specs(variants: list[str], value: str, numbers: str | None) -> None:
     for raw in variants:
-        assert standardize("spec", raw) == Standardized(value, {"numbers": numbers}), raw
+        result = standardize("spec", raw)
+        assert (result.value, result.parts["numbers"]) == (value, numbers), raw
 
 
 @pytest.mark.parametrize(

@@ -1,0 +1,105 @@
+"""Product texts in the forms ERP and CRM masters write them: pairs that are one item, and
+look-alikes that are not (another value, package, tolerance, seal, material, maker,
+revision). Each pair is read by the product features and judged the way the product
+model's spec and maker comparisons judge it."""
+
+from __future__ import annotations
+
+import pytest
+
+from matching.declarations.product import DETAILS
+from matching.features.product import features
+from matching.features.product_text import read_product
+
+
+def _row(text: str) -> dict:
+    return features({"name": text})
+
+
+def _one_item(a: str, b: str) -> bool:
+    """Same main value, no detail that both give differs, makers not in conflict."""
+    left, right = _row(a), _row(b)
+    if left["px_block"] is None or left["px_block"] != right["px_block"]:
+        return False
+    if not set(left["px_vals"]) & set(right["px_vals"]):
+        return False
+    for column in DETAILS:
+        if left[column] is not None and right[column] is not None and left[column] != right[column]:
+            return False
+    if left["px_material"] and right["px_material"] and not set(left["px_material"]) & set(right["px_material"]):
+        return False
+    makers = left["px_maker"], right["px_maker"]
+    scripts = left["px_maker_script"], right["px_maker_script"]
+    return None in makers or makers[0] == makers[1] or scripts[0] != scripts[1]
+
+
+SAME = [
+    ("SCREW,HEX SOCKET,M6X20,SS304", "内六角圆柱头螺钉 M6*20 304不锈钢"),
+    ("六角头螺栓 M24x80 SUS304", "HEX BOLT M24 X 80 A2-70"),
+    ("电阻1206/270K/J/国巨", "RC1206JR-07270KL"),
+    ("电阻1206/270K/J/国巨", "RES 1206 274 5% YAGEO"),
+    ("MLCC 1206 475 25V X5R 国巨", "贴片电容 1206 4.7uF 25V X5R YAGEO"),
+    ("电阻0402/1002/F", "片式电阻 0402 10KΩ ±1%"),
+    ("电阻 0603 4K7 5%", "RES,SMD,4.7K,5%,1/10W,0603"),
+    ("电阻 0805 R47 1%", "0805 0.47Ω F 电阻"),
+    ("CAP,CER,SMD,100NF,50V,X7R,10%,0603", "GRM188R71H104KA93D 村田"),
+    ("CAP,CER,SMD,22PF,50V,C0G,5%,0402", "CL05C220JB5NNNC SAMSUNG"),
+    ("CAP 0603 0.1uF 16V X7R", "C1608X7R1C104K TDK"),
+    ("轴承-6311-ZZ-FAG", "深沟球轴承 6311-2Z 舍弗勒"),
+    ("深沟球轴承 6204-2RS SKF", "BEARING,BALL,DEEP GROOVE,62042RS1,斯凯孚"),
+    ("轴承 80311", "深沟球轴承 6311ZZ"),
+    ("O型圈 20×2.4 丁腈", "O-RING ID20 X CS2.4 NBR"),
+    ("骨架油封 TC 35*52*7 NBR", "OIL SEAL,TC,35X52X7,丁腈橡胶"),
+    ("支架(ZJ-2025-2572B)", "BRACKET,DWG ZJ-2025-2572,REV B"),
+    ("电缆 RVV 3×1.5mm2", "CABLE,RVV,3C X 1.5MM2,300/500V"),
+    ("法兰球阀 Q41F-16P DN50", "BALL VALVE,FLANGED,DN50,PN16,CF8"),
+    ("异丙醇(分析纯)500ml/瓶", "ISOPROPANOL,AR,500ML"),
+]
+
+DIFFERENT = [
+    ("电阻1206/27K/J/国巨", "电阻1206/270K/J/国巨"),  # 27 kΩ vs 270 kΩ
+    ("电阻1206/270K/J/国巨", "电阻1206/270K/F/国巨"),  # 5% vs 1%
+    ("电阻1206/270K/J/国巨", "电阻0805/270K/J/国巨"),  # another package
+    ("MLCC 1206 475 25V X5R 国巨", "MLCC 1206 475 25V X5R SAMSUNG"),  # another maker
+    ("MLCC 1206 475 25V X5R", "MLCC 1206 475 16V X5R"),  # 25 V vs 16 V
+    ("MLCC 0805 104 50V X7R", "MLCC 0805 104 50V Y5V"),  # another dielectric
+    ("SCREW,HEX SOCKET,M6X20,SS304", "SCREW,HEX SOCKET,M6X20,SS316"),
+    ("SCREW,HEX SOCKET,M6X20,SS304", "SCREW,HEX SOCKET,M6X25,SS304"),
+    ("六角螺母 M12 黄铜", "六角螺母 M12 尼龙"),  # brass vs plastic
+    ("六角头螺栓 M10x30 8.8级", "内六角圆柱头螺钉 M10x30 8.8级"),  # another kind
+    ("深沟球轴承 6204-2RS", "深沟球轴承 6204ZZ"),  # seals vs shields
+    ("深沟球轴承 6204/C3", "深沟球轴承 6204"),  # C3 clearance vs normal
+    ("支架(ZJ-2025-2572B)", "支架(ZJ-2025-2572C)"),  # the next revision
+    ("支架(ZJ-2025-2572B)", "支架(ZJ-2025-2573B)"),  # the neighbouring drawing
+    ("O型圈 20×2.4 NBR70", "O型圈 20×2.4 FKM75"),
+    ("法兰球阀 DN50 PN16", "法兰球阀 DN65 PN16"),
+    ("法兰球阀 Q41F-16P DN50", "法兰球阀 Q41F-16R DN50"),  # 304 vs 316 body
+    ("异丙醇(分析纯)500ml/瓶", "异丙醇(分析纯)2.5L/瓶"),
+    ("打印纸 A4 70g", "打印纸 A4 80g"),
+]
+
+
+@pytest.mark.parametrize("a, b", SAME)
+def test_it_reads_two_writings_of_one_item_alike(a, b):
+    assert _one_item(a, b), (_row(a), _row(b))
+
+
+@pytest.mark.parametrize("a, b", DIFFERENT)
+def test_it_keeps_look_alikes_apart(a, b):
+    assert not _one_item(a, b), (_row(a), _row(b))
+
+
+@pytest.mark.parametrize("text, value", [
+    ("MLCC 1206 475 25V X5R", "4700000"),  # 475 = 4.7 µF, in pF
+    ("电阻 1002 0603 1%", "10000"),  # 1002 = 10 kΩ
+    ("电阻 0603 4K7", "4700"),
+    ("电阻 0603 2R2 5%", "2.2"),
+    ("贴片电容 0402 1nF 50V", "1000"),
+])
+def test_it_reads_value_codes(text, value):
+    assert read_product(text).main == value
+
+
+def test_it_reads_nothing_from_nothing():
+    empty = read_product(None, "", "   ")
+    assert empty.main is None and empty.family is None
