@@ -126,7 +126,12 @@ class Level:
     level (rare values count more than common ones). `conflict`: a pair at this level is
     two entities whatever its other comparisons say (two valid barcodes, another maker):
     clustering never joins its records through other pairs, as for a pair scored below the
-    domain's conflict_below."""
+    domain's conflict_below. `fitted`: the weight is fitted to the pairs the domain's
+    separator labels (DomainModel.separator), given the rest of their evidence, instead
+    of taken from random pairs (m by EM, u from the fit): for evidence whose meaning
+    depends on the rest, such as a look-alike name (two companies of one brand share their
+    phone, building and mail domain, which random pairs never show). Without labelled
+    pairs its weight is 0."""
 
     label: str
     condition: Condition | None  # None: the ELSE level
@@ -135,6 +140,7 @@ class Level:
     weight: float | None = None
     tf: str | None = None
     conflict: bool = False
+    fitted: bool = False
 
 
 @dataclass(frozen=True)
@@ -150,6 +156,17 @@ class Comparison:
 
 
 @dataclass(frozen=True)
+class Separator:
+    """A comparison whose levels say almost surely whether two records are one entity
+    (an exact tax id: one company; two valid tax ids that differ: two): the pairs at them
+    are the labels that fitted levels (Level.fitted) are fitted to."""
+
+    comparison: str
+    same: tuple[str, ...]  # level labels: one entity
+    different: tuple[str, ...]  # level labels: two entities
+
+
+@dataclass(frozen=True)
 class DomainModel:
     """Everything the engine needs to train and run one domain's model.
 
@@ -157,7 +174,8 @@ class DomainModel:
     whole list, as Splink's block_on compares it). em_blocking: rules whose pairs train m by EM.
     deterministic: rules that almost only find true matches, with their expected recall,
     for the prior probability that two random records match; `fallback_prior` is the prior
-    used when they find nothing to estimate it from (None: one match per record assumed)."""
+    used when they find nothing to estimate it from (None: one match per record assumed).
+    separator: the comparison that labels pairs for fitted levels (Level.fitted)."""
 
     domain: str
     version: int
@@ -170,6 +188,7 @@ class DomainModel:
     tf_columns: tuple[str, ...] = ()
     columns: tuple[str, ...] = field(default=())
     fallback_prior: float | None = None
+    separator: Separator | None = None
 
     def condition_columns(self) -> list[str]:
         found: list[str] = []
