@@ -2,6 +2,7 @@
 
     python -m bench.heldout.quality --seeds 7 8 [--domains customer supplier product] [--no-write]
     python -m bench.heldout.quality --seeds 100 101 --final      # the unseen seeds, once, for a report
+    python -m bench.heldout.quality --seeds 7 --customers 6000 --suppliers 6000   # smaller, to try a change
 
 For each seed: generate the exports (bench.heldout.generate), load them into a private SQLite
 data dir (bench.heldout.check_load: migrate, register_system, ingest), then `train` and `match`
@@ -117,10 +118,15 @@ def measure(base: Path, data_dir: Path, domain: str) -> dict[str, float]:
     }
 
 
-def evaluate_seed(seed: int, domains: list[str], workdir: Path) -> list[tuple[str, dict[str, float]]]:
-    base, data_dir = workdir / f"heldout-{seed}", workdir / f"heldout-{seed}-data"
+def evaluate_seed(seed: int, domains: list[str], workdir: Path,
+                  sizes: dict[str, int] | None = None) -> list[tuple[str, dict[str, float]]]:
+    """`sizes`: record counts per domain for the generator (customers, suppliers, products);
+    its defaults when None. Smaller sets are for trying a change quickly."""
+    suffix = "".join(f"-{key[0]}{value}" for key, value in sorted((sizes or {}).items()))
+    base, data_dir = workdir / f"heldout-{seed}{suffix}", workdir / f"heldout-{seed}{suffix}-data"
     if not (base / "manifest.yaml").exists():
-        run(["-m", "bench.heldout.generate", "--seed", str(seed), "--out", str(base), "--quiet"])
+        options = [arg for key, value in sorted((sizes or {}).items()) for arg in (f"--{key}", str(value))]
+        run(["-m", "bench.heldout.generate", "--seed", str(seed), "--out", str(base), "--quiet", *options])
     load = run(["-m", "bench.heldout.check_load", str(base), "--data-dir", str(data_dir)])
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
     env.update(MDM_DATA_DIR=str(data_dir), DJANGO_SETTINGS_MODULE="config.settings")
@@ -157,14 +163,17 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--workdir", type=Path, default=Path("/tmp/mdm-heldout-quality"))
     parser.add_argument("--final", action="store_true", help="allow the held-out seeds (100 and more)")
     parser.add_argument("--no-write", action="store_true", help="print only; leave docs/benchmarks.md alone")
+    for key in ("customers", "suppliers", "products"):
+        parser.add_argument(f"--{key}", type=int, help=f"{key} records to generate (default: the generator's)")
     args = parser.parse_args(argv)
+    sizes = {key: getattr(args, key) for key in ("customers", "suppliers", "products") if getattr(args, key)}
     if any(seed >= 100 for seed in args.seeds) and not args.final:
         parser.error("seeds of 100 and more are held out for the final report: add --final to measure them")
     args.workdir.mkdir(parents=True, exist_ok=True)
     rows = []
     for seed in args.seeds:
-        for (label, figures), domain in zip(evaluate_seed(seed, args.domains, args.workdir), args.domains,
-                                            strict=True):
+        for (label, figures), domain in zip(evaluate_seed(seed, args.domains, args.workdir, sizes or None),
+                                            args.domains, strict=True):
             rows.append((label + (" (held out)" if seed >= 100 else ""), domain, figures))
     text = table(rows)
     print(text)
