@@ -586,8 +586,12 @@ def _fit_levels(declared: m.DomainModel, labelled: list[_Labelled],
     separator labels: the weight w for which the model, the separator's evidence left
     out, expects as many one-entity pairs among them as there are (maximum likelihood of a
     logistic model whose only free term is w; half a pair of each label keeps w finite, so
-    a few labelled pairs move it a little). Without any: 0, no evidence either way. m stays
-    as EM found it; u follows from w. Returns what was fitted, for the report."""
+    a few labelled pairs move it a little). The fit only ever lowers a weight, never below
+    what it finds and never to evidence for a match: it corrects for what random pairs
+    cannot see (two companies of one name share their phone and domain), and labelled pairs
+    at a level that other evidence fails to explain must not make a disagreement count for
+    a match. Without labelled pairs: the weight EM found, at most 0. m stays as EM found
+    it; u follows from w. Returns what was fitted, for the report."""
     out = []
     for ci, comp in enumerate(declared.comparisons):
         for li, level in enumerate(comp.levels):
@@ -597,7 +601,7 @@ def _fit_levels(declared: m.DomainModel, labelled: list[_Labelled],
             before = level_weight(p["m"], p["u"])
             pairs = [(pair.rest - before, pair.same) for pair in labelled if pair.levels.get(ci) == li]
             same = sum(1 for _, y in pairs if y)
-            weight = _fit_weight(pairs) if pairs else 0.0
+            weight = min(_fit_weight(pairs), before, 0.0) if pairs else min(before, 0.0)
             p["u"] = p["m"] / 2**weight
             for pair in labelled:
                 if pair.levels.get(ci) == li:

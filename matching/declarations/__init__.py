@@ -130,8 +130,8 @@ class Level:
     separator labels (DomainModel.separator), given the rest of their evidence, instead
     of taken from random pairs (m by EM, u from the fit): for evidence whose meaning
     depends on the rest, such as a look-alike name (two companies of one brand share their
-    phone, building and mail domain, which random pairs never show). Without labelled
-    pairs its weight is 0."""
+    phone, building and mail domain, which random pairs never show). The fit only lowers
+    the weight EM found, and never above 0 (engine._fit_levels)."""
 
     label: str
     condition: Condition | None  # None: the ELSE level

@@ -166,22 +166,24 @@ COUNTRY = Comparison(
     (
         Level("country missing", Null("country"), null=True),
         Level("same country", Exact("country")),
-        Level("countries differ", None),
+        # a group's companies abroad share its name and mail domain: fitted like a look-alike
+        Level("countries differ", None, fitted=True),
     ),
 )
 
 # AG and GmbH, 集团 and 股份有限公司 of one name are usually two companies of a group; but a
 # translated name often carries another form than the original (Co., Ltd. for 股份有限公司
 # or 株式会社), while a group (集团) and a company of its name are parent and subsidiary
-# far more often than one company: its own level. The weights are learned.
+# far more often than one company: its own level. Both are fitted to the pairs tax ids
+# label (Level.fitted), as the same name's companies share phones and domains.
 LEGAL_FORM = Comparison(
     "legal_form",
     "legal form (co_ltd, joint_stock, gmbh, group, ...)",
     (
         Level("legal form missing", Null("legal_form"), null=True),
         Level("same legal form", Exact("legal_form")),
-        Level("a group and a company not named one", Differ("legal_group")),
-        Level("legal forms differ", None),
+        Level("a group and a company not named one", Differ("legal_group"), fitted=True),
+        Level("legal forms differ", None, fitted=True),
     ),
 )
 

@@ -61,7 +61,7 @@ def training_summary(model) -> list[str]:
     lines += [
         f"  fitted: {fit['comparison']} {fit['level']} {fit['weight']:+.1f} ({fit['same']:,} labelled pairs "
         f"one entity, {fit['different']:,} two, by {separator.get('comparison')})"
-        if fit["fitted"] else f"  fitted: {fit['comparison']} {fit['level']}: no labelled pair, weight 0"
+        if fit["fitted"] else f"  fitted: {fit['comparison']} {fit['level']}: no labelled pair, {fit['weight']:+.1f}"
         for fit in report.get("fitted", [])
     ]
     lines += [f"  fallback: {line}" for line in report.get("fallbacks", [])]
