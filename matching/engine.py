@@ -530,6 +530,7 @@ def _u_without_matches(declared: m.DomainModel, table: pa.Table, parameters: lis
 
 
 FIT_BOUND = 30.0  # bits: the fitted weight stays within ±this
+FIT_PRIOR_PAIRS = 5  # pairs' worth of trust in the weight EM found
 
 
 def _gammas(comp: m.Comparison) -> dict[int, int]:
@@ -585,8 +586,8 @@ def _fit_levels(declared: m.DomainModel, labelled: list[_Labelled],
     """Fit the weight of each fitted level (Level.fitted) to the candidate pairs the
     separator labels: the weight w for which the model, the separator's evidence left
     out, expects as many one-entity pairs among them as there are (maximum likelihood of a
-    logistic model whose only free term is w; half a pair of each label keeps w finite, so
-    a few labelled pairs move it a little). The fit only ever lowers a weight, never below
+    logistic model whose only free term is w; a few pairs labelled as EM's weight would
+    have them keep w finite, so a few labelled pairs move it a little). The fit only ever lowers a weight, never below
     what it finds and never to evidence for a match: it corrects for what random pairs
     cannot see (two companies of one name share their phone and domain), and labelled pairs
     at a level that other evidence fails to explain must not make a disagreement count for
@@ -601,7 +602,7 @@ def _fit_levels(declared: m.DomainModel, labelled: list[_Labelled],
             before = level_weight(p["m"], p["u"])
             pairs = [(pair.rest - before, pair.same) for pair in labelled if pair.levels.get(ci) == li]
             same = sum(1 for _, y in pairs if y)
-            weight = min(_fit_weight(pairs), before, 0.0) if pairs else min(before, 0.0)
+            weight = min(_fit_weight(pairs, before), before, 0.0) if pairs else min(before, 0.0)
             p["u"] = p["m"] / 2**weight
             for pair in labelled:
                 if pair.levels.get(ci) == li:
@@ -611,15 +612,16 @@ def _fit_levels(declared: m.DomainModel, labelled: list[_Labelled],
     return out
 
 
-def _fit_weight(pairs: list[tuple[float, bool]]) -> float:
-    """The w with sum(sigmoid(rest + w)) = the one-entity pairs (half a pair of each label
-    at the median rest added), by bisection: the sum grows with w."""
+def _fit_weight(pairs: list[tuple[float, bool]], before: float) -> float:
+    """The w with sum(sigmoid(rest + w)) = the one-entity pairs, by bisection (the sum grows
+    with w); FIT_PRIOR_PAIRS pairs at the median rest, labelled as the weight EM found
+    (`before`) would have them, keep a few labelled pairs from moving it far."""
     rests = sorted(r for r, _ in pairs)
     middle = rests[len(rests) // 2]
-    target = sum(1 for _, y in pairs if y) + 0.5
+    target = sum(1 for _, y in pairs if y) + FIT_PRIOR_PAIRS * _sigmoid(middle + before)
 
     def expected(w: float) -> float:
-        return sum(_sigmoid(r + w) for r in rests) + _sigmoid(middle + w)
+        return sum(_sigmoid(r + w) for r in rests) + FIT_PRIOR_PAIRS * _sigmoid(middle + w)
 
     low, high = -FIT_BOUND, FIT_BOUND
     for _ in range(60):
