@@ -101,6 +101,7 @@ def declaration_to_dict(model: m.DomainModel) -> dict[str, Any]:
                         "weight": lv.weight,
                         "tf": lv.tf,
                         "conflict": lv.conflict,
+                        "fitted": lv.fitted,
                     }
                     for lv in c.levels
                 ],
@@ -113,6 +114,11 @@ def declaration_to_dict(model: m.DomainModel) -> dict[str, Any]:
         "deterministic_recall": model.deterministic_recall,
         "features": model.features,
         "tf_columns": list(model.tf_columns),
+        "separator": (
+            {"comparison": model.separator.comparison, "same": list(model.separator.same),
+             "different": list(model.separator.different)}
+            if model.separator else None
+        ),
     }
 
 
@@ -133,6 +139,7 @@ def declaration_from_dict(data: dict[str, Any]) -> m.DomainModel:
                         weight=lv["weight"],
                         tf=lv["tf"],
                         conflict=lv.get("conflict", False),  # artifacts stored before it existed
+                        fitted=lv.get("fitted", False),
                     )
                     for lv in c["levels"]
                 ),
@@ -147,6 +154,10 @@ def declaration_from_dict(data: dict[str, Any]) -> m.DomainModel:
         # artifacts stored before declarations named their feature set: the domain's own
         features=data.get("features") or m.get_declaration(data["domain"]).features,
         tf_columns=tuple(data["tf_columns"]),
+        separator=(
+            m.Separator(sep["comparison"], tuple(sep["same"]), tuple(sep["different"]))
+            if (sep := data.get("separator")) else None
+        ),
     )
 
 

@@ -29,6 +29,7 @@ import math
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -443,6 +444,10 @@ def train(domain: str, rows: Any, *, seed: int = 1, u_max_pairs: float = DEFAULT
         parameters = _u_without_matches(declared, table, parameters, prior, tf_tables, u_pairs, u_floor, seed)
     report["u_reestimate_seconds"] = round(time.perf_counter() - t0, 3)
     report["notes"].extend(_cap_ordered(declared, parameters))
+    t0 = time.perf_counter()
+    labelled = _labelled_pairs(declared, table, parameters, prior, tf_tables)
+    report["fitted"] = _fit_levels(declared, labelled, parameters)
+    report["fit_seconds"] = round(time.perf_counter() - t0, 3)
     report["notes"].extend(notes)
     report["prior"] = prior
     report["train_seconds"] = round(time.perf_counter() - started, 3)
@@ -596,6 +601,111 @@ def _u_without_matches(declared: m.DomainModel, table: pa.Table, parameters: lis
     return out
 
 
+FIT_BOUND = 30.0  # bits: the fitted weight stays within ±this
+FIT_PRIOR_PAIRS = 5  # pairs' worth of trust in the weight EM found
+
+
+def _gammas(comp: m.Comparison) -> dict[int, int]:
+    """Level index -> Splink's gamma value (the top level highest, the ELSE level 0)."""
+    ranked = [li for li, level in enumerate(comp.levels) if not level.null]
+    return {li: len(ranked) - 1 - rank for rank, li in enumerate(ranked)}
+
+
+@dataclass
+class _Labelled:
+    """A candidate pair the separator labels: its weight without the separator's evidence,
+    whether it is one entity, and the level of each comparison holding fitted levels."""
+
+    rest: float
+    same: bool
+    levels: dict[int, int]
+
+
+def _labelled_pairs(declared: m.DomainModel, table: pa.Table, parameters: list[list[dict[str, Any]]],
+                    prior: float, tf_tables: dict[str, dict[str, float]]) -> list[_Labelled]:
+    """Every candidate pair (the blocking rules') at a level of the separator that labels it."""
+    separator = declared.separator
+    names = [c.name for c in declared.comparisons]
+    if separator is None or separator.comparison not in names:
+        return []
+    si = names.index(separator.comparison)
+    sep = declared.comparisons[si]
+    sep_gammas = _gammas(sep)
+    label_of = {sep_gammas[li]: lv.label in separator.same for li, lv in enumerate(sep.levels)
+                if lv.label in (*separator.same, *separator.different)}
+    sep_weight = {sep_gammas[li]: level_weight(p["m"], p["u"]) for li, p in enumerate(parameters[si])
+                  if li in sep_gammas}
+    fitted = sorted({ci for ci, comp in enumerate(declared.comparisons) if any(lv.fitted for lv in comp.levels)})
+    level_of = {ci: {g: li for li, g in _gammas(declared.comparisons[ci]).items()} for ci in fitted}
+    linker = _linker(declared, table, parameters=parameters, prior=prior, tf_tables=tf_tables)
+    result = linker.inference.predict(warning_mode="never")
+    columns = "".join(f", gamma_{names[ci]}" for ci in fitted)
+    sql = (f"SELECT match_weight, gamma_{sep.name}{columns} FROM {result.physical_name} "
+           f"WHERE gamma_{sep.name} IN ({', '.join(map(str, label_of))})")
+    out = []
+    for weight, sep_gamma, *gammas in linker.misc.query_sql(sql, output_type="pandas").itertuples(index=False):
+        out.append(_Labelled(
+            rest=float(weight) - sep_weight[int(sep_gamma)],
+            same=label_of[int(sep_gamma)],
+            levels={ci: level_of[ci].get(int(g), -1) for ci, g in zip(fitted, gammas, strict=True)},
+        ))
+    result.drop_table_from_database_and_remove_from_cache()
+    return out
+
+
+def _fit_levels(declared: m.DomainModel, labelled: list[_Labelled],
+                parameters: list[list[dict[str, Any]]]) -> list[dict[str, Any]]:
+    """Fit the weight of each fitted level (Level.fitted) to the candidate pairs the
+    separator labels: the weight w for which the model, the separator's evidence left
+    out, expects as many one-entity pairs among them as there are (maximum likelihood of a
+    logistic model whose only free term is w; a few pairs labelled as EM's weight would
+    have them keep w finite, so a few labelled pairs move it a little). The fit only ever lowers a weight, never below
+    what it finds and never to evidence for a match: it corrects for what random pairs
+    cannot see (two companies of one name share their phone and domain), and labelled pairs
+    at a level that other evidence fails to explain must not make a disagreement count for
+    a match. Without labelled pairs: the weight EM found, at most 0. m stays as EM found
+    it; u follows from w. Returns what was fitted, for the report."""
+    out = []
+    for ci, comp in enumerate(declared.comparisons):
+        for li, level in enumerate(comp.levels):
+            if not level.fitted:
+                continue
+            p = parameters[ci][li]
+            before = level_weight(p["m"], p["u"])
+            pairs = [(pair.rest - before, pair.same) for pair in labelled if pair.levels.get(ci) == li]
+            same = sum(1 for _, y in pairs if y)
+            weight = min(_fit_weight(pairs, before), before, 0.0) if pairs else min(before, 0.0)
+            p["u"] = p["m"] / 2**weight
+            for pair in labelled:
+                if pair.levels.get(ci) == li:
+                    pair.rest += weight - before
+            out.append({"comparison": comp.name, "level": level.label, "weight": round(weight, 4), "same": same,
+                        "different": len(pairs) - same, "fitted": bool(pairs)})
+    return out
+
+
+def _fit_weight(pairs: list[tuple[float, bool]], before: float) -> float:
+    """The w with sum(sigmoid(rest + w)) = the one-entity pairs, by bisection (the sum grows
+    with w); FIT_PRIOR_PAIRS pairs at the median rest, labelled as the weight EM found
+    (`before`) would have them, keep a few labelled pairs from moving it far."""
+    rests = sorted(r for r, _ in pairs)
+    middle = rests[len(rests) // 2]
+    target = sum(1 for _, y in pairs if y) + FIT_PRIOR_PAIRS * _sigmoid(middle + before)
+
+    def expected(w: float) -> float:
+        return sum(_sigmoid(r + w) for r in rests) + FIT_PRIOR_PAIRS * _sigmoid(middle + w)
+
+    low, high = -FIT_BOUND, FIT_BOUND
+    for _ in range(60):
+        mid = (low + high) / 2
+        low, high = (mid, high) if expected(mid) < target else (low, mid)
+    return (low + high) / 2
+
+
+def _sigmoid(weight: float) -> float:
+    return 1 / (1 + 2 ** (-weight)) if weight >= 0 else 2**weight / (1 + 2**weight)
+
+
 def _cap_ordered(declared: m.DomainModel, parameters: list[list[dict[str, Any]]]) -> list[str]:
     """In an ordered comparison, raise u where a level would outweigh the level above it."""
     notes = []
@@ -620,7 +730,8 @@ M_FLOOR = 0.01  # no level is impossible for a true match: learned m values are 
 
 def refine_with_labels(trained: TrainedModel, rows: Any, labels: Iterable[tuple[str, str]]) -> TrainedModel:
     """Steward-approved pairs (unique_id, unique_id) refine the m values with Splink's
-    `estimate_m_from_pairwise_labels`; levels fixed in the declaration keep their values.
+    `estimate_m_from_pairwise_labels`; levels fixed in the declaration keep their values,
+    fitted levels (Level.fitted) the weight fitted in training.
     Rejected pairs are no evidence about m: they constrain clustering (cannot-link)."""
     declared = trained.model
     table = feature_table(rows, declared)
@@ -632,9 +743,11 @@ def refine_with_labels(trained: TrainedModel, rows: Any, labels: Iterable[tuple[
     labels_sdf = linker._db_api.register(pa.Table.from_pylist(pairs))
     linker.training.estimate_m_from_pairwise_labels(labels_sdf)
     parameters, notes = _read_parameters(linker, declared, 0.0)
-    for ci, comp in enumerate(declared.comparisons):  # u stays as trained
-        for li, _ in enumerate(comp.levels):
-            if parameters[ci][li]["u"] is not None:
+    for ci, comp in enumerate(declared.comparisons):  # u stays as trained, a fitted level's weight too
+        for li, level in enumerate(comp.levels):
+            if level.fitted:
+                parameters[ci][li] = dict(trained.parameters[ci][li])
+            elif parameters[ci][li]["u"] is not None:
                 parameters[ci][li]["u"] = trained.parameters[ci][li]["u"]
     data = json.loads(trained.to_json())
     data["parameters"] = parameters

@@ -126,7 +126,12 @@ class Level:
     level (rare values count more than common ones). `conflict`: a pair at this level is
     two entities whatever its other comparisons say (two valid barcodes, another maker):
     clustering never joins its records through other pairs, as for a pair scored below the
-    domain's conflict_below."""
+    domain's conflict_below. `fitted`: the weight is fitted to the pairs the domain's
+    separator labels (DomainModel.separator), given the rest of their evidence, instead
+    of taken from random pairs (m by EM, u from the fit): for evidence whose meaning
+    depends on the rest, such as a look-alike name (two companies of one brand share their
+    phone, building and mail domain, which random pairs never show). The fit only lowers
+    the weight EM found, and never above 0 (engine._fit_levels)."""
 
     label: str
     condition: Condition | None  # None: the ELSE level
@@ -135,6 +140,7 @@ class Level:
     weight: float | None = None
     tf: str | None = None
     conflict: bool = False
+    fitted: bool = False
 
 
 @dataclass(frozen=True)
@@ -156,6 +162,17 @@ RANDOM_PAIRS = "_random_pairs"
 
 
 @dataclass(frozen=True)
+class Separator:
+    """A comparison whose levels say almost surely whether two records are one entity
+    (an exact tax id: one company; two valid tax ids that differ: two): the pairs at them
+    are the labels that fitted levels (Level.fitted) are fitted to."""
+
+    comparison: str
+    same: tuple[str, ...]  # level labels: one entity
+    different: tuple[str, ...]  # level labels: two entities
+
+
+@dataclass(frozen=True)
 class DomainModel:
     """Everything the engine needs to train and run one domain's model.
 
@@ -166,7 +183,8 @@ class DomainModel:
     used when they find nothing to estimate it from (None: one match per record assumed).
     `prior_from_blocks`: estimate the prior instead from the pairs of the blocking rules,
     as the share of them the trained model takes for matches (EM on that share with m and
-    u fixed), for a domain whose deterministic rules find too few matches to tell."""
+    u fixed), for a domain whose deterministic rules find too few matches to tell.
+    `separator`: the comparison that labels pairs for fitted levels (Level.fitted)."""
 
     domain: str
     version: int
@@ -180,6 +198,7 @@ class DomainModel:
     columns: tuple[str, ...] = field(default=())
     fallback_prior: float | None = None
     prior_from_blocks: bool = False
+    separator: Separator | None = None
 
     def condition_columns(self) -> list[str]:
         found: list[str] = []

@@ -11,16 +11,18 @@ from matching.declarations.organisation import (
     LEGAL_FORM,
     LOCATION,
     NAME,
+    SEPARATOR,
     TAX_ID,
 )
 
 MODEL = DomainModel(
     domain="customer",
-    version=7,
+    version=8,
     comparisons=(NAME, TAX_ID, LOCATION, INTERNET, CONTACT, COUNTRY, LEGAL_FORM, SOURCE_SYSTEM),
     blocking=BLOCKING,
     em_blocking=EM_BLOCKING,
     deterministic=DETERMINISTIC,
     deterministic_recall=0.8,
     features="organisation",
+    separator=SEPARATOR,
 )

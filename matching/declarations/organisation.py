@@ -7,10 +7,12 @@ Design (see matching.features for the columns):
   requires the rest of the name to be compatible: no conflicting trade words (华为技术 vs
   华为终端 is a sister company), region or branch (…南京分公司 vs the head office). A pair
   whose brands agree but whose trade, region or branch conflicts lands in a look-alike
-  level whose weight is set negative on purpose: random-pair sampling would rate "same
-  brand" as strong evidence, but among real data a same-brand pair with another trade is
-  usually a sister company sharing a switchboard, a building and a mail domain. A short
-  name against the full one and a misspelt trade word have levels of their own, learned.
+  level, and a group against a company of its brand in a level of its own: random-pair
+  sampling would rate "same brand" as strong evidence, but among real data such a pair is
+  usually a sister company or a subsidiary sharing a switchboard, a building and a mail
+  domain. Their weights are fitted to the pairs whose tax ids say one company or two,
+  given the rest of their evidence (Level.fitted, SEPARATOR). A short name against the
+  full one and a misspelt trade word have levels of their own, learned.
 - tax id: exact is decisive; so is one registration under two ids (a PRC organisation
   code and the unified social credit code that embeds it, a French SIREN, SIRET and VAT id);
   a near miss where one side fails the check character is a typo; any other difference is
@@ -44,6 +46,7 @@ from matching.declarations import (
     Not,
     Null,
     Overlap,
+    Separator,
     Subset,
 )
 
@@ -63,6 +66,10 @@ NAME = Comparison(
         Level("name missing", Null("nm_core"), null=True),
         Level("name exact (legal form and region stripped)", All(Exact("nm_core"), _COMPATIBLE)),
         Level("same brand (or its pinyin) and trade", All(_BRAND_SAME, _COMPATIBLE, Not(Null("nm_trade")))),
+        # a group's name carries no trade words (威远集团): against a company of its brand
+        # that has them (威远电子科技) it is parent and subsidiary more often than one company
+        Level("same brand, a group and a company not named one", All(_BRAND_SAME, _COMPATIBLE, Differ("legal_group")),
+              fitted=True),
         Level("same brand (or its pinyin), one name without trade words", All(_BRAND_SAME, _COMPATIBLE)),
         Level("brand with a typo (swapped or dropped character)", All(_BRAND_TYPO, _COMPATIBLE)),
         Level("brand transliterated (same sounds in the other script)", All(_TRANSLITERATED, _COMPATIBLE)),
@@ -76,8 +83,7 @@ NAME = Comparison(
         Level(
             "same brand, other trade, region or branch (look-alike)",
             Any(_BRAND_SAME, _BRAND_TYPO, _TRANSLITERATED),
-            m=0.001,
-            weight=-8.0,
+            fitted=True,
         ),
         Level("names differ", None),
     ),
@@ -160,19 +166,24 @@ COUNTRY = Comparison(
     (
         Level("country missing", Null("country"), null=True),
         Level("same country", Exact("country")),
-        Level("countries differ", None),
+        # a group's companies abroad share its name and mail domain: fitted like a look-alike
+        Level("countries differ", None, fitted=True),
     ),
 )
 
 # AG and GmbH, 集团 and 股份有限公司 of one name are usually two companies of a group; but a
-# translated name often carries another form than the original: the weight is learned
+# translated name often carries another form than the original (Co., Ltd. for 股份有限公司
+# or 株式会社), while a group (集团) and a company of its name are parent and subsidiary
+# far more often than one company: its own level. Both are fitted to the pairs tax ids
+# label (Level.fitted), as the same name's companies share phones and domains.
 LEGAL_FORM = Comparison(
     "legal_form",
     "legal form (co_ltd, joint_stock, gmbh, group, ...)",
     (
         Level("legal form missing", Null("legal_form"), null=True),
         Level("same legal form", Exact("legal_form")),
-        Level("legal forms differ", None),
+        Level("a group and a company not named one", Differ("legal_group"), fitted=True),
+        Level("legal forms differ", None, fitted=True),
     ),
 )
 
@@ -204,4 +215,11 @@ BLOCKING = {
     "address": ("addr_building", "city"),
 }
 EM_BLOCKING = (("tax_id",), ("nm_core",), ("phone",))
+# an exact tax id (or one registration under two ids) is one company, two valid ids that
+# differ are two: the pairs at these levels are the labels the look-alike's weight is fitted to
+SEPARATOR = Separator(
+    "tax_id",
+    same=("tax id exact", "same registration under two ids (organisation code, SIREN)"),
+    different=("tax ids differ",),
+)
 DETERMINISTIC = (("tax_id",), ("nm_core", "phone"), ("email",))

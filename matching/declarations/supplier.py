@@ -13,16 +13,18 @@ from matching.declarations.organisation import (
     LEGAL_FORM,
     LOCATION,
     NAME,
+    SEPARATOR,
     TAX_ID,
 )
 
 MODEL = DomainModel(
     domain="supplier",
-    version=7,
+    version=8,
     comparisons=(NAME, TAX_ID, LOCATION, INTERNET, CONTACT, COUNTRY, LEGAL_FORM, BANK, SOURCE_SYSTEM),
     blocking={**BLOCKING, "bank_account": ("bank_account",)},
     em_blocking=EM_BLOCKING,
     deterministic=(*DETERMINISTIC, ("bank_account",)),
     deterministic_recall=0.8,
     features="organisation",
+    separator=SEPARATOR,
 )

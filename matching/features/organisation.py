@@ -217,6 +217,7 @@ def _latin_first_word(display: str, core: str) -> list[str]:
 
 
 TYPO_TRADE_CHARS = 6
+GROUP_FORMS = frozenset({"group", "group_joint_stock"})
 
 
 def features(row: Mapping[str, Any]) -> FeatureRow:
@@ -253,6 +254,7 @@ def features(row: Mapping[str, Any]) -> FeatureRow:
     # domain only counts through its domain (web_domains). Blocking still uses every address.
     mailbox = email if email and (local not in ROLE_MAILBOXES or domain in FREE_MAIL_DOMAINS) else None
     contact = text_of(row, "contact")
+    legal_form = text_of(row, "name__legal_form")
     return {
         "nm_core": core,
         "nm_brand": brand,
@@ -274,7 +276,8 @@ def features(row: Mapping[str, Any]) -> FeatureRow:
         "tax_valid": row.get("tax_id__valid") if row.get("tax_id__valid") is not None else None,
         "tax_reg": registration_core(text_of(row, "tax_id"), text_of(row, "tax_id__kind"), text_of(row, "country")),
         "country": text_of(row, "country"),
-        "legal_form": text_of(row, "name__legal_form"),
+        "legal_form": legal_form,
+        "legal_group": legal_form in GROUP_FORMS if legal_form else None,
         "phone": text_of(row, "phone"),
         "phone_kind": text_of(row, "phone__kind") if text_of(row, "phone") else None,
         "addr_building": building,

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any
 
+import pypinyin
 from pypinyin import lazy_pinyin
 from pypinyin.constants import PINYIN_DICT
 
@@ -44,9 +45,29 @@ def char_syllables(text: str) -> tuple[str, ...]:
     return tuple(lazy_pinyin(char)[0] if CJK_RE.match(char) else char for char in fold(text))
 
 
+HETERONYM_READINGS = 2  # readings per character: 晟 is cheng or sheng, 长 chang or zhang
+HETERONYM_VARIANTS = 8  # readings per text at most
+
+
 def pinyin_variants(text: str) -> list[str]:
-    """The phrase and character-by-character readings, distinct and sorted."""
-    return sorted({pinyin(text), pinyin(text, by_char=True)} - {""})
+    """The phrase and character-by-character readings, and those with a character's other
+    common reading (宏晟 → hongcheng, hongsheng: a company's own English name follows
+    the reading it uses, not the dictionary's first), distinct and sorted."""
+    readings = {pinyin(text), pinyin(text, by_char=True)}
+    folded = fold(text)
+    if has_cjk(folded) and len(folded) <= 6:
+        combos = [""]
+        for char in folded:
+            options = _char_readings(char) if CJK_RE.match(char) else (NON_ALNUM_RE.sub("", char),)
+            combos = [c + o for c in combos for o in options][: HETERONYM_VARIANTS]
+        readings.update(combos)
+    return sorted(readings - {""})
+
+
+@lru_cache(maxsize=65536)
+def _char_readings(char: str) -> tuple[str, ...]:
+    found = pypinyin.pinyin(char, style=pypinyin.Style.NORMAL, heteronym=True)[0]
+    return tuple(dict.fromkeys(found[:HETERONYM_READINGS]))
 
 
 # Foreign names in Chinese are transliterated syllable by syllable (施耐德 / Schneider, 菲舍尔 /

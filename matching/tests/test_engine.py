@@ -11,6 +11,7 @@ import random
 
 import pytest
 
+from fixtures.codes import new_uscc
 from matching import engine
 from matching.artifact import TrainedModel
 from matching.clustering import Conflicts, cluster, exclusive_links, group_conflicts
@@ -329,9 +330,12 @@ def test_it_refines_m_values_from_steward_labels(customer_model, samples):
     refined = engine.refine_with_labels(customer_model, dataset.rows, labels)
     assert refined.report["labels"] == len(labels)
     assert refined.parameters != customer_model.parameters
-    # levels set in the declaration keep their values
-    look_alike = next(i for i, lv in enumerate(refined.model.comparisons[0].levels) if lv.weight is not None)
-    assert refined.parameters[0][look_alike] == customer_model.parameters[0][look_alike]
+    # levels set in the declaration keep their values, fitted levels their fitted weight
+    kept = [(ci, li) for ci, comp in enumerate(refined.model.comparisons) for li, lv in enumerate(comp.levels)
+            if lv.weight is not None or lv.fitted]
+    assert {COMPARISONS.index("name"), COMPARISONS.index("location")} <= {c for c, _ in kept}
+    for ci, li in kept:
+        assert refined.parameters[ci][li] == customer_model.parameters[ci][li]
 
 
 def test_a_failed_em_rule_leaves_the_model_as_if_it_had_not_run(samples):
@@ -379,3 +383,41 @@ def test_it_weighs_two_legal_forms_of_one_name_against_a_match(customer_model):
     gmbh = _row("customer", "b", name="Teutonia Logistik GmbH", city="Hamburg", country="DE")
     form = {e.comparison: e for e in score_pair(customer_model, ag, gmbh)[1]}["legal_form"]
     assert form.level == "legal forms differ" and form.weight < 0
+
+
+def test_it_fits_the_look_alike_weight_to_the_pairs_tax_ids_label():
+    # Two companies of one brand share their phone and mail domain: the pairs whose tax ids
+    # tell one company from two teach the look-alike level a weight that keeps sisters
+    # apart given that evidence, where random pairs (which never share a brand) would
+    # make it strong evidence for a match.
+    rng, rows = random.Random(5), []
+    for i in range(40):
+        brand = "".join(rng.sample("宏达晟嘉瑞展隆永佳福腾锋威远诚益奥博", 3))
+        phone, domain, tax_id = f"0755-2878{i:04d}", f"g{i}.com.cn", new_uscc(rng, "440300")
+        rows.append(_row("customer", f"p{i}", name=f"深圳{brand}电子有限公司", tax_id=tax_id, phone=phone,
+                         email=f"li@{domain}", city="深圳"))
+        rows.append(_row("customer", f"q{i}", name=f"深圳{brand}物流有限公司", tax_id=new_uscc(rng, "440300"),
+                         phone=phone, email=f"wang@{domain}", city="深圳"))
+        if i < 12:  # the same company under another trade word (a mistake, or a renamed firm)
+            rows.append(_row("customer", f"s{i}", name=f"{brand}贸易", tax_id=tax_id, phone=phone,
+                             email=f"zhao@{domain}", city="深圳"))
+    model = engine.train("customer", rows)
+    fitted = {row["level"]: row for row in model.report["fitted"]}
+    look_alike = fitted["same brand, other trade, region or branch (look-alike)"]
+    assert look_alike["fitted"] and look_alike["same"] >= 12 and look_alike["different"] >= 40
+    assert _level(model, "name", look_alike["level"])["weight"] == pytest.approx(look_alike["weight"], abs=1e-3)
+    assert look_alike["weight"] < 0
+    sister = score_pair(model, {**rows[0], "tax_id": None}, {**rows[1], "tax_id": None})
+    assert sister[0] < 0, sister[1]
+
+
+def test_a_fitted_level_without_labelled_pairs_is_no_evidence_for_a_match(samples):
+    rows = [{**row, "tax_id": None} for row in samples["customer"].rows]
+    model = engine.train("customer", rows)
+    assert model.report["fitted"]
+    for fitted in model.report["fitted"]:  # what EM found, never evidence for a match
+        assert not fitted["fitted"] and fitted["weight"] <= 0.0
+        assert _level(model, fitted["comparison"], fitted["level"])["weight"] == pytest.approx(fitted["weight"],
+                                                                                               abs=1e-3)
+    look_alike = _level(model, "name", "same brand, other trade, region or branch (look-alike)")
+    assert look_alike["weight"] == pytest.approx(0.0, abs=1e-9)

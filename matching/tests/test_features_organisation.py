@@ -102,3 +102,16 @@ def test_it_has_no_sound_key_for_a_single_sound():
 )
 def test_it_gives_no_sound_key_where_a_shared_one_would_be_chance(chinese, latin):
     assert not set(_row(chinese)["nm_sound"] or ()) & set(_row(latin)["nm_sound"] or ())
+
+
+def test_it_reads_a_brand_by_each_common_reading_of_its_characters():
+    # 晟 is read cheng and sheng: a company's English name follows the one it uses
+    assert set(_row("宏晟集团有限公司")["nm_pinyin"]) >= {"hongcheng", "hongsheng"}
+    assert set(_row("宏晟集团有限公司")["nm_pinyin"]) & set(_row("Hongsheng Group Co., Ltd.")["nm_pinyin"])
+    assert _row("华为技术有限公司")["nm_pinyin"] == ["huawei"]
+
+
+def test_it_tells_a_group_from_a_company_of_its_name():
+    assert _row("威远集团有限公司")["legal_group"] is True
+    assert _row("威远电子科技股份有限公司")["legal_group"] is False
+    assert _row("威远电子")["legal_group"] is None

@@ -127,6 +127,18 @@ _LEGAL_FORMS = _read_legal_forms()
 _BRACKET_LEGAL = {**_LEGAL_FORMS, "주": "joint_stock"}
 _LEGAL_WORDS = _Words(_LEGAL_FORMS)
 _LEGAL_HEAD_RE = re.compile(r"(?:株式会社|有限会社|주식회사) ?")
+# A legal form with a typo (Limitted, 有限公斯, 有线公司): one character off a spelling long
+# enough that one character cannot make another word of it (4+ CJK, 6+ Latin characters)
+_FUZZY_LEGAL = tuple(w for w in _LEGAL_FORMS if " " not in w and len(w) >= (4 if _is_cjk_word(w) else 6))
+# A record's status written before its name: "*停用*", "作废-", "BLOCKED - "
+_STATUS_HEAD_RE = re.compile(
+    r"^\s*[*(（\[【]?\s*(?:已停用|停用|已作废|作废|禁用|冻结|已注销|注销|勿用|不用|重复|删除)\s*[*)）\]】:：_—–-]*\s*"
+    r"|^\s*[*(\[]?\s*(?:blocked|inactive|obsolete|do not use|duplicate|deleted)\s*[*)\]:_—–-]+\s*",
+    re.IGNORECASE,
+)
+# A remark after the complete name: a department (-行政部) or a bracketed note ((新), (old))
+_DEPARTMENT_TAIL_RE = re.compile(r"(?<=公司|集团|会社)\s*[\u4e00-\u9fff]{1,8}(?:部|科|处|室|组|办公室|中心)\s*$")
+_BRACKET_TAIL_RE = re.compile(r"\s*\(([^()]{1,24})\)\s*$")
 
 _CN_BRANCH_RE = re.compile(r"(?:分公司|分行|支行|分店|分厂|办事处|营业部|分部|代表处|分所|分社|分理处)$")
 _EN_BRANCH_RE = re.compile(r"(?<![a-z0-9])(?:branch office|branch|representative office|rep office)$")
@@ -290,11 +302,54 @@ def _take_brackets(key: str) -> tuple[str, str | None, str | None, list[str]]:
     return _tidy("".join(pieces).replace("(", " ").replace(")", " ")), region, branch, flags
 
 
+def _one_off(a: str, b: str) -> bool:
+    """One character replaced, two neighbours swapped, or one more or less (never the first)."""
+    if len(a) == len(b):
+        off = [i for i, (x, y) in enumerate(zip(a, b, strict=True)) if x != y]
+        swapped = len(off) == 2 and off[1] == off[0] + 1 and a[off[0]] == b[off[1]] and a[off[1]] == b[off[0]]
+        return bool(off) and off[0] > 0 and (len(off) == 1 or swapped)
+    short, long = sorted((a, b), key=len)
+    return len(long) - len(short) == 1 and any(long[:i] + long[i + 1 :] == short for i in range(1, len(long)))
+
+
+def _fuzzy_legal(key: str) -> tuple[int, str] | None:
+    """(start, spelling) of a legal form with a one-character typo that ends the key."""
+    for word in _FUZZY_LEGAL:
+        cjk = _is_cjk_word(word)
+        for size in (len(word) - 1, len(word), len(word) + 1):
+            start = len(key) - size
+            if start <= 0 or (not cjk and key[start - 1] in _ASCII_WORD):
+                continue
+            if _one_off(key[start:], word):
+                return start, word
+    return None
+
+
+def _strip_remarks(key: str) -> str:
+    """The name key without a remark after its legal form (a department, a bracketed note
+    that is no region, legal marker or branch)."""
+    for _ in range(2):
+        m = _DEPARTMENT_TAIL_RE.search(key) or _BRACKET_TAIL_RE.search(key)
+        if m is None:
+            break
+        head = key[: m.start()]
+        content = m.group(1).strip() if m.re is _BRACKET_TAIL_RE else ""
+        if content in _ALL_REGIONS or content in _BRACKET_LEGAL or _split_branch(content) is not None:
+            break
+        if _LEGAL_WORDS.at_end(head) is None:
+            break
+        key = head
+    return key
+
+
 def _strip_legal(key: str) -> tuple[str, list[str]]:
-    """Remove trailing legal forms (outermost first) unless nothing would remain."""
+    """Remove trailing legal forms (outermost first) unless nothing would remain; the
+    outermost may have a typo."""
     flags: list[str] = []
-    for _ in range(_MAX_STRIPS):
+    for i in range(_MAX_STRIPS):
         found = _LEGAL_WORDS.at_end(key, max(0, len(key) - _TAIL))
+        if i == 0 and (typo := _fuzzy_legal(key)) is not None and (found is None or typo[0] < found[0]):
+            found = typo  # 有线公司 is 有限公司 with a typo, not a 公司 named 有线
         if found is None:
             break
         rest = _trim_joiners(key[: found[0]])
@@ -350,8 +405,8 @@ def _strip_country(key: str) -> tuple[str, str | None]:
 
 @_cache_short
 def _company_parts(display: str) -> tuple[str, str, str | None, str | None, str | None] | None:
-    full_key = _name_key(display)
-    key, region, branch, flags = _take_brackets(full_key)
+    full_key = _name_key(_STATUS_HEAD_RE.sub("", display) or display)
+    key, region, branch, flags = _take_brackets(_strip_remarks(full_key))
     if (split := _split_branch(key)) is not None:
         key, found_branch = split
         branch = branch or found_branch

@@ -69,13 +69,16 @@ def registration_core(tax_id: str | None, kind: str | None, country: str | None 
     organisation code (alone, in a unified social credit code at positions 9-17, in a
     15-character tax registration after the region), a French SIREN (alone, in a VAT id
     after the check digits, in a SIRET before the establishment number), or a VAT id's
-    national number with its country (DE123456789 and 123456789 of a German company)."""
+    national number with its country (DE123456789 and 123456789 of a German company), a
+    Japanese corporate number (alone, or in a qualified invoice number after its T)."""
     if not tax_id:
         return None
     if kind == "uscc":
         return tax_id[8:17]
     if kind == "cn_org_code":
         return tax_id
+    if kind in ("jp_corporate_number", "jp_invoice_number"):
+        return "JP" + tax_id[-13:]
     if kind == "vat":
         prefix, national = tax_id[:2], tax_id[2:]
         return prefix + (national[2:] if prefix == "FR" and len(national) == 11 else national)
@@ -103,7 +106,7 @@ def std_tax_id(raw: object) -> Standardized:
     """Tax / registration id. value: NFKC, upper-cased, spaces, dots and
     hyphens removed (kept even when invalid).
     parts: {"kind": "uscc" | "cn_org_code" | "cn_resident_id" | "cn_old_licence" | "vat" |
-            "us_ein" | "jp_corporate_number" | "other",
+            "us_ein" | "jp_corporate_number" | "jp_invoice_number" | "other",
             "valid": True | False | None (no check for the kind)}.
     18-character ids shaped like a unified social credit code get the
     GB 32100-2015 check; one that fails it but passes the resident-identity
@@ -149,6 +152,9 @@ def _foreign_tax_id(value: str, text: str) -> tuple[str, bool | None, str | None
         return "us_ein", valid, None if valid else MSG_EIN.format(prefix=value[:2], raw=_quote(text.strip()))
     if len(value) == 13 and value.isdigit() and jp_corporate_number.is_valid(value):
         return "jp_corporate_number", True, None
+    # a qualified invoice issuer number is T and the issuer's corporate number
+    if len(value) == 14 and value[0] == "T" and value[1:].isdigit() and jp_corporate_number.is_valid(value[1:]):
+        return "jp_invoice_number", True, None
     return "other", None, None
 
 

@@ -152,6 +152,19 @@ from mdm.standardize.text import _clean
         ("Company Limited", "Company Limited", "companylimited", "companylimited", None, None, None),
         ("（北京）", "(北京)", "北京", "北京", None, "北京", None),
         ("华为😀技术有限公司", "华为😀技术有限公司", "华为技术", "华为", "co_ltd", None, None),
+        # a bracket after the legal form that is a region or a branch stays one
+        ("Foo Ltd (HK)", "Foo Ltd (HK)", "foo", "foo", "co_ltd", "hong kong", None),
+        (
+            "招商银行股份有限公司（深圳分行）",
+            "招商银行股份有限公司(深圳分行)",
+            "招商银行",
+            "招商",
+            "joint_stock",
+            None,
+            "深圳",
+        ),
+        # 有线 (cable) in a name is no typo of 有限公司
+        ("有线电视公司", "有线电视公司", "有线电视", "有线电视", "company", None, None),
     ],
 )
 def test_it_splits_company_names(
@@ -175,6 +188,16 @@ def test_it_splits_company_names(
         ["Huawei Technologies Co., Ltd.", "Shenzhen Huawei Technologies Co., Ltd.", "HUAWEI TECHNOLOGIES CO LTD"],
         ["鸿海精密工业股份有限公司", "鴻海精密工業股份有限公司"],
         ["株式会社三和精機", "三和精机株式会社", "日本三和精机株式会社"],
+        # legal forms written out in full, or with a typo
+        ["Zimmermann Antriebstechnik AG", "Zimmermann Antriebstechnik Aktiengesellschaft"],
+        ["Meijer Verpakkingen B.V.", "Meijer Verpakkingen Besloten Vennootschap"],
+        ["Dupont SA", "Dupont Société Anonyme", "Dupont S.A."],
+        ["Kestrel Systems Ltd", "Kestrel Systems Limitted", "Kestrel Systems Compnay"],
+        ["远创供应链管理有限公司", "远创供应链管理有线公司", "远创供应链管理有限公斯"],
+        # a status before the name, a remark or a department after its legal form
+        ["宇安商贸有限责任公司", "宇安商贸有限责任公司(新)", "宇安商贸有限公司（老客户）", "*停用*宇安商贸有限公司",
+         "作废-宇安商贸有限公司", "宇安商贸有限公司-行政部"],
+        ["Acme Trading GmbH", "Acme Trading GmbH (alt)", "BLOCKED - Acme Trading GmbH"],
     ],
 )
 def test_it_gives_name_variants_the_same_core(variants: list[str]) -> None:

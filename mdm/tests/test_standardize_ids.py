@@ -193,6 +193,7 @@ def test_it_flags_invalid_gtins(raw: str, problem: str) -> None:
         ("FR85498259795", "49825979500090", "FR"),  # SIREN inside the VAT id and the SIRET
         ("DE187355255", "187355255", "DE"),  # a VAT id and its national number
         ("ESA86559911", "A86559911", "ES"),
+        ("T5835678256246", "5835678256246", "JP"),  # a qualified invoice number: T and the corporate number
     ],
 )
 def test_two_ids_of_one_registration_share_it(first, second, country):

@@ -57,6 +57,13 @@ def training_summary(model) -> list[str]:
             "  strongest evidence: "
             + "; ".join(f"{lv['comparison']} {lv['level']} {lv['weight']:+.1f}" for lv in strong)
         )
+    separator = ((model.artifact or {}).get("declaration") or {}).get("separator") or {}
+    lines += [
+        f"  fitted: {fit['comparison']} {fit['level']} {fit['weight']:+.1f} ({fit['same']:,} labelled pairs "
+        f"one entity, {fit['different']:,} two, by {separator.get('comparison')})"
+        if fit["fitted"] else f"  fitted: {fit['comparison']} {fit['level']}: no labelled pair, {fit['weight']:+.1f}"
+        for fit in report.get("fitted", [])
+    ]
     lines += [f"  fallback: {line}" for line in report.get("fallbacks", [])]
     lines += [f"  note: {note}" for note in report.get("notes", [])[:5]]
     return lines
