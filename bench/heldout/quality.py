@@ -125,10 +125,16 @@ def evaluate_seed(seed: int, domains: list[str], workdir: Path,
     sizes = sizes or {}
     label = "-".join(f"{d[0]}{n}" for d, n in sorted(sizes.items()))
     name = f"heldout-{seed}" + (f"-{label}" if label else "")
-    base, data_dir = workdir / name, workdir / f"{name}-data"
+    base = workdir / name
     if not (base / "manifest.yaml").exists():
         size_args = [arg for domain, n in sorted(sizes.items()) for arg in (f"--{domain}s", str(n))]
         run(["-m", "bench.heldout.generate", "--seed", str(seed), "--out", str(base), "--quiet", *size_args])
+    return [(f"seed {seed}", figures) for _, figures in evaluate(base, workdir / f"{name}-data", domains)]
+
+
+def evaluate(base: Path, data_dir: Path, domains: list[str]) -> list[tuple[str, dict[str, float]]]:
+    """Load a held-out folder (manifest, profiles, ground truth) into a fresh data dir, then
+    train, match and measure each domain."""
     load = run(["-m", "bench.heldout.check_load", str(base), "--data-dir", str(data_dir)])
     env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
     env.update(MDM_DATA_DIR=str(data_dir), DJANGO_SETTINGS_MODULE="config.settings")
@@ -138,9 +144,9 @@ def evaluate_seed(seed: int, domains: list[str], workdir: Path,
         match = run(["manage.py", "match", domain], env)
         figures = measure(base, data_dir, domain)
         figures.update(load_s=load, train_s=train, match_s=match)
-        results.append((f"seed {seed}", figures))
-        print(f"seed {seed} {domain}: " + ", ".join(f"{k} {v:.3f}" if isinstance(v, float) else f"{k} {v}"
-                                                      for k, v in figures.items()), flush=True)
+        results.append((domain, figures))
+        print(f"{base.name} {domain}: " + ", ".join(f"{k} {v:.3f}" if isinstance(v, float) else f"{k} {v}"
+                                                   for k, v in figures.items()), flush=True)
     return results
 
 
