@@ -59,6 +59,7 @@ from django.utils import timezone
 
 from matching import engine
 from matching.artifact import TrainedModel
+from matching.calibration import Calibration
 from matching.clustering import Conflicts, exclusive_links, group_conflicts
 from matching.keys import RunKeys, match_keys_refresh
 from matching.planning import (
@@ -77,7 +78,16 @@ from matching.planning import (
     tied,
 )
 from matching.review import ACCEPTABLE, RunReview, review_run, run_counts, run_samples
-from matching.selectors import Activity, Snapshot, active_model, activity_since, fingerprint, read_domain, trained_model
+from matching.selectors import (
+    Activity,
+    Snapshot,
+    active_model,
+    activity_since,
+    fingerprint,
+    read_domain,
+    steward_labels,
+    trained_model,
+)
 from matching.tables import feature_table
 from matching.training import thresholds_chosen
 from mdm.domains import MatchingDefaults, get_domain
@@ -306,15 +316,18 @@ class _Planner:
         result.counts = run_counts(snapshot, scored, clusters, mapping, golden, proposals)
         result.samples = run_samples(snapshot, clusters, mapping, golden, proposals, self.sample_size)
         result.counts["proposals_held"] = sum(1 for c in candidates if c.kind == MergeProposal.Kind.HELD)
-        # the true pairs a steward would likely find among the review proposals, by the
-        # model's own probabilities (the run report shows it beside what stewards decide)
+        # the true pairs a steward would likely find among the review proposals: by the
+        # stewards' decisions so far (matching.calibration), by the model's own
+        # probabilities before there are any; the report says which
+        calibration = Calibration.fit(steward_labels(result.domain))
         result.counts["proposals_likely_true"] = round(
-            sum(c.probability for c in candidates if c.kind == MergeProposal.Kind.REVIEW), 1
+            calibration.expected_true(c.weight for c in candidates if c.kind == MergeProposal.Kind.REVIEW), 1
         )
         result.report, result.alarms, result.largest = review.finish(
             snapshot=snapshot, planned=planned, clusters=clusters, mapping=mapping, frozen=frozen, merges=merges,
             cap=self.limits.held_per_cluster,
         )
+        result.report["calibration"] = calibration.as_report()
         result.counts["merges_held"] = sum(len(pairs) for pairs in merges.values())
         result.counts["alarms"] = len(result.alarms)
         return golden, proposals
