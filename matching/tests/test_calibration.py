@@ -3,17 +3,20 @@ probabilities until stewards decide, then calibrated on their decisions (matchin
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import pytest
 
+from matching import runs
 from matching.calibration import Calibration
 from matching.runs import match_run
 from matching.selectors import steward_labels
 from matching.tests.factories import DEMO_TRUST
 from matching.training import match_model_store
+from mdm.domains import get_domain
 from mdm.history import Change
-from mdm.models import MergeProposal
+from mdm.models import GoldenRecord, MergeProposal
 from mdm.services.decisions import decision_unmerge, proposal_decide
 from mdm.tests.factories import load_samples
 
@@ -119,3 +122,68 @@ def test_held_merges_and_other_domains_do_not_count(customers):
     MergeProposal.objects.filter(pk=proposal.pk).update(kind=MergeProposal.Kind.HELD)
     assert steward_labels("customer") == []
     assert not math.isnan(Calibration.fit(steward_labels("customer")).probability(0.0))
+
+
+def declared(monkeypatch, **limits):
+    """The customer domain with other matching limits, as a changed declaration would give."""
+    domain = get_domain("customer")
+    changed = dataclasses.replace(domain, matching=dataclasses.replace(domain.matching, **limits))
+    monkeypatch.setattr(runs, "get_domain", lambda name: changed if name == "customer" else get_domain(name))
+
+
+def review_weights() -> list[float]:
+    return sorted(p.weight for p in pending())
+
+
+def test_the_band_reaches_below_the_lower_threshold_while_the_budget_has_room(customers, monkeypatch):
+    declared(monkeypatch, proposal_share=0.0)
+    narrow = run()
+    lower = narrow.thresholds["lower"]
+    assert narrow.counts["proposals_below_band"] == 0 and min(review_weights()) >= lower
+
+    declared(monkeypatch, proposal_share=1.0)
+    wide = run()
+    floor = wide.report["band"]["floor"]
+    assert floor == pytest.approx(Calibration().weight_at(0.05), abs=1e-3)  # the model's own 5%
+    below = [w for w in review_weights() if w < lower]
+    assert below and min(below) >= floor
+    assert wide.counts["proposals_below_band"] == len(below)
+    assert wide.report["band"]["lowest"] == pytest.approx(min(below), abs=1e-3)
+
+
+def test_the_budget_keeps_the_strongest_pairs_below_the_band(customers, monkeypatch):
+    declared(monkeypatch, proposal_share=1.0)
+    run()
+    weights = review_weights()
+    lower = run().thresholds["lower"]
+    inside, below = [w for w in weights if w >= lower], sorted((w for w in weights if w < lower), reverse=True)
+    assert len(below) >= 2
+    golden = GoldenRecord.objects.filter(domain="customer", status="active").count()
+    room = 1
+    declared(monkeypatch, proposal_share=(len(inside) + room + 0.5) / golden)
+    result = run()
+    assert result.report["band"]["budget"] == len(inside) + room
+    assert review_weights() == sorted([*inside, *below[:room]])  # the strongest one below; the band whole
+
+
+def test_rejections_raise_the_floor(customers, monkeypatch):
+    declared(monkeypatch, proposal_share=1.0)
+    first = run()
+    decide(pending(), "reject")  # every proposal was two companies
+    second = run()
+    assert second.report["calibration"]["approved"] == 0
+    assert second.report["band"]["floor"] > first.report["band"]["floor"]
+    assert second.report["band"]["floor"] <= second.thresholds["lower"]
+
+
+def test_the_floor_stays_between_the_conflict_weight_and_the_lower_threshold():
+    limits = get_domain("customer").matching
+    thresholds = {"lower": 0.0, "upper": 6.6}
+    assert runs.band_floor(thresholds, limits, Calibration()) == pytest.approx(Calibration().weight_at(0.05))
+    flat = Calibration(a=-1.0, b=0.05, decisions=10)  # decisions that flattened the slope reach far down
+    assert runs.band_floor(thresholds, limits, flat) == limits.conflict_below
+    rejected = Calibration(a=-6.0, b=1.0, decisions=10)  # the band was mostly two companies: none below it
+    assert runs.band_floor(thresholds, limits, rejected) == 0.0
+    approved = Calibration(a=3.0, b=1.0, decisions=10)  # mostly one company: further down
+    assert runs.band_floor(thresholds, limits, approved) == pytest.approx(approved.weight_at(0.05))
+    assert limits.conflict_below < approved.weight_at(0.05) < Calibration().weight_at(0.05)
