@@ -205,7 +205,9 @@ def baseline_run(domain: str) -> MatchRun | None:
 
 def steward_labels(domain: str) -> list[tuple[float, bool]]:
     """The domain's decided review proposals as labels for calibrating its match weights:
-    (the weight the run scored, one entity?); an approval a steward later reversed says two."""
+    (the weight the run scored, one entity?); an approval a steward later reversed says two.
+    The weights are those of the model that scored them: a retrained model's weights move
+    little (a run holds its merges past max_parameter_drift), so they keep counting."""
     decided = MergeProposal.objects.filter(
         domain=domain, status=MergeProposal.Status.DECIDED, kind=MergeProposal.Kind.REVIEW
     ).order_by("pk")
