@@ -232,9 +232,12 @@ def _load(path: Path) -> Domain:
                                f"{GOLDEN_ID_LENGTH}-character ID")
     if rule.category_attribute and rule.category_attribute not in attributes:
         raise DeclarationError(f"{path.name}: golden_id.category_attribute is not an attribute")
-    if not 0 < matching.review_floor_probability <= matching.review_probability <= matching.auto_merge_probability < 1:
-        raise DeclarationError(f"{path.name}: matching needs 0 < review_floor_probability <= review_probability "
-                               "<= auto_merge_probability < 1")
+    if not 0 < matching.review_probability <= matching.auto_merge_probability < 1:
+        raise DeclarationError(
+            f"{path.name}: matching needs 0 < review_probability <= auto_merge_probability < 1"
+        )
+    if not 0 < matching.review_floor_probability < 1:  # above review_probability: no pair below the band
+        raise DeclarationError(f"{path.name}: matching.review_floor_probability is a probability, above 0 and below 1")
     if not 0 <= matching.proposal_share <= 1:
         raise DeclarationError(f"{path.name}: matching.proposal_share is a share of golden records, 0 to 1")
     limits = ("max_cluster_size", "max_match_rate_change", "max_auto_share_change", "max_parameter_drift",
