@@ -55,9 +55,10 @@ def summary_lines(result: MatchResult) -> list[str]:
         (
             f"  proposals: {c['proposals_new']} new, {c['proposals_rescored']} rescored, "
             f"{c['proposals_reopened']} reopened, {c['proposals_superseded']} superseded; "
-            f"{c['proposals_pending']} waiting for a steward ({c.get('proposals_held', 0)} held merges); "
-            f"about {c.get('proposals_likely_true', 0):,.0f} of this run's review proposals are true pairs "
-            "by the model's probabilities"
+            f"{c['proposals_pending']} waiting for a steward ({c.get('proposals_held', 0)} held merges, "
+            f"{c.get('proposals_below_band', 0)} below the lower threshold within the budget); "
+            f"about {c.get('proposals_likely_true', 0):,.0f} of this run's review proposals are true pairs, "
+            f"by {result.report.get('calibration', {}).get('text', 'the model')}"
         ),
         # why the figures differ: a steward decides golden records, not pairs
         (

@@ -34,9 +34,11 @@ class Scored:
 
     auto: list[Pair] = field(default_factory=list)  # at or above upper, and the exclusive links
     review: list[Pair] = field(default_factory=list)  # the band, exclusive links included
+    below: list[Pair] = field(default_factory=list)  # under the band, down to its floor: proposals if room
     exclusive: int = 0  # band pairs joined as each record's only candidate in the other's system
     conflicts: list[tuple[int, int]] = field(default_factory=list)
     checked: int = 0  # pairs scored inside candidate groups, looking for conflicts
+    floor: float = 0.0  # the lowest weight scored
 
 
 class Systems(Mapping[str, str]):
@@ -349,13 +351,14 @@ def proposal_candidates(
     held: Iterable[Pair] = (),
     skip: Collection[int] = (),
 ) -> list[Candidate]:
-    """The strongest review-band pair between each two clusters that no ruling keeps apart,
-    and the automatic merges a run holds (`held`: kind "held", in place of a review pair
-    between the same two clusters); none about the records in `skip` (contradictory rulings)."""
+    """The strongest review-band pair (or pair below the band, down to its floor) between
+    each two clusters that no ruling keeps apart, and the automatic merges a run holds
+    (`held`: kind "held", in place of a review pair between the same two clusters); none
+    about the records in `skip` (contradictory rulings)."""
     cluster_of = {sid: ci for ci, members in enumerate(clusters) for sid in members}
     apart = {_pair(cluster_of[a], cluster_of[b]) for a, b in snapshot.cannot_link}
     best: dict[tuple[int, int], Pair] = {}
-    for pair in scored.review:
+    for pair in (*scored.review, *scored.below):
         a, b = int(pair.left), int(pair.right)
         key = _pair(cluster_of[a], cluster_of[b])
         if key[0] == key[1] or key in apart or a in skip or b in skip:
@@ -385,6 +388,18 @@ def _candidate(pair: Pair, kind: str) -> Candidate:
         evidence=[{"comparison": e.comparison, "level": e.level, "weight": round(e.weight, 4)} for e in pair.evidence],
         kind=kind,
     )
+
+
+def within_budget(candidates: Sequence[Candidate], budget: int, lower: float) -> list[Candidate]:
+    """The candidates in the band (at or above `lower`) and held merges, and as many of
+    those below the band as keep the review candidates within `budget`, the strongest (by
+    weight, which orders the calibrated probability too)."""
+    under = sorted((c for c in candidates if c.kind == MergeProposal.Kind.REVIEW and c.weight < lower),
+                   key=lambda c: (-c.weight, c.left, c.right))
+    room = max(0, budget - sum(1 for c in candidates if c.kind == MergeProposal.Kind.REVIEW and c.weight >= lower))
+    kept = {(c.left, c.right) for c in under[:room]}
+    return [c for c in candidates
+            if c.kind != MergeProposal.Kind.REVIEW or c.weight >= lower or (c.left, c.right) in kept]
 
 
 def cap_candidates(

@@ -59,6 +59,7 @@ from django.utils import timezone
 
 from matching import engine
 from matching.artifact import TrainedModel
+from matching.calibration import Calibration
 from matching.clustering import Conflicts, exclusive_links, group_conflicts
 from matching.keys import RunKeys, match_keys_refresh
 from matching.planning import (
@@ -75,9 +76,19 @@ from matching.planning import (
     plan_goldens,
     proposal_candidates,
     tied,
+    within_budget,
 )
 from matching.review import ACCEPTABLE, RunReview, review_run, run_counts, run_samples
-from matching.selectors import Activity, Snapshot, active_model, activity_since, fingerprint, read_domain, trained_model
+from matching.selectors import (
+    Activity,
+    Snapshot,
+    active_model,
+    activity_since,
+    fingerprint,
+    read_domain,
+    steward_labels,
+    trained_model,
+)
 from matching.tables import feature_table
 from matching.training import thresholds_chosen
 from mdm.domains import MatchingDefaults, get_domain
@@ -253,6 +264,7 @@ class _Planner:
     actor: str
     progress: ProgressCallback
     sample_size: int
+    calibration: Calibration = field(default_factory=Calibration)
 
     def _timed(self, name: str, label: str, fn: Callable[[], Any]) -> Any:
         self.progress(label)
@@ -265,11 +277,16 @@ class _Planner:
         result, domain = self.result, self.result.domain
         snapshot: Snapshot = self._timed("read", "reading records", lambda: read_domain(domain))
         keys = None if result.dry_run else RunKeys(domain, self.model.pk, self.trained.model)
+        # how far the model's weights hold, by the stewards' decisions so far (the model's
+        # own probabilities before there are any): it sets the band's floor and estimates
+        # the true pairs among the proposals; the report says which was used
+        self.calibration = Calibration.fit(steward_labels(domain))
+        floor = band_floor(result.thresholds, self.limits, self.calibration)
         scored: Scored = self._timed(
             "predict", f"scoring pairs of {len(snapshot.rows):,} records",
             lambda: score(self.trained, snapshot, result.thresholds, self.limits.conflict_below,
                           observe=keys.observe if keys is not None else None,
-                          exclusive_links=self.limits.exclusive_links),
+                          exclusive_links=self.limits.exclusive_links, floor=floor),
         )
         found, pinned, planned = self._timed(
             "cluster", f"clustering {len(scored.auto):,} auto-merge pairs", lambda: self._cluster(snapshot, scored)
@@ -300,21 +317,27 @@ class _Planner:
         )
         giants = {sid: ci for ci in review.giant if ci in review.held for sid in planned[ci]}
         candidates, review.giant_candidates = cap_candidates(candidates, giants, self.limits.held_per_cluster)
+        budget = int(self.limits.proposal_share * len(clusters))
+        candidates = within_budget(candidates, budget, result.thresholds["lower"])
         mapping: ClusterMap = map_clusters(clusters, snapshot)
         golden = plan_goldens(clusters, mapping, snapshot)
         proposals = proposals_plan(domain=result.domain, wanted=candidates)
         result.counts = run_counts(snapshot, scored, clusters, mapping, golden, proposals)
         result.samples = run_samples(snapshot, clusters, mapping, golden, proposals, self.sample_size)
         result.counts["proposals_held"] = sum(1 for c in candidates if c.kind == MergeProposal.Kind.HELD)
-        # the true pairs a steward would likely find among the review proposals, by the
-        # model's own probabilities (the run report shows it beside what stewards decide)
-        result.counts["proposals_likely_true"] = round(
-            sum(c.probability for c in candidates if c.kind == MergeProposal.Kind.REVIEW), 1
-        )
+        # the true pairs a steward would likely find among the review proposals
+        band = [c.weight for c in candidates if c.kind == MergeProposal.Kind.REVIEW]
+        result.counts["proposals_likely_true"] = round(self.calibration.expected_true(band), 1)
+        result.counts["proposals_below_band"] = sum(1 for w in band if w < result.thresholds["lower"])
         result.report, result.alarms, result.largest = review.finish(
             snapshot=snapshot, planned=planned, clusters=clusters, mapping=mapping, frozen=frozen, merges=merges,
             cap=self.limits.held_per_cluster,
         )
+        result.report["calibration"] = self.calibration.as_report()
+        result.report["band"] = {
+            "budget": budget, "floor": round(scored.floor, 4),
+            "lowest": round(min(band), 4) if band else None,  # the weight of the weakest review proposal
+        }
         result.counts["merges_held"] = sum(len(pairs) for pairs in merges.values())
         result.counts["alarms"] = len(result.alarms)
         return golden, proposals
@@ -328,20 +351,25 @@ def score(
     observe: Callable[[list[dict[str, Any]]], None] | None = None,
     *,
     exclusive_links: bool = False,
+    floor: float | None = None,
 ) -> Scored:
-    """Pairs at or above the lower threshold (Splink), the exclusive links among them when
-    asked for, then the conflicts that matter. `observe` is shown the feature rows predict
-    computes (engine.predict)."""
-    scored = Scored()
+    """Pairs at or above the lower threshold (Splink), and down to `floor` when it is
+    lower (candidate proposals only: scored.below), the exclusive links among the band's
+    when asked for, then the conflicts that matter. `observe` is shown the feature rows
+    predict computes (engine.predict)."""
+    lowest = thresholds["lower"] if floor is None else min(floor, thresholds["lower"])
+    scored = Scored(floor=lowest)
     if len(snapshot.rows) < 2:
         return scored
     table = feature_table(snapshot.rows, trained.model, observe=observe)  # the conflict check reads it too
-    pairs = engine.predict(trained, table, threshold=thresholds["lower"], backend=settings.MDM_MATCH_BACKEND)
+    pairs = engine.predict(trained, table, threshold=lowest, backend=settings.MDM_MATCH_BACKEND)
     for pair in pairs:
         if pair.weight >= thresholds["upper"]:
             scored.auto.append(pair)
-        else:
+        elif pair.weight >= thresholds["lower"]:
             scored.review.append(pair)
+        else:
+            scored.below.append(pair)
     if exclusive_links:
         exclusive = _exclusive(pairs, thresholds, snapshot)
         scored.auto += exclusive
@@ -352,6 +380,14 @@ def score(
     del table, pairs
     engine.release_memory()
     return scored
+
+
+def band_floor(thresholds: dict[str, float], limits: MatchingDefaults, calibration: Calibration) -> float:
+    """The lowest weight a review proposal may have: where the calibrated probability falls
+    under the domain's review_floor_probability, never above the lower threshold nor below
+    the weight that marks a conflict (a slope the decisions flattened reaches far down)."""
+    wanted = calibration.weight_at(limits.review_floor_probability)
+    return max(limits.conflict_below, min(thresholds["lower"], wanted))
 
 
 def _exclusive(pairs: list[Any], thresholds: dict[str, float], snapshot: Snapshot) -> list[Any]:

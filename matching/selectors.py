@@ -203,6 +203,20 @@ def baseline_run(domain: str) -> MatchRun | None:
     return runs.select_related("model").order_by("-started_at", "-pk").first()
 
 
+def steward_labels(domain: str) -> list[tuple[float, bool]]:
+    """The domain's decided review proposals as labels for calibrating its match weights:
+    (the weight the run scored, one entity?); an approval a steward later reversed says two.
+    The weights are those of the model that scored them: a retrained model's weights move
+    little (a run holds its merges past max_parameter_drift), so they keep counting."""
+    decided = MergeProposal.objects.filter(
+        domain=domain, status=MergeProposal.Status.DECIDED, kind=MergeProposal.Kind.REVIEW
+    ).order_by("pk")
+    return [
+        (weight, decision == MergeProposal.Decision.APPROVE and not reversed_by)
+        for weight, decision, reversed_by in decided.values_list("weight", "decision", "reversed_by")
+    ]
+
+
 def domain_summary(domain: str) -> dict[str, int]:
     """Golden records, source records and proposals of a domain, for summaries."""
     active = GoldenRecord.objects.filter(domain=domain, status=GoldenRecord.Status.ACTIVE)

@@ -55,9 +55,11 @@ def test_the_demo_loads_trains_and_matches_every_domain_and_is_idempotent(capsys
     quality = demo_quality()
     for domain, (precision, f1) in QUALITY_FLOOR.items():
         assert quality[domain][0] >= precision and quality[domain][2] >= f1, (domain, quality[domain])
-    for run in MatchRun.objects.filter(status="completed"):  # proposals only in the review band
+    for run in MatchRun.objects.filter(status="completed"):  # proposals only in the review band, down to its floor
         pending = MergeProposal.objects.filter(run=run, kind=MergeProposal.Kind.REVIEW)
-        assert all(run.thresholds["lower"] <= p.weight < run.thresholds["upper"] for p in pending)
+        assert all(run.report["band"]["floor"] <= p.weight < run.thresholds["upper"] for p in pending)
+        below = sum(1 for p in pending if p.weight < run.thresholds["lower"])
+        assert below <= run.counts["proposals_below_band"]
 
     call_command("demo", "--no-serve")
     again = capsys.readouterr().out

@@ -100,7 +100,13 @@ class MatchingDefaults:
     share checks need at least `drift_min_records` live records in both runs (on fewer,
     one merge moves them by whole points). A giant cluster yields at most
     `held_per_cluster` proposals at a time. Real-time matching scores at most
-    `max_candidates` stored records per arrival (matching.realtime)."""
+    `max_candidates` stored records per arrival (matching.realtime).
+
+    The review band is the stewards' budget: a run proposes at most `proposal_share` of
+    the golden records it leaves (review proposals; held merges come on top), the strongest
+    pairs first, and when the band above `review_probability` leaves room, fills it with
+    the pairs below, down to where the calibrated probability (matching.calibration: the
+    stewards' decisions so far, else the model's own) falls under `review_floor_probability`."""
 
     model: str = ""  # the matching declaration, by name (matching.declarations); "": the domain's name
     auto_merge_probability: float = 0.99
@@ -114,6 +120,8 @@ class MatchingDefaults:
     drift_min_records: int = 100
     held_per_cluster: int = 50
     max_candidates: int = 300
+    proposal_share: float = 0.03
+    review_floor_probability: float = 0.05
 
 
 @dataclass(frozen=True)
@@ -228,6 +236,10 @@ def _load(path: Path) -> Domain:
         raise DeclarationError(
             f"{path.name}: matching needs 0 < review_probability <= auto_merge_probability < 1"
         )
+    if not 0 < matching.review_floor_probability < 1:  # above review_probability: no pair below the band
+        raise DeclarationError(f"{path.name}: matching.review_floor_probability is a probability, above 0 and below 1")
+    if not 0 <= matching.proposal_share <= 1:
+        raise DeclarationError(f"{path.name}: matching.proposal_share is a share of golden records, 0 to 1")
     limits = ("max_cluster_size", "max_match_rate_change", "max_auto_share_change", "max_parameter_drift",
               "held_per_cluster", "max_candidates")
     wrong = [name for name in limits if not getattr(matching, name) > 0] + (

@@ -31,6 +31,21 @@ def test_a_domain_declaration_with_limits_below_one_is_refused(tmp_path):
     assert _load(DOMAIN_DIR / "customer.yaml").matching.max_candidates == 300
 
 
+@pytest.mark.parametrize(("line", "message"), [
+    ("proposal_share: 1.5", "proposal_share is a share of golden records"),
+    ("review_floor_probability: 0", "review_floor_probability is a probability"),
+])
+def test_a_domain_declaration_with_a_review_budget_out_of_range_is_refused(tmp_path, line, message):
+    text = (DOMAIN_DIR / "customer.yaml").read_text(encoding="utf-8")
+    bad = tmp_path / "customer.yaml"
+    bad.write_text(text.replace("  review_probability: 0.5\n", f"  review_probability: 0.5\n  {line}\n"),
+                   encoding="utf-8")
+    with pytest.raises(DeclarationError, match=message):
+        _load(bad)
+    defaults = _load(DOMAIN_DIR / "customer.yaml").matching
+    assert (defaults.proposal_share, defaults.review_floor_probability) == (0.03, 0.05)
+
+
 def _golden(golden_id, change, **kwargs):
     now = timezone.now()
     record = GoldenRecord(golden_id=golden_id, domain="customer", created_at=now, updated_at=now, **kwargs)

@@ -1,0 +1,189 @@
+"""The run's estimate of the true pairs among its review proposals: the model's own
+probabilities until stewards decide, then calibrated on their decisions (matching.calibration)."""
+
+from __future__ import annotations
+
+import dataclasses
+import math
+
+import pytest
+
+from matching import runs
+from matching.calibration import Calibration
+from matching.runs import match_run
+from matching.selectors import steward_labels
+from matching.tests.factories import DEMO_TRUST
+from matching.training import match_model_store
+from mdm.domains import get_domain
+from mdm.history import Change
+from mdm.models import GoldenRecord, MergeProposal
+from mdm.services.decisions import decision_unmerge, proposal_decide
+from mdm.tests.factories import load_samples
+
+STEWARD = Change(actor="steward:li", reason="review")
+
+
+@pytest.fixture
+def customers(db, trained):
+    load_samples("customer", trust=DEMO_TRUST)
+    match_model_store(domain="customer", trained=trained("customer"), change=Change(actor="test", reason="model"))
+
+
+def run():
+    return match_run(domain="customer", actor="test")
+
+
+def pending() -> list[MergeProposal]:
+    return list(MergeProposal.objects.filter(domain="customer", status="pending", kind=MergeProposal.Kind.REVIEW))
+
+
+def decide(proposals, decision: str) -> None:
+    for proposal in proposals:
+        proposal.refresh_from_db()
+        proposal_decide(proposal=proposal, decision=decision, reason="checked the records", change=STEWARD)
+
+
+def test_it_is_the_models_own_probability_without_decisions():
+    model = Calibration.fit([])
+    assert model.source == "model" and model.decisions == 0
+    for weight in (-6.0, 0.0, 3.3, 12.0):
+        assert model.probability(weight) == pytest.approx(1 / (1 + 2 ** -weight))
+    assert model.weight_at(0.5) == pytest.approx(0.0)
+
+
+def test_it_stays_short_of_certainty_when_every_decision_agrees():
+    approved = Calibration.fit([(2.0, True)] * 40)
+    rejected = Calibration.fit([(2.0, False)] * 40)
+    model = Calibration.fit([])
+    assert model.probability(2.0) < approved.probability(2.0) < 1
+    assert 0 < rejected.probability(2.0) < model.probability(2.0)
+    # stronger evidence stays at least as likely to be one entity
+    assert rejected.probability(6.0) >= rejected.probability(2.0)
+
+
+def test_it_recovers_an_overconfident_model_from_many_decisions():
+    # one pair in three is one entity wherever the model says two in three (w = 1)
+    labels = [(1.0, i % 3 == 0) for i in range(300)] + [(5.0, i % 10 != 0) for i in range(300)]
+    fitted = Calibration.fit(labels)
+    assert fitted.probability(1.0) == pytest.approx(1 / 3, abs=0.05)
+    assert fitted.probability(5.0) == pytest.approx(0.9, abs=0.05)
+    handful = Calibration.fit(labels[:3])  # a handful moves it a little, not all the way
+    assert 1 / 3 < handful.probability(1.0) < Calibration().probability(1.0)
+
+
+def test_a_run_without_decisions_estimates_by_the_model(customers):
+    result = run()
+    proposals = pending()
+    assert proposals
+    assert result.report["calibration"]["source"] == "model"
+    assert result.counts["proposals_likely_true"] == pytest.approx(sum(p.probability for p in proposals), abs=0.1)
+
+
+def test_a_run_after_decisions_estimates_by_them(customers):
+    run()
+    proposals = sorted(pending(), key=lambda p: p.pk)
+    assert len(proposals) >= 3, "the samples give the stewards something to decide"
+    decide(proposals[:2], "reject")
+    labels = steward_labels("customer")
+    assert [same for _, same in labels] == [False, False]
+    result = run()
+    left = pending()
+    report = result.report["calibration"]
+    assert (report["source"], report["decisions"], report["approved"]) == ("stewards", 2, 0)
+    expected = Calibration.fit(labels).expected_true(p.weight for p in left)
+    assert result.counts["proposals_likely_true"] == pytest.approx(expected, abs=0.1)
+    assert result.counts["proposals_likely_true"] < sum(p.probability for p in left)  # two rejections lower it
+
+
+def test_approvals_raise_the_estimate(customers):
+    run()
+    decide(sorted(pending(), key=lambda p: p.pk)[:2], "approve")
+    result = run()
+    assert result.report["calibration"]["approved"] == 2
+    assert result.counts["proposals_likely_true"] > sum(p.probability for p in pending())
+
+
+def test_an_approval_a_steward_reversed_counts_as_two_entities(customers):
+    run()
+    proposals = sorted(pending(), key=lambda p: p.pk)
+    decide(proposals[:1], "approve")
+    assert steward_labels("customer") == [(proposals[0].weight, True)]
+    decision_unmerge(proposal=MergeProposal.objects.get(pk=proposals[0].pk), reason="two companies", change=STEWARD)
+    assert steward_labels("customer") == [(proposals[0].weight, False)]
+    report = run().report["calibration"]
+    assert (report["decisions"], report["approved"]) == (1, 0)
+
+
+def test_held_merges_and_other_domains_do_not_count(customers):
+    run()
+    proposal = pending()[0]
+    decide([proposal], "reject")
+    assert steward_labels("supplier") == []
+    MergeProposal.objects.filter(pk=proposal.pk).update(kind=MergeProposal.Kind.HELD)
+    assert steward_labels("customer") == []
+    assert not math.isnan(Calibration.fit(steward_labels("customer")).probability(0.0))
+
+
+def declared(monkeypatch, **limits):
+    """The customer domain with other matching limits, as a changed declaration would give."""
+    domain = get_domain("customer")
+    changed = dataclasses.replace(domain, matching=dataclasses.replace(domain.matching, **limits))
+    monkeypatch.setattr(runs, "get_domain", lambda name: changed if name == "customer" else get_domain(name))
+
+
+def review_weights() -> list[float]:
+    return sorted(p.weight for p in pending())
+
+
+def test_the_band_reaches_below_the_lower_threshold_while_the_budget_has_room(customers, monkeypatch):
+    declared(monkeypatch, proposal_share=0.0)
+    narrow = run()
+    lower = narrow.thresholds["lower"]
+    assert narrow.counts["proposals_below_band"] == 0 and min(review_weights()) >= lower
+
+    declared(monkeypatch, proposal_share=1.0)
+    wide = run()
+    floor = wide.report["band"]["floor"]
+    assert floor == pytest.approx(Calibration().weight_at(0.05), abs=1e-3)  # the model's own 5%
+    below = [w for w in review_weights() if w < lower]
+    assert below and min(below) >= floor
+    assert wide.counts["proposals_below_band"] == len(below)
+    assert wide.report["band"]["lowest"] == pytest.approx(min(below), abs=1e-3)
+
+
+def test_the_budget_keeps_the_strongest_pairs_below_the_band(customers, monkeypatch):
+    declared(monkeypatch, proposal_share=1.0)
+    run()
+    weights = review_weights()
+    lower = run().thresholds["lower"]
+    inside, below = [w for w in weights if w >= lower], sorted((w for w in weights if w < lower), reverse=True)
+    assert len(below) >= 2
+    golden = GoldenRecord.objects.filter(domain="customer", status="active").count()
+    room = 1
+    declared(monkeypatch, proposal_share=(len(inside) + room + 0.5) / golden)
+    result = run()
+    assert result.report["band"]["budget"] == len(inside) + room
+    assert review_weights() == sorted([*inside, *below[:room]])  # the strongest one below; the band whole
+
+
+def test_rejections_raise_the_floor(customers, monkeypatch):
+    declared(monkeypatch, proposal_share=1.0)
+    first = run()
+    decide(pending(), "reject")  # every proposal was two companies
+    second = run()
+    assert second.report["calibration"]["approved"] == 0
+    assert second.report["band"]["floor"] > first.report["band"]["floor"]
+    assert second.report["band"]["floor"] <= second.thresholds["lower"]
+
+
+def test_the_floor_stays_between_the_conflict_weight_and_the_lower_threshold():
+    limits = get_domain("customer").matching
+    thresholds = {"lower": 0.0, "upper": 6.6}
+    assert runs.band_floor(thresholds, limits, Calibration()) == pytest.approx(Calibration().weight_at(0.05))
+    flat = Calibration(a=-1.0, b=0.05, decisions=10)  # decisions that flattened the slope reach far down
+    assert runs.band_floor(thresholds, limits, flat) == limits.conflict_below
+    rejected = Calibration(a=-6.0, b=1.0, decisions=10)  # the band was mostly two companies: none below it
+    assert runs.band_floor(thresholds, limits, rejected) == 0.0
+    approved = Calibration(a=3.0, b=1.0, decisions=10)  # mostly one company: further down
+    assert runs.band_floor(thresholds, limits, approved) == pytest.approx(approved.weight_at(0.05))
+    assert limits.conflict_below < approved.weight_at(0.05) < Calibration().weight_at(0.05)
