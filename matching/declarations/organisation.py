@@ -15,8 +15,9 @@ Design (see matching.features for the columns):
   full one and a misspelt trade word have levels of their own, learned.
 - tax id: exact is decisive; so is one registration under two ids (a PRC organisation
   code and the unified social credit code that embeds it, a French SIREN, SIRET and VAT id);
-  a near miss where one side fails the check character is a typo; any other difference is
-  strong evidence against (m fixed small).
+  a near miss where one side fails the check character is a typo; ids of two numberings
+  (a VAT id and a Steuernummer) are not compared; any other difference is strong evidence
+  against (m fixed small).
 - country and legal form: two countries, or two legal forms, are evidence against,
   learned (m by EM) like any level.
 - location: phone, street address, postcode and city describe one fact, where the company
@@ -93,12 +94,18 @@ TAX_ID = Comparison(
     "tax_id",
     "tax id (unified social credit code, VAT id)",
     (
-        Level("tax id missing", Null("tax_id"), null=True),
+        # ids of two numberings (a German VAT id and a Steuernummer, a British VAT number and a
+        # company number: matching.features' tax_space) are nothing to compare, not a conflict
+        Level(
+            "tax id missing, or ids of two kinds (not comparable)",
+            Any(Null("tax_id"), All(Differ("tax_space"), Differ("tax_id"), Any(Null("tax_reg"), Differ("tax_reg")))),
+            null=True,
+        ),
         Level("tax id exact", Exact("tax_id")),
         Level("same registration under two ids (organisation code, SIREN)", Exact("tax_reg")),
         Level("tax id typo (check fails, ≤ 2 edits)", All(Damerau("tax_id", 2), EitherFalse("tax_valid"))),
-        # two codes that both pass the check digit differ only by a typo the check misses
-        # (about 1 in 31 typos) or a re-registration: rare among true matches
+        # two codes of one numbering that both pass the check digit differ only by a typo the
+        # check misses (about 1 in 31 typos) or a re-registration: rare among true matches
         Level("tax ids differ", None, m=0.001),
     ),
     ordered=True,

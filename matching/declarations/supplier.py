@@ -19,7 +19,7 @@ from matching.declarations.organisation import (
 
 MODEL = DomainModel(
     domain="supplier",
-    version=8,
+    version=9,
     comparisons=(NAME, TAX_ID, LOCATION, INTERNET, CONTACT, COUNTRY, LEGAL_FORM, BANK, SOURCE_SYSTEM),
     blocking={**BLOCKING, "bank_account": ("bank_account",)},
     em_blocking=EM_BLOCKING,

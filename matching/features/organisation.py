@@ -25,7 +25,7 @@ from matching.features.text import (
     text_of,
 )
 from mdm.standardize import FOREIGN_COUNTRY_REGIONS
-from mdm.standardize.ids import registration_core
+from mdm.standardize.ids import registration_core, registration_space
 
 FeatureRow = dict[str, Any]
 
@@ -255,6 +255,7 @@ def features(row: Mapping[str, Any]) -> FeatureRow:
     mailbox = email if email and (local not in ROLE_MAILBOXES or domain in FREE_MAIL_DOMAINS) else None
     contact = text_of(row, "contact")
     legal_form = text_of(row, "name__legal_form")
+    tax_id, tax_kind, country = text_of(row, "tax_id"), text_of(row, "tax_id__kind"), text_of(row, "country")
     return {
         "nm_core": core,
         "nm_brand": brand,
@@ -272,10 +273,11 @@ def features(row: Mapping[str, Any]) -> FeatureRow:
         "nm_long": bool(brand and len(brand) >= 3),
         "nm_region": pinyin(region) if region else None,
         "nm_branch": pinyin(branch) if branch else None,
-        "tax_id": text_of(row, "tax_id"),
+        "tax_id": tax_id,
         "tax_valid": row.get("tax_id__valid") if row.get("tax_id__valid") is not None else None,
-        "tax_reg": registration_core(text_of(row, "tax_id"), text_of(row, "tax_id__kind"), text_of(row, "country")),
-        "country": text_of(row, "country"),
+        "tax_reg": registration_core(tax_id, tax_kind, country),
+        "tax_space": registration_space(tax_id, tax_kind, country),
+        "country": country,
         "legal_form": legal_form,
         "legal_group": legal_form in GROUP_FORMS if legal_form else None,
         "phone": text_of(row, "phone"),

@@ -36,7 +36,8 @@ _USCC_CHARSET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 _USCC_VALUES = {c: i for i, c in enumerate(_USCC_CHARSET)}
 _USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
 _USCC_SHAPE_RE = re.compile(r"[0-9A-Z]{2}\d{6}[0-9A-Z]{10}")
-_CN_ID_SHAPE_RE = re.compile(r"\d{17}[\dX]")
+# region (a province code 11-65), date of birth, sequence, check character
+_CN_ID_SHAPE_RE = re.compile(r"[1-6]\d{5}(?:19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}[\dX]")
 _CN_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 
 
@@ -73,6 +74,8 @@ def registration_core(tax_id: str | None, kind: str | None, country: str | None 
     Japanese corporate number (alone, or in a qualified invoice number after its T)."""
     if not tax_id:
         return None
+    if kind == "other" and (vat := _vat_without_prefix(tax_id, country)):
+        return registration_core(vat, "vat")
     if kind == "uscc":
         return tax_id[8:17]
     if kind == "cn_org_code":
@@ -81,7 +84,10 @@ def registration_core(tax_id: str | None, kind: str | None, country: str | None 
         return "JP" + tax_id[-13:]
     if kind == "vat":
         prefix, national = tax_id[:2], tax_id[2:]
-        return prefix + (national[2:] if prefix == "FR" and len(national) == 11 else national)
+        if prefix == "FR" and len(national) == 11:
+            return prefix + national[2:]
+        # a Swedish VAT id is the organisation number and 01
+        return prefix + (national[:-2] if prefix == "SE" and len(national) == 12 else national)
     siren = tax_id.isdigit() and len(tax_id) in (9, 14) and _luhn_valid(tax_id) and _luhn_valid(tax_id[:9])
     if siren and country in (None, "FR"):
         return "FR" + tax_id[:9]
@@ -92,6 +98,45 @@ def registration_core(tax_id: str | None, kind: str | None, country: str | None 
     if country and country != "CN" and kind == "other":
         return country + tax_id
     return None
+
+
+def _vat_without_prefix(tax_id: str, country: str | None) -> str | None:
+    """The VAT id an id of no known kind is, written without its country prefix, when the
+    country's check digits say so (DE187355255 for 187355255 of a German company)."""
+    if not country or country == "CN":
+        return None
+    vat = country + tax_id
+    return vat if _VAT_RE.fullmatch(vat) and _foreign_tax_id(vat, vat)[1] else None
+
+
+_SHAPE_RE = (re.compile(r"\d"), re.compile(r"[A-Z]"))
+
+
+def registration_space(tax_id: str | None, kind: str | None, country: str | None = None) -> str | None:
+    """The numbering an id belongs to: two ids of one space that differ are two
+    registrations, while ids of two spaces (a German VAT id and a Steuernummer, a British
+    VAT number and a company number) cannot be compared. Ids that embed one registration
+    share a space (a PRC organisation code and its USCC: "CN"; a French SIREN, SIRET and
+    VAT id: "FR"); a VAT id is its country's, also written without its prefix when the
+    check digits say so; an id of no known kind is its country's,
+    kind and shape (digits as 9, letters as A: "999/999/99999")."""
+    if not tax_id:
+        return None
+    if kind in ("uscc", "cn_org_code", "cn_old_licence"):
+        return "CN"
+    if kind in ("jp_corporate_number", "jp_invoice_number"):
+        return "JP"
+    if kind == "vat":
+        return tax_id[:2]
+    core = registration_core(tax_id, kind, country)
+    if core == "FR" + tax_id[:9]:  # a SIREN or SIRET
+        return "FR"
+    if core is not None and len(core) == 9 and core in (tax_id, tax_id[6:]):  # an organisation code
+        return "CN"
+    if _vat_without_prefix(tax_id, country):
+        return country
+    digits, letters = _SHAPE_RE
+    return f"{kind}:{country or ''}:{letters.sub('A', digits.sub('9', tax_id))}"
 
 
 def _luhn_valid(digits: str) -> bool:
