@@ -56,7 +56,7 @@ _TRADE_OK = Any(Null("nm_trade"), Exact("nm_trade"), All(Differ("nm_script"), Ei
 _REGION_OK = Any(Null("nm_region"), Exact("nm_region"))
 _BRANCH_OK = Any(BothNull("nm_branch"), Exact("nm_branch"))
 _COMPATIBLE = All(_TRADE_OK, _REGION_OK, _BRANCH_OK)
-_BRAND_SAME = Any(Exact("nm_brand"), Overlap("nm_pinyin", 1))
+_BRAND_SAME = Any(Exact("nm_brand"), Overlap("nm_pinyin", 1), All(Differ("nm_script"), Overlap("nm_heads", 1)))
 _BRAND_TYPO = Any(Exact("nm_sorted"), All(Damerau("nm_brand", 1), EitherTrue("nm_long")))
 _TRANSLITERATED = All(Differ("nm_script"), Overlap("nm_sound", 1))
 

@@ -244,6 +244,12 @@ def features(row: Mapping[str, Any]) -> FeatureRow:
         if trade is None and brand and brand != words[0] and rest and not _PINYIN_RE.fullmatch(rest):
             trade_text = rest
             trade, mapped = trade_key(rest)
+    # the English name of a Chinese company spells its brand (字号) in pinyin and translates
+    # the rest: 朗瀚塑胶 / Langhan Plastic. Compared across scripts only.
+    if script == "cjk":
+        heads = sorted({v for k in range(2, len(brand or "")) for v in pinyin_variants(brand[:k])}) or None
+    else:
+        heads = words[:1] or None
     region = text_of(row, "name__region")
     branch = text_of(row, "name__branch")
     building, unit = address_keys(text_of(row, "address__folded") or text_of(row, "address"), text_of(row, "city"))
@@ -266,6 +272,7 @@ def features(row: Mapping[str, Any]) -> FeatureRow:
         "nm_trade_text": trade_text if script == "latin" and len(trade_text or "") >= TYPO_TRADE_CHARS else None,
         "nm_script": script,
         "nm_pinyin": brand_pinyin or None,
+        "nm_heads": heads,
         # blocking key: for Latin names the umlaut written out (Köhler and Koehler meet)
         "nm_key": (pinyin(brand, by_char=True) if script == "cjk" else brand_pinyin[-1]) if brand_pinyin else None,
         "nm_sound": _transliteration_keys(brand, brand_pinyin, script, region in FOREIGN_COUNTRY_REGIONS),

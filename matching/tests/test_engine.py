@@ -381,6 +381,17 @@ def test_it_does_not_compare_tax_ids_of_two_numberings(customer_model):
     assert clash.level == "tax ids differ" and clash.weight < -5
 
 
+def test_it_reads_an_english_name_that_spells_the_brand_in_pinyin(customer_model):
+    chinese = _row("customer", "a", name="朗瀚塑胶制品有限公司", city="深圳")
+    english = _row("customer", "b", name="Langhan Plastic Products Co., Ltd.", city="Shenzhen")
+    sister = _row("customer", "c", name="朗瀚电子科技有限公司", city="深圳")
+    name = {e.comparison: e for e in score_pair(customer_model, chinese, english)[1]}["name"]
+    assert name.level.startswith("same brand") and name.weight > 5
+    # within one script a shared first syllable pair is no brand
+    assert not {e.comparison: e for e in score_pair(customer_model, chinese, sister)[1]}["name"].level.startswith(
+        "same brand (or its pinyin)")
+
+
 def test_it_weighs_two_countries_against_a_match(customer_model):
     toulouse = _row("customer", "a", name="Mergen Manufacturing Sarl", city="Toulouse", country="FR",
                     email="contact@mergen-mfg.com")
