@@ -94,11 +94,13 @@ TAX_ID = Comparison(
     "tax_id",
     "tax id (unified social credit code, VAT id)",
     (
-        # ids of two numberings (a German VAT id and a Steuernummer, a British VAT number and a
-        # company number: matching.features' tax_space) are nothing to compare, not a conflict
+        # ids of two numberings of one country (a German VAT id and a Steuernummer, a British
+        # VAT number and a company number) are nothing to compare, not a conflict; ids of two
+        # countries are two companies (a company is registered in one)
         Level(
             "tax id missing, or ids of two kinds (not comparable)",
-            Any(Null("tax_id"), All(Differ("tax_space"), Differ("tax_id"), Any(Null("tax_reg"), Differ("tax_reg")))),
+            Any(Null("tax_id"), All(Differ("tax_space"), Differ("tax_id"), Any(Null("tax_reg"), Differ("tax_reg")),
+                                    Any(Null("tax_country"), Exact("tax_country")))),
             null=True,
         ),
         Level("tax id exact", Exact("tax_id")),

@@ -25,7 +25,7 @@ from matching.features.text import (
     text_of,
 )
 from mdm.standardize import FOREIGN_COUNTRY_REGIONS
-from mdm.standardize.ids import registration_core, registration_space
+from mdm.standardize.ids import registration_core, registration_country, registration_space
 
 FeatureRow = dict[str, Any]
 
@@ -96,7 +96,7 @@ def _strip_place_prefix(street: str, places: Iterable[str]) -> str:
 
 
 def address_keys(address: str | None, city: str | None = None) -> tuple[str | None, str | None]:
-    """(building, unit): "福建省厦门市集美区学院路216号科技大厦7层" → ("学院路216", "7"); a
+    """(building, unit): "福建省厦门市集美区学院路216号科技大厦7层" → ("216 xueyuan", "7"); a
     province or city named without 省/市 ("上海滨江大道251号", or the record's own `city`) is
     dropped like one named with it.
 
@@ -113,7 +113,10 @@ def address_keys(address: str | None, city: str | None = None) -> tuple[str | No
                 street = street.rsplit(marker, 1)[1] or street
         city_name = _CITY_SUFFIX_RE.sub("", fold(city).strip()) if city and has_cjk(city) else None
         street = _strip_place_prefix(street, (*_CN_PROVINCES, *((city_name,) if city_name else ())))
-        building = f"{street}{m.group(2)}"
+        # as the English address spells it ("No. 808 Xingye Road": "808 xingye"), so a
+        # record written in either script meets the other
+        suffix = next((s for s in _CN_ROAD_SUFFIXES if street.endswith(s) and len(street) > len(s)), "")
+        building = f"{m.group(2)} {pinyin(street[: len(street) - len(suffix)])}"
         after = folded[m.end() :]
         unit_match = _CN_UNIT_RE.search(after.split(" ")[0] if " " in after else after)
         return building, (unit_match.group(1) if unit_match else None)
@@ -284,6 +287,7 @@ def features(row: Mapping[str, Any]) -> FeatureRow:
         "tax_valid": row.get("tax_id__valid") if row.get("tax_id__valid") is not None else None,
         "tax_reg": registration_core(tax_id, tax_kind, country),
         "tax_space": registration_space(tax_id, tax_kind, country),
+        "tax_country": registration_country(tax_id, tax_kind, country),
         "country": country,
         "legal_form": legal_form,
         "legal_group": legal_form in GROUP_FORMS if legal_form else None,

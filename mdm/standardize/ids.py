@@ -139,6 +139,24 @@ def registration_space(tax_id: str | None, kind: str | None, country: str | None
     return f"{kind}:{country or ''}:{letters.sub('A', digits.sub('9', tax_id))}"
 
 
+_VAT_COUNTRY = {"EL": "GR", "XI": "GB"}
+
+
+def registration_country(tax_id: str | None, kind: str | None, country: str | None = None) -> str | None:
+    """The country that gave out a tax id: a company is registered in one, so ids of two
+    countries are two companies (None: not known, an id of no known kind without a country)."""
+    if not tax_id:
+        return None
+    space = registration_space(tax_id, kind, country)
+    if space == "CN" or kind == "cn_resident_id":
+        return "CN"
+    if kind == "us_ein":
+        return "US"
+    if space and ":" not in space:  # a VAT id's, or a SIREN's
+        return _VAT_COUNTRY.get(space, space)
+    return country
+
+
 def _luhn_valid(digits: str) -> bool:
     total = 0
     for i, c in enumerate(reversed(digits)):
