@@ -18,6 +18,7 @@ from mdm.standardize.text import Standardized, _as_text, _empty, _float_id_probl
 
 MSG_USCC_CHARS = "invalid characters in unified social credit code: {chars}"
 MSG_USCC_CHECK = "invalid unified social credit code check character: expected {expected}, got {got}"
+MSG_USCC_SHORT = "unified social credit code without its check character (17 characters): {raw}"
 MSG_VAT_CHECK = "invalid VAT number check digits: {raw}"
 MSG_EIN = "not an employer identification number the IRS assigns (prefix {prefix}): {raw}"
 MSG_IBAN = "invalid IBAN check digits: {raw}"
@@ -36,6 +37,7 @@ _USCC_CHARSET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 _USCC_VALUES = {c: i for i, c in enumerate(_USCC_CHARSET)}
 _USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
 _USCC_SHAPE_RE = re.compile(r"[0-9A-Z]{2}\d{6}[0-9A-Z]{10}")
+_USCC_BODY_RE = re.compile(r"[0-9A-Z]{2}\d{6}[0-9A-Z]{9}")  # the first 17 characters
 # region (a province code 11-65), date of birth, sequence, check character
 _CN_ID_SHAPE_RE = re.compile(r"[1-6]\d{5}(?:19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}[\dX]")
 _CN_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
@@ -173,7 +175,8 @@ def std_tax_id(raw: object) -> Standardized:
             "valid": True | False | None (no check for the kind)}.
     18-character ids shaped like a unified social credit code get the
     GB 32100-2015 check; one that fails it but passes the resident-identity
-    check (individual taxpayers) is kind "cn_resident_id"."""
+    check (individual taxpayers) is kind "cn_resident_id"; one of 17 characters whose
+    organisation code checks out lost its check character (kind "uscc", invalid)."""
     text = _as_text(raw)
     if text is None:
         return _empty()
@@ -183,6 +186,9 @@ def std_tax_id(raw: object) -> Standardized:
         return Standardized(value, {"kind": "cn_old_licence", "valid": None}, problems)
     if _ORG_CODE_HYPHEN_RE.fullmatch(text.strip()) or (not value.isdigit() and org_code_valid(value)):
         return Standardized(value, {"kind": "cn_org_code", "valid": org_code_valid(value)}, problems)
+    if _USCC_BODY_RE.fullmatch(value) and org_code_valid(value[8:]):  # the organisation code inside checks out
+        problem = MSG_USCC_SHORT.format(raw=_quote(value))
+        return Standardized(value, {"kind": "uscc", "valid": False}, (*problems, problem))
     if len(value) != 18 or not _USCC_SHAPE_RE.fullmatch(value):
         kind, valid, problem = _foreign_tax_id(value, text)
         return Standardized(value, {"kind": kind, "valid": valid}, (*problems, *filter(None, [problem])))

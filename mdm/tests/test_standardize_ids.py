@@ -195,6 +195,7 @@ def test_it_flags_invalid_gtins(raw: str, problem: str) -> None:
         ("ESA86559911", "A86559911", "ES"),
         ("T5835678256246", "5835678256246", "JP"),  # a qualified invoice number: T and the corporate number
         ("SE556036079301", "556036-0793", "SE"),  # a Swedish VAT id: the organisation number and 01
+        ("91430110533408172", "914301105334081728", "CN"),  # a USCC that lost its check character
     ],
 )
 def test_two_ids_of_one_registration_share_it(first, second, country):
