@@ -202,8 +202,10 @@ BANK = Comparison(
     (
         Level("bank account missing", Null("bank_account"), null=True),
         Level("bank account exact", Exact("bank_account")),
+        Level("same account number (an IBAN and the account inside it)", Exact("bank_tail")),
         Level("bank accounts differ", None),
     ),
+    ordered=True,
 )
 
 # Brands and street addresses repeat across a country ("金泰", "人民路1号"): blocked on

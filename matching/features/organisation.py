@@ -220,6 +220,7 @@ def _latin_first_word(display: str, core: str) -> list[str]:
 
 
 TYPO_TRADE_CHARS = 6
+BANK_TAIL = 8  # characters: the shortest national account numbers (British ones) have 8
 GROUP_FORMS = frozenset({"group", "group_joint_stock"})
 
 
@@ -265,6 +266,7 @@ def features(row: Mapping[str, Any]) -> FeatureRow:
     contact = text_of(row, "contact")
     legal_form = text_of(row, "name__legal_form")
     tax_id, tax_kind, country = text_of(row, "tax_id"), text_of(row, "tax_id__kind"), text_of(row, "country")
+    bank_account = text_of(row, "bank_account")
     return {
         "nm_core": core,
         "nm_brand": brand,
@@ -301,5 +303,8 @@ def features(row: Mapping[str, Any]) -> FeatureRow:
         "mailbox": mailbox,
         "web_domains": _web_domains(row),
         "contact": pinyin(contact) if contact else None,
-        "bank_account": text_of(row, "bank_account"),
+        "bank_account": bank_account,
+        # an IBAN ends with the national account number another system may hold alone
+        # (DE06940822017769669374 / 7769669374): their last characters agree
+        "bank_tail": bank_account[-BANK_TAIL:] if bank_account and len(bank_account) >= BANK_TAIL else None,
     }

@@ -121,3 +121,15 @@ def test_it_tells_a_group_from_a_company_of_its_name():
     assert _row("威远集团有限公司")["legal_group"] is True
     assert _row("威远电子科技股份有限公司")["legal_group"] is False
     assert _row("威远电子")["legal_group"] is None
+
+
+def test_it_lets_an_iban_meet_the_account_number_inside_it():
+    def tail(account: str) -> str | None:
+        attributes, _ = get_domain("supplier").standardize(
+            {"name": "Schulz Verpackung GmbH", "bank_account": account}, phone_region="DE")
+        return organisation_features(attributes)["bank_tail"]
+
+    assert tail("DE06 9408 2201 7769 6693 74") == tail("7769669374") is not None
+    assert tail("GB88HBUK83213359725623") == tail("59725623")
+    assert tail("DE06940822017769669375") != tail("7769669374")
+    assert tail("4627144") is None  # too short to tell an account from the end of another

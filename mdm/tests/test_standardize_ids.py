@@ -233,5 +233,6 @@ def test_ids_of_one_numbering_share_a_space(first, second, country):
 )
 def test_ids_of_two_numberings_do_not(first, second, country):
     a, b = std_tax_id(first), std_tax_id(second)
-    assert registration_space(a.value, a.parts["kind"], country) != registration_space(b.value, b.parts["kind"], country)
+    first_space = registration_space(a.value, a.parts["kind"], country)
+    assert first_space != registration_space(b.value, b.parts["kind"], country)
     assert registration_space(None, None, country) is None
