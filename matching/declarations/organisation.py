@@ -16,8 +16,8 @@ Design (see matching.features for the columns):
 - tax id: exact is decisive; so is one registration under two ids (a PRC organisation
   code and the unified social credit code that embeds it, a French SIREN, SIRET and VAT id);
   a near miss where one side fails the check character is a typo; ids of two numberings
-  (a VAT id and a Steuernummer) are not compared; any other difference is strong evidence
-  against (m fixed small).
+  of one country (a VAT id and a Steuernummer) are not compared; any other difference,
+  ids of two countries included, is strong evidence against (m fixed small).
 - country and legal form: two countries, or two legal forms, are evidence against,
   learned (m by EM) like any level.
 - location: phone, street address, postcode and city describe one fact, where the company
@@ -25,7 +25,8 @@ Design (see matching.features for the columns):
   that would count the same evidence up to four times.
 - internet: e-mail address, then shared company mail/web domain (free-mail domains are
   ignored by the features).
-- contact person (by pinyin), and for suppliers the bank account.
+- contact person (by pinyin), and for suppliers the bank account (an IBAN also against
+  the national account number that ends it).
 - source systems: two records of one system are less often one company (SOURCE_SYSTEM).
 
 The customer and supplier declarations (customer.py, supplier.py) are made of these.
