@@ -120,8 +120,8 @@ def registration_space(tax_id: str | None, kind: str | None, country: str | None
     VAT number and a company number) cannot be compared. Ids that embed one registration
     share a space (a PRC organisation code and its USCC: "CN"; a French SIREN, SIRET and
     VAT id: "FR"); a VAT id is its country's, also written without its prefix when the
-    check digits say so; an id of no known kind is its country's,
-    kind and shape (digits as 9, letters as A: "999/999/99999")."""
+    check digits say so; an id of no known kind is its country's, kind and shape (digits
+    as 9, letters as A: "999/999/99999")."""
     if not tax_id:
         return None
     if kind in ("uscc", "cn_org_code", "cn_old_licence"):
