@@ -15,8 +15,9 @@ Design (see matching.features for the columns):
   full one and a misspelt trade word have levels of their own, learned.
 - tax id: exact is decisive; so is one registration under two ids (a PRC organisation
   code and the unified social credit code that embeds it, a French SIREN, SIRET and VAT id);
-  a near miss where one side fails the check character is a typo; any other difference is
-  strong evidence against (m fixed small).
+  a near miss where one side fails the check character is a typo; ids of two numberings
+  of one country (a VAT id and a Steuernummer) are not compared; any other difference,
+  ids of two countries included, is strong evidence against (m fixed small).
 - country and legal form: two countries, or two legal forms, are evidence against,
   learned (m by EM) like any level.
 - location: phone, street address, postcode and city describe one fact, where the company
@@ -24,7 +25,8 @@ Design (see matching.features for the columns):
   that would count the same evidence up to four times.
 - internet: e-mail address, then shared company mail/web domain (free-mail domains are
   ignored by the features).
-- contact person (by pinyin), and for suppliers the bank account.
+- contact person (by pinyin), and for suppliers the bank account (an IBAN also against
+  the national account number that ends it).
 - source systems: two records of one system are less often one company (SOURCE_SYSTEM).
 
 The customer and supplier declarations (customer.py, supplier.py) are made of these.
@@ -55,7 +57,7 @@ _TRADE_OK = Any(Null("nm_trade"), Exact("nm_trade"), All(Differ("nm_script"), Ei
 _REGION_OK = Any(Null("nm_region"), Exact("nm_region"))
 _BRANCH_OK = Any(BothNull("nm_branch"), Exact("nm_branch"))
 _COMPATIBLE = All(_TRADE_OK, _REGION_OK, _BRANCH_OK)
-_BRAND_SAME = Any(Exact("nm_brand"), Overlap("nm_pinyin", 1))
+_BRAND_SAME = Any(Exact("nm_brand"), Overlap("nm_pinyin", 1), All(Differ("nm_script"), Overlap("nm_heads", 1)))
 _BRAND_TYPO = Any(Exact("nm_sorted"), All(Damerau("nm_brand", 1), EitherTrue("nm_long")))
 _TRANSLITERATED = All(Differ("nm_script"), Overlap("nm_sound", 1))
 
@@ -93,12 +95,20 @@ TAX_ID = Comparison(
     "tax_id",
     "tax id (unified social credit code, VAT id)",
     (
-        Level("tax id missing", Null("tax_id"), null=True),
+        # ids of two numberings of one country (a German VAT id and a Steuernummer, a British
+        # VAT number and a company number) are nothing to compare, not a conflict; ids of two
+        # countries are two companies (a company is registered in one)
+        Level(
+            "tax id missing, or ids of two kinds (not comparable)",
+            Any(Null("tax_id"), All(Differ("tax_space"), Differ("tax_id"), Any(Null("tax_reg"), Differ("tax_reg")),
+                                    Any(Null("tax_country"), Exact("tax_country")))),
+            null=True,
+        ),
         Level("tax id exact", Exact("tax_id")),
         Level("same registration under two ids (organisation code, SIREN)", Exact("tax_reg")),
         Level("tax id typo (check fails, ≤ 2 edits)", All(Damerau("tax_id", 2), EitherFalse("tax_valid"))),
-        # two codes that both pass the check digit differ only by a typo the check misses
-        # (about 1 in 31 typos) or a re-registration: rare among true matches
+        # two codes of one numbering that both pass the check digit differ only by a typo the
+        # check misses (about 1 in 31 typos) or a re-registration: rare among true matches
         Level("tax ids differ", None, m=0.001),
     ),
     ordered=True,
@@ -193,8 +203,10 @@ BANK = Comparison(
     (
         Level("bank account missing", Null("bank_account"), null=True),
         Level("bank account exact", Exact("bank_account")),
+        Level("same account number (an IBAN and the account inside it)", Exact("bank_tail")),
         Level("bank accounts differ", None),
     ),
+    ordered=True,
 )
 
 # Brands and street addresses repeat across a country ("金泰", "人民路1号"): blocked on

@@ -19,9 +19,14 @@ from matching.declarations.organisation import (
 
 MODEL = DomainModel(
     domain="supplier",
-    version=8,
+    version=9,
     comparisons=(NAME, TAX_ID, LOCATION, INTERNET, CONTACT, COUNTRY, LEGAL_FORM, BANK, SOURCE_SYSTEM),
-    blocking={**BLOCKING, "bank_account": ("bank_account",)},
+    # a supplier's records in a purchasing spreadsheet often lack the city its other systems
+    # hold, and the address is written in either script (matching.features: one key): the
+    # building alone pairs them. Supplier masters stay far smaller than customer masters,
+    # so the blocks that repeat across cities stay small (see BLOCKING).
+    blocking={**BLOCKING, "address_anywhere": ("addr_building",), "bank_account": ("bank_account",),
+              "bank_tail": ("bank_tail",)},
     em_blocking=EM_BLOCKING,
     deterministic=(*DETERMINISTIC, ("bank_account",)),
     deterministic_recall=0.8,

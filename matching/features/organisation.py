@@ -25,7 +25,7 @@ from matching.features.text import (
     text_of,
 )
 from mdm.standardize import FOREIGN_COUNTRY_REGIONS
-from mdm.standardize.ids import registration_core
+from mdm.standardize.ids import registration_core, registration_country, registration_space
 
 FeatureRow = dict[str, Any]
 
@@ -96,7 +96,7 @@ def _strip_place_prefix(street: str, places: Iterable[str]) -> str:
 
 
 def address_keys(address: str | None, city: str | None = None) -> tuple[str | None, str | None]:
-    """(building, unit): "福建省厦门市集美区学院路216号科技大厦7层" → ("学院路216", "7"); a
+    """(building, unit): "福建省厦门市集美区学院路216号科技大厦7层" → ("216 xueyuan", "7"); a
     province or city named without 省/市 ("上海滨江大道251号", or the record's own `city`) is
     dropped like one named with it.
 
@@ -113,7 +113,10 @@ def address_keys(address: str | None, city: str | None = None) -> tuple[str | No
                 street = street.rsplit(marker, 1)[1] or street
         city_name = _CITY_SUFFIX_RE.sub("", fold(city).strip()) if city and has_cjk(city) else None
         street = _strip_place_prefix(street, (*_CN_PROVINCES, *((city_name,) if city_name else ())))
-        building = f"{street}{m.group(2)}"
+        # as the English address spells it ("No. 808 Xingye Road": "808 xingye"), so a
+        # record written in either script meets the other
+        suffix = next((s for s in _CN_ROAD_SUFFIXES if street.endswith(s) and len(street) > len(s)), "")
+        building = f"{m.group(2)} {pinyin(street[: len(street) - len(suffix)])}"
         after = folded[m.end() :]
         unit_match = _CN_UNIT_RE.search(after.split(" ")[0] if " " in after else after)
         return building, (unit_match.group(1) if unit_match else None)
@@ -217,6 +220,7 @@ def _latin_first_word(display: str, core: str) -> list[str]:
 
 
 TYPO_TRADE_CHARS = 6
+BANK_TAIL = 8  # characters: the shortest national account numbers (British ones) have 8
 GROUP_FORMS = frozenset({"group", "group_joint_stock"})
 
 
@@ -244,6 +248,12 @@ def features(row: Mapping[str, Any]) -> FeatureRow:
         if trade is None and brand and brand != words[0] and rest and not _PINYIN_RE.fullmatch(rest):
             trade_text = rest
             trade, mapped = trade_key(rest)
+    # the English name of a Chinese company spells its brand (字号) in pinyin and translates
+    # the rest: 朗瀚塑胶 / Langhan Plastic. Compared across scripts only.
+    if script == "cjk":
+        heads = sorted({v for k in range(2, len(brand or "")) for v in pinyin_variants(brand[:k])}) or None
+    else:
+        heads = words[:1] or None
     region = text_of(row, "name__region")
     branch = text_of(row, "name__branch")
     building, unit = address_keys(text_of(row, "address__folded") or text_of(row, "address"), text_of(row, "city"))
@@ -255,6 +265,8 @@ def features(row: Mapping[str, Any]) -> FeatureRow:
     mailbox = email if email and (local not in ROLE_MAILBOXES or domain in FREE_MAIL_DOMAINS) else None
     contact = text_of(row, "contact")
     legal_form = text_of(row, "name__legal_form")
+    tax_id, tax_kind, country = text_of(row, "tax_id"), text_of(row, "tax_id__kind"), text_of(row, "country")
+    bank_account = text_of(row, "bank_account")
     return {
         "nm_core": core,
         "nm_brand": brand,
@@ -265,6 +277,7 @@ def features(row: Mapping[str, Any]) -> FeatureRow:
         "nm_trade_text": trade_text if script == "latin" and len(trade_text or "") >= TYPO_TRADE_CHARS else None,
         "nm_script": script,
         "nm_pinyin": brand_pinyin or None,
+        "nm_heads": heads,
         # blocking key: for Latin names the umlaut written out (Köhler and Koehler meet)
         "nm_key": (pinyin(brand, by_char=True) if script == "cjk" else brand_pinyin[-1]) if brand_pinyin else None,
         "nm_sound": _transliteration_keys(brand, brand_pinyin, script, region in FOREIGN_COUNTRY_REGIONS),
@@ -272,10 +285,12 @@ def features(row: Mapping[str, Any]) -> FeatureRow:
         "nm_long": bool(brand and len(brand) >= 3),
         "nm_region": pinyin(region) if region else None,
         "nm_branch": pinyin(branch) if branch else None,
-        "tax_id": text_of(row, "tax_id"),
+        "tax_id": tax_id,
         "tax_valid": row.get("tax_id__valid") if row.get("tax_id__valid") is not None else None,
-        "tax_reg": registration_core(text_of(row, "tax_id"), text_of(row, "tax_id__kind"), text_of(row, "country")),
-        "country": text_of(row, "country"),
+        "tax_reg": registration_core(tax_id, tax_kind, country),
+        "tax_space": registration_space(tax_id, tax_kind, country),
+        "tax_country": registration_country(tax_id, tax_kind, country),
+        "country": country,
         "legal_form": legal_form,
         "legal_group": legal_form in GROUP_FORMS if legal_form else None,
         "phone": text_of(row, "phone"),
@@ -288,5 +303,8 @@ def features(row: Mapping[str, Any]) -> FeatureRow:
         "mailbox": mailbox,
         "web_domains": _web_domains(row),
         "contact": pinyin(contact) if contact else None,
-        "bank_account": text_of(row, "bank_account"),
+        "bank_account": bank_account,
+        # an IBAN ends with the national account number another system may hold alone
+        # (DE06940822017769669374 / 7769669374): their last characters agree
+        "bank_tail": bank_account[-BANK_TAIL:] if bank_account and len(bank_account) >= BANK_TAIL else None,
     }

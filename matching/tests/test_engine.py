@@ -369,6 +369,29 @@ def test_it_reads_an_organisation_code_and_the_uscc_that_embeds_it_as_one_regist
     assert {e.comparison: e for e in score_pair(customer_model, old, other)[1]}["tax_id"].weight < 0
 
 
+def test_it_does_not_compare_tax_ids_of_two_numberings(customer_model):
+    vat = _row("customer", "a", name="Fischer Messtechnik GmbH", tax_id="DE187355255", city="Berlin", country="DE")
+    steuernummer = _row("customer", "b", name="Fischer Messtechnik GmbH", tax_id="143/815/08155", city="Berlin",
+                        country="DE")
+    other_vat = _row("customer", "c", name="Fischer Messtechnik GmbH", tax_id="DE136695976", city="Berlin",
+                     country="DE")
+    tax = {e.comparison: e for e in score_pair(customer_model, vat, steuernummer)[1]}["tax_id"]
+    assert tax.level.endswith("(not comparable)") and tax.weight == 0
+    clash = {e.comparison: e for e in score_pair(customer_model, vat, other_vat)[1]}["tax_id"]
+    assert clash.level == "tax ids differ" and clash.weight < -5
+
+
+def test_it_reads_an_english_name_that_spells_the_brand_in_pinyin(customer_model):
+    chinese = _row("customer", "a", name="朗瀚塑胶制品有限公司", city="深圳")
+    english = _row("customer", "b", name="Langhan Plastic Products Co., Ltd.", city="Shenzhen")
+    sister = _row("customer", "c", name="朗瀚电子科技有限公司", city="深圳")
+    name = {e.comparison: e for e in score_pair(customer_model, chinese, english)[1]}["name"]
+    assert name.level.startswith("same brand") and name.weight > 5
+    # within one script a shared first syllable pair is no brand
+    assert not {e.comparison: e for e in score_pair(customer_model, chinese, sister)[1]}["name"].level.startswith(
+        "same brand (or its pinyin)")
+
+
 def test_it_weighs_two_countries_against_a_match(customer_model):
     toulouse = _row("customer", "a", name="Mergen Manufacturing Sarl", city="Toulouse", country="FR",
                     email="contact@mergen-mfg.com")

@@ -18,15 +18,21 @@ def _row(name: str, **extra: object) -> dict:
 @pytest.mark.parametrize(
     "address, city, building",
     [
-        ("上海滨江大道251号工业园7层", None, "滨江大道251"),
-        ("上海闵行区滨江大道251号工业园7层", None, "滨江大道251"),
-        ("天津创新路232号科技大厦18层", "天津市", "创新路232"),
-        ("南京路36号", "南京", "南京路36"),  # a road named after a city keeps its name
-        ("北京东路5号", "上海", "北京东路5"),
+        ("上海滨江大道251号工业园7层", None, "251 binjiang"),
+        ("上海闵行区滨江大道251号工业园7层", None, "251 binjiang"),
+        ("天津创新路232号科技大厦18层", "天津市", "232 chuangxin"),
+        ("南京路36号", "南京", "36 nanjing"),  # a road named after a city keeps its name
+        ("北京东路5号", "上海", "5 beijingdong"),
     ],
 )
 def test_it_drops_a_province_or_city_glued_before_the_street(address, city, building):
     assert address_keys(address, city)[0] == building
+
+
+def test_it_reads_a_chinese_street_address_as_its_english_spelling():
+    assert address_keys("深圳市福田区兴业路808号") == ("808 xingye", None)
+    assert address_keys("No. 808 Xingye Road, Futian District", "Shenzhen")[0] == "808 xingye"
+    assert address_keys("深圳市福田区兴业路809号")[0] != "808 xingye"
 
 
 def test_it_does_not_take_the_last_character_of_a_short_brand_for_a_trade():
@@ -115,3 +121,15 @@ def test_it_tells_a_group_from_a_company_of_its_name():
     assert _row("威远集团有限公司")["legal_group"] is True
     assert _row("威远电子科技股份有限公司")["legal_group"] is False
     assert _row("威远电子")["legal_group"] is None
+
+
+def test_it_lets_an_iban_meet_the_account_number_inside_it():
+    def tail(account: str) -> str | None:
+        attributes, _ = get_domain("supplier").standardize(
+            {"name": "Schulz Verpackung GmbH", "bank_account": account}, phone_region="DE")
+        return organisation_features(attributes)["bank_tail"]
+
+    assert tail("DE06 9408 2201 7769 6693 74") == tail("7769669374") is not None
+    assert tail("GB88HBUK83213359725623") == tail("59725623")
+    assert tail("DE06940822017769669375") != tail("7769669374")
+    assert tail("4627144") is None  # too short to tell an account from the end of another

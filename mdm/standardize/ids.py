@@ -18,6 +18,7 @@ from mdm.standardize.text import Standardized, _as_text, _empty, _float_id_probl
 
 MSG_USCC_CHARS = "invalid characters in unified social credit code: {chars}"
 MSG_USCC_CHECK = "invalid unified social credit code check character: expected {expected}, got {got}"
+MSG_USCC_SHORT = "unified social credit code without its check character (17 characters): {raw}"
 MSG_VAT_CHECK = "invalid VAT number check digits: {raw}"
 MSG_EIN = "not an employer identification number the IRS assigns (prefix {prefix}): {raw}"
 MSG_IBAN = "invalid IBAN check digits: {raw}"
@@ -36,7 +37,9 @@ _USCC_CHARSET = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 _USCC_VALUES = {c: i for i, c in enumerate(_USCC_CHARSET)}
 _USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
 _USCC_SHAPE_RE = re.compile(r"[0-9A-Z]{2}\d{6}[0-9A-Z]{10}")
-_CN_ID_SHAPE_RE = re.compile(r"\d{17}[\dX]")
+_USCC_BODY_RE = re.compile(r"[0-9A-Z]{2}\d{6}[0-9A-Z]{9}")  # the first 17 characters
+# region (a province code 11-65), date of birth, sequence, check character
+_CN_ID_SHAPE_RE = re.compile(r"[1-6]\d{5}(?:19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}[\dX]")
 _CN_ID_WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 
 
@@ -73,6 +76,8 @@ def registration_core(tax_id: str | None, kind: str | None, country: str | None 
     Japanese corporate number (alone, or in a qualified invoice number after its T)."""
     if not tax_id:
         return None
+    if kind == "other" and (vat := _vat_without_prefix(tax_id, country)):
+        return registration_core(vat, "vat")
     if kind == "uscc":
         return tax_id[8:17]
     if kind == "cn_org_code":
@@ -81,7 +86,10 @@ def registration_core(tax_id: str | None, kind: str | None, country: str | None 
         return "JP" + tax_id[-13:]
     if kind == "vat":
         prefix, national = tax_id[:2], tax_id[2:]
-        return prefix + (national[2:] if prefix == "FR" and len(national) == 11 else national)
+        if prefix == "FR" and len(national) == 11:
+            return prefix + national[2:]
+        # a Swedish VAT id is the organisation number and 01
+        return prefix + (national[:-2] if prefix == "SE" and len(national) == 12 else national)
     siren = tax_id.isdigit() and len(tax_id) in (9, 14) and _luhn_valid(tax_id) and _luhn_valid(tax_id[:9])
     if siren and country in (None, "FR"):
         return "FR" + tax_id[:9]
@@ -92,6 +100,63 @@ def registration_core(tax_id: str | None, kind: str | None, country: str | None 
     if country and country != "CN" and kind == "other":
         return country + tax_id
     return None
+
+
+def _vat_without_prefix(tax_id: str, country: str | None) -> str | None:
+    """The VAT id an id of no known kind is, written without its country prefix, when the
+    country's check digits say so (DE187355255 for 187355255 of a German company)."""
+    if not country or country == "CN":
+        return None
+    vat = country + tax_id
+    return vat if _VAT_RE.fullmatch(vat) and _foreign_tax_id(vat, vat)[1] else None
+
+
+_SHAPE_RE = (re.compile(r"\d"), re.compile(r"[A-Z]"))
+
+
+def registration_space(tax_id: str | None, kind: str | None, country: str | None = None) -> str | None:
+    """The numbering an id belongs to: two ids of one space that differ are two
+    registrations, while ids of two spaces (a German VAT id and a Steuernummer, a British
+    VAT number and a company number) cannot be compared. Ids that embed one registration
+    share a space (a PRC organisation code and its USCC: "CN"; a French SIREN, SIRET and
+    VAT id: "FR"); a VAT id is its country's, also written without its prefix when the
+    check digits say so; an id of no known kind is its country's, kind and shape (digits
+    as 9, letters as A: "999/999/99999")."""
+    if not tax_id:
+        return None
+    if kind in ("uscc", "cn_org_code", "cn_old_licence"):
+        return "CN"
+    if kind in ("jp_corporate_number", "jp_invoice_number"):
+        return "JP"
+    if kind == "vat":
+        return tax_id[:2]
+    core = registration_core(tax_id, kind, country)
+    if core == "FR" + tax_id[:9]:  # a SIREN or SIRET
+        return "FR"
+    if core is not None and len(core) == 9 and core in (tax_id, tax_id[6:]):  # an organisation code
+        return "CN"
+    if _vat_without_prefix(tax_id, country):
+        return country
+    digits, letters = _SHAPE_RE
+    return f"{kind}:{country or ''}:{letters.sub('A', digits.sub('9', tax_id))}"
+
+
+_VAT_COUNTRY = {"EL": "GR", "XI": "GB"}
+
+
+def registration_country(tax_id: str | None, kind: str | None, country: str | None = None) -> str | None:
+    """The country that gave out a tax id: a company is registered in one, so ids of two
+    countries are two companies (None: not known, an id of no known kind without a country)."""
+    if not tax_id:
+        return None
+    space = registration_space(tax_id, kind, country)
+    if space == "CN" or kind == "cn_resident_id":
+        return "CN"
+    if kind == "us_ein":
+        return "US"
+    if space and ":" not in space:  # a VAT id's, or a SIREN's
+        return _VAT_COUNTRY.get(space, space)
+    return country
 
 
 def _luhn_valid(digits: str) -> bool:
@@ -110,7 +175,8 @@ def std_tax_id(raw: object) -> Standardized:
             "valid": True | False | None (no check for the kind)}.
     18-character ids shaped like a unified social credit code get the
     GB 32100-2015 check; one that fails it but passes the resident-identity
-    check (individual taxpayers) is kind "cn_resident_id"."""
+    check (individual taxpayers) is kind "cn_resident_id"; one of 17 characters whose
+    organisation code checks out lost its check character (kind "uscc", invalid)."""
     text = _as_text(raw)
     if text is None:
         return _empty()
@@ -120,6 +186,9 @@ def std_tax_id(raw: object) -> Standardized:
         return Standardized(value, {"kind": "cn_old_licence", "valid": None}, problems)
     if _ORG_CODE_HYPHEN_RE.fullmatch(text.strip()) or (not value.isdigit() and org_code_valid(value)):
         return Standardized(value, {"kind": "cn_org_code", "valid": org_code_valid(value)}, problems)
+    if _USCC_BODY_RE.fullmatch(value) and org_code_valid(value[8:]):  # the organisation code inside checks out
+        problem = MSG_USCC_SHORT.format(raw=_quote(value))
+        return Standardized(value, {"kind": "uscc", "valid": False}, (*problems, problem))
     if len(value) != 18 or not _USCC_SHAPE_RE.fullmatch(value):
         kind, valid, problem = _foreign_tax_id(value, text)
         return Standardized(value, {"kind": kind, "valid": valid}, (*problems, *filter(None, [problem])))

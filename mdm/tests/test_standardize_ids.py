@@ -7,7 +7,7 @@ import random
 import pytest
 
 from mdm.standardize import MSG_USCC_CHECK, Standardized, standardize
-from mdm.standardize.ids import registration_core, std_tax_id
+from mdm.standardize.ids import registration_core, registration_space, std_tax_id
 
 # --- tax_id -------------------------------------------------------------------
 
@@ -194,6 +194,8 @@ def test_it_flags_invalid_gtins(raw: str, problem: str) -> None:
         ("DE187355255", "187355255", "DE"),  # a VAT id and its national number
         ("ESA86559911", "A86559911", "ES"),
         ("T5835678256246", "5835678256246", "JP"),  # a qualified invoice number: T and the corporate number
+        ("SE556036079301", "556036-0793", "SE"),  # a Swedish VAT id: the organisation number and 01
+        ("91430110533408172", "914301105334081728", "CN"),  # a USCC that lost its check character
     ],
 )
 def test_two_ids_of_one_registration_share_it(first, second, country):
@@ -205,3 +207,32 @@ def test_ids_of_two_registrations_do_not():
     a, b = std_tax_id("914301105334081728"), std_tax_id("914301107483378850")
     assert registration_core(a.value, a.parts["kind"]) != registration_core(b.value, b.parts["kind"])
     assert registration_core("187355255", "other", "AT") != registration_core("DE187355255", "vat", "DE")
+
+
+@pytest.mark.parametrize(
+    "first, second, country",
+    [
+        ("53340817-2", "9143011058073021X8", "CN"),  # an organisation code and a USCC
+        ("440301533408172", "9143011058073021X8", "CN"),  # a 15-character tax registration and a USCC
+        ("49825979500090", "FR85498259795", "FR"),  # a SIRET and a VAT id
+        ("DE187355255", "DE136695976", "DE"),
+    ],
+)
+def test_ids_of_one_numbering_share_a_space(first, second, country):
+    spaces = {registration_space(s.value, s.parts["kind"], country) for s in (std_tax_id(first), std_tax_id(second))}
+    assert len(spaces) == 1 and None not in spaces
+
+
+@pytest.mark.parametrize(
+    "first, second, country",
+    [
+        ("DE187355255", "143/815/08155", "DE"),  # a VAT id and a Steuernummer
+        ("GB980780684", "SC123456", "GB"),  # a VAT number and a company number
+        ("NL004495445B01", "34183466", "NL"),  # a VAT id and a KvK number
+    ],
+)
+def test_ids_of_two_numberings_do_not(first, second, country):
+    a, b = std_tax_id(first), std_tax_id(second)
+    first_space = registration_space(a.value, a.parts["kind"], country)
+    assert first_space != registration_space(b.value, b.parts["kind"], country)
+    assert registration_space(None, None, country) is None
