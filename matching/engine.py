@@ -394,7 +394,7 @@ def train(domain: str, rows: Any, *, seed: int = 1, u_max_pairs: float = DEFAULT
     given seed and input order. `model.report` says what was estimated and how long it took."""
     declared = model or m.get_declaration(domain)
     started = time.perf_counter()
-    table = feature_table(rows, declared)
+    table = _positional_ids(feature_table(rows, declared))
     if any(m.RANDOM_PAIRS in rule for rule in declared.em_blocking):
         table = _with_random_buckets(table, m.RANDOM_PAIRS, u_max_pairs, seed)
     tf_tables = _tf_tables(declared, table)
@@ -539,6 +539,16 @@ def _prior_from_blocks(declared: m.DomainModel, table: pa.Table, parameters: lis
     estimate = min(0.5, max(share * len(bayes) / total, 1 / total))
     report["notes"].append(MSG_PRIOR_FROM_BLOCKS.format(share=share, pairs=len(bayes), prior=estimate))
     return estimate
+
+
+def _positional_ids(table: pa.Table) -> pa.Table:
+    """`table` with each record's position for its unique_id. Splink samples the pairs u
+    is estimated on by a hash of the ids, so trained on database keys the model would
+    follow them: the same records loaded into a database whose sequences had moved on
+    (PostgreSQL does not roll them back) trained another model and merged other pairs.
+    Training returns no ids, so the ids it sees need only be unique."""
+    ids = pa.array([str(i) for i in range(table.num_rows)], pa.string())
+    return table.set_column(table.schema.get_field_index("unique_id"), "unique_id", ids)
 
 
 def _with_random_buckets(table: pa.Table, column: str, max_pairs: float, seed: int) -> pa.Table:

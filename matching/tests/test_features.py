@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 
 from matching.features.product import features as product_features
+from mdm.domains import get_domain
+from mdm.ingest.profiles import get_profile
 from mdm.standardize import std_spec
 
 
@@ -70,3 +72,21 @@ def test_it_notes_how_a_maker_is_known():
 def test_it_never_raises_on_odd_input():
     for name in ["", "   ", "M", "x" * 500, "电阻", "RC", "6", "%%%", "1/0", "DN", "图号", "M99999999x0", "0.0.0.0"]:
         assert isinstance(_features(name, name or None), dict)
+
+
+def test_it_reads_the_maker_material_and_drawing_of_an_sap_material_from_its_own_fields():
+    # MARA has no brand column; its manufacturer part number names the maker, and WRKST
+    # and ZEINR the material and drawing the short text leaves out
+    profile, domain = get_profile("sap_mara"), get_domain("product")
+
+    def read(**fields: str) -> dict:
+        row = {"MATNR": "10000001", "MAKTX": "", **fields}
+        attributes, _ = domain.standardize(profile.extract(row), phone_region="CN")
+        return product_features(attributes)
+
+    cap = read(MAKTX="CAP,CER,SMD,22NF,50V,X7R,20%,0805", MFRPN="CL21B223MBANNNC")
+    assert (cap["px_maker"], cap["px_main"], cap["px_package"]) == ("samsung", "22000", "0805")
+    screw = read(MAKTX="内六角圆柱头螺钉", GROES="M8X60", WRKST="SS316")
+    assert (screw["px_main"], screw["px_material"]) == ("M8x60", ["ss316"])
+    part = read(MAKTX="支架", ZEINR="ZJ-2025-2572", ZEIVR="B")
+    assert (part["px_main"], part["px_revision"]) == ("ZJ-2025-2572", "B")
