@@ -94,11 +94,14 @@ BEGIN
         SELECT history_hash INTO previous FROM {table} WHERE {key} = NEW.{key}
         ORDER BY {key} DESC, history_id DESC LIMIT 1;
     END IF;
-    NEW.history_prev_hash := coalesce(previous, '');
-    NEW.history_hash := encode(sha256(convert_to(
-        NEW.history_prev_hash
-        || (jsonb_strip_nulls(to_jsonb(NEW)) - 'history_hash' - 'history_prev_hash')::text,
-        'UTF8')), 'hex');
+    previous := coalesce(previous, '');
+    -- the content without the two hash columns: nulled, jsonb_strip_nulls drops them with
+    -- the other null members (the same text as removing them, without two more copies)
+    NEW.history_prev_hash := NULL;
+    NEW.history_hash := NULL;
+    NEW.history_hash := encode(sha256(convert_to(previous || jsonb_strip_nulls(to_jsonb(NEW))::text,
+                                                 'UTF8')), 'hex');
+    NEW.history_prev_hash := previous;
     RETURN NEW;
 END $$;
 """
