@@ -433,7 +433,7 @@ def stage_copy(args: argparse.Namespace) -> None:
                 cursor.execute(f"DROP TABLE IF EXISTS bench_copy_{name}")
                 cursor.execute(f"CREATE TABLE bench_copy_{name} (LIKE {name} INCLUDING ALL)")
                 if chained and name in keys:
-                    for sql in audit.pg_chain_sql(qn, f"bench_copy_{name}", keys[name]):
+                    for sql in audit.pg_chain_sql(cursor, qn, f"bench_copy_{name}", keys[name]):
                         cursor.execute(sql)
         raw.commit()
         started = time.perf_counter()
