@@ -564,19 +564,20 @@ def _u_without_matches(declared: m.DomainModel, table: pa.Table, parameters: lis
     levels whose u the declaration sets keep it."""
     n = table.num_rows
     sampled_all = _with_random_buckets(table, "_u_bucket", max_pairs, seed)
+    bucket = sampled_all.column("_u_bucket").to_pylist()
+    buckets = max(bucket, default=0) + 1
     sampling = m.DomainModel(**{**declared.__dict__, "blocking": {"random pairs": ("_u_bucket",)}})
     # Predicted pairs keep every compared column of both records: scored all at once, the
-    # sample held 1.3 GB at 20,000 customers. The pairs (their ids only) are blocked once and
-    # scored a slice at a time instead, on one linker: a linker per slice cost 3 s to build
-    # and its own copy of the records with their term frequencies.
-    slices = max(1, math.ceil(min(max_pairs, n * (n - 1) / 2) / U_SLICE_PAIRS))
-    linker = _linker(sampling, sampled_all, parameters=parameters, prior=prior, tf_tables=tf_tables)
-    blocked = linker.inference.compute_blocked_pairs_for_predict()
+    # sample held 1.3 GB at 20,000 customers. Buckets are scored a slice at a time instead
+    # (a pair never leaves its bucket, so the slices hold the same pairs).
+    slices = max(1, min(buckets, math.ceil(min(max_pairs, n * (n - 1) / 2) / U_SLICE_PAIRS)))
     weights: dict[tuple[int, int], float] = Counter()
     for part in range(slices):
-        pairs = linker.misc.query_sql(f"SELECT * FROM {blocked.physical_name} "
-                                      f"WHERE hash(join_key_l, join_key_r) % {slices} = {part}")
-        linker.table_management.register_blocked_pairs_for_predict(pairs)
+        rows = [i for i, b in enumerate(bucket) if b % slices == part]
+        if len(rows) < 2:
+            continue
+        sampled = sampled_all.take(rows)
+        linker = _linker(sampling, sampled, parameters=parameters, prior=prior, tf_tables=tf_tables)
         result = linker.inference.predict(warning_mode="never")
         sql = " UNION ALL ".join(
             f"SELECT {ci} AS c, gamma_{comp.name} AS g, sum(1 - match_probability) AS w "
@@ -584,8 +585,7 @@ def _u_without_matches(declared: m.DomainModel, table: pa.Table, parameters: lis
         for c, g, w in linker.misc.query_sql(sql, output_type="pandas").itertuples(index=False):
             weights[int(c), int(g)] += float(w)
         result.drop_table_from_database_and_remove_from_cache()
-        pairs.drop_table_from_database_and_remove_from_cache()
-    linker.table_management.delete_tables_created_by_splink_from_db()
+        linker.table_management.delete_tables_created_by_splink_from_db()
     out = [[dict(p) for p in levels] for levels in parameters]
     for ci, comp in enumerate(declared.comparisons):
         total = sum(w for (c, g), w in weights.items() if c == ci and g != -1)
