@@ -510,14 +510,13 @@ row (the same text, which verify_audit recomputes): its share of that COPY went 
 trigger read a record's last history row by walking the primary key (228 s of write at
 20,000 records, 5 ms a row); it reads through an index on (record, history_id) now.
 
-At 400,000 records (385,551 live, PostgreSQL only, 2026-12-06, first measured): match
-191 s at load 4 (write 90 s, 1.86× a bare COPY of its rows, 0.92× a COPY with the chain
-triggers: at this size the triggers are half of the COPY's time), scoring + clustering
-0.29× raw Splink's (whose feature columns are 177 s of its 216), training's peak memory
-1.66× (2.13 GiB). Train + match 9.54×: training ran at load 17 (1,122 s for 122 CPU s)
-while raw Splink training ran at load 9 (99 s, 65 CPU s); the same training alone at
-load 1 to 5 took 142 s (96 CPU s, 2.31 GiB), which with the run's match is 2.42×. SQLite at this
-size was not measured (its load alone took 17 minutes on the busy machine).
+At 400,000 records (385,551 live, PostgreSQL only, 2026-12-06, first measured, load 1 to
+8): match 204 s (write 90 s: 1.73× a bare COPY of its rows, 1.35× a COPY with the chain
+triggers), scoring + clustering 0.79× raw Splink's, training's peak memory 1.80× (2.30
+GiB for 1.28 GiB: near its 2×). Train + match 3.53× raw Splink train + predict + cluster
+for 3× (training 159 s for raw Splink training's 85 s with its feature columns). An
+earlier run the same day, its training at load 17 and raw Splink's at load 9, gave 9.54×.
+SQLite at this size was not measured (its load alone took 17 minutes on the busy machine).
 
 The 1,000,000-record rows below are from 2026-11-29, before the audit's hash chain: they
 were not measured again, and the chain adds its triggers' cost to every history row
