@@ -433,7 +433,7 @@ def stage_copy(args: argparse.Namespace) -> None:
                 cursor.execute(f"DROP TABLE IF EXISTS bench_copy_{name}")
                 cursor.execute(f"CREATE TABLE bench_copy_{name} (LIKE {name} INCLUDING ALL)")
                 if chained and name in keys:
-                    for sql in audit.pg_chain_sql(qn, f"bench_copy_{name}", keys[name]):
+                    for sql in audit.pg_chain_sql(cursor, qn, f"bench_copy_{name}", keys[name]):
                         cursor.execute(sql)
         raw.commit()
         started = time.perf_counter()
@@ -492,21 +492,31 @@ SCALING_FROM = 100_000  # the smaller of two sizes an extrapolation is drawn fro
 # one JSON per database and size, kept with the code (the section is rendered from them all)
 RESULTS = ROOT / "bench" / "results" / "match"
 ANALYSIS = """\
-At 20,000 records (2026-12-06, both databases, a machine at load 9 to 12 on 2 cores, so
-compare the ratios, each against its baseline from the same run): scoring and clustering
-are within 1.5× of raw Splink's features + predict + cluster (1.34× PostgreSQL, 1.08×
-SQLite) and training's peak memory within 2× of raw Splink training's (1.19×, 1.17×;
-it was 2.55× before the random pairs that re-estimate u were scored a slice at a time).
-Train + match against raw Splink train + predict + cluster: 2.81× on SQLite, 3.19× on
-PostgreSQL for 3×. Training's own extra is the re-estimation of u without matches (a
-predict of two million random pairs, about half of training's time): it is what keeps an
-exact tax id as strong at 400 records as at 100,000. The write: 2.52× a bare COPY of the
-same rows into copies of the same tables for 2×, but 1.12× a COPY into copies that carry
-the history tables' hash chain triggers (mdm.audit), which compute each row's SHA-256 in
-the database and cost more than the rest of the COPY: the audit's price, not the write
-path's. The same runs found the chain trigger reading a record's last history row by
-walking the primary key (228 s of write at 20,000 records, 5 ms a row); it reads through
-an index on (record, history_id) now (19 s).
+At 20,000 records (2026-12-06, a machine at load 9 to 12 on 2 cores, so compare the
+ratios, each against its baseline from the same run): train + match against raw Splink
+train + predict + cluster 2.81× on SQLite, 3.19× on PostgreSQL for 3× (two runs, the
+same). Training's own extra is the re-estimation of u without matches (a predict of two
+million random pairs, about half of training's time): it is what keeps an exact tax id
+as strong at 400 records as at 100,000. Training's peak memory is within 2× of raw Splink
+training's (1.10× PostgreSQL, 1.17× SQLite; 2.55× before the random pairs were scored a
+slice at a time). Scoring and clustering against raw Splink's features + predict +
+cluster: 1.08× SQLite; PostgreSQL 1.70× in the last run, 1.34× in the run before on the
+same scoring code (the ratio the machine's load moves most). The write on PostgreSQL:
+2.17× a bare COPY of the same rows into copies of the same tables for 2×, 1.63× a COPY
+into copies that carry the history tables' hash chain triggers (mdm.audit). The trigger
+now writes a row's canonical content column by column instead of to_jsonb of the whole
+row (the same text, which verify_audit recomputes): its share of that COPY went from
+130 µs to 66 µs a history row (2.52× a bare COPY before). Earlier the same day the chain
+trigger read a record's last history row by walking the primary key (228 s of write at
+20,000 records, 5 ms a row); it reads through an index on (record, history_id) now.
+
+At 400,000 records (385,551 live, PostgreSQL only, 2026-12-06, first measured, load 1 to
+8): match 204 s (write 90 s: 1.73× a bare COPY of its rows, 1.35× a COPY with the chain
+triggers), scoring + clustering 0.79× raw Splink's, training's peak memory 1.80× (2.30
+GiB for 1.28 GiB: near its 2×). Train + match 3.53× raw Splink train + predict + cluster
+for 3× (training 159 s for raw Splink training's 85 s with its feature columns). An
+earlier run the same day, its training at load 17 and raw Splink's at load 9, gave 9.54×.
+SQLite at this size was not measured (its load alone took 17 minutes on the busy machine).
 
 The 1,000,000-record rows below are from 2026-11-29, before the audit's hash chain: they
 were not measured again, and the chain adds its triggers' cost to every history row

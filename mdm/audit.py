@@ -25,6 +25,7 @@ proves later that no chain was rewritten as a whole.
 from __future__ import annotations
 
 import hashlib
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -83,7 +84,8 @@ def key_column(model: type[models.Model]) -> str:
 # say: without statistics (a bulk load into a fresh table) the planner scanned the table
 # per row, and with the key's own index only it walked the primary key backwards from the
 # newest row, both quadratic (5 ms a row at 20k records). A created row ("+") is its
-# record's first, with nothing before it.
+# record's first, with nothing before it. The content is the text content_sql gives,
+# written out column by column (see _pg_new_content).
 _PG_CHAIN_FUNCTION = """
 CREATE OR REPLACE FUNCTION {function}() RETURNS trigger
 LANGUAGE plpgsql SET timezone = 'UTC' SET enable_seqscan = off AS $$
@@ -95,10 +97,7 @@ BEGIN
         ORDER BY {key} DESC, history_id DESC LIMIT 1;
     END IF;
     NEW.history_prev_hash := coalesce(previous, '');
-    NEW.history_hash := encode(sha256(convert_to(
-        NEW.history_prev_hash
-        || (jsonb_strip_nulls(to_jsonb(NEW)) - 'history_hash' - 'history_prev_hash')::text,
-        'UTF8')), 'hex');
+    NEW.history_hash := encode(sha256(convert_to(NEW.history_prev_hash || {content}, 'UTF8')), 'hex');
     RETURN NEW;
 END $$;
 """
@@ -113,6 +112,34 @@ BEGIN
               HINT = 'history is pruned only by manage.py prune_history';
 END $$;
 """
+_PG_SCALARS = {"smallint", "integer", "bigint", "boolean", "uuid", "date", "numeric", "double precision", "real",
+               "timestamp with time zone", "timestamp without time zone"}
+
+
+def _pg_new_content(cursor, qn, table: str) -> str:
+    """content_sql's text for the row NEW of `table`, built member by member: the same text
+    (jsonb prints an object's members shortest key first, then by bytes; null members
+    left out) for a quarter less of the trigger's cost than to_jsonb(NEW), which copies
+    the whole row, nested JSON included, into a jsonb, strips it and removes the hash columns. Made from the table's
+    columns when the trigger is (re)made, after every migrate: a column added by hand
+    later is left out of new rows' hashes, which verify() then reports."""
+    cursor.execute("SELECT attname, format_type(atttypid, NULL) FROM pg_attribute "
+                   "WHERE attrelid = %s::regclass AND attnum > 0 AND NOT attisdropped", [qn(table)])
+    columns = sorted(((name, kind) for name, kind in cursor.fetchall() if name not in CHAIN_FIELDS),
+                     key=lambda c: (len(c[0].encode()), c[0].encode()))
+    members = []
+    for name, kind in columns:
+        value = f'NEW."{name}"'
+        if kind in ("text", "character varying"):
+            text = f"to_json({value})::text"
+        elif kind in _PG_SCALARS:
+            text = f"to_jsonb({value})::text"
+        else:  # jsonb, json, arrays: their own null members stripped; a JSON null is left out
+            text = f"nullif(jsonb_strip_nulls(to_jsonb({value}))::text, 'null')"
+        key = json.dumps(name, ensure_ascii=False).replace("'", "''")
+        members.append(f"'{key}: ' || {text}")
+    # concat_ws leaves out the members that are NULL
+    return "('{' || concat_ws(', ', " + ", ".join(members) + ") || '}')"
 
 
 def chain_index(table: str) -> str:
@@ -121,7 +148,7 @@ def chain_index(table: str) -> str:
     return f"mdm_chain_{table}"
 
 
-def pg_chain_sql(qn, table: str, key: str) -> list[str]:
+def pg_chain_sql(cursor, qn, table: str, key: str) -> list[str]:
     """PostgreSQL statements that (re)make `table`'s chain: its index, function and trigger."""
     trigger = function = qn(f"mdm_chain_{table}")
     return [
@@ -130,7 +157,8 @@ def pg_chain_sql(qn, table: str, key: str) -> list[str]:
         # has pending deferred constraint checks on the table (a migrate inside a test's one)
         f"DO $$ BEGIN IF to_regclass('{qn(chain_index(table))}') IS NULL THEN "
         f"CREATE INDEX {qn(chain_index(table))} ON {qn(table)} ({qn(key)}, history_id); END IF; END $$",
-        _PG_CHAIN_FUNCTION.format(function=function, table=qn(table), key=qn(key)),
+        _PG_CHAIN_FUNCTION.format(function=function, table=qn(table), key=qn(key),
+                                  content=_pg_new_content(cursor, qn, table)),
         f"CREATE TRIGGER {trigger} BEFORE INSERT ON {qn(table)} FOR EACH ROW EXECUTE FUNCTION {function}()",
     ]
 
@@ -150,7 +178,7 @@ def install(using: str = "default") -> None:
                 continue
             trigger = qn(f"mdm_chain_{table}")
             if connection.vendor == "postgresql":
-                for sql in pg_chain_sql(qn, table, key_column(model)):
+                for sql in pg_chain_sql(cursor, qn, table, key_column(model)):
                     cursor.execute(sql)
                 _append_only(cursor, qn, table)
             else:
