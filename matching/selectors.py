@@ -7,6 +7,7 @@ shared with the survivorship members the plan needs anyway.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -235,6 +236,7 @@ class CompiledModel:
     matching, search, the key index): its thresholds, blocking rules and scorer."""
 
     pk: int
+    operation: uuid.UUID  # with the pk, the model's identity: SQLite reuses a rolled-back row's pk
     domain: str
     thresholds: dict[str, float]
     rules: dict[str, tuple[str, ...]]
@@ -251,14 +253,14 @@ _COMPILED: dict[str, CompiledModel] = {}  # domain -> its active model, compiled
 def compiled_model(domain: str) -> CompiledModel:
     """The domain's active model, compiled once per process and version; its thresholds
     read anew each time (they can be changed without a new model)."""
-    row = MatchModel.objects.filter(domain=domain, is_active=True).values("pk", "thresholds").first()
+    row = MatchModel.objects.filter(domain=domain, is_active=True).values("pk", "operation", "thresholds").first()
     if row is None:
         raise NoTrainedModel(MSG_NO_MODEL.format(domain=domain))
     cached = _COMPILED.get(domain)
-    if cached is None or cached.pk != row["pk"]:
+    if cached is None or (cached.pk, cached.operation) != (row["pk"], row["operation"]):
         trained = trained_model(MatchModel.objects.get(pk=row["pk"]))
         rules = blocking_rules(trained.model)
-        cached = _COMPILED[domain] = CompiledModel(row["pk"], domain, {}, rules, Scorer(trained))
+        cached = _COMPILED[domain] = CompiledModel(row["pk"], row["operation"], domain, {}, rules, Scorer(trained))
     return replace(cached, thresholds={k: float(v) for k, v in row["thresholds"].items()})
 
 

@@ -12,7 +12,7 @@ from dataclasses import replace
 
 import pytest
 from django.core.management import call_command
-from django.db import connection
+from django.db import connection, transaction
 from django.test import override_settings
 
 from matching import engine, keys
@@ -936,3 +936,23 @@ def test_ingest_without_a_model_says_how_to_match(db):
 
     assert "python manage.py train customer" in text
     assert not GoldenRecord.objects.exists() and not MatchKey.objects.exists()
+
+
+def test_a_model_stored_under_a_rolled_back_models_key_is_compiled_anew(db, trained):
+    """SQLite gives a new row the key of a rolled-back one: the compiled model of a training
+    that was rolled back must not stand in for the model stored after it under that key."""
+    odd = replace(trained("product"), prior=0.5)
+
+    class RolledBack(Exception):
+        pass
+
+    with pytest.raises(RolledBack), transaction.atomic():
+        first = match_model_store(domain="product", trained=odd, change=Change(actor="test", reason="rolled back"))
+        assert compiled_model("product").pk == first.pk
+        raise RolledBack
+
+    stored = match_model_store(domain="product", trained=trained("product"),
+                               change=Change(actor="test", reason="model"))
+    compiled = compiled_model("product")
+    assert compiled.operation == stored.operation
+    assert compiled.scorer.trained.prior == trained("product").prior != odd.prior
