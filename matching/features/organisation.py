@@ -224,6 +224,16 @@ BANK_TAIL = 8  # characters: the shortest national account numbers (British ones
 GROUP_FORMS = frozenset({"group", "group_joint_stock"})
 
 
+def _email_keys(row: Mapping[str, Any]) -> tuple[str | None, str | None]:
+    """The address (blocking uses every one) and the mailbox compared: a person's (or any on a
+    free-mail domain); a role mailbox on a company domain only counts through its domain
+    (web_domains)."""
+    email = text_of(row, "email")
+    email = email.lower() if email else None
+    local, _, domain = (email or "").partition("@")
+    return email, email if email and (local not in ROLE_MAILBOXES or domain in FREE_MAIL_DOMAINS) else None
+
+
 def features(row: Mapping[str, Any]) -> FeatureRow:
     """Features of a customer or supplier row (see the module docstring)."""
     name = text_of(row, "name") or ""
@@ -257,12 +267,7 @@ def features(row: Mapping[str, Any]) -> FeatureRow:
     region = text_of(row, "name__region")
     branch = text_of(row, "name__branch")
     building, unit = address_keys(text_of(row, "address__folded") or text_of(row, "address"), text_of(row, "city"))
-    email = text_of(row, "email")
-    email = email.lower() if email else None
-    local, _, domain = (email or "").partition("@")
-    # compared: a person's mailbox (or any on a free-mail domain); a role mailbox on a company
-    # domain only counts through its domain (web_domains). Blocking still uses every address.
-    mailbox = email if email and (local not in ROLE_MAILBOXES or domain in FREE_MAIL_DOMAINS) else None
+    email, mailbox = _email_keys(row)
     contact = text_of(row, "contact")
     legal_form = text_of(row, "name__legal_form")
     tax_id, tax_kind, country = text_of(row, "tax_id"), text_of(row, "tax_id__kind"), text_of(row, "country")
