@@ -43,7 +43,7 @@ def test_a_domain_declaration_with_a_review_budget_out_of_range_is_refused(tmp_p
     with pytest.raises(DeclarationError, match=message):
         _load(bad)
     defaults = _load(DOMAIN_DIR / "customer.yaml").matching
-    assert (defaults.proposal_share, defaults.review_floor_probability) == (0.03, 0.05)
+    assert (defaults.proposal_share, defaults.review_floor_probability) == (0.025, 0.05)
 
 
 def _golden(golden_id, change, **kwargs):
