@@ -492,31 +492,35 @@ SCALING_FROM = 100_000  # the smaller of two sizes an extrapolation is drawn fro
 # one JSON per database and size, kept with the code (the section is rendered from them all)
 RESULTS = ROOT / "bench" / "results" / "match"
 ANALYSIS = """\
-At 20,000 records (2026-12-06, a machine at load 9 to 12 on 2 cores, so compare the
-ratios, each against its baseline from the same run): train + match against raw Splink
-train + predict + cluster 2.81× on SQLite, 3.19× on PostgreSQL for 3× (two runs, the
-same). Training's own extra is the re-estimation of u without matches (a predict of two
-million random pairs, about half of training's time): it is what keeps an exact tax id
-as strong at 400 records as at 100,000. Training's peak memory is within 2× of raw Splink
-training's (1.10× PostgreSQL, 1.17× SQLite; 2.55× before the random pairs were scored a
-slice at a time). Scoring and clustering against raw Splink's features + predict +
-cluster: 1.08× SQLite; PostgreSQL 1.70× in the last run, 1.34× in the run before on the
-same scoring code (the ratio the machine's load moves most). The write on PostgreSQL:
-2.17× a bare COPY of the same rows into copies of the same tables for 2×, 1.63× a COPY
-into copies that carry the history tables' hash chain triggers (mdm.audit). The trigger
-now writes a row's canonical content column by column instead of to_jsonb of the whole
-row (the same text, which verify_audit recomputes): its share of that COPY went from
-130 µs to 66 µs a history row (2.52× a bare COPY before). Earlier the same day the chain
-trigger read a record's last history row by walking the primary key (228 s of write at
-20,000 records, 5 ms a row); it reads through an index on (record, history_id) now.
+At 20,000 records (2026-12-06 10:55 to 11:05, the code after the day's matching changes,
+among them the review band's floor: predict now also returns the pairs below the lower
+threshold down to that floor; load 3.5 to 5 on 2 cores, so compare the ratios, each
+against its baseline from the same run). PostgreSQL: train + match 2.20× raw Splink
+train + predict + cluster (3×), training's peak memory 1.09× raw Splink training's (2×),
+scoring + clustering 1.12× raw Splink's features + predict + cluster (1.5×), the write
+2.15× a bare COPY of the same rows into copies of the same tables (2×) and 1.50× a COPY
+into copies that carry the history tables' hash chain triggers (mdm.audit). SQLite, two
+runs: 3.11× and 2.79× (3×), 1.12× and 1.07× (2×), 2.34× and 1.15× (1.5×), the first at
+load 5.1, the second at 3.5 (the table shows the second): at this size, where a match
+takes 9 to 20 s, a few seconds of other work move a ratio by a third. Earlier the same
+day, at load 9 to 12, the code before gave PostgreSQL 3.19× (twice), 1.10×, 1.34× and
+1.70× on the same scoring code, and a write 2.52× a bare COPY. Training's own extra is
+the re-estimation of u without matches (a predict of two million random pairs, about
+half of training's time): it is what keeps an exact tax id as strong at 400 records as
+at 100,000. The chain trigger now writes a row's canonical content column by column
+instead of to_jsonb of the whole row (the same text, which verify_audit recomputes): its
+share of a COPY went from about 130 µs to 66 µs a history row. Earlier the same day it
+read a record's last history row by walking the primary key (228 s of write at 20,000
+records, 5 ms a row); it reads through an index on (record, history_id) now.
 
 At 400,000 records (385,551 live, PostgreSQL only, 2026-12-06, first measured, load 1 to
-8): match 204 s (write 90 s: 1.73× a bare COPY of its rows, 1.35× a COPY with the chain
-triggers), scoring + clustering 0.79× raw Splink's, training's peak memory 1.80× (2.30
-GiB for 1.28 GiB: near its 2×). Train + match 3.53× raw Splink train + predict + cluster
-for 3× (training 159 s for raw Splink training's 85 s with its feature columns). An
-earlier run the same day, its training at load 17 and raw Splink's at load 9, gave 9.54×.
-SQLite at this size was not measured (its load alone took 17 minutes on the busy machine).
+8, the code before the review band's floor): match 204 s (write 90 s: 1.73× a bare COPY
+of its rows, 1.35× a COPY with the chain triggers), scoring + clustering 0.79× raw
+Splink's, training's peak memory 1.80× (2.30 GiB for 1.28 GiB: near its 2×). Train +
+match 3.53× raw Splink train + predict + cluster for 3× (training 159 s for raw Splink
+training's 85 s with its feature columns). An earlier run the same day, its training at
+load 17 and raw Splink's at load 9, gave 9.54×. SQLite at this size was not measured
+(its load alone took 17 minutes on the busy machine).
 
 The 1,000,000-record rows below are from 2026-11-29, before the audit's hash chain: they
 were not measured again, and the chain adds its triggers' cost to every history row
