@@ -14,13 +14,14 @@ proposed), or unscored.
 from __future__ import annotations
 
 import argparse
-import csv
 import json
 import math
 from collections import Counter
 from pathlib import Path
 
 import django
+
+from bench.heldout.quality import ground_truth
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -36,11 +37,7 @@ def main(argv: list[str] | None = None) -> None:
     from matching import engine
     from matching.selectors import active_model, read_domain, trained_model
 
-    truth: dict[str, str] = {}
-    with (args.base / "ground_truth.csv").open(encoding="utf-8") as f:
-        for row in csv.DictReader(f):
-            if row["domain"] == args.domain and row["deleted"] == "0":
-                truth[f"{row['system']}:{row['source_key']}"] = row["entity_id"]
+    truth = ground_truth(args.base, args.domain)
     model = active_model(args.domain)
     snapshot = read_domain(args.domain)
     pairs = engine.predict(trained_model(model), snapshot.rows, threshold=args.floor,

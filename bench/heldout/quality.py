@@ -59,14 +59,17 @@ def prf(found: set, expected: set) -> tuple[float, float, float]:
     return precision, recall, f1
 
 
+def ground_truth(base: Path, domain: str) -> dict[str, str]:
+    """The live records of a domain in a held-out folder's ground truth: "system:key" → entity."""
+    with (base / "ground_truth.csv").open(encoding="utf-8") as f:
+        return {f"{row['system']}:{row['source_key']}": row["entity_id"] for row in csv.DictReader(f)
+                if row["domain"] == domain and row["deleted"] == "0"}
+
+
 def measure(base: Path, data_dir: Path, domain: str, band: dict | None = None) -> dict[str, float]:
     """Quality of the stored golden records of one domain against the ground truth; with
     `band` (bench.heldout.band), where the true pairs an oracle steward still misses scored."""
-    truth: dict[str, str] = {}
-    with (base / "ground_truth.csv").open(encoding="utf-8") as f:
-        for row in csv.DictReader(f):
-            if row["domain"] == domain and row["deleted"] == "0":
-                truth[f"{row['system']}:{row['source_key']}"] = row["entity_id"]
+    truth = ground_truth(base, domain)
     con = sqlite3.connect(data_dir / "mdm.sqlite3")
     label: dict[int, str] = {}
     golden: dict[object, set[str]] = defaultdict(set)

@@ -12,11 +12,12 @@ compares that estimate with the truth on the proposals left undecided.
 from __future__ import annotations
 
 import argparse
-import csv
 import random
 from pathlib import Path
 
 import django
+
+from bench.heldout.quality import ground_truth
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -34,11 +35,7 @@ def main(argv: list[str] | None = None) -> None:
     from mdm.models import MergeProposal
     from mdm.services.decisions import proposal_decide
 
-    truth: dict[str, str] = {}
-    with (args.base / "ground_truth.csv").open(encoding="utf-8") as f:
-        for row in csv.DictReader(f):
-            if row["domain"] == args.domain and row["deleted"] == "0":
-                truth[f"{row['system']}:{row['source_key']}"] = row["entity_id"]
+    truth = ground_truth(args.base, args.domain)
     pending = list(MergeProposal.objects.filter(
         domain=args.domain, status=MergeProposal.Status.PENDING, kind=MergeProposal.Kind.REVIEW
     ).select_related("left__system", "right__system").order_by("pk"))
