@@ -21,6 +21,8 @@ import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+from matching.scoring import probability
+
 LN2 = math.log(2)
 PRIOR_SD_A, PRIOR_SD_B = 2.0, 0.5  # the model may be far off in the band (odds ×7 either way), its
 # ordering less so: the slope stays near 1 unless decisions across the band say otherwise
@@ -32,10 +34,7 @@ MSG_STEWARDS = "{decisions} steward decisions ({approved} approved): p = sigmoid
 
 
 def _sigmoid(x: float) -> float:
-    if x >= 0:
-        return 1 / (1 + math.exp(-x))
-    e = math.exp(x)
-    return e / (1 + e)
+    return probability(x / LN2)  # the probability of log2 odds x / ln 2
 
 
 @dataclass(frozen=True)

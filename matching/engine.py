@@ -38,7 +38,7 @@ import pyarrow as pa
 
 from matching import declarations as m
 from matching.artifact import TrainedModel, declaration_to_dict, level_weight, parameter_table
-from matching.scoring import Evidence, Pair, damerau_levenshtein, jaro_winkler
+from matching.scoring import Evidence, Pair, damerau_levenshtein, jaro_winkler, probability
 from matching.tables import feature_table, is_feature_table
 from mdm.errors import BackendUnavailable, BlockingTooLarge, DeclarationError
 
@@ -700,20 +700,16 @@ def _fit_weight(pairs: list[tuple[float, bool]], before: float) -> float:
     (`before`) would have them, keep a few labelled pairs from moving it far."""
     rests = sorted(r for r, _ in pairs)
     middle = rests[len(rests) // 2]
-    target = sum(1 for _, y in pairs if y) + FIT_PRIOR_PAIRS * _sigmoid(middle + before)
+    target = sum(1 for _, y in pairs if y) + FIT_PRIOR_PAIRS * probability(middle + before)
 
     def expected(w: float) -> float:
-        return sum(_sigmoid(r + w) for r in rests) + FIT_PRIOR_PAIRS * _sigmoid(middle + w)
+        return sum(probability(r + w) for r in rests) + FIT_PRIOR_PAIRS * probability(middle + w)
 
     low, high = -FIT_BOUND, FIT_BOUND
     for _ in range(60):
         mid = (low + high) / 2
         low, high = (mid, high) if expected(mid) < target else (low, mid)
     return (low + high) / 2
-
-
-def _sigmoid(weight: float) -> float:
-    return 1 / (1 + 2 ** (-weight)) if weight >= 0 else 2**weight / (1 + 2**weight)
 
 
 def _cap_ordered(declared: m.DomainModel, parameters: list[list[dict[str, Any]]]) -> list[str]:
