@@ -271,7 +271,7 @@ class Scorer:
                     test=_compile(cheap_first(level.condition)) if level.condition is not None else None,
                     weight=0.0 if level.null else level_weight(p["m"], p["u"]),
                     tf_column=None if level.null else level.tf,
-                    log2_u_exact=math.log2(p["u"]) if level.tf and p["u"] else 0.0,
+                    log2_u_exact=math.log2(_u_exact(comp, params, level.tf)) if level.tf else 0.0,
                 ))
             self.comparisons.append((comp.name, levels))
         costs = [sum(cost(lv.condition) for lv in c.levels) for c in declared.comparisons]
@@ -330,6 +330,12 @@ class Scorer:
             return 0.0
         tf = max(tf_l if tf_l is not None else tf_r, tf_r if tf_r is not None else tf_l, 0.0)
         return 1.0 * (level.log2_u_exact - math.log2(tf))
+
+
+def _u_exact(comp: m.Comparison, params: list[dict[str, float]], column: str) -> float:
+    """The u of the comparison's exact-match level on `column`: a term-frequency adjustment
+    on any of its levels is relative to it, as in Splink (which needs such a level)."""
+    return next(p["u"] for level, p in zip(comp.levels, params, strict=True) if level.condition == m.Exact(column))
 
 
 _SCORERS: dict[int, Scorer] = {}

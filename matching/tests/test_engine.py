@@ -18,6 +18,7 @@ from matching.clustering import Conflicts, cluster, exclusive_links, group_confl
 from matching.declarations import get_declaration
 from matching.scoring import Pair, explain, probability, score_pair
 from matching.tables import feature_table
+from matching.tests.factories import HELD_ONCE_CAP, LOOK_ALIKE_CAP, spec_by_look_alikes
 from matching.training import default_thresholds
 from mdm.domains import get_domain
 from mdm.errors import BlockingTooLarge, ContradictoryRulings
@@ -459,3 +460,23 @@ def test_a_fitted_level_without_labelled_pairs_is_no_evidence_for_a_match(sample
                                                                                                abs=1e-3)
     look_alike = _level(model, "name", "same brand, other trade, region or branch (look-alike)")
     assert look_alike["weight"] == pytest.approx(0.0, abs=1e-9)
+
+
+
+
+def _look_alikes(rows):
+    def row(uid, system, values):
+        return {**_row("product", uid, **values), "source_system": system}
+
+    extra = [*(row(f"look-{i}", "erp", LOOK_ALIKE_CAP) for i in range(3)), row("look-plm", "plm", LOOK_ALIKE_CAP),
+             *(row(f"once-{s}", s, HELD_ONCE_CAP) for s in ("erp", "plm", "crm"))]
+    return [*rows, *extra], {r["unique_id"]: r for r in extra}
+
+
+def test_it_adjusts_a_level_that_is_no_exact_match_like_splink(samples):
+    """Splink adjusts a level by a term frequency relative to the u of the comparison's
+    exact-match level on the column, whichever level applied: the Python scorer too."""
+    rows, extra = _look_alikes(samples["product"].rows)
+    model = engine.train("product", rows, model=spec_by_look_alikes())
+    pairs = _assert_same_as_splink(model, random.Random(3).sample(samples["product"].rows, 120) + list(extra.values()))
+    assert any(e.level == "same value, no detail differs" for p in pairs for e in p.evidence)
