@@ -353,12 +353,22 @@ def blocking_counts(model: m.DomainModel, table: pa.Table, *, top: int = 5) -> l
 
 
 def _tf_tables(model: m.DomainModel, table: pa.Table, *, max_values: int = 100_000) -> dict[str, dict[str, float]]:
-    """Term frequencies of the TF columns; values seen once are left out (no adjustment)."""
+    """Term frequencies of the TF columns, counted in items, not records. A source system
+    holds an item once, as a rule: the records of one system that share a value are as
+    many items carrying it (five look-alikes that the text cannot tell apart), while the
+    records of several systems that share it may be one item held in each. So a value
+    counts the most records any one system holds with it (over all records); values no
+    system holds twice are left out (no adjustment). Stored with the trained model, so
+    real-time scoring adjusts by the same counts."""
     tables = {}
     total = table.num_rows
+    systems = table.column("source_system").to_pylist()
     for column in model.tf_columns:
-        counts = Counter(v for v in table.column(column).to_pylist() if v is not None)
-        common = [(v, n) for v, n in counts.most_common(max_values) if n > 1]
+        items: Counter[Any] = Counter()
+        for (_, value), n in Counter(zip(systems, table.column(column).to_pylist(), strict=True)).items():
+            if value is not None and n > items[value]:
+                items[value] = n
+        common = [(v, n) for v, n in items.most_common(max_values) if n > 1]
         tables[column] = {v: n / total for v, n in common}
     return tables
 

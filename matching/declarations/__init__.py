@@ -123,7 +123,8 @@ class Level:
     `m` with `weight` fixes both (u = m / 2**weight), for evidence that random sampling
     cannot see, such as look-alike companies. `null` marks the level that means "nothing
     to compare" (weight 0). `tf` names a column for a term-frequency adjustment of this
-    level (rare values count more than common ones). `conflict`: a pair at this level is
+    level (rare values count more than common ones; a value counts the items that carry it,
+    the most records one source system holds with it: engine._tf_tables). `conflict`: a pair at this level is
     two entities whatever its other comparisons say (two valid barcodes, another maker):
     clustering never joins its records through other pairs, as for a pair scored below the
     domain's conflict_below. `fitted`: the weight is fitted to the pairs the domain's

@@ -473,6 +473,23 @@ def _look_alikes(rows):
     return [*rows, *extra], {r["unique_id"]: r for r in extra}
 
 
+def test_it_counts_a_text_by_the_items_one_system_holds_with_it(samples):
+    """A system holds an item once: three ERP records of one text are three items the text
+    cannot tell apart, so the text says little about which one a PLM record with it is,
+    while a text each system holds once may name one item. A term frequency counts the
+    most records one system holds with a value, and the trained model keeps it."""
+    rows, extra = _look_alikes(samples["product"].rows)
+    model = engine.train("product", rows, model=spec_by_look_alikes())
+    sig = feature_table([extra["look-0"]], model.model).column("px_sig")[0].as_py()
+    once = feature_table([extra["once-erp"]], model.model).column("px_sig")[0].as_py()
+    assert model.tf_tables["px_sig"][sig] == pytest.approx(3 / len(rows))
+    assert once not in model.tf_tables["px_sig"]  # three records, one per system: no adjustment
+    assert TrainedModel.from_json(model.to_json()).tf_tables == model.tf_tables  # real time scores with them
+    look, held_once = (score_pair(model, extra[a], extra[b])[0] for a, b in (("look-plm", "look-0"),
+                                                                               ("once-plm", "once-erp")))
+    assert look < held_once
+
+
 def test_it_adjusts_a_level_that_is_no_exact_match_like_splink(samples):
     """Splink adjusts a level by a term frequency relative to the u of the comparison's
     exact-match level on the column, whichever level applied: the Python scorer too."""

@@ -23,7 +23,13 @@ from matching.runs import match_run
 from matching.runs import score as batch_score
 from matching.scoring import Scorer, probability, score_pair
 from matching.selectors import MSG_NO_MODEL, compiled_model, read_domain, trained_model
-from matching.tests.factories import DEMO_TRUST, assert_invariants
+from matching.tests.factories import (
+    DEMO_TRUST,
+    HELD_ONCE_CAP,
+    LOOK_ALIKE_CAP,
+    assert_invariants,
+    spec_by_look_alikes,
+)
 from matching.training import default_thresholds, match_model_store
 from mdm.content import content_hash
 from mdm.domains import all_domains, get_domain
@@ -432,6 +438,34 @@ def test_of_two_look_alikes_it_joins_the_one_without_a_record_of_its_system(mode
     assert decision.action == rt.ATTACH and golden_of(record) == golden_of(rival)
     match_run(domain="product", actor="test")
     assert golden_of(record) == golden_of(rival) != golden_of(first) == golden_of(maker)
+    assert_invariants()
+
+
+def test_it_joins_a_record_to_none_of_the_look_alikes_one_system_holds(db, samples):
+    """ERP holds three capacitors under one text (three makers, none named): a PLM record
+    with that text is no more one of them than another, so it joins none, in real time as
+    in a batch run, while a text each system holds once joins. The declaration weighs the
+    spec by its look-alikes; the counts come from training, with the stored model."""
+    held = [*(("erp", f"L{i}", LOOK_ALIKE_CAP) for i in range(3)), ("plm", "L", LOOK_ALIKE_CAP),
+            *((code, "O", HELD_ONCE_CAP) for code in ("erp", "crm", "plm"))]
+    standardize = get_domain("product").standardize
+    rows = [{**standardize(values, phone_region="CN")[0], "unique_id": f"{code}:{key}", "source_system": code}
+            for code, key, values in held]
+    trained_here = engine.train("product", [*samples["product"].rows, *rows], model=spec_by_look_alikes())
+    match_model_store(domain="product", trained=trained_here, change=Change(actor="test", reason="model"))
+    systems = {code: system(code) for code in ("erp", "crm", "plm")}
+    arrived = {}
+    for code, key, values in held:
+        record = upsert(systems[code], "product", {key: values})[key]
+        arrived[code, key] = record, rt.record_match(record=record, actor="test")
+
+    look, decision = arrived["plm", "L"]
+    assert decision.action != rt.ATTACH and decision.proposals  # a steward may know which one it is
+    once, decision = arrived["plm", "O"]
+    assert decision.action == rt.ATTACH
+    match_run(domain="product", actor="test")
+    assert len({golden_of(arrived[code, key][0]) for code, key, values in held if values is LOOK_ALIKE_CAP}) == 4
+    assert golden_of(once) == golden_of(arrived["erp", "O"][0]) == golden_of(arrived["crm", "O"][0])
     assert_invariants()
 
 
