@@ -16,6 +16,7 @@ from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from matching.calibration import Calibration
 from matching.clustering import cluster
 from matching.scoring import Pair
 from matching.selectors import Snapshot
@@ -389,6 +390,14 @@ def _candidate(pair: Pair, kind: str) -> Candidate:
         evidence=[{"comparison": e.comparison, "level": e.level, "weight": round(e.weight, 4)} for e in pair.evidence],
         kind=kind,
     )
+
+
+def band_floor(thresholds: dict[str, float], limits: MatchingDefaults, calibration: Calibration) -> float:
+    """The lowest weight a review proposal may have: where the calibrated probability falls
+    under the domain's review_floor_probability, never above the lower threshold nor below
+    the weight that marks a conflict (a slope the decisions flattened reaches far down)."""
+    wanted = calibration.weight_at(limits.review_floor_probability)
+    return max(limits.conflict_below, min(thresholds["lower"], wanted))
 
 
 def review_budget(limits: MatchingDefaults, golden_records: int) -> int:

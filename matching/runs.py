@@ -67,6 +67,7 @@ from matching.planning import (
     Contradiction,
     Scored,
     Systems,
+    band_floor,
     cap_candidates,
     contradictions,
     held_merges,
@@ -392,14 +393,6 @@ def score(
     del table, pairs
     engine.release_memory()
     return scored
-
-
-def band_floor(thresholds: dict[str, float], limits: MatchingDefaults, calibration: Calibration) -> float:
-    """The lowest weight a review proposal may have: where the calibrated probability falls
-    under the domain's review_floor_probability, never above the lower threshold nor below
-    the weight that marks a conflict (a slope the decisions flattened reaches far down)."""
-    wanted = calibration.weight_at(limits.review_floor_probability)
-    return max(limits.conflict_below, min(thresholds["lower"], wanted))
 
 
 def _exclusive(pairs: list[Any], thresholds: dict[str, float], snapshot: Snapshot) -> list[Any]:

@@ -10,6 +10,7 @@ import pytest
 
 from matching import runs
 from matching.calibration import Calibration
+from matching.planning import band_floor
 from matching.runs import match_run
 from matching.scoring import probability
 from matching.selectors import steward_labels
@@ -17,7 +18,7 @@ from matching.tests.factories import DEMO_TRUST
 from matching.training import match_model_store
 from mdm.domains import get_domain
 from mdm.history import Change
-from mdm.models import GoldenRecord, MergeProposal
+from mdm.models import MergeProposal
 from mdm.services.decisions import decision_unmerge, proposal_decide
 from mdm.tests.factories import load_samples
 
@@ -210,11 +211,11 @@ def test_rejections_raise_the_floor(customers, monkeypatch):
 def test_the_floor_stays_between_the_conflict_weight_and_the_lower_threshold():
     limits = get_domain("customer").matching
     thresholds = {"lower": 0.0, "upper": 6.6}
-    assert runs.band_floor(thresholds, limits, Calibration()) == pytest.approx(Calibration().weight_at(0.05))
+    assert band_floor(thresholds, limits, Calibration()) == pytest.approx(Calibration().weight_at(0.05))
     flat = Calibration(a=-1.0, b=0.05, decisions=10)  # decisions that flattened the slope reach far down
-    assert runs.band_floor(thresholds, limits, flat) == limits.conflict_below
+    assert band_floor(thresholds, limits, flat) == limits.conflict_below
     rejected = Calibration(a=-6.0, b=1.0, decisions=10)  # the band was mostly two companies: none below it
-    assert runs.band_floor(thresholds, limits, rejected) == 0.0
+    assert band_floor(thresholds, limits, rejected) == 0.0
     approved = Calibration(a=3.0, b=1.0, decisions=10)  # mostly one company: further down
-    assert runs.band_floor(thresholds, limits, approved) == pytest.approx(approved.weight_at(0.05))
+    assert band_floor(thresholds, limits, approved) == pytest.approx(approved.weight_at(0.05))
     assert limits.conflict_below < approved.weight_at(0.05) < Calibration().weight_at(0.05)
