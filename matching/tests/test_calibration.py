@@ -10,6 +10,7 @@ import pytest
 
 from matching import runs
 from matching.calibration import Calibration
+from matching.describe import summary_lines
 from matching.planning import band_floor
 from matching.runs import match_run
 from matching.scoring import probability
@@ -79,6 +80,10 @@ def test_a_run_without_decisions_estimates_by_the_model(customers):
     assert proposals
     assert result.report["calibration"]["source"] == "model"
     assert result.counts["proposals_likely_true"] == pytest.approx(sum(p.probability for p in proposals), abs=0.1)
+    # the first run's estimate is the model's, and it runs high: the report says so
+    assert result.report["calibration"]["text"].startswith("uncalibrated")
+    line = next(line for line in summary_lines(result) if "true pairs" in line)
+    assert "true pairs (uncalibrated: the model's own probabilities" in line
 
 
 def test_a_run_after_decisions_estimates_by_them(customers):
