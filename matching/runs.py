@@ -10,7 +10,10 @@ the golden records that exist (matching.planning):
 
 - Thresholds (match weights): pairs at or above `upper` join automatically; pairs between
   `lower` and `upper` whose records end in different golden records become merge
-  proposals (the strongest pair per two golden records). With the domain's
+  proposals (the strongest pair per two golden records), the strongest first within the
+  domain's review budget (planning.within_budget; the band pairs past it are held back and
+  counted, and pairs below `lower` fill what room is left, down to the calibrated floor).
+  With the domain's
   `exclusive_links` (on by default; `match_run(exclusive_links=False)` for one run), a
   band pair between two source systems where each side (a record with what its pairs
   above `upper` join it to) is the other's only candidate in the other's system joins

@@ -21,6 +21,9 @@ from mdm.models import MatchRun, MergeProposal, PairConstraint
 from mdm.services.locks import golden_domain_lock
 from mdm.services.rulings import ordered
 
+MSG_WITHDRAWN = ("no longer between the thresholds, its records are already together, or stronger pairs "
+                 "took the review budget (it comes back when stewards clear room)")
+
 
 @dataclass(frozen=True)
 class Candidate:
@@ -136,7 +139,7 @@ def proposals_apply(*, plan: ProposalPlan, run: MatchRun | None, change: Change)
     for pk in plan.supersede:
         updates[pk] = {
             "status": MergeProposal.Status.SUPERSEDED,
-            "reason": "no longer between the thresholds, or its records are already together",
+            "reason": MSG_WITHDRAWN,
         }
     rows = []
     for row in MergeProposal.objects.filter(pk__in=list(updates)).order_by("pk").values(*_PROPOSAL_FIELDS):
