@@ -29,7 +29,7 @@ PRIOR_SD_A, PRIOR_SD_B = 2.0, 0.5  # the model may be far off in the band (odds 
 MAX_ITERATIONS = 50
 MIN_SLOPE = 0.05  # a calibration keeps stronger evidence at least as likely to be one entity
 
-MSG_MODEL = "the model's own probabilities (no steward decisions yet)"
+MSG_MODEL = "uncalibrated: the model's own probabilities (no steward decision yet; they run high in the band)"
 MSG_STEWARDS = "{decisions} steward decisions ({approved} approved): p = sigmoid({a:+.2f} + {b:.2f}·w·ln2)"
 
 
@@ -68,6 +68,14 @@ class Calibration:
     def as_report(self) -> dict[str, object]:
         return {"source": self.source, "decisions": self.decisions, "approved": self.approved,
                 "a": round(self.a, 4), "b": round(self.b, 4), "text": self.describe()}
+
+    @classmethod
+    def from_report(cls, report: dict[str, object] | None) -> Calibration:
+        """The calibration a run's report names (as_report); the model's own without one."""
+        if not report:
+            return cls()
+        return cls(a=float(report["a"]), b=float(report["b"]),  # type: ignore[arg-type]
+                   decisions=int(report["decisions"]), approved=int(report["approved"]))  # type: ignore[call-overload]
 
     @classmethod
     def fit(cls, labels: Sequence[tuple[float, bool]]) -> Calibration:

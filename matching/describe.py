@@ -3,6 +3,7 @@ preview shows them (one wording for both)."""
 
 from __future__ import annotations
 
+from matching.calibration import MSG_MODEL
 from matching.runs import MatchResult
 
 SAMPLE_TITLES = {
@@ -56,9 +57,10 @@ def summary_lines(result: MatchResult) -> list[str]:
             f"  proposals: {c['proposals_new']} new, {c['proposals_rescored']} rescored, "
             f"{c['proposals_reopened']} reopened, {c['proposals_superseded']} superseded; "
             f"{c['proposals_pending']} waiting for a steward ({c.get('proposals_held', 0)} held merges, "
-            f"{c.get('proposals_below_band', 0)} below the lower threshold within the budget); "
-            f"about {c.get('proposals_likely_true', 0):,.0f} of this run's review proposals are true pairs, "
-            f"by {result.report.get('calibration', {}).get('text', 'the model')}"
+            f"{c.get('proposals_below_band', 0)} below the lower threshold within the budget, "
+            f"{c.get('proposals_held_back', 0)} band pairs held back past it); "
+            f"about {c.get('proposals_likely_true', 0):,.0f} of this run's review proposals are true pairs "
+            f"({result.report.get('calibration', {}).get('text', MSG_MODEL)})"
         ),
         # why the figures differ: a steward decides golden records, not pairs
         (

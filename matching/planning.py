@@ -16,10 +16,12 @@ from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from matching.calibration import Calibration
 from matching.clustering import cluster
 from matching.scoring import Pair
 from matching.selectors import Snapshot
 from mdm.components import Components
+from mdm.domains import MatchingDefaults
 from mdm.errors import ContradictoryRulings
 from mdm.models import MergeProposal
 from mdm.services.plans import GoldenPlan, Ref, golden_plan, source_system_trust
@@ -390,16 +392,37 @@ def _candidate(pair: Pair, kind: str) -> Candidate:
     )
 
 
-def within_budget(candidates: Sequence[Candidate], budget: int, lower: float) -> list[Candidate]:
-    """The candidates in the band (at or above `lower`) and held merges, and as many of
-    those below the band as keep the review candidates within `budget`, the strongest (by
-    weight, which orders the calibrated probability too)."""
-    under = sorted((c for c in candidates if c.kind == MergeProposal.Kind.REVIEW and c.weight < lower),
-                   key=lambda c: (-c.weight, c.left, c.right))
-    room = max(0, budget - sum(1 for c in candidates if c.kind == MergeProposal.Kind.REVIEW and c.weight >= lower))
-    kept = {(c.left, c.right) for c in under[:room]}
-    return [c for c in candidates
-            if c.kind != MergeProposal.Kind.REVIEW or c.weight >= lower or (c.left, c.right) in kept]
+def band_floor(thresholds: dict[str, float], limits: MatchingDefaults, calibration: Calibration) -> float:
+    """The lowest weight a review proposal may have: where the calibrated probability falls
+    under the domain's review_floor_probability, never above the lower threshold nor below
+    the weight that marks a conflict (a slope the decisions flattened reaches far down)."""
+    wanted = calibration.weight_at(limits.review_floor_probability)
+    return max(limits.conflict_below, min(thresholds["lower"], wanted))
+
+
+def review_budget(limits: MatchingDefaults, golden_records: int) -> int:
+    """How many review proposals may wait in a domain of `golden_records`: its
+    `proposal_share` of them, and never fewer than its `proposal_minimum`."""
+    return max(limits.proposal_minimum, int(limits.proposal_share * golden_records))
+
+
+def within_budget(
+    candidates: Sequence[Candidate], budget: int, lower: float
+) -> tuple[list[Candidate], list[Candidate]]:
+    """The held merges, and the `budget` strongest review candidates, in the band between
+    the thresholds or below it (down to its floor); returns them and the band's candidates
+    (at or above `lower`) held back.
+
+    Strongest first: a proposal is worth the true pair a steward may find in it (rejecting
+    a false one changes no golden record: it was not merged), and the strongest pairs hold
+    the most true pairs per proposal. The calibration rises with the weight, so the order is
+    the same whatever the stewards' decisions make of it: the queue does not reshuffle when
+    they refit it, and what they clear makes room for the next strongest on the next run."""
+    review = sorted((c for c in candidates if c.kind == MergeProposal.Kind.REVIEW),
+                    key=lambda c: (-c.weight, c.left, c.right))
+    kept = {(c.left, c.right) for c in review[:max(0, budget)]}
+    held_back = [c for c in review[max(0, budget):] if c.weight >= lower]
+    return [c for c in candidates if c.kind != MergeProposal.Kind.REVIEW or (c.left, c.right) in kept], held_back
 
 
 def cap_candidates(

@@ -45,10 +45,13 @@ batch run, so with history rows and change events:
   another one moves there, and the emptied golden record retires into it.
 - skip: the record is deleted (it left its golden record when the deletion arrived).
 
-Proposals go to every other golden record with a pair at or above the lower threshold,
-unless a cannot-link keeps the two apart (as in a batch run) or a pending proposal
-already joins them; through services.proposals.proposal_offer, which never touches the
-domain's other proposals.
+Proposals go to every other golden record with a pair at or above the band's floor (the
+calibration of the domain's last run, planning.band_floor), unless a cannot-link keeps the
+two apart (as in a batch run) or a pending proposal already joins them, strongest first
+while the domain's review queue has room under the budget a batch run keeps
+(planning.review_budget): the band's pairs past it are held back (Decision.held_back) for
+the next run. Each shows its probability through that calibration. Through
+services.proposals.proposal_offer, which never touches the domain's other proposals.
 
 Where this differs from a batch run, on purpose, because real-time matching never moves
 records other than the one that arrived and never merges golden records silently:
@@ -85,14 +88,15 @@ from django.utils import timezone
 
 from matching.clustering import Conflicts, exclusive_links, joins_two_of_one_system
 from matching.keys import candidates, printable, record_keys, refresh_record_keys
+from matching.planning import band_floor, review_budget
 from matching.review import drift_past_limit, too_large
 from matching.scoring import Evidence, Pair, probability
-from matching.selectors import CompiledModel, baseline_run, compiled_model
+from matching.selectors import CompiledModel, baseline_run, calibration_in_force, compiled_model
 from mdm.components import Components
 from mdm.domains import MatchingDefaults, all_domains, get_domain
 from mdm.errors import DeclarationError, InvalidInput, RowRejected, SourceRecordNotFound, UnknownDomain
 from mdm.history import Change
-from mdm.models import MatchModel, MergeProposal, PairConstraint, SourceRecord
+from mdm.models import GoldenRecord, MatchModel, MergeProposal, PairConstraint, SourceRecord
 from mdm.selectors import MEMBER_VALUES, live_member_rows
 from mdm.services.locks import domain_write_lock
 from mdm.services.plans import (
@@ -238,6 +242,7 @@ class Decision:
     proposals: tuple[Offer, ...] = ()
     also_matched: tuple[str, ...] = ()
     held_apart: tuple[str, ...] = ()
+    held_back: tuple[str, ...] = ()  # band pairs the domain's review budget had no room for (the next run's)
     candidates: int = 0
     skipped_keys: tuple[tuple[str, str, int], ...] = ()  # Candidates.skipped
     withheld: str = ""  # why an automatic match was held for the stewards: HELD_SIZE, HELD_DRIFT
@@ -265,6 +270,8 @@ class Decision:
             text += "; proposals with " + ", ".join(o.golden_id for o in self.proposals)
         if self.held_apart:
             text += "; kept apart from " + ", ".join(self.held_apart)
+        if self.held_back:
+            text += "; not proposed with " + ", ".join(self.held_back) + " (the review queue is full)"
         if self.withheld:
             text += f"; held for review ({HELD_REASONS[self.withheld]})"
         if self.skipped_keys:
@@ -321,6 +328,7 @@ class _Arrival:
         golden = self.row["golden_id"]
         self.states: dict[int, GoldenState] = golden_states([golden]) if golden else {}
         self.current = golden if golden in self.states and self.states[golden].status == "active" else None
+        self.held_back: list[int] = []  # golden records of band pairs the review budget left unproposed
 
     def decide(self) -> Decision:
         previous_id = self.states[self.current].golden_id if self.current else None
@@ -351,6 +359,7 @@ class _Arrival:
             proposals=tuple(offers),
             also_matched=tuple(self.golden_ids[g] for g in also),
             held_apart=tuple(self.golden_ids[g] for g in held),
+            held_back=tuple(self.golden_ids[g] for g in self.held_back),
             candidates=len(self.found.rows),
             skipped_keys=self.found.skipped,
             withheld=withheld,
@@ -369,7 +378,12 @@ class _Arrival:
         all of them, not just the candidates blocking found."""
         model, pk = self.model, self.pk
         self.found = candidates(self.domain, self.keys, exclude=pk)
-        self.scored = {s.record: s for s in _score(model, self.frow, self.found.rows, floor=self.lower)}
+        # scored down to the band's floor: pairs under the lower threshold only ever become proposals
+        self.calibration = calibration_in_force(self.domain)
+        floor = band_floor(self.model.thresholds, self.limits, self.calibration)
+        found = _score(model, self.frow, self.found.rows, floor=floor)
+        self.scored = {s.record: s for s in found if s.weight >= self.lower}
+        self.below = _best_by_golden(s for s in found if s.weight < self.lower)
         self.best = _best_by_golden(self.scored.values())
         self.links = self._exclusive_links() if self.limits.exclusive_links else {}
         self.must, self.cannot = record_rulings(pk)
@@ -529,13 +543,16 @@ class _Arrival:
 
     def _offer(self, final: int | None, retired: Mapping[int, Ref], held: list[int], giant: int | None
                ) -> tuple[list[Offer], list[int], bool]:
-        """Proposals: the strongest pair with each other golden record at or above the lower
-        threshold, unless a ruling keeps the two apart (as a batch run: no proposal across a
+        """Proposals: the strongest pair with each other golden record at or above the band's
+        floor, unless a ruling keeps the two apart (as a batch run: no proposal across a
         cannot-link), the record was kept out of it, or a pending proposal joins them
-        already. Returns the offers, the golden records it also matched and whether a
-        proposal was written."""
-        band = {g: s for g, s in self.best.items()
-                if s.weight >= self.lower and g != final and g not in retired and g not in held}
+        already. Review pairs (under the upper threshold) go strongest first while the
+        domain's review queue has room under its budget (planning.review_budget, as a batch
+        run); the band's pairs past it are held back for the next run. Returns the offers,
+        the golden records it also matched and whether a proposal was written."""
+        skip = {final, *retired, *held}
+        band = {g: s for g, s in self.best.items() if g not in skip}
+        band.update({g: s for g, s in self.below.items() if g not in skip and g not in band})
         if giant is not None:
             band[giant] = self.strongest(giant) or self.best[giant]
         offers: list[Offer] = []
@@ -545,28 +562,43 @@ class _Arrival:
         their = live_member_rows(band)
         apart = _apart({"ours": self.ours, **{g: [r["id"] for r in rows] for g, rows in their.items()}})
         self.golden_ids.update({g: s.golden_id for g, s in golden_states(set(band) - set(self.golden_ids)).items()})
-        started, written = timezone.now(), False
+        started, written, room = timezone.now(), False, self._room()
         for g, s in sorted(band.items(), key=lambda item: (-item[1].weight, item[1].record)):
             if frozenset(("ours", g)) in apart:
                 continue
+            reviewed = s.weight < self.upper and g != giant  # what the budget counts
             if s.weight >= self.upper:
                 also.append(g)
             if final is not None and _pending_between([final], [g]):
                 continue
-            left, right = min(self.pk, s.record), max(self.pk, s.record)
-            proposal = proposal_offer(
-                domain=self.domain,
-                candidate=Candidate(
-                    left=left, right=right, weight=round(s.weight, 6), probability=round(probability(s.weight), 6),
-                    evidence=_evidence_json(s.evidence),
-                    kind=MergeProposal.Kind.HELD if g == giant else MergeProposal.Kind.REVIEW,
-                ),
-                change=self.change,
-            )
+            if reviewed and room <= 0:
+                if s.weight >= self.lower:
+                    self.held_back.append(g)
+                continue
+            proposal = self._propose(s, MergeProposal.Kind.HELD if g == giant else MergeProposal.Kind.REVIEW)
             if proposal is not None:
-                offers.append(Offer(self.golden_ids[g], left, right, s.weight, proposal.pk))
+                offers.append(Offer(self.golden_ids[g], proposal.left_id, proposal.right_id, s.weight, proposal.pk))
                 written = written or proposal.updated_at >= started
+                room -= 1 if reviewed else 0
         return offers, also, written
+
+    def _room(self) -> int:
+        """How many more review proposals the domain's queue takes (planning.review_budget)."""
+        goldens = GoldenRecord.objects.filter(domain=self.domain, status=GoldenRecord.Status.ACTIVE).count()
+        waiting = MergeProposal.objects.filter(domain=self.domain, status=MergeProposal.Status.PENDING,
+                                               kind=MergeProposal.Kind.REVIEW, weight__lt=self.upper).count()
+        return review_budget(self.limits, goldens) - waiting
+
+    def _propose(self, s: ScoredRecord, kind: str) -> MergeProposal | None:
+        return proposal_offer(
+            domain=self.domain,
+            candidate=Candidate(
+                left=min(self.pk, s.record), right=max(self.pk, s.record), weight=round(s.weight, 6),
+                probability=round(self.calibration.probability(s.weight), 6), evidence=_evidence_json(s.evidence),
+                kind=kind, calibration=self.calibration.describe(),
+            ),
+            change=self.change,
+        )
 
 
 def too_large_after_joining(members: int, limits: MatchingDefaults) -> bool:

@@ -10,7 +10,10 @@ the golden records that exist (matching.planning):
 
 - Thresholds (match weights): pairs at or above `upper` join automatically; pairs between
   `lower` and `upper` whose records end in different golden records become merge
-  proposals (the strongest pair per two golden records). With the domain's
+  proposals (the strongest pair per two golden records), the strongest first within the
+  domain's review budget (planning.within_budget; the band pairs past it are held back and
+  counted, and pairs below `lower` fill what room is left, down to the calibrated floor).
+  With the domain's
   `exclusive_links` (on by default; `match_run(exclusive_links=False)` for one run), a
   band pair between two source systems where each side (a record with what its pairs
   above `upper` join it to) is the other's only candidate in the other's system joins
@@ -67,6 +70,7 @@ from matching.planning import (
     Contradiction,
     Scored,
     Systems,
+    band_floor,
     cap_candidates,
     contradictions,
     held_merges,
@@ -75,6 +79,7 @@ from matching.planning import (
     plan_clusters,
     plan_goldens,
     proposal_candidates,
+    review_budget,
     tied,
     within_budget,
 )
@@ -98,7 +103,7 @@ from mdm.models import ChangeEvent, GoldenRecord, MatchModel, MatchRun, MergePro
 from mdm.services.audit import declarations_in_force
 from mdm.services.locks import ALL_SYSTEMS, domain_write_lock
 from mdm.services.plans import GoldenPlan, Ref, golden_plan_apply
-from mdm.services.proposals import ProposalPlan, proposals_apply, proposals_plan
+from mdm.services.proposals import Candidate, ProposalPlan, proposals_apply, proposals_plan
 
 ProgressCallback = Callable[[str], None]
 SAMPLE_SIZE = 5
@@ -317,8 +322,9 @@ class _Planner:
         )
         giants = {sid: ci for ci in review.giant if ci in review.held for sid in planned[ci]}
         candidates, review.giant_candidates = cap_candidates(candidates, giants, self.limits.held_per_cluster)
-        budget = int(self.limits.proposal_share * len(clusters))
-        candidates = within_budget(candidates, budget, result.thresholds["lower"])
+        budget = review_budget(self.limits, len(clusters))
+        candidates, held_back = within_budget(candidates, budget, result.thresholds["lower"])
+        candidates = self._calibrated(candidates)
         mapping: ClusterMap = map_clusters(clusters, snapshot)
         golden = plan_goldens(clusters, mapping, snapshot)
         proposals = proposals_plan(domain=result.domain, wanted=candidates)
@@ -329,6 +335,7 @@ class _Planner:
         band = [c.weight for c in candidates if c.kind == MergeProposal.Kind.REVIEW]
         result.counts["proposals_likely_true"] = round(self.calibration.expected_true(band), 1)
         result.counts["proposals_below_band"] = sum(1 for w in band if w < result.thresholds["lower"])
+        result.counts["proposals_held_back"] = len(held_back)  # band pairs past the budget: on a later run
         result.report, result.alarms, result.largest = review.finish(
             snapshot=snapshot, planned=planned, clusters=clusters, mapping=mapping, frozen=frozen, merges=merges,
             cap=self.limits.held_per_cluster,
@@ -337,10 +344,19 @@ class _Planner:
         result.report["band"] = {
             "budget": budget, "floor": round(scored.floor, 4),
             "lowest": round(min(band), 4) if band else None,  # the weight of the weakest review proposal
+            "held_back": len(held_back),
+            "held_back_likely_true": round(self.calibration.expected_true(c.weight for c in held_back), 1),
         }
         result.counts["merges_held"] = sum(len(pairs) for pairs in merges.values())
         result.counts["alarms"] = len(result.alarms)
         return golden, proposals
+
+
+    def _calibrated(self, candidates: list[Candidate]) -> list[Candidate]:
+        """The candidates with the probability the run's calibration reads their weights as."""
+        label = self.calibration.describe()
+        return [replace(c, probability=round(self.calibration.probability(c.weight), 6), calibration=label)
+                for c in candidates]
 
 
 def score(
@@ -380,14 +396,6 @@ def score(
     del table, pairs
     engine.release_memory()
     return scored
-
-
-def band_floor(thresholds: dict[str, float], limits: MatchingDefaults, calibration: Calibration) -> float:
-    """The lowest weight a review proposal may have: where the calibrated probability falls
-    under the domain's review_floor_probability, never above the lower threshold nor below
-    the weight that marks a conflict (a slope the decisions flattened reaches far down)."""
-    wanted = calibration.weight_at(limits.review_floor_probability)
-    return max(limits.conflict_below, min(thresholds["lower"], wanted))
 
 
 def _exclusive(pairs: list[Any], thresholds: dict[str, float], snapshot: Snapshot) -> list[Any]:

@@ -17,6 +17,7 @@ from typing import Any
 from django.db.models import Count, Max, Q
 
 from matching.artifact import TrainedModel
+from matching.calibration import Calibration
 from matching.declarations import DomainModel
 from matching.scoring import Scorer
 from mdm.domains import get_domain
@@ -202,6 +203,14 @@ def baseline_run(domain: str) -> MatchRun | None:
     automatic merges (none held for drift, or its alarms accepted)."""
     runs = MatchRun.objects.filter(domain=domain, status=MatchRun.Status.COMPLETED, report__baseline=True)
     return runs.select_related("model").order_by("-started_at", "-pk").first()
+
+
+def calibration_in_force(domain: str) -> Calibration:
+    """The calibration the domain's last completed run read its match weights through (its
+    report's), for what real-time matching proposes between runs; the model's own before."""
+    report = (MatchRun.objects.filter(domain=domain, status=MatchRun.Status.COMPLETED)
+              .order_by("-started_at", "-pk").values_list("report", flat=True).first())
+    return Calibration.from_report((report or {}).get("calibration"))
 
 
 def steward_labels(domain: str) -> list[tuple[float, bool]]:

@@ -185,6 +185,11 @@ class Case:
         return max(p.probability for p in self.proposals)
 
     @property
+    def calibration(self) -> str:
+        """Which calibration read the strongest proposal's weight as its probability."""
+        return max(self.proposals, key=lambda p: (p.probability, -p.pk)).calibration
+
+    @property
     def oldest(self) -> Any:
         return min(p.created_at for p in self.proposals)
 

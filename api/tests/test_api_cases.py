@@ -15,6 +15,7 @@ from mdm.services.steward import MSG_CLAIMED, MSG_SECOND
 from mdm.tests.factories import HUAWEI, upsert
 
 EVIDENCE = [{"comparison": "name", "level": "exact", "weight": 5.0}]
+FITTED = "12 steward decisions (3 approved): p = sigmoid(-1.50 + 0.80·w·ln2)"
 
 
 @pytest.fixture
@@ -25,13 +26,15 @@ def case(principals):
         golden_record_create(domain="customer", members=[record.pk], change=SETUP)
     left, right = sorted((crm.pk, erp.pk))
     return proposal_offer(domain="customer", change=SETUP,
-                          candidate=Candidate(left=left, right=right, weight=6.7, probability=0.9, evidence=EVIDENCE))
+                          candidate=Candidate(left=left, right=right, weight=6.7, probability=0.9, evidence=EVIDENCE,
+                                              calibration=FITTED))
 
 
 def test_a_steward_reads_the_queue_and_approves_a_case_on_the_version_seen(principals, case):
     client = principals["steward"]
     queue = client.get("/api/v1/cases/customer").json()["cases"]
     assert [c["key"] for c in queue] == [case.pk] and queue[0]["proposals"][0]["evidence"] == EVIDENCE
+    assert queue[0]["calibration"] == queue[0]["proposals"][0]["calibration"] == FITTED
     seen = client.get(f"/api/v1/cases/customer/{case.pk}").json()
     stale = client.post(f"/api/v1/cases/customer/{case.pk}/decision",
                         {"decision": "approve", "version": "not-that-one"}, format="json")

@@ -37,7 +37,9 @@ class CaseProposalOut(serializers.Serializer):
     left = serializers.CharField(help_text="system:key")
     right = serializers.CharField()
     weight = serializers.FloatField()
-    probability = serializers.FloatField()
+    probability = serializers.FloatField(help_text="the weight read through `calibration`")
+    calibration = serializers.CharField(
+        help_text="which: the stewards' decisions so far (how many), or the model's own (uncalibrated)")
     kind = serializers.CharField()
     evidence = serializers.ListField(child=serializers.JSONField())
 
@@ -47,7 +49,8 @@ class CaseOut(serializers.Serializer):
     domain = serializers.CharField()
     version = serializers.CharField(help_text="send it back with a decision")
     records = serializers.IntegerField()
-    probability = serializers.FloatField()
+    probability = serializers.FloatField(help_text="its strongest proposal's")
+    calibration = serializers.CharField(help_text="the calibration of that probability")
     golden_ids = serializers.ListField(child=serializers.CharField())
     proposals = CaseProposalOut(many=True)
 
@@ -91,10 +94,12 @@ class CommentIn(serializers.Serializer):
 def case_json(case: Case) -> dict:
     return {
         "key": case.key, "domain": case.domain, "version": case.version, "records": case.records,
-        "probability": case.probability, "golden_ids": [g.golden_id for g in case.goldens],
+        "probability": case.probability, "calibration": case.calibration,
+        "golden_ids": [g.golden_id for g in case.goldens],
         "proposals": [{"id": p.pk, "left": f"{p.left.system.code}:{p.left.source_key}",
                        "right": f"{p.right.system.code}:{p.right.source_key}", "weight": p.weight,
-                       "probability": p.probability, "kind": p.kind, "evidence": p.evidence}
+                       "probability": p.probability, "calibration": p.calibration, "kind": p.kind,
+                       "evidence": p.evidence}
                       for p in case.proposals],
     }
 

@@ -115,6 +115,7 @@ def measure(base: Path, data_dir: Path, domain: str, band: dict | None = None) -
     last = con.execute("SELECT counts, report FROM mdm_matchrun WHERE domain = ? AND status = 'completed' "
                        "ORDER BY started_at DESC LIMIT 1", [domain]).fetchone()
     likely = json.loads(last[0]).get("proposals_likely_true", 0) if last else 0
+    held_back = json.loads(last[0]).get("proposals_held_back", 0) if last else 0
     calibration = (json.loads(last[1]).get("calibration") or {}).get("source", "") if last else ""
     oracle: dict[str, set[str]] = defaultdict(set)
     for name in label.values():
@@ -136,7 +137,7 @@ def measure(base: Path, data_dir: Path, domain: str, band: dict | None = None) -
         "proposals": len(proposals), "proposal_share": len(proposals) / max(len(entities), 1),
         "oracle_f1": prf(pairs_of(oracle), expected)[2],
         "proposals_true": true_proposals, "proposals_likely_true": likely, "calibration": calibration,
-        "missed": len(missed), **where,
+        "held_back": held_back, "missed": len(missed), **where,
     }
 
 
@@ -179,7 +180,8 @@ def evaluate(base: Path, data_dir: Path, domains: list[str], steward_share: floa
             run(["manage.py", "match", domain], env)
             after = measure(base, data_dir, domain)
             figures.update({f"after_{k}": after[k] for k in (
-                "proposals", "proposals_true", "proposals_likely_true", "calibration", "f1", "oracle_f1")})
+                "proposals", "proposals_true", "proposals_likely_true", "calibration", "held_back", "f1",
+                "oracle_f1")})
         results.append((domain, figures))
         print(f"{base.name} {domain}: " + ", ".join(f"{k} {v:.3f}" if isinstance(v, float) else f"{k} {v}"
                                                    for k, v in figures.items()), flush=True)
@@ -187,14 +189,17 @@ def evaluate(base: Path, data_dir: Path, domains: list[str], steward_share: floa
 
 
 def table(rows: list[tuple[str, str, dict[str, float]]]) -> str:
-    head = ("| set | domain | records | entities | true pairs | P | R | **F1** | proposals (% of entities) "
+    head = ("| set | domain | records | entities | true pairs | P | R | **F1** | proposals (% of entities; band pairs "
+            "held back past the budget) "
             "| true proposals (run's estimate) | oracle F1 | pairs the oracle misses (scored below the lower "
             "threshold) | after a steward decided a share: true proposals left (estimate, by) | train / match s |\n"
             "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|")
     lines = [
         f"| {label} | {domain} | {r['records']:,} | {r['entities']:,} | {r['true_pairs']:,} | {r['precision']:.3f} "
-        f"| {r['recall']:.3f} | **{r['f1']:.3f}** | {r['proposals']:,} ({r['proposal_share']:.1%}) "
-        f"| {r.get('proposals_true', 0):,} ({r.get('proposals_likely_true', 0):,.0f}) "
+        f"| {r['recall']:.3f} | **{r['f1']:.3f}** | {r['proposals']:,} ({r['proposal_share']:.1%}; "
+        f"{r.get('held_back', 0):,} held back) "
+        f"| {r.get('proposals_true', 0):,} ({r.get('proposals_likely_true', 0):,.0f}"
+        f"{', uncalibrated' if r.get('calibration') == 'model' else ''}) "
         f"| {r['oracle_f1']:.3f} | {r['missed']:,} ({r.get('missed_below_band', '–')}) "
         + (f"| {r['after_proposals_true']:,} ({r['after_proposals_likely_true']:,.0f}, {r['after_calibration']}) "
            if "after_proposals_true" in r else "| – ")

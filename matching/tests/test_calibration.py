@@ -10,13 +10,16 @@ import pytest
 
 from matching import runs
 from matching.calibration import Calibration
+from matching.describe import summary_lines
+from matching.planning import band_floor
 from matching.runs import match_run
+from matching.scoring import probability
 from matching.selectors import steward_labels
 from matching.tests.factories import DEMO_TRUST
 from matching.training import match_model_store
 from mdm.domains import get_domain
 from mdm.history import Change
-from mdm.models import GoldenRecord, MergeProposal
+from mdm.models import MergeProposal
 from mdm.services.decisions import decision_unmerge, proposal_decide
 from mdm.tests.factories import load_samples
 
@@ -77,6 +80,10 @@ def test_a_run_without_decisions_estimates_by_the_model(customers):
     assert proposals
     assert result.report["calibration"]["source"] == "model"
     assert result.counts["proposals_likely_true"] == pytest.approx(sum(p.probability for p in proposals), abs=0.1)
+    # the first run's estimate is the model's, and it runs high: the report says so
+    assert result.report["calibration"]["text"].startswith("uncalibrated")
+    line = next(line for line in summary_lines(result) if "true pairs" in line)
+    assert "true pairs (uncalibrated: the model's own probabilities" in line
 
 
 def test_a_run_after_decisions_estimates_by_them(customers):
@@ -92,7 +99,7 @@ def test_a_run_after_decisions_estimates_by_them(customers):
     assert (report["source"], report["decisions"], report["approved"]) == ("stewards", 2, 0)
     expected = Calibration.fit(labels).expected_true(p.weight for p in left)
     assert result.counts["proposals_likely_true"] == pytest.approx(expected, abs=0.1)
-    assert result.counts["proposals_likely_true"] < sum(p.probability for p in left)  # two rejections lower it
+    assert result.counts["proposals_likely_true"] < sum(probability(p.weight) for p in left)  # two rejections lower it
 
 
 def test_approvals_raise_the_estimate(customers):
@@ -100,7 +107,7 @@ def test_approvals_raise_the_estimate(customers):
     decide(sorted(pending(), key=lambda p: p.pk)[:2], "approve")
     result = run()
     assert result.report["calibration"]["approved"] == 2
-    assert result.counts["proposals_likely_true"] > sum(p.probability for p in pending())
+    assert result.counts["proposals_likely_true"] > sum(probability(p.weight) for p in pending())
 
 
 def test_an_approval_a_steward_reversed_counts_as_two_entities(customers):
@@ -136,19 +143,16 @@ def review_weights() -> list[float]:
 
 
 def test_the_band_reaches_below_the_lower_threshold_while_the_budget_has_room(customers, monkeypatch):
-    declared(monkeypatch, proposal_share=0.0)
-    narrow = run()
-    lower = narrow.thresholds["lower"]
-    assert narrow.counts["proposals_below_band"] == 0 and min(review_weights()) >= lower
-
     declared(monkeypatch, proposal_share=1.0)
     wide = run()
+    lower = wide.thresholds["lower"]
     floor = wide.report["band"]["floor"]
     assert floor == pytest.approx(Calibration().weight_at(0.05), abs=1e-3)  # the model's own 5%
     below = [w for w in review_weights() if w < lower]
     assert below and min(below) >= floor
     assert wide.counts["proposals_below_band"] == len(below)
     assert wide.report["band"]["lowest"] == pytest.approx(min(below), abs=1e-3)
+    assert wide.counts["proposals_held_back"] == 0
 
 
 def test_the_budget_keeps_the_strongest_pairs_below_the_band(customers, monkeypatch):
@@ -158,12 +162,45 @@ def test_the_budget_keeps_the_strongest_pairs_below_the_band(customers, monkeypa
     lower = run().thresholds["lower"]
     inside, below = [w for w in weights if w >= lower], sorted((w for w in weights if w < lower), reverse=True)
     assert len(below) >= 2
-    golden = GoldenRecord.objects.filter(domain="customer", status="active").count()
     room = 1
-    declared(monkeypatch, proposal_share=(len(inside) + room + 0.5) / golden)
+    declared(monkeypatch, proposal_share=0.0, proposal_minimum=len(inside) + room)
     result = run()
     assert result.report["band"]["budget"] == len(inside) + room
     assert review_weights() == sorted([*inside, *below[:room]])  # the strongest one below; the band whole
+
+
+def test_the_budget_binds_the_band_and_what_it_held_back_comes_back(customers, monkeypatch):
+    declared(monkeypatch, proposal_share=1.0)
+    lower = run().thresholds["lower"]
+    inside = sorted((w for w in review_weights() if w >= lower), reverse=True)
+    assert len(inside) >= 3, "the samples' band holds more pairs than the budget below"
+    declared(monkeypatch, proposal_share=0.0, proposal_minimum=1)
+    first = run()
+    assert review_weights() == inside[:1]  # the strongest band pair only
+    assert first.counts["proposals_held_back"] == first.report["band"]["held_back"] == len(inside) - 1
+    assert first.report["band"]["held_back_likely_true"] == pytest.approx(
+        Calibration().expected_true(inside[1:]), abs=0.1)
+    decide(pending(), "reject")  # the steward cleared the queue: the next strongest comes
+    second = run()
+    assert review_weights() == inside[1:2]
+    assert second.counts["proposals_held_back"] == len(inside) - 2
+
+
+def test_proposals_show_the_calibrated_probability_the_run_used(customers):
+    run()
+    for proposal in pending():
+        assert proposal.probability == pytest.approx(Calibration().probability(proposal.weight), abs=1e-6)
+        assert proposal.calibration == Calibration().describe()
+        assert proposal.calibration.startswith("uncalibrated")
+    decide(sorted(pending(), key=lambda p: p.pk)[:2], "reject")
+    run()
+    fitted = Calibration.fit(steward_labels("customer"))
+    left = pending()
+    assert left
+    for proposal in left:  # rescored by the new calibration, each with its history row
+        assert proposal.probability == pytest.approx(fitted.probability(proposal.weight), abs=1e-6)
+        assert proposal.calibration == fitted.describe()
+        assert proposal.history.first().calibration == fitted.describe()
 
 
 def test_rejections_raise_the_floor(customers, monkeypatch):
@@ -179,11 +216,11 @@ def test_rejections_raise_the_floor(customers, monkeypatch):
 def test_the_floor_stays_between_the_conflict_weight_and_the_lower_threshold():
     limits = get_domain("customer").matching
     thresholds = {"lower": 0.0, "upper": 6.6}
-    assert runs.band_floor(thresholds, limits, Calibration()) == pytest.approx(Calibration().weight_at(0.05))
+    assert band_floor(thresholds, limits, Calibration()) == pytest.approx(Calibration().weight_at(0.05))
     flat = Calibration(a=-1.0, b=0.05, decisions=10)  # decisions that flattened the slope reach far down
-    assert runs.band_floor(thresholds, limits, flat) == limits.conflict_below
+    assert band_floor(thresholds, limits, flat) == limits.conflict_below
     rejected = Calibration(a=-6.0, b=1.0, decisions=10)  # the band was mostly two companies: none below it
-    assert runs.band_floor(thresholds, limits, rejected) == 0.0
+    assert band_floor(thresholds, limits, rejected) == 0.0
     approved = Calibration(a=3.0, b=1.0, decisions=10)  # mostly one company: further down
-    assert runs.band_floor(thresholds, limits, approved) == pytest.approx(approved.weight_at(0.05))
+    assert band_floor(thresholds, limits, approved) == pytest.approx(approved.weight_at(0.05))
     assert limits.conflict_below < approved.weight_at(0.05) < Calibration().weight_at(0.05)

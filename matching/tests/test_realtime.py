@@ -17,7 +17,9 @@ from django.test import override_settings
 
 from matching import engine, keys
 from matching import realtime as rt
+from matching.calibration import Calibration
 from matching.integrity import run_checks
+from matching.planning import band_floor
 from matching.planning import plan_clusters as batch_cluster
 from matching.runs import match_run
 from matching.runs import score as batch_score
@@ -87,12 +89,14 @@ def weight(trained):
 def banded(model, weight, monkeypatch):
     """The customer model with thresholds around chosen pairs: `auto` pairs at or above
     the upper threshold, `review` pairs in the band, `below` pairs below the lower one.
-    Exclusive links are off unless asked for: a band pair stays a proposal."""
+    Exclusive links are off unless asked for: a band pair stays a proposal. No pair below
+    the band is proposed (its floor is the lower threshold) unless `limits` say otherwise."""
 
-    def store(*, auto=(), review=(), below=(), exclusive=False):
+    def store(*, auto=(), review=(), below=(), exclusive=False, **limits):
         domain = all_domains()["customer"]
+        limits = {"review_floor_probability": 0.999, **limits}
         monkeypatch.setitem(all_domains(), "customer", dataclasses.replace(
-            domain, matching=dataclasses.replace(domain.matching, exclusive_links=exclusive)))
+            domain, matching=dataclasses.replace(domain.matching, exclusive_links=exclusive, **limits)))
         auto_w = [weight(a, b) for a, b in auto] or [default_thresholds("customer")["upper"] + 1]
         review_w = [weight(a, b) for a, b in review]
         below_w = [weight(a, b) for a, b in below] or [default_thresholds("customer")["lower"] - 1]
@@ -173,6 +177,40 @@ def test_it_proposes_a_match_in_the_review_band(banded, arrive):
     assert decision.proposals[0].golden_id == golden_of(first).golden_id
     assert proposal.history.get().history_actor == "system:crm"
     assert_invariants()
+
+
+def test_it_proposes_below_the_band_down_to_its_floor_as_a_batch_run_does(banded, arrive):
+    model = banded(auto=[(HUAWEI, HUAWEI)], below=[(HUAWEI, HUAWEI_OTHER_TAX)], review_floor_probability=0.05)
+    first, _ = arrive("erp", "1", HUAWEI)
+
+    record, decision = arrive("crm", "9", HUAWEI_OTHER_TAX)
+
+    floor = band_floor(model.thresholds, get_domain("customer").matching, Calibration())
+    assert decision.action == rt.PROPOSE and floor <= decision.proposals[0].weight < model.thresholds["lower"]
+    proposal = MergeProposal.objects.get()
+    assert proposal.probability == pytest.approx(Calibration().probability(proposal.weight), abs=1e-6)
+    assert proposal.calibration == Calibration().describe()
+    batch = match_run(domain="customer", actor="test")  # the batch run proposes the same pair
+    assert batch.counts["proposals_below_band"] == 1
+    assert list(MergeProposal.objects.filter(status="pending").values_list("pk", flat=True)) == [proposal.pk]
+
+
+def test_it_holds_back_a_band_pair_when_the_review_queue_is_full(banded, arrive):
+    banded(auto=[(HUAWEI, HUAWEI)], review=[(HUAWEI, HUAWEI_NAME_CITY)], proposal_share=0.0, proposal_minimum=0)
+    first, _ = arrive("erp", "1", HUAWEI)
+
+    record, decision = arrive("crm", "9", HUAWEI_NAME_CITY)
+
+    assert decision.action == rt.CREATE and not MergeProposal.objects.exists()
+    assert decision.held_back == (golden_of(first).golden_id,)
+    assert "the review queue is full" in decision.line()
+    result = match_run(domain="customer", actor="test")
+    assert (result.counts["proposals_pending"], result.counts["proposals_held_back"]) == (0, 1)
+
+    banded(auto=[(HUAWEI, HUAWEI)], review=[(HUAWEI, HUAWEI_NAME_CITY)], proposal_minimum=1)  # room for one
+    result = match_run(domain="customer", actor="test")
+    assert result.counts["proposals_held_back"] == 0
+    assert MergeProposal.objects.get(status="pending").right_id == record.pk
 
 
 def test_an_exclusive_link_joins_in_real_time_and_in_a_batch_run_until_a_rival_arrives(banded, arrive):

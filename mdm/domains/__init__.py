@@ -102,13 +102,16 @@ class MatchingDefaults:
     `held_per_cluster` proposals at a time. Real-time matching scores at most
     `max_candidates` stored records per arrival (matching.realtime).
 
-    The review band is the stewards' budget: every pair between `review_probability` and
-    the auto-merge threshold is proposed, and while the review proposals stay under
-    `proposal_share` of the golden records the run leaves (held merges come on top), the
-    strongest pairs below it are proposed too, down to where the calibrated probability
-    (matching.calibration: the stewards' decisions so far, else the model's own) falls under
-    `review_floor_probability`. The default budget, 2.5%, keeps the review load under 3% of
-    the real entities, which golden records outnumber by the duplicates a run leaves apart."""
+    The review band is the stewards' budget: at most `proposal_share` of the golden records
+    the run leaves (never fewer than `proposal_minimum`, so a small domain still has a
+    queue) wait as review proposals, the strongest pairs first (held merges come on top):
+    those between `review_probability` and the auto-merge threshold, then, while there is
+    room, those below it down to where the calibrated probability (matching.calibration:
+    the stewards' decisions so far, else the model's own) falls under
+    `review_floor_probability`. Band pairs past the budget are held back (the run reports
+    how many) and proposed once stewards have cleared room. The default budget, 2.5%,
+    keeps the review load under 3% of the real entities, which golden records outnumber by
+    the duplicates a run leaves apart."""
 
     model: str = ""  # the matching declaration, by name (matching.declarations); "": the domain's name
     auto_merge_probability: float = 0.99
@@ -123,6 +126,7 @@ class MatchingDefaults:
     held_per_cluster: int = 50
     max_candidates: int = 300
     proposal_share: float = 0.025
+    proposal_minimum: int = 20
     review_floor_probability: float = 0.05
 
 
@@ -240,6 +244,8 @@ def _load(path: Path) -> Domain:
         )
     if not 0 < matching.review_floor_probability < 1:  # above review_probability: no pair below the band
         raise DeclarationError(f"{path.name}: matching.review_floor_probability is a probability, above 0 and below 1")
+    if matching.proposal_minimum < 0:
+        raise DeclarationError(f"{path.name}: matching.proposal_minimum is a number of proposals, 0 or more")
     if not 0 <= matching.proposal_share <= 1:
         raise DeclarationError(f"{path.name}: matching.proposal_share is a share of golden records, 0 to 1")
     limits = ("max_cluster_size", "max_match_rate_change", "max_auto_share_change", "max_parameter_drift",

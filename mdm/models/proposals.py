@@ -37,7 +37,8 @@ class MergeProposal(models.Model):
     left = models.ForeignKey("mdm.SourceRecord", on_delete=models.PROTECT, related_name="+")
     right = models.ForeignKey("mdm.SourceRecord", on_delete=models.PROTECT, related_name="+")
     weight = models.FloatField()
-    probability = models.FloatField()
+    probability = models.FloatField()  # the weight read through `calibration`, when it was proposed
+    calibration = models.CharField(max_length=120, blank=True)  # which (matching.calibration.describe)
     evidence = models.JSONField(default=list)
     kind = models.CharField(max_length=8, choices=Kind.choices, default=Kind.REVIEW)
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.PENDING)

@@ -21,11 +21,16 @@ from mdm.models import MatchRun, MergeProposal, PairConstraint
 from mdm.services.locks import golden_domain_lock
 from mdm.services.rulings import ordered
 
+MSG_WITHDRAWN = ("no longer between the thresholds, its records are already together, or stronger pairs "
+                 "took the review budget (it comes back when stewards clear room)")
+
 
 @dataclass(frozen=True)
 class Candidate:
     """A pair a run wants a steward to look at (left < right): scored in the review band,
-    or an automatic merge the run held (kind "held")."""
+    or an automatic merge the run held (kind "held"). `probability` is the weight read
+    through the calibration named by `calibration` (the stewards' decisions so far, or the
+    model's own): what the steward is shown."""
 
     left: int
     right: int
@@ -33,6 +38,7 @@ class Candidate:
     probability: float
     evidence: list[dict[str, Any]]
     kind: str = MergeProposal.Kind.REVIEW
+    calibration: str = ""
 
 
 @dataclass
@@ -51,6 +57,7 @@ class ProposalPlan:
 def _same_score(row: dict[str, Any], candidate: Candidate) -> bool:
     return (
         row["weight"] == candidate.weight and row["evidence"] == candidate.evidence and row["kind"] == candidate.kind
+        and row["probability"] == candidate.probability and row["calibration"] == candidate.calibration
     )
 
 
@@ -61,7 +68,7 @@ def proposals_plan(*, domain: str, wanted: Sequence[Candidate]) -> ProposalPlan:
     by_pair = {(c.left, c.right): c for c in wanted}
     stored = {}
     for row in MergeProposal.objects.filter(domain=domain).values(
-        "id", "left_id", "right_id", "status", "weight", "evidence", "kind"
+        "id", "left_id", "right_id", "status", "weight", "evidence", "kind", "probability", "calibration"
     ):
         stored[(row["left_id"], row["right_id"])] = row
     pending = 0
@@ -102,6 +109,7 @@ def proposals_apply(*, plan: ProposalPlan, run: MatchRun | None, change: Change)
                 "right_id": c.right,
                 "weight": c.weight,
                 "probability": c.probability,
+                "calibration": c.calibration,
                 "evidence": c.evidence,
                 "kind": c.kind,
                 "status": MergeProposal.Status.PENDING,
@@ -122,6 +130,7 @@ def proposals_apply(*, plan: ProposalPlan, run: MatchRun | None, change: Change)
         updates[pk] = {
             "weight": c.weight,
             "probability": c.probability,
+            "calibration": c.calibration,
             "evidence": c.evidence,
             "kind": c.kind,
             "status": MergeProposal.Status.PENDING,
@@ -130,7 +139,7 @@ def proposals_apply(*, plan: ProposalPlan, run: MatchRun | None, change: Change)
     for pk in plan.supersede:
         updates[pk] = {
             "status": MergeProposal.Status.SUPERSEDED,
-            "reason": "no longer between the thresholds, or its records are already together",
+            "reason": MSG_WITHDRAWN,
         }
     rows = []
     for row in MergeProposal.objects.filter(pk__in=list(updates)).order_by("pk").values(*_PROPOSAL_FIELDS):
@@ -139,7 +148,7 @@ def proposals_apply(*, plan: ProposalPlan, run: MatchRun | None, change: Change)
     history.bulk_update(
         MergeProposal,
         rows,
-        ["weight", "probability", "evidence", "kind", "status", "reason", "run", "updated_at"],
+        ["weight", "probability", "calibration", "evidence", "kind", "status", "reason", "run", "updated_at"],
         change,
     )
 
@@ -171,14 +180,15 @@ def proposal_offer(*, domain: str, candidate: Candidate, change: Change) -> Merg
         )
     elif proposal.status == MergeProposal.Status.DECIDED:
         return None
-    elif proposal.status == MergeProposal.Status.PENDING and (proposal.weight, proposal.evidence) == (
-        candidate.weight, candidate.evidence
-    ):
+    elif proposal.status == MergeProposal.Status.PENDING and (
+        proposal.weight, proposal.evidence, proposal.probability, proposal.calibration
+    ) == (candidate.weight, candidate.evidence, candidate.probability, candidate.calibration):
         return proposal
     if proposal.status != MergeProposal.Status.PENDING:  # a pending one keeps its kind (a run's hold)
         proposal.kind = candidate.kind
     proposal.weight = candidate.weight
     proposal.probability = candidate.probability
+    proposal.calibration = candidate.calibration
     proposal.evidence = candidate.evidence
     proposal.status = MergeProposal.Status.PENDING
     proposal.reason = ""

@@ -34,6 +34,7 @@ def test_a_domain_declaration_with_limits_below_one_is_refused(tmp_path):
 @pytest.mark.parametrize(("line", "message"), [
     ("proposal_share: 1.5", "proposal_share is a share of golden records"),
     ("review_floor_probability: 0", "review_floor_probability is a probability"),
+    ("proposal_minimum: -1", "proposal_minimum is a number of proposals"),
 ])
 def test_a_domain_declaration_with_a_review_budget_out_of_range_is_refused(tmp_path, line, message):
     text = (DOMAIN_DIR / "customer.yaml").read_text(encoding="utf-8")
@@ -43,7 +44,7 @@ def test_a_domain_declaration_with_a_review_budget_out_of_range_is_refused(tmp_p
     with pytest.raises(DeclarationError, match=message):
         _load(bad)
     defaults = _load(DOMAIN_DIR / "customer.yaml").matching
-    assert (defaults.proposal_share, defaults.review_floor_probability) == (0.025, 0.05)
+    assert (defaults.proposal_share, defaults.proposal_minimum, defaults.review_floor_probability) == (0.025, 20, 0.05)
 
 
 def _golden(golden_id, change, **kwargs):

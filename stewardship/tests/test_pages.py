@@ -16,7 +16,7 @@ from django.urls import reverse
 from mdm.history import Change
 from mdm.models import ChangeEvent, GoldenRecord, MasterDataRequest, MergeProposal
 from mdm.selectors import case_of
-from mdm.services.proposals import proposals_apply, proposals_plan
+from mdm.services.proposals import Candidate, proposal_offer, proposals_apply, proposals_plan
 from mdm.tests.factories import assert_invariants, xref
 from stewardship.tests.factories import PASSWORD, cases, users
 
@@ -66,6 +66,18 @@ def test_a_case_shows_the_records_side_by_side_evidence_and_the_merged_record(wa
     phone = next(r for r in view.rows if r.name == "phone")
     assert phone.differs and any(c.differs for c in phone.cells)
     assert any(label == "Name" for label, _, _ in view.preview)
+
+
+def test_the_queue_and_a_case_name_the_calibration_of_each_probability(wang, data):
+    fitted = "12 steward decisions (3 approved): p = sigmoid(-1.50 + 0.80·w·ln2)"
+    proposal = data.proposal("erp:JD", "crm:JD")
+    proposal_offer(domain="customer", change=Change(actor="test", reason="rescored"), candidate=Candidate(
+        left=proposal.left_id, right=proposal.right_id, weight=proposal.weight, probability=0.31,
+        evidence=proposal.evidence, calibration=fitted))
+    html = wang.get(case_url(data, "erp:JD", "crm:JD")).content.decode()
+    assert "0.310" in html and f'<span class="muted calibration">({fitted})</span>' in html
+    queue = wang.get(QUEUE).content.decode()
+    assert f'title="{fitted}">0.31</span>' in queue
 
 
 def test_it_approves_on_the_version_seen_and_refuses_a_stale_page(wang, client, data, people):
