@@ -319,7 +319,10 @@ def _linker(model: m.DomainModel, table: pa.Table, *, parameters=None, prior=Non
     db_api = _db_api(backend)
     run = uuid.uuid4().hex[:12]
     sdf = db_api.register(table, table_name=f"__mdm_input_{run}")
-    linker = Linker(sdf, _splink_settings(model, parameters, prior, backend), log_level=logging.ERROR)
+    # Splink's settings validation only logs warnings (parsing every comparison's SQL to
+    # do so), which log_level ERROR hides: a training makes ten linkers
+    linker = Linker(sdf, _splink_settings(model, parameters, prior, backend), log_level=logging.ERROR,
+                    validate_settings=False)
     for column, table_values in (tf_tables or {}).items():
         values = list(table_values.items()) or [("\x00", 0.0)]
         tf = pa.table({column: [v for v, _ in values], f"tf_{column}": [f for _, f in values]})
