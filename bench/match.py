@@ -549,6 +549,30 @@ training's 85 s with its feature columns). An earlier run the same day, its trai
 load 17 and raw Splink's at load 9, gave 9.54×. SQLite at this size was not measured
 (its load alone took 17 minutes on the busy machine).
 
+Later the same day (12:20 to 13:35 UTC) the machine ran at load 10 to 19 on 2 cores, so
+the wall ratios below are not comparable with the ones above: each step of a run met a
+different load (at 400,000 records our training ran at load 18.4 and raw Splink's at 11.7,
+giving 6.13×). CPU seconds tell the changes apart: the run's write now sends a bulk
+update's history rows from the UPDATE's RETURNING (one statement, no second lookup by
+key), converts a value no row has once, and unpacks each record's keys once; training's
+fit of the fitted levels works on numpy columns (92.6 s to 62.6 s of fit at 400,000
+records, the rest is its predict; the fitted weights are equal). At 20,000 records
+(PostgreSQL): the write took 4.40 CPU s, ours 1.25 and the database's 3.15, for COPY's
+2.60 (1.69×; 1.33× with the chain triggers), against 5.1 CPU s before (1.97×, measured
+the same way apart from the benchmark); in wall seconds 3.01× a bare COPY before (load
+10.7), 2.25× and 1.78× after (load 13 and 14). Training 29.7 to 27.3 CPU s, match 8.1 to
+7.5. At 400,000 records: training 114.7 to 101.9 CPU s, match 145.5 to 132.6; the write
+97.2 CPU s (28.1 ours, 69.1 the database's) for COPY's 49.4 (1.97×, 1.43× with the chain
+triggers), 1.77× a bare COPY in wall seconds (1.76× before). Train + match against raw
+Splink at 400,000 records was not measured fairly at this load. What keeps it above 3×
+is training's own work beyond raw Splink's: the feature columns computed again by the
+match run (raw Splink computes them once; up to 60 s of the 363 s measured at low load),
+reading the domain (about 25 s), the re-estimation of u without matches (a predict of two
+million random pairs, as long as Splink's own u estimate) and the fit's predict of every
+blocked pair. Reusing training's feature columns in the match run would bring the 3.53×
+measured at low load to about 2.9 to 3.0×; not done (it needs a cache keyed by each record's
+content and the feature code). SQLite at 400,000 records was not measured.
+
 At 1,000,000 records on PostgreSQL (963,887 live; 2026-12-06 11:33 to 11:41 UTC, the
 code of the 20,000 rows, with the audit's hash chain and the review band's floor; the
 match run at load 1.1): match 504 s and 3.41 GiB, inside the 10 min and 4 GiB targets
@@ -755,7 +779,8 @@ def render(results: list[dict[str, Any]]) -> str:
         f"in the second table at every size. The machine ({os.cpu_count()} cores) "
         f"is shared: \"load\" is the mean 1-minute load average during the match run; CPU seconds (and "
         f"their ratio) are what the other load does not inflate; they are the Python process's own "
-        f"(PostgreSQL's server work is not in them).",
+        f"(PostgreSQL's server work is not in them, except in the write's CPU seconds of the notes, read "
+        f"from /proc for the backend).",
         "",
         table([summary_row(r) for r in results], header),
         "",
