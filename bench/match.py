@@ -88,6 +88,28 @@ def cpu_seconds() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
+def backend_pid() -> int | None:
+    """The process id of the PostgreSQL backend serving this process's connection, when
+    the server runs on this machine (its CPU time is read from /proc), else None."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+    return pid if Path(f"/proc/{pid}/stat").exists() else None
+
+
+def server_cpu_seconds(pid: int | None) -> float:
+    """CPU seconds the backend `pid` has used (0 without one): the database's own work,
+    which the client's CPU seconds leave out."""
+    if pid is None:
+        return 0.0
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 class LoadSampler:
     """Samples the 1-minute load average while a step runs (the machine is shared)."""
 
@@ -307,10 +329,12 @@ def stage_match(args: argparse.Namespace) -> None:
 
     # CPU seconds and peak memory at each stage match_run announces (wall seconds are in
     # its own timings): CPU time is what the machine's other load does not inflate.
-    marks: list[tuple[str, float, float, int]] = []
+    marks: list[tuple[str, float, float, int, float]] = []
+    pid = backend_pid()
 
     def progress(stage: str) -> None:
-        marks.append((stage.split(" ")[0], time.perf_counter(), cpu_seconds(), peak_rss_bytes()))
+        marks.append((stage.split(" ")[0], time.perf_counter(), cpu_seconds(), peak_rss_bytes(),
+                      server_cpu_seconds(pid)))
 
     extra: dict[str, float] = {}
     from matching import runs
@@ -333,11 +357,11 @@ def stage_match(args: argparse.Namespace) -> None:
     started, cpu_started = time.perf_counter(), cpu_seconds()
     result = runs.match_run(domain=DOMAIN, actor="bench", on_progress=progress)
     total = time.perf_counter() - started
-    marks.append(("end", time.perf_counter(), cpu_seconds(), peak_rss_bytes()))
+    marks.append(("end", time.perf_counter(), cpu_seconds(), peak_rss_bytes(), server_cpu_seconds(pid)))
     stages = [
         {"stage": name, "wall": round(marks[i + 1][1] - wall, 2), "cpu": round(marks[i + 1][2] - cpu, 2),
-         "peak_rss_after": marks[i + 1][3]}
-        for i, (name, wall, cpu, _) in enumerate(marks[:-1])
+         "peak_rss_after": marks[i + 1][3], "server_cpu": round(marks[i + 1][4] - server, 2)}
+        for i, (name, wall, cpu, _, server) in enumerate(marks[:-1])
     ]
     report({
         "total": round(total, 2),
@@ -427,6 +451,7 @@ def stage_copy(args: argparse.Namespace) -> None:
                     buffer.write(chunk)
             data[name] = buffer.getvalue()
     seconds = {}
+    pid = backend_pid()
     for chained in (False, True):
         with connection.cursor() as cursor:
             for name in COPIED:
@@ -436,19 +461,21 @@ def stage_copy(args: argparse.Namespace) -> None:
                     for sql in audit.pg_chain_sql(cursor, qn, f"bench_copy_{name}", keys[name]):
                         cursor.execute(sql)
         raw.commit()
-        started = time.perf_counter()
+        started, server_started = time.perf_counter(), server_cpu_seconds(pid)
         with raw.cursor() as cursor:
             for name, value in data.items():
                 with cursor.copy(f"COPY bench_copy_{name} FROM STDIN") as copy:
                     copy.write(value)
         raw.commit()
         seconds["chained" if chained else "bare"] = round(time.perf_counter() - started, 2)
+        seconds["chained_cpu" if chained else "bare_cpu"] = round(server_cpu_seconds(pid) - server_started, 2)
         with connection.cursor() as cursor:
             for name in COPIED:
                 cursor.execute(f"DROP TABLE bench_copy_{name}")
                 cursor.execute(f"DROP FUNCTION IF EXISTS mdm_chain_bench_copy_{name}()")
         raw.commit()
     report({"seconds": seconds["bare"], "seconds_chained": seconds["chained"],
+            "server_cpu": seconds["bare_cpu"], "server_cpu_chained": seconds["chained_cpu"],
             "rows": {name: value.count(b"\n") for name, value in data.items()},
             "bytes": sum(len(v) for v in data.values())})
 
@@ -521,6 +548,30 @@ match 3.53× raw Splink train + predict + cluster for 3× (training 159 s for ra
 training's 85 s with its feature columns). An earlier run the same day, its training at
 load 17 and raw Splink's at load 9, gave 9.54×. SQLite at this size was not measured
 (its load alone took 17 minutes on the busy machine).
+
+Later the same day (12:20 to 13:35 UTC) the machine ran at load 10 to 19 on 2 cores, so
+the wall ratios below are not comparable with the ones above: each step of a run met a
+different load (at 400,000 records our training ran at load 18.4 and raw Splink's at 11.7,
+giving 6.13×). CPU seconds tell the changes apart: the run's write now sends a bulk
+update's history rows from the UPDATE's RETURNING (one statement, no second lookup by
+key), converts a value no row has once, and unpacks each record's keys once; training's
+fit of the fitted levels works on numpy columns (92.6 s to 62.6 s of fit at 400,000
+records, the rest is its predict; the fitted weights are equal). At 20,000 records
+(PostgreSQL): the write took 4.40 CPU s, ours 1.25 and the database's 3.15, for COPY's
+2.60 (1.69×; 1.33× with the chain triggers), against 5.1 CPU s before (1.97×, measured
+the same way apart from the benchmark); in wall seconds 3.01× a bare COPY before (load
+10.7), 2.25× and 1.78× after (load 13 and 14). Training 29.7 to 27.3 CPU s, match 8.1 to
+7.5. At 400,000 records: training 114.7 to 101.9 CPU s, match 145.5 to 132.6; the write
+97.2 CPU s (28.1 ours, 69.1 the database's) for COPY's 49.4 (1.97×, 1.43× with the chain
+triggers), 1.77× a bare COPY in wall seconds (1.76× before). Train + match against raw
+Splink at 400,000 records was not measured fairly at this load. What keeps it above 3×
+is training's own work beyond raw Splink's: the feature columns computed again by the
+match run (raw Splink computes them once; up to 60 s of the 363 s measured at low load),
+reading the domain (about 25 s), the re-estimation of u without matches (a predict of two
+million random pairs, as long as Splink's own u estimate) and the fit's predict of every
+blocked pair. Reusing training's feature columns in the match run would bring the 3.53×
+measured at low load to about 2.9 to 3.0×; not done (it needs a cache keyed by each record's
+content and the feature code). SQLite at 400,000 records was not measured.
 
 At 1,000,000 records on PostgreSQL (963,887 live; 2026-12-06 11:33 to 11:41 UTC, the
 code of the 20,000 rows, with the audit's hash chain and the review band's floor; the
@@ -673,6 +724,19 @@ def scaling(results: list[dict[str, Any]]) -> list[str]:
     return lines
 
 
+def write_cpu(r: dict[str, Any]) -> str:
+    """The write against COPY in CPU seconds, which the machine's other load inflates far
+    less than wall seconds (runs measured before the server's CPU was read have none)."""
+    copy = r.get("copy") or {}
+    writing = next((s for s in r["match"].get("stages", []) if s["stage"] == "writing"), {})
+    if "server_cpu" not in writing or "server_cpu" not in copy:
+        return ""
+    ours = writing["cpu"] + writing["server_cpu"]
+    return (f"; the write's CPU s, ours and the database's, {writing['cpu']:.1f} + {writing['server_cpu']:.1f} "
+            f"= {ours:.1f}, COPY's {copy['server_cpu']:.1f} ({ours / copy['server_cpu']:.2f}×), with the chain "
+            f"triggers {copy['server_cpu_chained']:.1f} ({ours / copy['server_cpu_chained']:.2f}×)")
+
+
 def render(results: list[dict[str, Any]]) -> str:
     results = sorted(results, key=lambda r: (r["database"], r["records"]))
     header = ("database", "records", "pairs", "read s", "predict s", "cluster s", "plan s",
@@ -694,6 +758,7 @@ def render(results: list[dict[str, Any]]) -> str:
             f"proposals; stage CPU s "
             + ", ".join(f"{s['stage']} {s['cpu']:.0f}" for s in m.get("stages", []))
             + (f" (key index refresh {keys_cpu:.0f})" if keys_cpu is not None else "")
+            + write_cpu(r)
             + f"; set-up (not measured) {setup}"
             + (f"; second run on unchanged data {r['rerun']['total']:.0f} s, {r['rerun']['events']} events"
                if r.get("rerun") else "")
@@ -714,7 +779,8 @@ def render(results: list[dict[str, Any]]) -> str:
         f"in the second table at every size. The machine ({os.cpu_count()} cores) "
         f"is shared: \"load\" is the mean 1-minute load average during the match run; CPU seconds (and "
         f"their ratio) are what the other load does not inflate; they are the Python process's own "
-        f"(PostgreSQL's server work is not in them).",
+        f"(PostgreSQL's server work is not in them, except in the write's CPU seconds of the notes, read "
+        f"from /proc for the backend).",
         "",
         table([summary_row(r) for r in results], header),
         "",

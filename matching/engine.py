@@ -34,6 +34,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pyarrow as pa
 
 from matching import declarations as m
@@ -318,7 +319,10 @@ def _linker(model: m.DomainModel, table: pa.Table, *, parameters=None, prior=Non
     db_api = _db_api(backend)
     run = uuid.uuid4().hex[:12]
     sdf = db_api.register(table, table_name=f"__mdm_input_{run}")
-    linker = Linker(sdf, _splink_settings(model, parameters, prior, backend), log_level=logging.ERROR)
+    # Splink's settings validation only logs warnings (parsing every comparison's SQL to
+    # do so), which log_level ERROR hides: a training makes ten linkers
+    linker = Linker(sdf, _splink_settings(model, parameters, prior, backend), log_level=logging.ERROR,
+                    validate_settings=False)
     for column, table_values in (tf_tables or {}).items():
         values = list(table_values.items()) or [("\x00", 0.0)]
         tf = pa.table({column: [v for v, _ in values], f"tf_{column}": [f for _, f in values]})
@@ -633,21 +637,23 @@ def _gammas(comp: m.Comparison) -> dict[int, int]:
 
 @dataclass
 class _Labelled:
-    """A candidate pair the separator labels: its weight without the separator's evidence,
-    whether it is one entity, and the level of each comparison holding fitted levels."""
+    """The candidate pairs the separator labels, a column each (a million pairs at 400,000
+    records: objects per pair, and the fit's sums over them in Python, took a minute and
+    a half): each pair's weight without the separator's evidence, whether it is one
+    entity, and its level of each comparison holding fitted levels (-1: another)."""
 
-    rest: float
-    same: bool
-    levels: dict[int, int]
+    rest: np.ndarray
+    same: np.ndarray
+    levels: dict[int, np.ndarray]
 
 
 def _labelled_pairs(declared: m.DomainModel, table: pa.Table, parameters: list[list[dict[str, Any]]],
-                    prior: float, tf_tables: dict[str, dict[str, float]]) -> list[_Labelled]:
+                    prior: float, tf_tables: dict[str, dict[str, float]]) -> _Labelled | None:
     """Every candidate pair (the blocking rules') at a level of the separator that labels it."""
     separator = declared.separator
     names = [c.name for c in declared.comparisons]
     if separator is None or separator.comparison not in names:
-        return []
+        return None
     si = names.index(separator.comparison)
     sep = declared.comparisons[si]
     sep_gammas = _gammas(sep)
@@ -656,24 +662,26 @@ def _labelled_pairs(declared: m.DomainModel, table: pa.Table, parameters: list[l
     sep_weight = {sep_gammas[li]: level_weight(p["m"], p["u"]) for li, p in enumerate(parameters[si])
                   if li in sep_gammas}
     fitted = sorted({ci for ci, comp in enumerate(declared.comparisons) if any(lv.fitted for lv in comp.levels)})
-    level_of = {ci: {g: li for li, g in _gammas(declared.comparisons[ci]).items()} for ci in fitted}
     linker = _linker(declared, table, parameters=parameters, prior=prior, tf_tables=tf_tables)
     result = linker.inference.predict(warning_mode="never")
     columns = "".join(f", gamma_{names[ci]}" for ci in fitted)
     sql = (f"SELECT match_weight, gamma_{sep.name}{columns} FROM {result.physical_name} "
            f"WHERE gamma_{sep.name} IN ({', '.join(map(str, label_of))})")
-    out = []
-    for weight, sep_gamma, *gammas in linker.misc.query_sql(sql, output_type="pandas").itertuples(index=False):
-        out.append(_Labelled(
-            rest=float(weight) - sep_weight[int(sep_gamma)],
-            same=label_of[int(sep_gamma)],
-            levels={ci: level_of[ci].get(int(g), -1) for ci, g in zip(fitted, gammas, strict=True)},
-        ))
+    frame = linker.misc.query_sql(sql, output_type="pandas")
     result.drop_table_from_database_and_remove_from_cache()
-    return out
+    sep_gamma = frame[f"gamma_{sep.name}"].astype(int)
+    levels = {}
+    for ci in fitted:
+        level_of = {g: li for li, g in _gammas(declared.comparisons[ci]).items()}
+        levels[ci] = frame[f"gamma_{names[ci]}"].astype(int).map(level_of).fillna(-1).to_numpy(dtype=int)
+    return _Labelled(
+        rest=frame["match_weight"].to_numpy(dtype=float) - sep_gamma.map(sep_weight).to_numpy(dtype=float),
+        same=sep_gamma.map(label_of).to_numpy(dtype=bool),
+        levels=levels,
+    )
 
 
-def _fit_levels(declared: m.DomainModel, labelled: list[_Labelled],
+def _fit_levels(declared: m.DomainModel, labelled: _Labelled | None,
                 parameters: list[list[dict[str, Any]]]) -> list[dict[str, Any]]:
     """Fit the weight of each fitted level (Level.fitted) to the candidate pairs the
     separator labels: the weight w for which the model, the separator's evidence left
@@ -692,28 +700,31 @@ def _fit_levels(declared: m.DomainModel, labelled: list[_Labelled],
                 continue
             p = parameters[ci][li]
             before = level_weight(p["m"], p["u"])
-            pairs = [(pair.rest - before, pair.same) for pair in labelled if pair.levels.get(ci) == li]
-            same = sum(1 for _, y in pairs if y)
-            weight = min(_fit_weight(pairs, before), before, 0.0) if pairs else min(before, 0.0)
+            at = labelled.levels[ci] == li if labelled is not None and ci in labelled.levels else None
+            pairs = 0 if at is None else int(at.sum())
+            same = 0 if at is None else int(labelled.same[at].sum())
+            weight = min(_fit_weight(labelled.rest[at] - before, same, before), before, 0.0) if pairs \
+                else min(before, 0.0)
             p["u"] = p["m"] / 2**weight
-            for pair in labelled:
-                if pair.levels.get(ci) == li:
-                    pair.rest += weight - before
+            if pairs:
+                labelled.rest[at] += weight - before
             out.append({"comparison": comp.name, "level": level.label, "weight": round(weight, 4), "same": same,
-                        "different": len(pairs) - same, "fitted": bool(pairs)})
+                        "different": pairs - same, "fitted": bool(pairs)})
     return out
 
 
-def _fit_weight(pairs: list[tuple[float, bool]], before: float) -> float:
-    """The w with sum(sigmoid(rest + w)) = the one-entity pairs, by bisection (the sum grows
-    with w); FIT_PRIOR_PAIRS pairs at the median rest, labelled as the weight EM found
-    (`before`) would have them, keep a few labelled pairs from moving it far."""
-    rests = sorted(r for r, _ in pairs)
-    middle = rests[len(rests) // 2]
-    target = sum(1 for _, y in pairs if y) + FIT_PRIOR_PAIRS * probability(middle + before)
+def _fit_weight(rests: np.ndarray, same: int, before: float) -> float:
+    """The w with sum(sigmoid(rest + w)) = the one-entity pairs (`same`), by bisection (the
+    sum grows with w); FIT_PRIOR_PAIRS pairs at the median rest, labelled as the weight EM
+    found (`before`) would have them, keep a few labelled pairs from moving it far."""
+    rests = np.sort(rests)
+    middle = float(rests[len(rests) // 2])
+    target = same + FIT_PRIOR_PAIRS * probability(middle + before)
 
     def expected(w: float) -> float:
-        return sum(probability(r + w) for r in rests) + FIT_PRIOR_PAIRS * probability(middle + w)
+        x = rests + w  # probability() of every pair at once, as it computes it (no overflow)
+        e = np.exp2(-np.abs(x))
+        return float(np.where(x >= 0, 1 / (1 + e), e / (1 + e)).sum()) + FIT_PRIOR_PAIRS * probability(middle + w)
 
     low, high = -FIT_BOUND, FIT_BOUND
     for _ in range(60):

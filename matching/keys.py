@@ -253,6 +253,9 @@ class RunKeys(Mapping[int, set[tuple[str, str]]]):
             out.add((self._names[int(number)], value))
         return out
 
+    def __contains__(self, sid: object) -> bool:  # Mapping's would unpack the keys to answer
+        return sid in self._packed
+
     def __iter__(self) -> Iterator[int]:
         return iter(self._packed)
 

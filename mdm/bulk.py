@@ -15,7 +15,8 @@ from __future__ import annotations
 import itertools
 import json
 from collections.abc import Callable, Sequence
-from operator import itemgetter
+from itertools import repeat
+from operator import contains, itemgetter
 from typing import Any
 
 from django.db import DEFAULT_DB_ALIAS, connections, models
@@ -59,44 +60,58 @@ def insert(model: type[models.Model], rows: Sequence[Row], *, with_pks: bool = T
         fields = [f for f in meta.concrete_fields if f.attname != pk]
     defaults = {**{f.attname: f.get_default() for f in fields if f.attname != pk}, **(common or {})}
     for start in range(0, len(rows), WRITE_CHUNK):
-        _write(conn, meta.db_table, fields, _values(conn, fields, rows[start : start + WRITE_CHUNK], defaults))
+        values = _values(conn, fields, rows[start : start + WRITE_CHUNK], defaults)
+        _write(conn, meta.db_table, [f.column for f in fields], values)
     return list(rows)
 
 
-def update(model: type[models.Model], rows: Sequence[Row], names: list[str]) -> list[Row]:
+def update(model: type[models.Model], rows: Sequence[Row], names: list[str], stamp: dict[str, Any]) -> None:
     """Write the fields `names` of rows matched by primary key (a row needs its primary key
-    and those fields; others are not read). Returns the rows."""
+    and those fields; others are not read), and one history row each, as insert_history
+    does. On PostgreSQL in one statement: the updated rows go from the UPDATE's RETURNING
+    straight into the history table, rather than being looked up again by primary key."""
     if not rows:
-        return []
+        return
     conn = connections[DEFAULT_DB_ALIAS]
     meta = model._meta
     qn = conn.ops.quote_name
     fields = [meta.get_field(name) for name in names]
     pk = qn(meta.pk.column)
-    with conn.cursor() as cursor:
-        if conn.vendor == "postgresql":
-            temp = f"mdm_bulk_update_{next(_temp_names)}"
-            columns = ", ".join(qn(f.column) for f in [meta.pk, *fields])
-            cursor.execute(
-                f"CREATE TEMPORARY TABLE {temp} ON COMMIT DROP AS "
-                f"SELECT {columns} FROM {qn(meta.db_table)} WITH NO DATA"
-            )
-            for start in range(0, len(rows), WRITE_CHUNK):
-                chunk = rows[start : start + WRITE_CHUNK]
-                _write(conn, temp, [meta.pk, *fields], _values(conn, [meta.pk, *fields], chunk))
-            assignments = ", ".join(f"{qn(f.column)} = u.{qn(f.column)}" for f in fields)
-            cursor.execute(
-                f"UPDATE {qn(meta.db_table)} t SET {assignments} FROM {temp} u WHERE t.{pk} = u.{pk}"
-            )
-            cursor.execute(f"DROP TABLE {temp}")
-        else:
-            assignments = ", ".join(f"{qn(f.column)} = %s" for f in fields)
+    if conn.vendor != "postgresql":
+        assignments = ", ".join(f"{qn(f.column)} = %s" for f in fields)
+        with conn.cursor() as cursor:
             for start in range(0, len(rows), WRITE_CHUNK):
                 cursor.executemany(
                     f"UPDATE {qn(meta.db_table)} SET {assignments} WHERE {pk} = %s",
                     _values(conn, [*fields, meta.pk], rows[start : start + WRITE_CHUNK]),
                 )
-    return list(rows)
+        insert_history(model, rows, stamp)
+        return
+    temp = f"mdm_bulk_update_{next(_temp_names)}"
+    columns = [meta.pk, *fields]
+    targets, sources, params = _history_columns(conn, model, stamp)
+    assignments = ", ".join(f"{qn(f.column)} = u.{qn(f.column)}" for f in fields)
+    with conn.cursor() as cursor:
+        # the rows' order given, as a column: the history rows are inserted in it
+        cursor.execute(
+            f"CREATE TEMPORARY TABLE {temp} ON COMMIT DROP AS SELECT "
+            f"{', '.join(qn(f.column) for f in columns)}, 0::bigint AS mdm_order FROM {qn(meta.db_table)} WITH NO DATA"
+        )
+        for start in range(0, len(rows), WRITE_CHUNK):
+            chunk = rows[start : start + WRITE_CHUNK]
+            values = _values(conn, columns, chunk)
+            _write(conn, temp, [*(f.column for f in columns), "mdm_order"],
+                   [(*v, start + i) for i, v in enumerate(values)])
+        returned = ", ".join(f"t.{qn(column)}" for column in dict.fromkeys(sources))
+        cursor.execute(
+            f"WITH changed AS (UPDATE {qn(meta.db_table)} t SET {assignments} FROM {temp} u "
+            f"WHERE t.{pk} = u.{pk} RETURNING {returned}, u.mdm_order) "
+            f"INSERT INTO {qn(model.history.model._meta.db_table)} ({targets}) "
+            f"SELECT {', '.join([*(f'c.{qn(column)}' for column in sources), *(['%s'] * len(params))])} "
+            f"FROM changed c ORDER BY c.mdm_order",
+            params,
+        )
+        cursor.execute(f"DROP TABLE {temp}")
 
 
 def insert_history(model: type[models.Model], rows: Sequence[Row], stamp: dict[str, Any]) -> None:
@@ -107,17 +122,9 @@ def insert_history(model: type[models.Model], rows: Sequence[Row], stamp: dict[s
         return
     conn = connections[DEFAULT_DB_ALIAS]
     meta = model._meta
-    history = model.history.model._meta
     qn = conn.ops.quote_name
-    # the hash chain's columns are the database's to fill (mdm.audit)
-    fields = [f for f in history.concrete_fields
-              if f.attname not in ("history_id", "history_prev_hash", "history_hash")]
-    stamped = [f for f in fields if f.attname in stamp]
-    tracked = [f for f in fields if f.attname not in stamp]
-    source = {f.attname: f.column for f in meta.concrete_fields}
-    targets = ", ".join(qn(f.column) for f in [*tracked, *stamped])
-    values = ", ".join([*(f"t.{qn(source[f.attname])}" for f in tracked), *(["%s"] * len(stamped))])
-    params = [_converter(f, conn)(stamp[f.attname]) for f in stamped]
+    targets, sources, params = _history_columns(conn, model, stamp)
+    values = ", ".join([*(f"t.{qn(column)}" for column in sources), *(["%s"] * len(params))])
     pks = [row[meta.pk.attname] for row in rows]
     pk = qn(meta.pk.column)
     if conn.vendor == "postgresql":
@@ -128,10 +135,24 @@ def insert_history(model: type[models.Model], rows: Sequence[Row], stamp: dict[s
         pk_ref, order, pk_param = "k.value", "k.key", json.dumps(pks)
     with conn.cursor() as cursor:
         cursor.execute(
-            f"INSERT INTO {qn(history.db_table)} ({targets}) SELECT {values} "
+            f"INSERT INTO {qn(model.history.model._meta.db_table)} ({targets}) SELECT {values} "
             f"FROM {keys} JOIN {qn(meta.db_table)} t ON t.{pk} = {pk_ref} ORDER BY {order}",
             [*params, pk_param],
         )
+
+
+def _history_columns(conn, model: type[models.Model], stamp: dict[str, Any]) -> tuple[str, list[str], list[Any]]:
+    """A history row's columns (the target list), the table's columns their values come
+    from, then the stamp's values (database values) for the stamped rest."""
+    qn = conn.ops.quote_name
+    # the hash chain's columns are the database's to fill (mdm.audit)
+    fields = [f for f in model.history.model._meta.concrete_fields
+              if f.attname not in ("history_id", "history_prev_hash", "history_hash")]
+    stamped = [f for f in fields if f.attname in stamp]
+    tracked = [f for f in fields if f.attname not in stamp]
+    source = {f.attname: f.column for f in model._meta.concrete_fields}
+    targets = ", ".join(qn(f.column) for f in [*tracked, *stamped])
+    return targets, [source[f.attname] for f in tracked], [_converter(f, conn)(stamp[f.attname]) for f in stamped]
 
 
 def _assign_pks(conn, model: type[models.Model], rows: Sequence[Row]) -> None:
@@ -164,10 +185,14 @@ def _values(conn, fields, rows: Sequence[Row], defaults: Row | None = None) -> l
     """Database values of `fields` of each row, in field order; a field a row lacks takes
     its value from `defaults` (else it is an error). Built a column at a time: a column of
     plain values (the key index's millions of rows) is picked in C, and only the others
-    go through their field's conversion."""
+    go through their field's conversion. A value no row has (the `common` of a large
+    insert) is converted once."""
     columns = []
     for field in fields:
         name, convert = field.attname, _converter(field, conn)
+        if defaults is not None and name in defaults and not any(map(contains, rows, repeat(name))):
+            columns.append([convert(defaults[name])] * len(rows))
+            continue
         if defaults is not None and name in defaults:
             default = defaults[name]
             column = [row.get(name, default) for row in rows]
@@ -204,16 +229,16 @@ def _converter(field: models.Field, conn) -> Callable[[Any], Any]:
     return convert
 
 
-def _write(conn, table: str, fields, values: list[Sequence[Any]]) -> None:
+def _write(conn, table: str, names: list[str], values: list[Sequence[Any]]) -> None:
     if not values:
         return
     qn = conn.ops.quote_name
-    columns = ", ".join(qn(f.column) for f in fields)
+    columns = ", ".join(qn(name) for name in names)
     with conn.cursor() as cursor:
         if conn.vendor == "postgresql":
             with cursor.cursor.copy(f"COPY {qn(table)} ({columns}) FROM STDIN") as copy:
                 for row in values:
                     copy.write_row(row)
         else:
-            marks = ", ".join(["%s"] * len(fields))
+            marks = ", ".join(["%s"] * len(names))
             cursor.executemany(f"INSERT INTO {qn(table)} ({columns}) VALUES ({marks})", values)

@@ -93,7 +93,7 @@ def bulk_update(model: type[models.Model], rows: list[bulk.Row], fields: list[st
     """Update `fields` of rows (each needs its primary key and those fields) and write one
     "~" history row each, holding the whole row as updated."""
     if rows:
-        bulk.insert_history(model, bulk.update(model, rows, fields), _stamp("~", change))
+        bulk.update(model, rows, fields, _stamp("~", change))
 
 
 def _stamp(history_type: str, change: Change) -> dict:
