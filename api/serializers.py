@@ -150,7 +150,8 @@ class EvidenceSerializer(serializers.Serializer):
 class SearchMatchSerializer(serializers.Serializer):
     golden_id = serializers.CharField()
     weight = serializers.FloatField()
-    probability = serializers.FloatField()
+    probability = serializers.FloatField(help_text="the model's own, uncalibrated (a case's proposals show the "
+                                                   "calibrated one)")
     band = serializers.CharField()
     prior_weight = serializers.FloatField()
     evidence = EvidenceSerializer(many=True)

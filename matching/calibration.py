@@ -66,8 +66,9 @@ class Calibration:
         return sum(self.probability(w) for w in weights)
 
     def as_report(self) -> dict[str, object]:
+        # unrounded: real-time matching reads it back and must score as the run did
         return {"source": self.source, "decisions": self.decisions, "approved": self.approved,
-                "a": round(self.a, 4), "b": round(self.b, 4), "text": self.describe()}
+                "a": self.a, "b": self.b, "text": self.describe()}
 
     @classmethod
     def from_report(cls, report: dict[str, object] | None) -> Calibration:

@@ -407,21 +407,30 @@ def review_budget(limits: MatchingDefaults, golden_records: int) -> int:
 
 
 def within_budget(
-    candidates: Sequence[Candidate], budget: int, lower: float
+    candidates: Sequence[Candidate], budget: int, lower: float, in_hand: Mapping[tuple[int, int], bool] | None = None
 ) -> tuple[list[Candidate], list[Candidate]]:
-    """The held merges, and the `budget` strongest review candidates, in the band between
-    the thresholds or below it (down to its floor); returns them and the band's candidates
-    (at or above `lower`) held back.
+    """The held merges, the review candidates a steward has in hand, and the strongest of
+    the rest, in the band between the thresholds or below it (down to its floor), up to
+    `budget`; returns them and the band's candidates (at or above `lower`) held back.
+
+    In hand (`in_hand`: pending pairs a steward claimed, approved first, commented on or
+    deferred, each with whether it is deferred now, selectors.proposals_in_hand): never
+    pushed out by a stronger pair, so no steward's work is withdrawn under them; a deferred
+    one, out of the queue until its date, takes no room in it.
 
     Strongest first: a proposal is worth the true pair a steward may find in it (rejecting
     a false one changes no golden record: it was not merged), and the strongest pairs hold
     the most true pairs per proposal. The calibration rises with the weight, so the order is
     the same whatever the stewards' decisions make of it: the queue does not reshuffle when
     they refit it, and what they clear makes room for the next strongest on the next run."""
+    in_hand = in_hand or {}
     review = sorted((c for c in candidates if c.kind == MergeProposal.Kind.REVIEW),
                     key=lambda c: (-c.weight, c.left, c.right))
-    kept = {(c.left, c.right) for c in review[:max(0, budget)]}
-    held_back = [c for c in review[max(0, budget):] if c.weight >= lower]
+    kept = {(c.left, c.right) for c in review if (c.left, c.right) in in_hand}
+    room = max(0, budget - sum(1 for pair in kept if not in_hand[pair]))
+    rest = [c for c in review if (c.left, c.right) not in kept]
+    kept |= {(c.left, c.right) for c in rest[:room]}
+    held_back = [c for c in rest[room:] if c.weight >= lower]
     return [c for c in candidates if c.kind != MergeProposal.Kind.REVIEW or (c.left, c.right) in kept], held_back
 
 

@@ -575,18 +575,21 @@ class _Arrival:
                 if s.weight >= self.lower:
                     self.held_back.append(g)
                 continue
+            waiting = _pending_pair(self.pk, s.record)  # counted in the room already
             proposal = self._propose(s, MergeProposal.Kind.HELD if g == giant else MergeProposal.Kind.REVIEW)
             if proposal is not None:
                 offers.append(Offer(self.golden_ids[g], proposal.left_id, proposal.right_id, s.weight, proposal.pk))
                 written = written or proposal.updated_at >= started
-                room -= 1 if reviewed else 0
+                room -= 1 if reviewed and not waiting else 0
         return offers, also, written
 
     def _room(self) -> int:
         """How many more review proposals the domain's queue takes (planning.review_budget)."""
         goldens = GoldenRecord.objects.filter(domain=self.domain, status=GoldenRecord.Status.ACTIVE).count()
-        waiting = MergeProposal.objects.filter(domain=self.domain, status=MergeProposal.Status.PENDING,
-                                               kind=MergeProposal.Kind.REVIEW, weight__lt=self.upper).count()
+        # a deferred case is out of the queue until its date: it takes no room (as in a batch run)
+        waiting = (MergeProposal.objects.filter(domain=self.domain, status=MergeProposal.Status.PENDING,
+                                                kind=MergeProposal.Kind.REVIEW, weight__lt=self.upper)
+                   .exclude(task__deferred_until__gt=timezone.now()).count())
         return review_budget(self.limits, goldens) - waiting
 
     def _propose(self, s: ScoredRecord, kind: str) -> MergeProposal | None:
@@ -709,6 +712,11 @@ def _apart(groups: Mapping[Any, Iterable[int]]) -> set[frozenset[Any]]:
         if owner[left] != owner[right]:
             out.add(frozenset((owner[left], owner[right])))
     return out
+
+
+def _pending_pair(a: int, b: int) -> bool:
+    return MergeProposal.objects.filter(left_id=min(a, b), right_id=max(a, b),
+                                        status=MergeProposal.Status.PENDING).exists()
 
 
 def _pending_between(goldens_a: Sequence[int], goldens_b: Sequence[int]) -> bool:

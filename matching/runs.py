@@ -100,6 +100,7 @@ from mdm.domains import MatchingDefaults, get_domain
 from mdm.errors import InvalidInput, StalePlan
 from mdm.history import Change
 from mdm.models import ChangeEvent, GoldenRecord, MatchModel, MatchRun, MergeProposal, SourceRecord
+from mdm.selectors import proposals_in_hand
 from mdm.services.audit import declarations_in_force
 from mdm.services.locks import ALL_SYSTEMS, domain_write_lock
 from mdm.services.plans import GoldenPlan, Ref, golden_plan_apply
@@ -323,7 +324,8 @@ class _Planner:
         giants = {sid: ci for ci in review.giant if ci in review.held for sid in planned[ci]}
         candidates, review.giant_candidates = cap_candidates(candidates, giants, self.limits.held_per_cluster)
         budget = review_budget(self.limits, len(clusters))
-        candidates, held_back = within_budget(candidates, budget, result.thresholds["lower"])
+        candidates, held_back = within_budget(candidates, budget, result.thresholds["lower"],
+                                                proposals_in_hand(result.domain))
         candidates = self._calibrated(candidates)
         mapping: ClusterMap = map_clusters(clusters, snapshot)
         golden = plan_goldens(clusters, mapping, snapshot)

@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from django.db.models import Count, Exists, Max, OuterRef, Prefetch, Q, QuerySet
+from django.utils import timezone
 
 from mdm.components import Components
 from mdm.domains import get_domain
@@ -151,6 +152,18 @@ def proposals(*, domain: str | None = None, status: str | None = MergeProposal.S
     if status is not None:
         query = query.filter(status=status)
     return query.order_by("-weight", "id")
+
+
+def proposals_in_hand(domain: str) -> dict[tuple[int, int], bool]:
+    """The pending proposals of a domain a steward has work on (claimed, approved first,
+    commented on, deferred), by pair, each with whether it is deferred now: a run keeps
+    them whatever the review budget (matching.planning.within_budget)."""
+    now = timezone.now()
+    worked = (Q(task__assignee__isnull=False) | Q(task__first_approved_by__isnull=False)
+              | Q(task__deferred_until__isnull=False) | Q(Exists(CaseComment.objects.filter(proposal=OuterRef("pk")))))
+    rows = (MergeProposal.objects.filter(worked, domain=domain, status=MergeProposal.Status.PENDING)
+            .values_list("left_id", "right_id", "task__deferred_until"))
+    return {(left, right): until is not None and until > now for left, right, until in rows}
 
 
 def record_history(record: SourceRecord | GoldenRecord) -> QuerySet[Any]:

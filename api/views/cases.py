@@ -37,9 +37,12 @@ class CaseProposalOut(serializers.Serializer):
     left = serializers.CharField(help_text="system:key")
     right = serializers.CharField()
     weight = serializers.FloatField()
-    probability = serializers.FloatField(help_text="the weight read through `calibration`")
+    probability = serializers.FloatField(
+        help_text="the weight read through `calibration` (the share of such pairs stewards find to be one "
+                  "entity); the search endpoint's `probability` is the model's own")
     calibration = serializers.CharField(
-        help_text="which: the stewards' decisions so far (how many), or the model's own (uncalibrated)")
+        help_text="which: the stewards' decisions so far (how many), or the model's own (uncalibrated); "
+                  "empty for a proposal no run has scored since calibrations were recorded (the model's own)")
     kind = serializers.CharField()
     evidence = serializers.ListField(child=serializers.JSONField())
 

@@ -7,6 +7,7 @@ import dataclasses
 import math
 
 import pytest
+from django.utils import timezone
 
 from matching import runs
 from matching.calibration import Calibration
@@ -17,10 +18,13 @@ from matching.scoring import probability
 from matching.selectors import steward_labels
 from matching.tests.factories import DEMO_TRUST
 from matching.training import match_model_store
+from mdm.access import access_grant
 from mdm.domains import get_domain
 from mdm.history import Change
-from mdm.models import MergeProposal
+from mdm.models import CaseTask, MergeProposal
 from mdm.services.decisions import decision_unmerge, proposal_decide
+from mdm.services.proposals import PROBABILITY_TOLERANCE, Candidate, proposals_plan
+from mdm.services.steward import case_claim, case_defer
 from mdm.tests.factories import load_samples
 
 STEWARD = Change(actor="steward:li", reason="review")
@@ -196,11 +200,72 @@ def test_proposals_show_the_calibrated_probability_the_run_used(customers):
     run()
     fitted = Calibration.fit(steward_labels("customer"))
     left = pending()
-    assert left
-    for proposal in left:  # rescored by the new calibration, each with its history row
+    rescored = [p for p in left if p.calibration == fitted.describe()]
+    assert rescored, "two rejections move some probability by more than the tolerance"
+    for proposal in left:  # within the tolerance of the new calibration, rescored with history beyond it
+        assert proposal.probability == pytest.approx(fitted.probability(proposal.weight), abs=PROBABILITY_TOLERANCE)
+    for proposal in rescored:
         assert proposal.probability == pytest.approx(fitted.probability(proposal.weight), abs=1e-6)
-        assert proposal.calibration == fitted.describe()
         assert proposal.history.first().calibration == fitted.describe()
+
+
+def test_a_probability_that_barely_moved_is_not_rewritten(customers):
+    """Hundreds of decisions in, one more moves every pending probability a little: a
+    rewrite would be a history row each and make every open case stale."""
+    run()
+
+    def wanted(shift: float) -> list[Candidate]:
+        return [Candidate(left=p.left_id, right=p.right_id, weight=p.weight, probability=p.probability + shift,
+                          evidence=p.evidence, kind=p.kind, calibration="501 steward decisions") for p in pending()]
+
+    assert not proposals_plan(domain="customer", wanted=wanted(PROBABILITY_TOLERANCE / 2)).rescore
+    assert len(proposals_plan(domain="customer", wanted=wanted(PROBABILITY_TOLERANCE)).rescore) == len(pending())
+
+
+@pytest.fixture
+def steward(django_user_model):
+    user = django_user_model.objects.create_user("li", password="x")
+    access_grant(user=user, role="steward", domains=["customer"], change=Change(actor="test", reason="x"))
+    return user
+
+
+def test_a_stewards_work_keeps_its_place_when_stronger_pairs_take_the_budget(customers, monkeypatch, steward):
+    declared(monkeypatch, proposal_share=1.0)
+    run()
+    weakest, *_, strongest = sorted(pending(), key=lambda p: p.weight)
+    case_claim(user=steward, proposals=[weakest.pk])
+    declared(monkeypatch, proposal_share=0.0, proposal_minimum=1)
+    first = run()  # the claimed case fills the budget of one: nothing pushes it out
+    assert [p.pk for p in pending()] == [weakest.pk]
+    assert first.counts["proposals_held_back"] == first.report["band"]["held_back"] >= 1
+    case_defer(user=steward, proposals=[weakest.pk], days=5, reason="asked the sales team")
+    run()  # deferred, out of the queue until its date: it keeps its place and takes no room
+    assert {p.pk for p in pending()} == {weakest.pk, strongest.pk}
+
+
+def test_a_reopened_proposal_forgets_its_first_approval(customers, monkeypatch, steward):
+    declared(monkeypatch, proposal_share=1.0)
+    run()
+    weakest = min(pending(), key=lambda p: p.weight)
+    declared(monkeypatch, proposal_share=0.0, proposal_minimum=1)
+    run()
+    weakest.refresh_from_db()
+    assert weakest.status == MergeProposal.Status.SUPERSEDED
+    # an approval recorded on the case as it stood before (four-eyes: the first of two)
+    CaseTask.objects.create(proposal=weakest, first_approved_by=steward, first_approved_at=timezone.now())
+    declared(monkeypatch, proposal_share=1.0)
+    run()  # back in the queue: that approval was given to another state of the case
+    weakest.refresh_from_db()
+    assert weakest.status == MergeProposal.Status.PENDING
+    assert CaseTask.objects.get(proposal=weakest).first_approved_by is None
+
+
+def test_real_time_reads_the_calibration_the_run_scored_by(customers):
+    run()
+    decide(sorted(pending(), key=lambda p: p.pk)[:3], "reject")
+    report = run().report["calibration"]
+    fitted = Calibration.fit(steward_labels("customer"))
+    assert Calibration.from_report(report) == fitted  # not rounded on the way
 
 
 def test_rejections_raise_the_floor(customers, monkeypatch):

@@ -17,10 +17,11 @@ from django.utils import timezone
 
 from mdm import history
 from mdm.history import Change
-from mdm.models import MatchRun, MergeProposal, PairConstraint
+from mdm.models import CaseTask, MatchRun, MergeProposal, PairConstraint
 from mdm.services.locks import golden_domain_lock
 from mdm.services.rulings import ordered
 
+PROBABILITY_TOLERANCE = 0.005  # half a point: what a steward reads off a probability
 MSG_WITHDRAWN = ("no longer between the thresholds, its records are already together, or stronger pairs "
                  "took the review budget (it comes back when stewards clear room)")
 
@@ -54,11 +55,19 @@ class ProposalPlan:
         return not (self.create or self.rescore or self.reopen or self.supersede)
 
 
-def _same_score(row: dict[str, Any], candidate: Candidate) -> bool:
-    return (
-        row["weight"] == candidate.weight and row["evidence"] == candidate.evidence and row["kind"] == candidate.kind
-        and row["probability"] == candidate.probability and row["calibration"] == candidate.calibration
-    )
+def _same_score(weight: float, evidence: Any, probability: float, candidate: Candidate) -> bool:
+    """Unchanged for the steward: the same evidence, and a probability within
+    PROBABILITY_TOLERANCE (a refit calibration moves every pending proposal a little; a
+    rewrite is a history row and makes the case a steward has open stale)."""
+    return (weight == candidate.weight and evidence == candidate.evidence
+            and abs(probability - candidate.probability) < PROBABILITY_TOLERANCE)
+
+
+def _forget_first_approvals(pks: Sequence[int]) -> None:
+    """A withdrawn or reopened proposal's first approval was given to another state of
+    the case: the four-eyes rule starts again (mdm.services.steward)."""
+    CaseTask.objects.filter(proposal_id__in=pks).exclude(first_approved_by=None).update(
+        first_approved_by=None, first_approved_at=None, updated_at=timezone.now())
 
 
 def proposals_plan(*, domain: str, wanted: Sequence[Candidate]) -> ProposalPlan:
@@ -80,7 +89,8 @@ def proposals_plan(*, domain: str, wanted: Sequence[Candidate]) -> ProposalPlan:
             continue
         elif row["status"] == MergeProposal.Status.SUPERSEDED:
             plan.reopen.append((row["id"], candidate))
-        elif not _same_score(row, candidate):
+        elif row["kind"] != candidate.kind or not _same_score(row["weight"], row["evidence"], row["probability"],
+                                                               candidate):
             plan.rescore.append((row["id"], candidate))
         pending += 1
     plan.supersede = sorted(
@@ -151,6 +161,7 @@ def proposals_apply(*, plan: ProposalPlan, run: MatchRun | None, change: Change)
         ["weight", "probability", "calibration", "evidence", "kind", "status", "reason", "run", "updated_at"],
         change,
     )
+    _forget_first_approvals([*plan.supersede, *(pk for pk, _ in plan.reopen)])
 
 
 # ---------------------------------------------------------------------------
@@ -180,10 +191,12 @@ def proposal_offer(*, domain: str, candidate: Candidate, change: Change) -> Merg
         )
     elif proposal.status == MergeProposal.Status.DECIDED:
         return None
-    elif proposal.status == MergeProposal.Status.PENDING and (
-        proposal.weight, proposal.evidence, proposal.probability, proposal.calibration
-    ) == (candidate.weight, candidate.evidence, candidate.probability, candidate.calibration):
+    elif proposal.status == MergeProposal.Status.PENDING and _same_score(
+        proposal.weight, proposal.evidence, proposal.probability, candidate
+    ):
         return proposal
+    elif proposal.status == MergeProposal.Status.SUPERSEDED:
+        _forget_first_approvals([proposal.pk])
     if proposal.status != MergeProposal.Status.PENDING:  # a pending one keeps its kind (a run's hold)
         proposal.kind = candidate.kind
     proposal.weight = candidate.weight
