@@ -15,10 +15,11 @@ from django.core.management import call_command
 from fixtures.generate import write_samples
 from matching import clustering
 from matching.runs import match_run, score
+from matching.scoring import probability_weight
 from matching.scoring import scorer as compiled_scorer
 from matching.selectors import active_model, fingerprint, read_domain, trained_model
 from matching.tests.factories import DEMO_TRUST, assert_invariants
-from matching.training import match_model_store, model_train, probability_weight
+from matching.training import match_model_store, model_train
 from mdm.components import Components
 from mdm.content import content_hash
 from mdm.domains import get_domain
