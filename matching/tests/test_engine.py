@@ -429,6 +429,28 @@ def test_it_does_not_compare_tax_ids_of_two_numberings(customer_model):
     assert clash.level == "tax ids differ" and clash.weight < -5
 
 
+def test_it_reads_a_bare_number_as_the_registration_of_an_id_with_its_country_prefix(customer_model):
+    """A register without a country holds 715215267, which passes a PRC organisation
+    code's check by chance: against DE715215267 it is one registration, not two tax ids.
+    Two records that both name their country keep their numbers' countries apart."""
+    vat = _row("customer", "a", name="Schneider Kunststofftechnik GmbH", tax_id="DE715215267", city="Mannheim",
+               country="DE")
+    bare = _row("customer", "b", name="Schneider Kunststofftechnik GmbH", tax_id="715215267", city="Mannheim")
+    austrian = _row("customer", "c", name="Schneider Kunststofftechnik GmbH", tax_id="715215267", city="Wien",
+                    country="AT")
+    tax = {e.comparison: e for e in score_pair(customer_model, vat, bare)[1]}["tax_id"]
+    assert tax.level.startswith("same registration") and tax.weight > 5
+    assert {e.comparison: e for e in score_pair(customer_model, vat, austrian)[1]}["tax_id"].level == "tax ids differ"
+
+
+def test_it_reads_a_typo_in_the_registration_an_id_embeds_as_a_typo(customer_model):
+    """An O for a 0 in the USCC (its check fails) against the organisation code it embeds."""
+    code = _row("customer", "a", name="北京奥创信息技术有限公司", tax_id="430605245", city="北京")
+    uscc = _row("customer", "b", name="北京奥创信息技术有限公司", tax_id="9111011543O605245H", city="北京")
+    tax = {e.comparison: e for e in score_pair(customer_model, code, uscc)[1]}["tax_id"]
+    assert tax.level.startswith("tax id typo") and tax.weight > 5
+
+
 def test_it_reads_an_english_name_that_spells_the_brand_in_pinyin(customer_model):
     chinese = _row("customer", "a", name="朗瀚塑胶制品有限公司", city="深圳")
     english = _row("customer", "b", name="Langhan Plastic Products Co., Ltd.", city="Shenzhen")
