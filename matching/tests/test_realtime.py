@@ -363,7 +363,8 @@ def test_it_joins_an_arrival_that_shares_nothing_with_one_member_through_another
     against. Matching the member that holds its e-mail, it joins the golden record, in
     real time as in a batch run."""
     chinese = {"name": "长沙宏达机械有限公司", "phone": "0731-84512345", "city": "长沙", "address": "雨花区文化路515号"}
-    both = {"name": "长沙宏达机械有限公司", "phone": "0731-84512345", "email": "li.wei@hongda-mach.com", "contact": "李伟"}
+    both = {"name": "长沙宏达机械有限公司", "phone": "0731-84512345", "email": "li.wei@hongda-mach.com",
+            "contact": "李伟"}
     english = {"name": "Grand Eagle Machinery Co., Ltd.", "email": "li.wei@hongda-mach.com", "contact": "Li Wei",
                "city": "Wuhan", "address": "no 28 Xiangjiang Road"}
     assert weight(chinese, english) < get_domain("customer").matching.conflict_below
