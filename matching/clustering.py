@@ -4,8 +4,9 @@ The rules that decide which records form one golden record, used by batch runs a
 real-time matching alike (real time builds the neighbourhood of an arriving record and
 asks the same functions):
 
-- conflicts (`Conflicts`): a pair below the domain's conflict_below, or at a level the
-  model declares a conflict, keeps its records apart like a steward's cannot-link;
+- conflicts (`Conflicts`): a pair whose evidence (the prior left out) weighs below the
+  domain's conflict_below, or at a level the model declares a conflict, keeps its records
+  apart like a steward's cannot-link;
 - exclusive links (`exclusive_links`): a review-band pair whose sides are each other's
   only candidate in the other's source system joins;
 - a source system holds an entity once, as a rule (`joins_two_of_one_system`): a join that
@@ -25,7 +26,7 @@ import pyarrow as pa
 
 from matching.artifact import TrainedModel
 from matching.engine import predict
-from matching.scoring import Evidence, Pair, scorer
+from matching.scoring import Evidence, Pair, probability_weight, scorer
 from matching.tables import feature_rows, feature_subset
 from mdm.components import Components
 from mdm.errors import ContradictoryRulings
@@ -39,15 +40,23 @@ CONFLICT_BATCH = 20_000  # records whose feature rows the conflict check holds a
 @dataclass(frozen=True)
 class Conflicts:
     """When a scored pair keeps its two records apart in clustering, whatever chain of
-    other pairs would join them: its weight is below `below` (the domain's conflict_below:
-    a tax-id clash with little else in common), or a level applied that the model declares
-    a conflict (two valid barcodes, another maker) and the pair is not itself an automatic
-    match (weight below `upper`: one barcode under two spellings of a brand merges on its
-    own evidence, but no record without a barcode chains two brands together)."""
+    other pairs would join them: its evidence, the prior left out, weighs below `below`
+    (the domain's conflict_below: a tax-id clash with little else in common), or a level
+    applied that the model declares a conflict (two valid tax ids or barcodes that differ,
+    two countries, another maker) and the pair is not itself an automatic match (weight
+    below `upper`: one barcode under two spellings of a brand merges on its own evidence,
+    but no record without a barcode chains two brands together).
+
+    The prior is left out because it is no evidence about the pair: it says how rarely two
+    records drawn at random match, about -13 bits, and would make a conflict of every pair
+    that shares nothing, such as a company's Chinese record against its English one at
+    another address, which a chain of strong pairs joins rightly. A conflict is evidence
+    against, in batch runs and real time alike."""
 
     below: float
     upper: float
     levels: frozenset[tuple[str, str]]
+    prior: float = 0.0  # the model's prior as a match weight, taken off a pair's weight
 
     @classmethod
     def of(cls, trained: TrainedModel, below: float, upper: float) -> Conflicts:
@@ -55,10 +64,10 @@ class Conflicts:
             (c["name"], lv["label"])
             for c in trained.declaration["comparisons"] for lv in c["levels"] if lv.get("conflict")
         )
-        return cls(float(below), float(upper), levels)
+        return cls(float(below), float(upper), levels, probability_weight(trained.prior))
 
     def __call__(self, weight: float, evidence: Iterable[Evidence]) -> bool:
-        return weight < self.below or (
+        return weight - self.prior < self.below or (
             weight < self.upper and any((e.comparison, e.level) in self.levels for e in evidence)
         )
 

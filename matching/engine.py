@@ -39,7 +39,7 @@ import pyarrow as pa
 
 from matching import declarations as m
 from matching.artifact import TrainedModel, declaration_to_dict, level_weight, parameter_table
-from matching.scoring import Evidence, Pair, damerau_levenshtein, jaro_winkler, probability
+from matching.scoring import Evidence, Pair, damerau_levenshtein, jaro_winkler, probability, probability_weight
 from matching.tables import feature_table, is_feature_table
 from mdm.errors import BackendUnavailable, BlockingTooLarge, DeclarationError
 
@@ -542,7 +542,7 @@ def _prior_from_blocks(declared: m.DomainModel, table: pa.Table, parameters: lis
         return prior
     import numpy as np
 
-    prior_weight = np.log2(prior / (1 - prior))
+    prior_weight = probability_weight(prior)
     bayes = np.exp2(np.clip(weights["match_weight"].to_numpy(dtype=float) - prior_weight, -60, 60))
     share = 0.5
     for _ in range(100):

@@ -33,9 +33,8 @@ from typing import Any
 from matching.artifact import TrainedModel, parameter_table
 from matching.engine import check_blocking
 from matching.planning import ClusterMap, Contradiction, Scored, grows
-from matching.scoring import Pair
+from matching.scoring import Pair, probability_weight
 from matching.selectors import Snapshot, baseline_run, trained_model
-from matching.training import probability_weight
 from mdm.domains import MatchingDefaults
 from mdm.errors import MdmError
 from mdm.models import MatchModel, MatchRun, MergeProposal

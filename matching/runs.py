@@ -20,9 +20,9 @@ the golden records that exist (matching.planning):
   automatically too, after the pairs above `upper`, under the same conflicts and rulings.
   A join that would put two records of one system together that no automatic pair of
   their own joins comes after every other join (a system holds an entity once, as a
-  rule). Inside each group that automatic pairs could join, a conflict (a pair scored
-  below the domain's `conflict_below`, a tax-id clash or a look-alike, or at a level the
-  model declares a conflict, two valid barcodes) keeps its two records apart, like a
+  rule). Inside each group that automatic pairs could join, a conflict (a pair whose
+  evidence, the prior left out, weighs below the domain's `conflict_below`, or at a level
+  the model declares a conflict: two valid tax ids or barcodes) keeps its two records apart, like a
   steward's cannot-link, so an ambiguous record cannot chain two different companies or
   products together.
 - Stewards' rulings are law: must-links are joined first, cannot-links are never crossed,

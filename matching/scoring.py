@@ -62,6 +62,11 @@ def probability(weight: float) -> float:
     return 1 / (1 + 2 ** (-weight)) if weight >= 0 else 2**weight / (1 + 2**weight)
 
 
+def probability_weight(probability: float) -> float:
+    """The match weight (log2 odds) of a match probability: the inverse of `probability`."""
+    return math.log2(probability / (1 - probability))
+
+
 def jaro_winkler(a: str, b: str) -> float:
     """Jaro-Winkler similarity as DuckDB computes it (prefix scale 0.1, up to 4
     characters, the boost only when the Jaro similarity exceeds 0.7)."""
@@ -260,7 +265,7 @@ class Scorer:
         declared = trained.model
         self.domain = trained.domain
         self.features = feature_function(declared.features)
-        self.prior_weight = math.log2(trained.prior / (1 - trained.prior))
+        self.prior_weight = probability_weight(trained.prior)
         self.tf_tables = trained.tf_tables
         self.comparisons: list[tuple[str, list[_CompiledLevel]]] = []
         for comp, params in zip(declared.comparisons, trained.parameters, strict=True):

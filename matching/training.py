@@ -10,7 +10,6 @@ weights, so "0.99" means the model's own 99% certainty.
 from __future__ import annotations
 
 import json
-import math
 from collections.abc import Callable
 
 from django.db import transaction
@@ -19,6 +18,7 @@ from django.utils import timezone
 
 from matching import engine
 from matching.artifact import TrainedModel
+from matching.scoring import probability_weight
 from matching.selectors import read_domain
 from mdm import history
 from mdm.domains import get_domain
@@ -31,11 +31,6 @@ from mdm.services.locks import golden_domain_lock
 ProgressCallback = Callable[[str], None]
 MSG_NO_RECORDS = "no live {domain} source records to train on"
 MSG_THRESHOLDS = "the lower threshold ({lower:+.2f}) must not be above the upper one ({upper:+.2f})"
-
-
-def probability_weight(probability: float) -> float:
-    """The match weight (log2 posterior odds) of a match probability."""
-    return math.log2(probability / (1 - probability))
 
 
 def default_thresholds(domain: str) -> dict[str, float]:

@@ -124,11 +124,12 @@ class Level:
     cannot see, such as look-alike companies. `null` marks the level that means "nothing
     to compare" (weight 0). `tf` names a column for a term-frequency adjustment of this
     level (rare values count more than common ones; a value counts the items that carry it,
-    the most records one source system holds with it: engine._tf_tables). `conflict`: a pair at this level is
-    two entities whatever its other comparisons say (two valid barcodes, another maker):
-    clustering never joins its records through other pairs, as for a pair scored below the
-    domain's conflict_below. `fitted`: the weight is fitted to the pairs the domain's
-    separator labels (DomainModel.separator), given the rest of their evidence, instead
+    the most records one source system holds with it: engine._tf_tables). `conflict`: a pair
+    at this level is two entities whatever its other comparisons say (two valid barcodes or
+    tax ids, another maker, two countries) unless it is an automatic match on its own:
+    clustering never joins its records through other pairs, as for a pair whose evidence
+    (the prior left out) weighs below the domain's conflict_below. `fitted`: the weight is
+    fitted to the pairs the domain's separator labels (DomainModel.separator), given the rest of their evidence, instead
     of taken from random pairs (m by EM, u from the fit): for evidence whose meaning
     depends on the rest, such as a look-alike name (two companies of one brand share their
     phone, building and mail domain, which random pairs never show). The fit only lowers

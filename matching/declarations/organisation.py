@@ -17,9 +17,10 @@ Design (see matching.features for the columns):
   code and the unified social credit code that embeds it, a French SIREN, SIRET and VAT id);
   a near miss where one side fails the check character is a typo; ids of two numberings
   of one country (a VAT id and a Steuernummer) are not compared; any other difference,
-  ids of two countries included, is strong evidence against (m fixed small).
+  ids of two countries included, is strong evidence against (m fixed small), and a
+  conflict: no chain of other pairs joins two such records (clustering.Conflicts).
 - country and legal form: two countries, or two legal forms, are evidence against,
-  learned (m by EM) like any level.
+  learned (m by EM) like any level; two countries are a conflict, as two tax ids are.
 - location: phone, street address, postcode and city describe one fact, where the company
   sits, so they form one comparison with ordered levels instead of four independent ones
   that would count the same evidence up to four times.
@@ -91,6 +92,12 @@ NAME = Comparison(
     ),
 )
 
+# A record without a country leaves a bare number's country a guess (DE715215267 in one
+# system, 715215267 in a register that holds no country, read as a PRC organisation code
+# whose check it passes by chance): the same number without its country prefix is then
+# one registration. Two records that both name their country keep their numberings apart.
+_NUMBER_SAME = All(Exact("tax_number"), Null("country"))
+
 TAX_ID = Comparison(
     "tax_id",
     "tax id (unified social credit code, VAT id)",
@@ -101,15 +108,20 @@ TAX_ID = Comparison(
         Level(
             "tax id missing, or ids of two kinds (not comparable)",
             Any(Null("tax_id"), All(Differ("tax_space"), Differ("tax_id"), Any(Null("tax_reg"), Differ("tax_reg")),
-                                    Any(Null("tax_country"), Exact("tax_country")))),
+                                    Any(Null("tax_country"), Exact("tax_country")), Not(_NUMBER_SAME))),
             null=True,
         ),
         Level("tax id exact", Exact("tax_id")),
-        Level("same registration under two ids (organisation code, SIREN)", Exact("tax_reg")),
-        Level("tax id typo (check fails, ≤ 2 edits)", All(Damerau("tax_id", 2), EitherFalse("tax_valid"))),
+        Level("same registration under two ids (organisation code, SIREN)", Any(Exact("tax_reg"), _NUMBER_SAME)),
+        # a typo in the registration an id embeds: an organisation code against the USCC
+        # that carries it with an O for a 0, a VAT id with two digits swapped against the
+        # SIRET (the whole ids differ by more than two edits)
+        Level("tax id typo (check fails, ≤ 2 edits)",
+              All(Any(Damerau("tax_id", 2), Damerau("tax_reg", 2)), EitherFalse("tax_valid"))),
         # two codes of one numbering that both pass the check digit differ only by a typo the
-        # check misses (about 1 in 31 typos) or a re-registration: rare among true matches
-        Level("tax ids differ", None, m=0.001),
+        # check misses (about 1 in 31 typos) or a re-registration: rare among true matches.
+        # Two companies, then: no chain of other pairs joins them (Level.conflict)
+        Level("tax ids differ", None, m=0.001, conflict=True),
     ),
     ordered=True,
 )
@@ -176,8 +188,9 @@ COUNTRY = Comparison(
     (
         Level("country missing", Null("country"), null=True),
         Level("same country", Exact("country")),
-        # a group's companies abroad share its name and mail domain: fitted like a look-alike
-        Level("countries differ", None, fitted=True),
+        # a group's companies abroad share its name and mail domain: fitted like a look-alike;
+        # a company sits in one country, so no chain of other pairs joins two (Level.conflict)
+        Level("countries differ", None, fitted=True, conflict=True),
     ),
 )
 

@@ -25,7 +25,7 @@ from matching.features.text import (
     text_of,
 )
 from mdm.standardize import FOREIGN_COUNTRY_REGIONS
-from mdm.standardize.ids import registration_core, registration_country, registration_space
+from mdm.standardize.ids import registration_core, registration_country, registration_number, registration_space
 
 FeatureRow = dict[str, Any]
 
@@ -293,6 +293,7 @@ def features(row: Mapping[str, Any]) -> FeatureRow:
         "tax_id": tax_id,
         "tax_valid": row.get("tax_id__valid") if row.get("tax_id__valid") is not None else None,
         "tax_reg": registration_core(tax_id, tax_kind, country),
+        "tax_number": registration_number(tax_id, tax_kind, country),
         "tax_space": registration_space(tax_id, tax_kind, country),
         "tax_country": registration_country(tax_id, tax_kind, country),
         "country": country,

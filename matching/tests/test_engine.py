@@ -16,7 +16,7 @@ from matching import engine
 from matching.artifact import TrainedModel
 from matching.clustering import Conflicts, cluster, exclusive_links, group_conflicts
 from matching.declarations import get_declaration
-from matching.scoring import Pair, explain, probability, score_pair
+from matching.scoring import Pair, explain, probability, probability_weight, score_pair
 from matching.tables import feature_table
 from matching.tests.factories import HELD_ONCE_CAP, LOOK_ALIKE_CAP, spec_by_look_alikes
 from matching.training import default_thresholds
@@ -320,10 +320,43 @@ def test_it_reads_an_artifact_stored_before_conflict_levels(product_model):
     assert Conflicts.of(product_model, -10.0, 4.0).levels
 
 
-def test_it_treats_a_weight_below_conflict_below_as_a_conflict(customer_model):
+def test_it_judges_a_conflict_on_the_evidence_without_the_prior(customer_model):
+    """The prior (-7 bits on the samples, -13 to -14 on 20,000 records) is no evidence
+    about a pair: only what its comparisons say against it makes a conflict."""
     conflicts = Conflicts.of(customer_model, -10.0, 6.0)
-    assert conflicts.levels == frozenset()  # organisations: only the weight decides
-    assert conflicts(-10.5, ()) and not conflicts(-9.5, ())
+    prior = probability_weight(customer_model.prior)
+    assert prior < -5.0
+    assert conflicts(prior + -10.5, ()) and not conflicts(prior + -9.5, ())
+    assert not conflicts(-10.5, ())  # below conflict_below only because of the prior
+
+
+def test_it_joins_one_company_whose_two_records_share_nothing_through_a_third(customer_model):
+    """A company's Chinese record and its English one at the address it moved to share
+    nothing, which is no evidence against them: the record that shares a phone with one
+    and the e-mail with the other joins all three. Its sister company, whose valid tax id
+    differs, is a conflict however a chain would join it."""
+    upper = default_thresholds("customer")["upper"]
+    chinese = {**_row("customer", "a", name="长沙宏达机械有限公司", phone="0731-84512345", city="长沙",
+                      address="雨花区文化路515号"), "source_system": "erp"}
+    english = {**_row("customer", "b", name="Grand Eagle Machinery Co., Ltd.", email="li.wei@hongda-mach.com",
+                      contact="Li Wei", city="Wuhan", address="no 28 Xiangjiang Road"), "source_system": "crm"}
+    both = {**_row("customer", "m", name="长沙宏达机械有限公司", phone="0731-84512345", email="li.wei@hongda-mach.com",
+                   contact="李伟"), "source_system": "srm"}
+    rows = [chinese, english, both]
+    by_id = {r["unique_id"]: r for r in rows}
+    conflicts = Conflicts.of(customer_model, -10.0, upper)
+    weight, evidence = score_pair(customer_model, chinese, english)
+    assert weight < -10.0 and not conflicts(weight, evidence)
+    assert score_pair(customer_model, by_id["a"], by_id["m"])[0] >= upper
+    assert score_pair(customer_model, by_id["b"], by_id["m"])[0] >= upper
+    table = feature_table(rows, customer_model.model)
+    auto = [p for p in engine.predict(customer_model, table, all_pairs=True) if p.weight >= upper]
+    found, _ = group_conflicts(customer_model, table, auto, (), conflicts)
+    assert found == [] and cluster(auto, upper, cannot_link=found) == [["a", "b", "m"]]
+    known = _row("customer", "k", name="长沙宏达机械有限公司", tax_id="914301105334081728", phone="0731-84512345")
+    sister = _row("customer", "s", name="长沙宏达机械有限公司", tax_id="914301107483378850", phone="0731-84512345")
+    weight, evidence = score_pair(customer_model, known, sister)
+    assert "tax ids differ" in {e.level for e in evidence} and weight < upper and conflicts(weight, evidence)
 
 
 def test_it_round_trips_the_model_artifact(customer_model, samples):
@@ -395,6 +428,28 @@ def test_it_does_not_compare_tax_ids_of_two_numberings(customer_model):
     assert tax.level.endswith("(not comparable)") and tax.weight == 0
     clash = {e.comparison: e for e in score_pair(customer_model, vat, other_vat)[1]}["tax_id"]
     assert clash.level == "tax ids differ" and clash.weight < -5
+
+
+def test_it_reads_a_bare_number_as_the_registration_of_an_id_with_its_country_prefix(customer_model):
+    """A register without a country holds 715215267, which passes a PRC organisation
+    code's check by chance: against DE715215267 it is one registration, not two tax ids.
+    Two records that both name their country keep their numbers' countries apart."""
+    vat = _row("customer", "a", name="Schneider Kunststofftechnik GmbH", tax_id="DE715215267", city="Mannheim",
+               country="DE")
+    bare = _row("customer", "b", name="Schneider Kunststofftechnik GmbH", tax_id="715215267", city="Mannheim")
+    austrian = _row("customer", "c", name="Schneider Kunststofftechnik GmbH", tax_id="715215267", city="Wien",
+                    country="AT")
+    tax = {e.comparison: e for e in score_pair(customer_model, vat, bare)[1]}["tax_id"]
+    assert tax.level.startswith("same registration") and tax.weight > 5
+    assert {e.comparison: e for e in score_pair(customer_model, vat, austrian)[1]}["tax_id"].level == "tax ids differ"
+
+
+def test_it_reads_a_typo_in_the_registration_an_id_embeds_as_a_typo(customer_model):
+    """An O for a 0 in the USCC (its check fails) against the organisation code it embeds."""
+    code = _row("customer", "a", name="北京奥创信息技术有限公司", tax_id="430605245", city="北京")
+    uscc = _row("customer", "b", name="北京奥创信息技术有限公司", tax_id="9111011543O605245H", city="北京")
+    tax = {e.comparison: e for e in score_pair(customer_model, code, uscc)[1]}["tax_id"]
+    assert tax.level.startswith("tax id typo") and tax.weight > 5
 
 
 def test_it_reads_an_english_name_that_spells_the_brand_in_pinyin(customer_model):

@@ -401,6 +401,29 @@ def test_it_never_joins_a_rejected_pair_again(banded, arrive):
     assert_invariants()
 
 
+def test_it_joins_an_arrival_that_shares_nothing_with_one_member_through_another(customer, arrive, weight):
+    """A company's English record at the address it moved to shares nothing with its
+    Chinese record: below conflict_below only because of the prior, which is no evidence
+    against. Matching the member that holds its e-mail, it joins the golden record, in
+    real time as in a batch run."""
+    chinese = {"name": "长沙宏达机械有限公司", "phone": "0731-84512345", "city": "长沙", "address": "雨花区文化路515号"}
+    both = {"name": "长沙宏达机械有限公司", "phone": "0731-84512345", "email": "li.wei@hongda-mach.com",
+            "contact": "李伟"}
+    english = {"name": "Grand Eagle Machinery Co., Ltd.", "email": "li.wei@hongda-mach.com", "contact": "Li Wei",
+               "city": "Wuhan", "address": "no 28 Xiangjiang Road"}
+    assert weight(chinese, english) < get_domain("customer").matching.conflict_below
+    first, _ = arrive("erp", "1", chinese)
+    member, _ = arrive("srm", "2", both)
+    assert golden_of(member) == golden_of(first)
+
+    record, decision = arrive("crm", "3", english)
+
+    assert decision.action == rt.ATTACH and golden_of(record) == golden_of(first)
+    match_run(domain="customer", actor="test")
+    assert golden_of(record) == golden_of(first)
+    assert_invariants()
+
+
 def test_it_keeps_a_record_out_of_a_golden_record_with_a_conflicting_member(customer, arrive, weight):
     assert weight(HUAWEI, JD) < get_domain("customer").matching.conflict_below
     huawei, _ = arrive("erp", "1", HUAWEI)

@@ -15,10 +15,11 @@ from django.core.management import call_command
 from fixtures.generate import write_samples
 from matching import clustering
 from matching.runs import match_run, score
+from matching.scoring import probability_weight
 from matching.scoring import scorer as compiled_scorer
 from matching.selectors import active_model, fingerprint, read_domain, trained_model
 from matching.tests.factories import DEMO_TRUST, assert_invariants
-from matching.training import match_model_store, model_train, probability_weight
+from matching.training import match_model_store, model_train
 from mdm.components import Components
 from mdm.content import content_hash
 from mdm.domains import get_domain
@@ -439,11 +440,12 @@ def test_the_conflict_check_scores_every_pair_of_a_group_as_splink_would(custome
         members.setdefault(groups.find(sid), []).append(sid)
     rows = {int(r["unique_id"]): r for r in snapshot.rows}
     scorer = compiled_scorer(trained)
+    conflicts = clustering.Conflicts.of(trained, below, model.thresholds["upper"])
     expected = sorted(
         (a, b)
         for ids in members.values() if len(ids) >= 3
         for a, b in combinations(sorted(ids), 2)
-        if scorer.score(rows[a], rows[b])[0] < below
+        if conflicts(*scorer.score(rows[a], rows[b]))
     )
     assert expected and scored.conflicts == expected
     assert scored.checked == sum(len(ids) * (len(ids) - 1) // 2 for ids in members.values() if len(ids) >= 3)

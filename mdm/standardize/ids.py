@@ -141,6 +141,19 @@ def registration_space(tax_id: str | None, kind: str | None, country: str | None
     return f"{kind}:{country or ''}:{letters.sub('A', digits.sub('9', tax_id))}"
 
 
+def registration_number(tax_id: str | None, kind: str | None, country: str | None = None) -> str | None:
+    """The number of the registration a tax id stands for, without the country prefix it
+    carries (DE187355255 and 187355255: "187355255"; a PRC organisation code as it is).
+    Where an export holds no country, a bare number's country is a guess (a German VAT
+    number without its prefix passes a PRC organisation code's check one time in eleven):
+    the matcher compares these numbers when a record's country is missing."""
+    core = registration_core(tax_id, kind, country) or tax_id
+    space = registration_space(tax_id, kind, country)
+    if core and space and len(space) == 2 and space != "CN" and core.startswith(space):
+        return core[2:]
+    return core
+
+
 _VAT_COUNTRY = {"EL": "GR", "XI": "GB"}
 
 

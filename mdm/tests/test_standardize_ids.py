@@ -7,7 +7,7 @@ import random
 import pytest
 
 from mdm.standardize import MSG_USCC_CHECK, Standardized, standardize
-from mdm.standardize.ids import registration_core, registration_space, std_tax_id
+from mdm.standardize.ids import registration_core, registration_number, registration_space, std_tax_id
 
 # --- tax_id -------------------------------------------------------------------
 
@@ -236,3 +236,20 @@ def test_ids_of_two_numberings_do_not(first, second, country):
     first_space = registration_space(a.value, a.parts["kind"], country)
     assert first_space != registration_space(b.value, b.parts["kind"], country)
     assert registration_space(None, None, country) is None
+
+
+@pytest.mark.parametrize(
+    "tax_id, country, number",
+    [
+        ("DE715215267", "DE", "715215267"),
+        ("715215267", None, "715215267"),  # no country: read as an organisation code, the number as written
+        ("ESB64024300", "ES", "B64024300"),
+        ("B64024300", None, "B64024300"),
+        ("FR36624976755", "FR", "624976755"),  # the SIREN
+        ("914301105334081728", "CN", "533408172"),  # the organisation code a USCC embeds
+        ("T5835678256246", "JP", "5835678256246"),
+    ],
+)
+def test_the_registration_number_leaves_the_country_prefix_out(tax_id, country, number):
+    s = std_tax_id(tax_id)
+    assert registration_number(s.value, s.parts["kind"], country) == number
