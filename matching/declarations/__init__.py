@@ -129,8 +129,8 @@ class Level:
     tax ids, another maker, two countries) unless it is an automatic match on its own:
     clustering never joins its records through other pairs, as for a pair whose evidence
     (the prior left out) weighs below the domain's conflict_below. `fitted`: the weight is
-    fitted to the pairs the domain's separator labels (DomainModel.separator), given the rest of their evidence, instead
-    of taken from random pairs (m by EM, u from the fit): for evidence whose meaning
+    fitted to the pairs the domain's separator labels (DomainModel.separator), given the
+    rest of their evidence, instead of taken from random pairs (m by EM, u from the fit): for evidence whose meaning
     depends on the rest, such as a look-alike name (two companies of one brand share their
     phone, building and mail domain, which random pairs never show). The fit only lowers
     the weight EM found, and never above 0 (engine._fit_levels)."""
