@@ -414,7 +414,6 @@ def train(domain: str, rows: Any, *, seed: int = 1, u_max_pairs: float = DEFAULT
     tf_tables = _tf_tables(declared, table)
     linker = _linker(declared, table, tf_tables=tf_tables)
     report: dict[str, Any] = {"records": table.num_rows, "seed": seed, "notes": []}
-    from splink import block_on
 
     t0 = time.perf_counter()
     _estimate_prior(linker, declared, table.num_rows, report)
@@ -429,18 +428,9 @@ def train(domain: str, rows: Any, *, seed: int = 1, u_max_pairs: float = DEFAULT
     t0 = time.perf_counter()
     report["em"] = []
     for rule in declared.em_blocking:
-        # a failed EM session leaves the linker with its own settings (the comparisons of
-        # the blocking columns removed, a blocked prior): put the last good ones back
-        saved = linker._settings_obj.core_model_settings.copy()
-        try:
-            session = linker.training.estimate_parameters_using_expectation_maximisation(
-                block_on(*rule), fix_u_probabilities=True
-            )
-            report["em"].append({"rule": list(rule), "trained": True})
-            del session
-        except Exception as error:  # noqa: BLE001 - a rule without pairs or with an m underflow must not stop training
-            linker._settings_obj.core_model_settings = saved
-            report["em"].append({"rule": list(rule), "error": str(error).splitlines()[0][:200]})
+        _em_session(linker, rule, report)
+    for rule in _em_fallback_rules(declared, report["em"]):
+        _em_session(linker, rule, report, fallback=True)
     report["em_seconds"] = round(time.perf_counter() - t0, 3)
 
     prior = float(linker._settings_obj._probability_two_random_records_match)
@@ -477,6 +467,44 @@ def train(domain: str, rows: Any, *, seed: int = 1, u_max_pairs: float = DEFAULT
     )
     trained.report["levels"] = parameter_table(trained)
     return trained
+
+
+def _em_session(linker: Any, rule: tuple[str, ...], report: dict[str, Any], *, fallback: bool = False) -> None:
+    """One EM session on the pairs of `rule` (u fixed), recorded in `report["em"]`."""
+    from splink import block_on
+
+    # a failed EM session leaves the linker with its own settings (the comparisons of
+    # the blocking columns removed, a blocked prior): put the last good ones back
+    saved = linker._settings_obj.core_model_settings.copy()
+    entry: dict[str, Any] = {"rule": list(rule), **({"fallback": True} if fallback else {})}
+    try:
+        session = linker.training.estimate_parameters_using_expectation_maximisation(
+            block_on(*rule), fix_u_probabilities=True
+        )
+        entry["trained"] = True
+        del session
+    except Exception as error:  # noqa: BLE001 - a rule without pairs or with an m underflow must not stop training
+        linker._settings_obj.core_model_settings = saved
+        entry["error"] = str(error).splitlines()[0][:200]
+    report["em"].append(entry)
+
+
+def _em_fallback_rules(declared: m.DomainModel, sessions: list[dict[str, Any]]) -> list[tuple[str, ...]]:
+    """The prediction blocking rules that train the comparisons no EM session could: a
+    comparison whose columns every session that found pairs was blocked on (customers
+    without tax ids or phones: the exact-name session cannot train the name) would keep
+    Splink's default m. The prediction rules on other comparisons' columns (the address
+    within a city or postcode) hold the pairs the model scores, so they train it instead;
+    a rule on a key no comparison reads (a brand's first letters) may be derived from the
+    very field being trained, and would teach it that its values agree."""
+    trained = [set(s["rule"]) for s in sessions if s.get("trained")]
+    untrained = [c for c in declared.comparisons if c.levels and all(rule & set(c.columns()) for rule in trained)]
+    rules: list[tuple[str, ...]] = []
+    for comparison in untrained:
+        others = {c for other in declared.comparisons if other is not comparison for c in other.columns()}
+        rules += [r for r in declared.blocking.values() if r and set(r) <= others - set(comparison.columns())
+                  and r not in declared.em_blocking and r not in rules]
+    return rules
 
 
 MSG_PRIOR_NONE = ("prior: the deterministic rules ({rules}) found no usable estimate ({why}); {fallback}")

@@ -156,6 +156,14 @@ class Comparison:
     levels: tuple[Level, ...]
     ordered: bool = False
 
+    def columns(self) -> list[str]:
+        """The feature columns its levels read."""
+        found: list[str] = []
+        for level in self.levels:
+            if level.condition is not None:
+                _columns(level.condition, found)
+        return found
+
 
 # An EM blocking rule of this column alone trains every comparison on random pairs (a
 # random bucket per record, sized like the sample u is estimated on): no comparison is
@@ -205,9 +213,7 @@ class DomainModel:
     def condition_columns(self) -> list[str]:
         found: list[str] = []
         for comparison in self.comparisons:
-            for level in comparison.levels:
-                if level.condition is not None:
-                    _columns(level.condition, found)
+            found.extend(c for c in comparison.columns() if c not in found)
         for rule in (*self.blocking.values(), *self.em_blocking, *self.deterministic):
             found.extend(c for c in rule if c not in found and c != RANDOM_PAIRS)
         return found

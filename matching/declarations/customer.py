@@ -17,7 +17,7 @@ from matching.declarations.organisation import (
 
 MODEL = DomainModel(
     domain="customer",
-    version=10,
+    version=11,
     comparisons=(NAME, TAX_ID, LOCATION, INTERNET, CONTACT, COUNTRY, LEGAL_FORM, SOURCE_SYSTEM),
     blocking=BLOCKING,
     em_blocking=EM_BLOCKING,

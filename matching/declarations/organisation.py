@@ -238,6 +238,12 @@ BLOCKING = {
     "brand_sorted": ("nm_sorted", "city"),
     "email": ("email",),
     "address": ("addr_building", "city"),
+    # the same keys within a postcode: a mistyped or differently written city (Eatin / Eaton,
+    # 厦门 / Xiamen unmapped) leaves the pair to these. A postcode is no wider than its city,
+    # so their blocks are no larger than the city rules'.
+    "brand_pinyin_postcode": ("nm_key", "postcode"),
+    "brand_sorted_postcode": ("nm_sorted", "postcode"),
+    "address_postcode": ("addr_building", "postcode"),
 }
 EM_BLOCKING = (("tax_id",), ("nm_core",), ("phone",))
 # an exact tax id (or one registration under two ids) is one company, two valid ids that

@@ -552,3 +552,28 @@ def test_it_adjusts_a_level_that_is_no_exact_match_like_splink(samples):
     model = engine.train("product", rows, model=spec_by_look_alikes())
     pairs = _assert_same_as_splink(model, random.Random(3).sample(samples["product"].rows, 120) + list(extra.values()))
     assert any(e.level == "same value, no detail differs" for p in pairs for e in p.evidence)
+
+
+def test_it_trains_the_name_on_address_pairs_when_no_id_session_can(samples, customer_model):
+    # customers without tax id, phone or e-mail (a CRM's private customers): the tax-id
+    # and phone sessions find no pairs and the exact-name session cannot train the name,
+    # so the address rules of the prediction blocking train it instead of Splink's defaults
+    rows = [{**r, "tax_id": None, "phone": None, "email": None} for r in samples["customer"].rows]
+    trained = engine.train("customer", rows)
+    fallback = [e for e in trained.report["em"] if e.get("fallback")]
+    assert ["addr_building", "city"] in [e["rule"] for e in fallback]
+    assert any(e.get("trained") for e in fallback)
+    untrained = [note for note in trained.report["notes"] if "not trained" in note]
+    assert not [note for note in untrained if note.startswith(("name: m of 'name exact", "name: m of 'names differ"))]
+    # with tax ids the name is trained as before: no fallback session
+    assert not [e for e in customer_model.report["em"] if e.get("fallback")]
+
+
+def test_it_blocks_a_pair_whose_city_is_mistyped_within_its_postcode(customer_model):
+    a = _row("customer", "a", name="Harley McCarthy", address="177 Pridham Street", city="Marsden", postcode="3165")
+    typo = _row("customer", "b", name="Hraley McCarthy", address="17 Pridham Street", city="Marsdne",
+                postcode="3165")
+    moved_name = _row("customer", "c", name="Harley Mcarthy", address="177 Pridham Street", city="Marsdon",
+                      postcode="3165")
+    found = {(p.left, p.right) for p in engine.predict(customer_model, [a, typo, moved_name])}
+    assert {("a", "b"), ("a", "c")} <= found
