@@ -13,6 +13,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.urls import reverse
 
+from matching.calibration import MSG_MODEL
 from mdm.history import Change
 from mdm.models import ChangeEvent, GoldenRecord, MasterDataRequest, MergeProposal
 from mdm.selectors import case_of
@@ -301,3 +302,13 @@ def test_proposals_a_run_withdrew_are_listed_with_their_reason(wang, data):
     page = wang.get(QUEUE, {"status": "superseded"})
     assert page.context["work"].cases == [] and jd in page.context["superseded"]
     assert "no longer between the thresholds" in page.content.decode()
+
+
+def test_the_models_own_calibration_is_named_in_the_stewards_language(wang, data):
+    proposal = data.proposal("erp:JD", "crm:JD")
+    proposal_offer(domain="customer", change=Change(actor="test", reason="rescored"), candidate=Candidate(
+        left=proposal.left_id, right=proposal.right_id, weight=proposal.weight, probability=0.31,
+        evidence=proposal.evidence, calibration=MSG_MODEL))
+    chinese = wang.get(case_url(data, "erp:JD", "crm:JD"), HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "(未校准：模型自身的概率" in chinese and MSG_MODEL not in chinese
+    assert "title=\"未校准" in wang.get(QUEUE, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
