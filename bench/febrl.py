@@ -42,6 +42,10 @@ PROFILE = {
     "key": "rec_id",
     "fields": {
         "name": {"fields": ["given_name", "surname"]},
+        "given_name": "given_name",
+        "family_name": "surname",
+        "birth_date": "date_of_birth",
+        "national_id": "soc_sec_id",
         "address": {"fields": ["street_number", "address_1", "address_2"]},
         "city": "suburb",
         "postcode": "postcode",
