@@ -24,7 +24,8 @@ from mdm.domains import get_domain
 from mdm.errors import BlockingTooLarge, ContradictoryRulings
 
 # of the customer model
-COMPARISONS = ["name", "tax_id", "location", "internet", "contact", "country", "legal_form", "system"]
+COMPARISONS = ["name", "tax_id", "location", "internet", "contact", "country", "legal_form", "birth_date", "national_id",
+               "system"]
 
 @pytest.fixture(scope="module")
 def customer_model(samples):
@@ -394,10 +395,10 @@ def test_a_failed_em_rule_leaves_the_model_as_if_it_had_not_run(samples):
     declared = get_declaration("customer")
     trained = engine.train("customer", rows)
     without_rule = engine.train(
-        "customer", rows, model=dataclasses.replace(declared, em_blocking=declared.em_blocking[:-1])
+        "customer", rows, model=dataclasses.replace(declared, em_blocking=tuple(
+            rule for rule in declared.em_blocking if rule != ("phone",)))
     )
-    assert declared.em_blocking[-1] == ("phone",)
-    assert "error" in trained.report["em"][-1]
+    assert "error" in next(session for session in trained.report["em"] if session["rule"] == ["phone"])
     assert trained.prior == without_rule.prior
     # equal but for the last bits of a float sum, whose order the database may choose
     assert _flat(trained.parameters) == pytest.approx(_flat(without_rule.parameters), rel=1e-12, nan_ok=True)
