@@ -24,8 +24,9 @@ from mdm.domains import get_domain
 from mdm.errors import BlockingTooLarge, ContradictoryRulings
 
 # of the customer model
-COMPARISONS = ["name", "tax_id", "location", "internet", "contact", "country", "legal_form", "birth_date", "national_id",
-               "system"]
+COMPARISONS = [
+    "name", "tax_id", "location", "internet", "contact", "country", "legal_form", "birth_date", "national_id", "system",
+]
 
 @pytest.fixture(scope="module")
 def customer_model(samples):

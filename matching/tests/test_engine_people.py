@@ -40,13 +40,13 @@ def test_it_matches_people_despite_typos_swapped_names_and_moves(crm):
 
 def test_it_reads_each_kind_of_difference_at_its_own_level(crm):
     model = crm[2]
-    person = dict(name="Olivia Smith", given_name="Olivia", family_name="Smith", birth_date="1980-05-01",
-                  national_id="123456789", address="12 wattle street", city="como", postcode="6152")
+    person = {"name": "Olivia Smith", "given_name": "Olivia", "family_name": "Smith", "birth_date": "1980-05-01",
+              "national_id": "123456789", "address": "12 wattle street", "city": "como", "postcode": "6152"}
     cases = {
-        "person: given and family names swapped": dict(given_name="Smith", family_name="Olivia"),
-        "date of birth with day and month swapped": dict(birth_date="1980-01-05"),
-        "date of birth with one digit mistyped or two swapped": dict(birth_date="1980-05-02"),
-        "national id with one character mistyped or two swapped": dict(national_id="123546789"),
+        "person: given and family names swapped": {"given_name": "Smith", "family_name": "Olivia"},
+        "date of birth with day and month swapped": {"birth_date": "1980-01-05"},
+        "date of birth with one digit mistyped or two swapped": {"birth_date": "1980-05-02"},
+        "national id with one character mistyped or two swapped": {"national_id": "123546789"},
     }
     upper = default_thresholds("customer")["upper"]
     for level, change in cases.items():
@@ -57,7 +57,7 @@ def test_it_reads_each_kind_of_difference_at_its_own_level(crm):
 
 def test_it_keeps_relatives_at_one_address_apart(crm):
     model = crm[2]
-    home = dict(family_name="Smith", address="12 wattle street", city="como", postcode="6152")
+    home = {"family_name": "Smith", "address": "12 wattle street", "city": "como", "postcode": "6152"}
     mother = _row("a", name="Olivia Smith", given_name="Olivia", birth_date="1961-03-14", national_id="123456789",
                   **home)
     son = _row("b", name="Jack Smith", given_name="Jack", birth_date="1992-11-02", national_id="987654321", **home)
