@@ -1,5 +1,5 @@
 """Matching's test helpers, on top of mdm/tests/factories.py: the invariants with the key
-index's, the demo's trust ranks, a stored model from the session's trained ones, a product
+index's, the demo's trust ranks, Splink's scores and the real-time scorer's alike, a product
 declaration that weighs a spec by its look-alikes, people as a B2C CRM and a web shop hold them."""
 
 from __future__ import annotations
@@ -7,9 +7,14 @@ from __future__ import annotations
 import dataclasses
 import random
 
+import pytest
+
+from matching import engine
+from matching.artifact import TrainedModel
 from matching.declarations import DomainModel, get_declaration
 from matching.integrity import CHECKS
 from matching.management.commands.demo import DEMO_TRUST  # noqa: F401 - the demo systems' trust ranks
+from matching.scoring import Pair, score_pair
 from mdm.domains import get_domain
 from mdm.tests import factories
 
@@ -22,6 +27,20 @@ def assert_invariants() -> None:
 # three makers' capacitors that ERP names alike (no maker), and one item each system holds once
 LOOK_ALIKE_CAP = {"name": "贴片电容 0805 2.2uF 10V X7R", "unit": "PCS"}
 HELD_ONCE_CAP = {"name": "贴片电容 1206 3.3uF 16V X5R", "unit": "PCS"}
+
+
+def assert_scored_like_splink(model: TrainedModel, rows: list[dict]) -> list[Pair]:
+    """Every pair of `rows` scored by Splink (all pairs, no blocking) gets the same weight,
+    levels and level weights from the real-time scorer; the pairs."""
+    pairs = engine.predict(model, rows, all_pairs=True)
+    assert len(pairs) == len(rows) * (len(rows) - 1) // 2
+    by_id = {r["unique_id"]: r for r in rows}
+    for pair in pairs:
+        weight, evidence = score_pair(model, by_id[pair.left], by_id[pair.right])
+        assert weight == pytest.approx(pair.weight, abs=1e-9), (pair.left, pair.right)
+        assert [(e.comparison, e.level) for e in evidence] == [(e.comparison, e.level) for e in pair.evidence]
+        assert [e.weight for e in evidence] == pytest.approx([e.weight for e in pair.evidence], abs=1e-9)
+    return pairs
 
 
 def spec_by_look_alikes() -> DomainModel:

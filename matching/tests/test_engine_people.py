@@ -12,7 +12,7 @@ from matching import engine
 from matching.declarations import SOURCE_SYSTEM, get_declaration
 from matching.declarations import organisation as org
 from matching.scoring import score_pair
-from matching.tests.factories import people
+from matching.tests.factories import assert_scored_like_splink, people
 from matching.training import default_thresholds
 from mdm.domains import get_domain
 
@@ -36,6 +36,18 @@ def test_it_matches_people_despite_typos_swapped_names_and_moves(crm):
     assert len(true) > 250
     assert len(auto & true) / len(auto) >= 0.99
     assert len(auto & true) / len(true) >= 0.95
+
+
+def test_the_real_time_scorer_scores_people_as_splink_does(crm):
+    rows, truth, model = crm
+    by_person: dict[int, list[dict]] = {}
+    for row in rows:
+        by_person.setdefault(truth[row["unique_id"]], []).append(row)
+    twins = [row for group in by_person.values() if len(group) == 2 for row in group][:80]
+    alone = [group[0] for group in by_person.values() if len(group) == 1][:40]
+    pairs = assert_scored_like_splink(model, twins + alone)
+    levels = {e.level for p in pairs for e in p.evidence if e.comparison in ("name", "birth_date", "national_id")}
+    assert len(levels) >= 10
 
 
 def test_it_reads_each_kind_of_difference_at_its_own_level(crm):
