@@ -6,7 +6,13 @@ import random
 
 import pytest
 
-from mdm.standardize import MSG_NATIONAL_ID_CHECK, MSG_USCC_CHECK, Standardized, standardize
+from mdm.standardize import (
+    MSG_NATIONAL_ID_CHECK,
+    MSG_NATIONAL_ID_PLACEHOLDER,
+    MSG_USCC_CHECK,
+    Standardized,
+    standardize,
+)
 from mdm.standardize.ids import registration_core, registration_number, registration_space, std_tax_id
 
 # --- tax_id -------------------------------------------------------------------
@@ -274,3 +280,8 @@ def test_it_flags_a_resident_identity_number_whose_check_fails_and_keeps_it() ->
     assert result.value == "110105194912310021"
     assert result.parts == {"valid": False}
     assert result.problems == (MSG_NATIONAL_ID_CHECK.format(raw="'110105194912310021'"),)
+
+
+def test_it_reads_a_national_id_of_one_repeated_character_as_missing() -> None:
+    assert standardize("national_id", "000-00-0000") == Standardized(
+        None, {}, (MSG_NATIONAL_ID_PLACEHOLDER.format(raw="'000-00-0000'"),))
