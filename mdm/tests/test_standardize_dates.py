@@ -145,3 +145,8 @@ def test_it_flags_an_implausible_birth_date() -> None:
     assert standardize("birth_date", "1700-01-01").problems == (MSG_BIRTH_DATE_RANGE.format(value="1700-01-01"),)
     assert standardize("birth_date", "2999-01-01").value == "2999-01-01"
     assert standardize("birth_date", "  ") == Standardized(None, {})
+
+
+def test_it_drops_text_too_long_for_a_mistyped_birth_date() -> None:
+    result = standardize("birth_date", "born in the spring of the year the war ended")
+    assert result.value is None and not result.fatal and result.problems
