@@ -405,10 +405,11 @@ def train(domain: str, rows: Any, *, seed: int = 1, u_max_pairs: float = DEFAULT
           model: m.DomainModel | None = None) -> TrainedModel:
     """Train the domain's model without labels: u by random sampling, m by EM on the
     declared blocking rules, the prior from deterministic rules. Deterministic for a
-    given seed and input order. `model.report` says what was estimated and how long it took."""
+    given seed and input order. `model.report` says what was estimated and how long it took.
+    `rows` may be their feature_table (training builds it with the domain's feature cache)."""
     declared = model or m.get_declaration(domain)
     started = time.perf_counter()
-    table = _positional_ids(feature_table(rows, declared))
+    table = _positional_ids(rows if is_feature_table(rows) else feature_table(rows, declared))
     if any(m.RANDOM_PAIRS in rule for rule in declared.em_blocking):
         table = _with_random_buckets(table, m.RANDOM_PAIRS, u_max_pairs, seed)
     tf_tables = _tf_tables(declared, table)
@@ -787,9 +788,10 @@ def refine_with_labels(trained: TrainedModel, rows: Any, labels: Iterable[tuple[
     """Steward-approved pairs (unique_id, unique_id) refine the m values with Splink's
     `estimate_m_from_pairwise_labels`; levels fixed in the declaration keep their values,
     fitted levels (Level.fitted) the weight fitted in training.
-    Rejected pairs are no evidence about m: they constrain clustering (cannot-link)."""
+    Rejected pairs are no evidence about m: they constrain clustering (cannot-link).
+    `rows` may be their feature_table."""
     declared = trained.model
-    table = feature_table(rows, declared)
+    table = rows if is_feature_table(rows) else feature_table(rows, declared)
     linker = _linker(declared, table, parameters=None, prior=trained.prior, tf_tables=trained.tf_tables)
     _set_parameters(linker, declared, trained.parameters)
     pairs = [{"unique_id_l": str(a), "unique_id_r": str(b)} for a, b in labels]

@@ -89,6 +89,7 @@ from matching.selectors import (
     Snapshot,
     active_model,
     activity_since,
+    feature_cache,
     fingerprint,
     read_domain,
     steward_labels,
@@ -379,7 +380,8 @@ def score(
     scored = Scored(floor=lowest)
     if len(snapshot.rows) < 2:
         return scored
-    table = feature_table(snapshot.rows, trained.model, observe=observe)  # the conflict check reads it too
+    table = feature_table(snapshot.rows, trained.model, observe=observe,  # the conflict check reads it too
+                          cache=feature_cache(snapshot.domain))
     pairs = engine.predict(trained, table, threshold=lowest, backend=settings.MDM_MATCH_BACKEND)
     for pair in pairs:
         if pair.weight >= thresholds["upper"]:

@@ -11,9 +11,11 @@ import uuid
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from pathlib import Path
 from sys import intern
 from typing import Any
 
+from django.conf import settings
 from django.db.models import Count, Max, Q
 
 from matching.artifact import TrainedModel
@@ -50,6 +52,10 @@ class EngineRow(Mapping[str, Any]):
         if key == "source_system":
             return self.source_system
         return self.attributes[key]
+
+    def content(self) -> tuple[str, str, Mapping[str, Any]]:
+        """All the row holds (matching.feature_cache keys its features by it)."""
+        return self.unique_id, self.source_system, self.attributes
 
     def get(self, key: str, default: Any = None) -> Any:  # the engine's hot path: no KeyError raised
         if key == "unique_id":
@@ -184,6 +190,12 @@ def read_domain(domain: str, *, with_goldens: bool = True) -> Snapshot:
         snapshot.rows.append(EngineRow(row["attributes"], str(sid), row["system__code"]))
     snapshot.must_link, snapshot.cannot_link = live_rulings(domain, snapshot.members)
     return snapshot
+
+
+def feature_cache(domain: str) -> Path | None:
+    """The file training and match runs keep the domain's feature columns in
+    (matching.feature_cache), None when MDM_FEATURE_CACHE is off."""
+    return settings.DATA_DIR / "features" / f"{domain}.arrow" if settings.MDM_FEATURE_CACHE else None
 
 
 def active_model(domain: str) -> MatchModel:
