@@ -845,8 +845,7 @@ def _check_blocking(declared: m.DomainModel, table: pa.Table, cap: int) -> list[
 
 
 def predict(trained: TrainedModel, rows: Any, *, threshold: float | None = None,
-            cap: int = DEFAULT_BLOCKING_CAP, backend: str = "duckdb", all_pairs: bool = False,
-            observe: Callable[[list[dict[str, Any]]], None] | None = None) -> list[Pair]:
+            cap: int = DEFAULT_BLOCKING_CAP, backend: str = "duckdb", all_pairs: bool = False) -> list[Pair]:
     """Score every blocked pair with a match weight ≥ `threshold` (all pairs when None).
     Refuses with BlockingTooLarge before generating pairs when a rule would explode.
     `all_pairs` scores every pair without blocking (small sets: tests, audits). `rows`
@@ -860,7 +859,7 @@ def predict(trained: TrainedModel, rows: Any, *, threshold: float | None = None,
     current = m.get_declaration(trained.domain).version
     if declared.version != current:
         logger.warning(MSG_MODEL_MISMATCH.format(trained=declared.version, declared=current))
-    table = rows if is_feature_table(rows) else feature_table(rows, declared, observe=observe)
+    table = rows if is_feature_table(rows) else feature_table(rows, declared)
     if backend != "duckdb":
         table = table.combine_chunks()
     if all_pairs:

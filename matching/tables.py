@@ -67,15 +67,12 @@ FEATURE_CHUNK = 50_000  # rows turned into feature columns at a time
 FEATURE_TABLE = {"mdm": b"features"}  # schema metadata of a feature table
 
 
-def feature_table(rows: Any, declared: m.DomainModel, *,
-                  observe: Callable[[list[dict[str, Any]]], None] | None = None,
-                  cache: Path | None = None) -> pa.Table:
+def feature_table(rows: Any, declared: m.DomainModel, *, cache: Path | None = None) -> pa.Table:
     """A typed Arrow table of unique_id, source_system and the feature columns the model
     compares and blocks on (matching.features), built FEATURE_CHUNK rows at a time: only
     one chunk's feature dicts are alive at once, the rest is already Arrow. A column's
     first value decides its type; a column without any value takes the type the model's
-    conditions imply (else string). `observe`: called with each chunk's feature rows.
-    predict and feature_rows take it in place of the rows (it is marked as what it is).
+    conditions imply (else string). predict and feature_rows take it in place of the rows (it is marked as what it is).
     `cache`: a file of features computed before (matching.feature_cache): rows whose
     content it holds are read from it, the others computed, and the file is replaced by
     this table's rows."""
@@ -86,12 +83,10 @@ def feature_table(rows: Any, declared: m.DomainModel, *,
     while batch := list(islice(source, FEATURE_CHUNK)):
         frows = build.add(batch)
         del batch
-        if observe is not None and frows:
-            observe(frows)
         build.append(frows)
         del frows
     computed = build.computed(_declared_types(declared))
-    table = build.merged(computed, observe)
+    table = build.merged(computed)
     if cache is not None and not build.unchanged():
         cache_write(cache, table, build.keys, declared.features)
     return table.replace_schema_metadata(FEATURE_TABLE)
@@ -153,18 +148,14 @@ class _Build:
         return (not self.count and self.stored is not None and len(self.hits) == self.stored.table.num_rows
                 and self.hits == list(range(len(self.hits))))
 
-    def merged(self, computed: pa.Table, observe: Callable[[list[dict[str, Any]]], None] | None) -> pa.Table:
-        """The computed rows and the cached ones, in the rows' order (observe is shown the
-        cached ones too)."""
+    def merged(self, computed: pa.Table) -> pa.Table:
+        """The computed rows and the cached ones, in the rows' order."""
         if not self.hits:
             return computed
         if self.unchanged():  # the file's rows as they are, memory-mapped: no copy
             found = self.stored.table.drop_columns([KEY])
         else:
             found = self.stored.table.take(pa.array(self.hits, type=pa.int64())).drop_columns([KEY])
-        if observe is not None:
-            for batch in found.to_batches(FEATURE_CHUNK):
-                observe(batch.to_pylist())
         if not self.count:
             return found
         found, computed = _same_types(found, computed)

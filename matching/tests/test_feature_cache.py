@@ -34,11 +34,8 @@ def test_it_reads_back_what_it_computed(rows, tmp_path):
     declared, path = get_declaration("customer"), tmp_path / "customer.arrow"
     fresh = feature_table(rows, declared)
     assert feature_table(rows, declared, cache=path).equals(fresh)
-    observed = []
-    again = feature_table(rows, declared, cache=path, observe=observed.extend)
-    assert again.equals(fresh) and again.column_names == fresh.column_names
-    assert sorted(r["unique_id"] for r in observed) == sorted(r["unique_id"] for r in rows)
-    assert observed[0].keys() == set(fresh.column_names)
+    again = feature_table(rows, declared, cache=path)
+    assert again.equals(fresh) and again.schema == fresh.schema
 
 
 def test_it_serves_a_row_only_while_its_content_is_the_same(rows, tmp_path):
