@@ -229,7 +229,8 @@ class RunKeys(Mapping[int, set[tuple[str, str]]]):
         numbers = self._numbers
         table = table.select(["unique_id", *dict.fromkeys(c for columns in self.rules.values() for c in columns)])
         if self.records is not None:
-            table = table.filter(pc.is_in(table.column("unique_id"), pa.array([str(sid) for sid in self.records])))
+            wanted = pa.array([str(sid) for sid in self.records], type=pa.string())
+            table = table.filter(pc.is_in(table.column("unique_id"), wanted))
         for frow in (row for batch in table.to_batches(OBSERVE_CHUNK) for row in batch.to_pylist()):
             sid = int(frow["unique_id"])
             keys = record_keys(self.rules, frow)
