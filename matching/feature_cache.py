@@ -109,7 +109,9 @@ def cache_write(path: Path, table: pa.Table, keys: list[bytes | None], feature_s
     sees the old file or the new one, whole."""
     names = tuple(table.column_names)
     keyed = pa.array(keys, type=KEY_TYPE)
-    table = table.append_column(KEY, keyed).filter(pc.is_valid(keyed))
+    table = table.append_column(KEY, keyed)
+    if keyed.null_count:  # a filter copies the table: only when some row has no key
+        table = table.filter(pc.is_valid(keyed))
     table = table.replace_schema_metadata({VERSION: code_version(feature_set, names)})
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
