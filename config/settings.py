@@ -198,6 +198,9 @@ MDM_MATCH_BACKEND = env_choice("MDM_MATCH_BACKEND", "duckdb", ("duckdb", "spark"
 # it); its own default is most of the machine's memory. Measured at 1M customer records:
 # scoring takes 1.0 GB more at "1GB", 1.8 GB more without a limit, and as long.
 MDM_DUCKDB_MEMORY_LIMIT = env_str("MDM_DUCKDB_MEMORY_LIMIT", "1GB")
+# Feature columns kept between training and match runs (MDM_DATA_DIR/features, one file a
+# domain, keyed by record content and feature code version: matching.feature_cache).
+MDM_FEATURE_CACHE = env_bool("MDM_FEATURE_CACHE", True)
 # An import that changes at most this many records of a domain with a trained model is
 # matched in real time, record by record; a larger one waits for `manage.py match`.
 MDM_REALTIME_MAX_RECORDS = env_int("MDM_REALTIME_MAX_RECORDS", 1000)

@@ -405,10 +405,11 @@ def train(domain: str, rows: Any, *, seed: int = 1, u_max_pairs: float = DEFAULT
           model: m.DomainModel | None = None) -> TrainedModel:
     """Train the domain's model without labels: u by random sampling, m by EM on the
     declared blocking rules, the prior from deterministic rules. Deterministic for a
-    given seed and input order. `model.report` says what was estimated and how long it took."""
+    given seed and input order. `model.report` says what was estimated and how long it took.
+    `rows` may be their feature_table (training builds it with the domain's feature cache)."""
     declared = model or m.get_declaration(domain)
     started = time.perf_counter()
-    table = _positional_ids(feature_table(rows, declared))
+    table = _positional_ids(rows if is_feature_table(rows) else feature_table(rows, declared))
     if any(m.RANDOM_PAIRS in rule for rule in declared.em_blocking):
         table = _with_random_buckets(table, m.RANDOM_PAIRS, u_max_pairs, seed)
     tf_tables = _tf_tables(declared, table)
@@ -787,9 +788,10 @@ def refine_with_labels(trained: TrainedModel, rows: Any, labels: Iterable[tuple[
     """Steward-approved pairs (unique_id, unique_id) refine the m values with Splink's
     `estimate_m_from_pairwise_labels`; levels fixed in the declaration keep their values,
     fitted levels (Level.fitted) the weight fitted in training.
-    Rejected pairs are no evidence about m: they constrain clustering (cannot-link)."""
+    Rejected pairs are no evidence about m: they constrain clustering (cannot-link).
+    `rows` may be their feature_table."""
     declared = trained.model
-    table = feature_table(rows, declared)
+    table = rows if is_feature_table(rows) else feature_table(rows, declared)
     linker = _linker(declared, table, parameters=None, prior=trained.prior, tf_tables=trained.tf_tables)
     _set_parameters(linker, declared, trained.parameters)
     pairs = [{"unique_id_l": str(a), "unique_id_r": str(b)} for a, b in labels]
@@ -843,8 +845,7 @@ def _check_blocking(declared: m.DomainModel, table: pa.Table, cap: int) -> list[
 
 
 def predict(trained: TrainedModel, rows: Any, *, threshold: float | None = None,
-            cap: int = DEFAULT_BLOCKING_CAP, backend: str = "duckdb", all_pairs: bool = False,
-            observe: Callable[[list[dict[str, Any]]], None] | None = None) -> list[Pair]:
+            cap: int = DEFAULT_BLOCKING_CAP, backend: str = "duckdb", all_pairs: bool = False) -> list[Pair]:
     """Score every blocked pair with a match weight ≥ `threshold` (all pairs when None).
     Refuses with BlockingTooLarge before generating pairs when a rule would explode.
     `all_pairs` scores every pair without blocking (small sets: tests, audits). `rows`
@@ -858,7 +859,7 @@ def predict(trained: TrainedModel, rows: Any, *, threshold: float | None = None,
     current = m.get_declaration(trained.domain).version
     if declared.version != current:
         logger.warning(MSG_MODEL_MISMATCH.format(trained=declared.version, declared=current))
-    table = rows if is_feature_table(rows) else feature_table(rows, declared, observe=observe)
+    table = rows if is_feature_table(rows) else feature_table(rows, declared)
     if backend != "duckdb":
         table = table.combine_chunks()
     if all_pairs:

@@ -23,6 +23,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import pyarrow as pa
+import pyarrow.compute as pc
 from django.db import connection, transaction
 from django.db.models import Exists, OuterRef
 
@@ -39,6 +41,7 @@ KEY_HASH = "sha256:"
 LIST_SEPARATOR = "\x1f"  # between the elements of a list-valued column
 COLUMN_SEPARATOR = "\x1e"  # between the columns of a multi-column rule
 KEY_SEPARATOR, RULE_SEPARATOR = "\x1d", "\x1c"  # a record's keys packed in one string (RunKeys)
+OBSERVE_CHUNK = 50_000  # feature-table rows turned into Python values at a time
 REFRESH_CHUNK = 2000  # records whose keys are refreshed per read
 DELETE_CHUNK = 500
 MSG_OTHER_MODEL = "the {domain} blocking keys were collected under another model than the active one"
@@ -51,6 +54,8 @@ def _key_text(value: Any) -> str | None:
         return LIST_SEPARATOR.join(str(v) for v in value)
     if isinstance(value, bool):
         return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():  # a feature table holds ints as floats: one key,
+        return str(int(value))                          # as Splink's equality on the column sees them
     return str(value)
 
 
@@ -201,8 +206,8 @@ def _changed_since_last_run(domain: str, model: int) -> list[int] | None:
 class RunKeys(Mapping[int, set[tuple[str, str]]]):
     """The keys a batch run brings the index up to date with: which records it refreshes
     (those changed since the last completed run with the model, or all), and their keys
-    (record id -> keys), taken from the feature rows its predict computes anyway
-    (engine.predict `observe`), so a run computes each record's features once. Decided
+    (record id -> keys), taken from the feature table it scores (`observe`), so a run
+    computes each record's features once. Decided
     when the run plans; a record that changes before it applies makes the plan stale, so
     they still hold when it does. Each record's keys are held packed in one UTF-8 byte
     string, rules by number, until they are written (a set of tuples would take a
@@ -219,17 +224,21 @@ class RunKeys(Mapping[int, set[tuple[str, str]]]):
         self.records: set[int] | None = None if changed is None else set(changed)
         self._packed: dict[int, bytes | set[tuple[str, str]]] = {}
 
-    def observe(self, frows: list[dict[str, Any]]) -> None:
+    def observe(self, table: pa.Table) -> None:
+        """Take the keys of the records it refreshes from their rows of a feature table."""
         numbers = self._numbers
-        for frow in frows:
+        table = table.select(["unique_id", *dict.fromkeys(c for columns in self.rules.values() for c in columns)])
+        if self.records is not None:
+            wanted = pa.array([str(sid) for sid in self.records], type=pa.string())
+            table = table.filter(pc.is_in(table.column("unique_id"), wanted))
+        for frow in (row for batch in table.to_batches(OBSERVE_CHUNK) for row in batch.to_pylist()):
             sid = int(frow["unique_id"])
-            if self.records is None or sid in self.records:
-                keys = record_keys(self.rules, frow)
-                if any(KEY_SEPARATOR in value for _, value in keys):  # kept as it is: cannot be packed
-                    self._packed[sid] = keys
-                else:
-                    self._packed[sid] = KEY_SEPARATOR.join(
-                        f"{numbers[rule]}{RULE_SEPARATOR}{value}" for rule, value in keys).encode()
+            keys = record_keys(self.rules, frow)
+            if any(KEY_SEPARATOR in value for _, value in keys):  # kept as it is: cannot be packed
+                self._packed[sid] = keys
+            else:
+                self._packed[sid] = KEY_SEPARATOR.join(
+                    f"{numbers[rule]}{RULE_SEPARATOR}{value}" for rule, value in keys).encode()
 
     def forget(self, records: Iterable[int]) -> None:
         """Drop the keys computed for records that changed after the run read them: the

@@ -56,6 +56,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+import pyarrow as pa
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
@@ -89,6 +90,7 @@ from matching.selectors import (
     Snapshot,
     active_model,
     activity_since,
+    feature_cache,
     fingerprint,
     read_domain,
     steward_labels,
@@ -369,7 +371,7 @@ def score(
     snapshot: Snapshot,
     thresholds: dict[str, float],
     conflict_below: float,
-    observe: Callable[[list[dict[str, Any]]], None] | None = None,
+    observe: Callable[[pa.Table], None] | None = None,
     *,
     exclusive_links: bool = False,
     floor: float | None = None,
@@ -382,7 +384,9 @@ def score(
     scored = Scored(floor=lowest)
     if len(snapshot.rows) < 2:
         return scored
-    table = feature_table(snapshot.rows, trained.model, observe=observe)  # the conflict check reads it too
+    table = feature_table(snapshot.rows, trained.model, cache=feature_cache(snapshot.domain))
+    if observe is not None:  # the conflict check reads the table too
+        observe(table)
     pairs = engine.predict(trained, table, threshold=lowest, backend=settings.MDM_MATCH_BACKEND)
     for pair in pairs:
         if pair.weight >= thresholds["upper"]:

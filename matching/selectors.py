@@ -11,9 +11,11 @@ import uuid
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from pathlib import Path
 from sys import intern
 from typing import Any
 
+from django.conf import settings
 from django.db.models import Count, Max, Q
 
 from matching.artifact import TrainedModel
@@ -50,6 +52,10 @@ class EngineRow(Mapping[str, Any]):
         if key == "source_system":
             return self.source_system
         return self.attributes[key]
+
+    def content(self) -> tuple[str, str, Mapping[str, Any]]:
+        """All the row holds (matching.feature_cache keys its features by it)."""
+        return self.unique_id, self.source_system, self.attributes
 
     def get(self, key: str, default: Any = None) -> Any:  # the engine's hot path: no KeyError raised
         if key == "unique_id":
@@ -145,8 +151,9 @@ def _shared(value: Any) -> Any:
     """`value` (decoded JSON) with its dict keys and short strings shared between records:
     the JSON decoder makes them anew for each record, and a run holds every record and
     golden record (at 1M customer records this halves the memory a read takes)."""
-    if isinstance(value, dict):
-        return {intern(name): _shared(item) for name, item in value.items()}
+    if isinstance(value, dict):  # its strings shared here, not by a call each (a run reads millions)
+        return {intern(name): intern(item) if type(item) is str and len(item) <= SHARED_CHARS
+                else _shared(item) if isinstance(item, dict) else item for name, item in value.items()}
     if isinstance(value, str) and len(value) <= SHARED_CHARS:
         return intern(value)
     return value
@@ -184,6 +191,12 @@ def read_domain(domain: str, *, with_goldens: bool = True) -> Snapshot:
         snapshot.rows.append(EngineRow(row["attributes"], str(sid), row["system__code"]))
     snapshot.must_link, snapshot.cannot_link = live_rulings(domain, snapshot.members)
     return snapshot
+
+
+def feature_cache(domain: str) -> Path | None:
+    """The file training and match runs keep the domain's feature columns in
+    (matching.feature_cache), None when MDM_FEATURE_CACHE is off."""
+    return settings.DATA_DIR / "features" / f"{domain}.arrow" if settings.MDM_FEATURE_CACHE else None
 
 
 def active_model(domain: str) -> MatchModel:

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from itertools import islice
+from pathlib import Path
 from typing import Any
 
 import pyarrow as pa
 
 from matching import declarations as m
+from matching.feature_cache import KEY, FeatureCache, cache_write, row_key
 from matching.features import feature_function
 from mdm.errors import InternalError
 
@@ -65,46 +67,114 @@ FEATURE_CHUNK = 50_000  # rows turned into feature columns at a time
 FEATURE_TABLE = {"mdm": b"features"}  # schema metadata of a feature table
 
 
-def feature_table(rows: Any, declared: m.DomainModel, *,
-                  observe: Callable[[list[dict[str, Any]]], None] | None = None) -> pa.Table:
+def feature_table(rows: Any, declared: m.DomainModel, *, cache: Path | None = None) -> pa.Table:
     """A typed Arrow table of unique_id, source_system and the feature columns the model
     compares and blocks on (matching.features), built FEATURE_CHUNK rows at a time: only
     one chunk's feature dicts are alive at once, the rest is already Arrow. A column's
     first value decides its type; a column without any value takes the type the model's
-    conditions imply (else string). `observe`: called with each chunk's feature rows.
-    predict and feature_rows take it in place of the rows (it is marked as what it is)."""
-    features = feature_function(declared.features)
-    # a model may compare source_system itself (models.SOURCE_SYSTEM): each column once
+    conditions imply (else string). predict and feature_rows take it in place of the rows (it is marked as what it is).
+    `cache`: a file of features computed before (matching.feature_cache): rows whose
+    content it holds are read from it, the others computed, and the file is replaced by
+    this table's rows."""
     names = list(dict.fromkeys(["unique_id", "source_system", *declared.condition_columns()]))
-    declared_types = _declared_types(declared)
-    kinds: dict[str, pa.DataType] = {"unique_id": pa.string(), "source_system": pa.string()}
-    parts: dict[str, list[pa.Array | int]] = {name: [] for name in names}  # int: that many nulls, type still unknown
-    seen: set[str] = set()
+    stored = FeatureCache.open(cache, names, declared.features) if cache is not None else None
+    build = _Build(names, feature_function(declared.features), stored, keyed=cache is not None)
     source = iter(_iter_rows(rows))
     while batch := list(islice(source, FEATURE_CHUNK)):
-        frows = []
-        for row in batch:
-            uid = str(row["unique_id"])
-            if uid in seen:
-                raise InternalError(MSG_DUPLICATE_ID.format(uid=uid))
-            seen.add(uid)
-            frows.append({"unique_id": uid, "source_system": row.get("source_system"), **features(row)})
+        frows = build.add(batch)
         del batch
-        if observe is not None:
-            observe(frows)
-        for name in names:
-            values = [r.get(name) for r in frows]
-            kind = kinds.get(name)
-            if kind is None and any(v is not None for v in values):
-                kind = kinds[name] = _feature_type(values)
-            parts[name].append(len(values) if kind is None else pa.array(values, type=kind))
+        build.append(frows)
         del frows
-    columns = []
-    for name in names:
-        kind = kinds.get(name) or declared_types.get(name, pa.string())
-        chunks = [pa.nulls(part, type=kind) if isinstance(part, int) else part for part in parts.pop(name)]
-        columns.append(pa.chunked_array(chunks, type=kind))
-    return pa.table(columns, names=names, metadata=FEATURE_TABLE)
+    computed = build.computed(_declared_types(declared))
+    table = build.merged(computed)
+    if cache is not None and not build.unchanged():
+        cache_write(cache, table, build.keys, declared.features)
+    return table.replace_schema_metadata(FEATURE_TABLE)
+
+
+class _Build:
+    """A feature table being built: the rows computed so far, as Arrow chunks, and the
+    rows found in the cache, by their position in it."""
+
+    def __init__(self, names: list[str], features: Callable[[Any], dict[str, Any]],
+                 stored: FeatureCache | None, *, keyed: bool):
+        self.names, self.features, self.stored, self.keyed = names, features, stored, keyed
+        self.kinds: dict[str, pa.DataType] = {"unique_id": pa.string(), "source_system": pa.string()}
+        self.parts: dict[str, list[pa.Array | int]] = {name: [] for name in names}  # int: that many nulls
+        self.seen: set[str] = set()
+        self.keys: list[bytes | None] = []  # each row's cache key, in the rows' order
+        self.hits: list[int] = []  # the cache rows of the rows found there
+        self.order: list[int] = []  # each row's place: i ≥ 0 the i-th hit, -1 - i the i-th computed
+        self.count = 0  # rows computed
+
+    def add(self, batch: list[Any]) -> list[dict[str, Any]]:
+        """The feature rows of a batch's rows not in the cache."""
+        keys = [row_key(row) for row in batch] if self.keyed else []
+        self.keys += keys
+        found = self.stored.positions(keys) if self.stored is not None else [None] * len(batch)
+        frows = []
+        for row, position in zip(batch, found, strict=True):
+            uid = str(row["unique_id"])
+            if uid in self.seen:
+                raise InternalError(MSG_DUPLICATE_ID.format(uid=uid))
+            self.seen.add(uid)
+            if position is not None:
+                self.order.append(len(self.hits))
+                self.hits.append(position)
+                continue
+            self.order.append(-1 - self.count)
+            self.count += 1
+            frows.append({"unique_id": uid, "source_system": row.get("source_system"), **self.features(row)})
+        return frows
+
+    def append(self, frows: list[dict[str, Any]]) -> None:
+        for name in self.names:
+            values = [r.get(name) for r in frows]
+            kind = self.kinds.get(name)
+            if kind is None and any(v is not None for v in values):
+                kind = self.kinds[name] = _feature_type(values)
+            self.parts[name].append(len(values) if kind is None else pa.array(values, type=kind))
+
+    def computed(self, declared_types: dict[str, pa.DataType]) -> pa.Table:
+        columns = []
+        for name in self.names:
+            kind = self.kinds.get(name) or declared_types.get(name, pa.string())
+            chunks = [pa.nulls(part, type=kind) if isinstance(part, int) else part for part in self.parts.pop(name)]
+            columns.append(pa.chunked_array(chunks, type=kind))
+        return pa.table(columns, names=self.names)
+
+    def unchanged(self) -> bool:
+        """Every row found in the cache, each at its place there, and nothing else in it."""
+        return (not self.count and self.stored is not None and len(self.hits) == self.stored.table.num_rows
+                and self.hits == list(range(len(self.hits))))
+
+    def merged(self, computed: pa.Table) -> pa.Table:
+        """The computed rows and the cached ones, in the rows' order."""
+        if not self.hits:
+            return computed
+        if self.unchanged():  # the file's rows as they are, memory-mapped: no copy
+            found = self.stored.table.drop_columns([KEY])
+        else:
+            found = self.stored.table.take(pa.array(self.hits, type=pa.int64())).drop_columns([KEY])
+        if not self.count:
+            return found
+        found, computed = _same_types(found, computed)
+        offset = len(self.hits)
+        return pa.concat_tables([found, computed]).take(
+            pa.array([i if i >= 0 else offset - 1 - i for i in self.order], type=pa.int64()))
+
+
+def _same_types(a: pa.Table, b: pa.Table) -> tuple[pa.Table, pa.Table]:
+    """Two parts of one feature table with one type per column: a column without a value
+    in one part takes the other's type (as it would have, built in one go)."""
+    for i, (fa, fb) in enumerate(zip(a.schema, b.schema, strict=True)):
+        if fa.type == fb.type:
+            continue
+        if a.column(i).null_count == len(a):
+            a = a.set_column(i, fb.name, pa.nulls(len(a), type=fb.type))
+        elif b.column(i).null_count == len(b):
+            b = b.set_column(i, fa.name, pa.nulls(len(b), type=fa.type))
+    return a, b
 
 
 def is_feature_table(rows: Any) -> bool:

@@ -18,8 +18,10 @@ from django.utils import timezone
 
 from matching import engine
 from matching.artifact import TrainedModel
+from matching.declarations import get_declaration
 from matching.scoring import probability_weight
-from matching.selectors import read_domain
+from matching.selectors import feature_cache, read_domain
+from matching.tables import feature_table
 from mdm import history
 from mdm.domains import get_domain
 from mdm.errors import InvalidInput, InvalidThresholds, NothingToTrain
@@ -72,11 +74,14 @@ def model_train(
     if not snapshot.rows:
         raise NothingToTrain(MSG_NO_RECORDS.format(domain=domain))
     progress(f"training on {len(snapshot.rows):,} records")
-    trained = engine.train(domain, snapshot.rows)
+    # the match run reads these feature columns back from the cache, or training them
+    table = feature_table(snapshot.rows, get_declaration(domain), cache=feature_cache(domain))
+    snapshot.rows = []
+    trained = engine.train(domain, table)
     labels = [(str(a), str(b)) for a, b in snapshot.must_link] if use_labels else []
     if labels:
         progress(f"refining m values with {len(labels):,} steward labels")
-        trained = engine.refine_with_labels(trained, snapshot.rows, labels)
+        trained = engine.refine_with_labels(trained, table, labels)
     thresholds = thresholds_chosen(default_thresholds(domain), upper, lower)
     trained = trained.with_thresholds(match=thresholds["upper"], review=thresholds["lower"])
     change = Change(actor=actor, reason=f"training of the {domain} model")
