@@ -21,6 +21,7 @@ from typing import Any
 from matching import declarations as m
 from matching.artifact import TrainedModel, level_weight
 from matching.features import feature_function
+from matching.tables import item_counts, items_column
 from mdm.errors import DeclarationError
 
 PRUNE_MARGIN = 1e-9  # a bound this close to the floor is scored, whatever the rounding
@@ -195,6 +196,8 @@ def _compile(cond: m.Condition) -> Predicate:
             return lambda l, r: _or((l[c], r[c]))
         case m.EitherFalse(column=c):
             return lambda l, r: _or((None if l[c] is None else l[c] is False, None if r[c] is None else r[c] is False))
+        case m.AtLeast(column=c, size=n):
+            return lambda l, r: None if l[c] is None or r[c] is None else l[c] >= n and r[c] >= n
         case m.All(parts=parts):
             fs = [_compile(p) for p in parts]
             return lambda l, r: _and(f(l, r) for f in fs)
@@ -212,7 +215,7 @@ def _compile(cond: m.Condition) -> Predicate:
 
 
 _COST: dict[type, int] = {
-    m.Null: 0, m.BothNull: 0, m.EitherTrue: 0, m.EitherFalse: 0, m.Exact: 1, m.Differ: 1,
+    m.Null: 0, m.BothNull: 0, m.EitherTrue: 0, m.EitherFalse: 0, m.AtLeast: 0, m.Exact: 1, m.Differ: 1,
     m.Overlap: 2, m.Subset: 2, m.JaroWinkler: 20, m.Damerau: 40,
 }
 
@@ -287,15 +290,23 @@ class Scorer:
         ]
         self.headroom = [sum(most[i] for i in self.order[k + 1 :]) for k in range(len(self.order))]
         self.columns = declared.condition_columns()
+        counts = item_counts(trained.tf_tables, trained.report.get("records", 0))
+        self.items = [(column, items_column(column), per_value) for column, per_value in counts.items()
+                      if items_column(column) in self.columns]
 
     def prepare(self, row: Mapping[str, Any]) -> dict[str, Any]:
-        """Feature row of a standardized row (already prepared rows pass through)."""
+        """Feature row of a standardized row (already prepared rows pass through), with the
+        items columns the model's counts fill in (tables.with_items)."""
         if "_prepared" in row:
-            return row  # type: ignore[return-value]
-        frow = self.features(row)
-        frow["_prepared"] = True
-        frow["unique_id"] = row.get("unique_id")
-        frow["source_system"] = row.get("source_system")
+            frow: dict[str, Any] = row  # type: ignore[assignment]
+        else:
+            frow = self.features(row)
+            frow["_prepared"] = True
+            frow["unique_id"] = row.get("unique_id")
+            frow["source_system"] = row.get("source_system")
+        for column, name, per_value in self.items:
+            if frow.get(name) is None and (value := frow.get(column)) is not None:
+                frow[name] = per_value.get(value, 1)
         return frow
 
     def score(self, left: Mapping[str, Any], right: Mapping[str, Any]) -> tuple[float, tuple[Evidence, ...]]:

@@ -28,13 +28,16 @@ from matching.declarations import (
     SOURCE_SYSTEM,
     All,
     Any,
+    AtLeast,
     Comparison,
     Differ,
     DomainModel,
     Exact,
     Level,
+    Not,
     Null,
     Overlap,
+    Separator,
 )
 
 DETAILS = ("px_kind", "px_package", "px_tolerance", "px_voltage", "px_dielectric", "px_variant", "px_pressure",
@@ -94,6 +97,28 @@ MAKER = Comparison(
     ),
 )
 
+# Items that differ only in their maker share every spec feature, and the text names the
+# maker only sometimes: an exact spec that several items carry (a system holds several
+# records with it: engine._tf_tables) says less than one that one item carries. How much
+# less is fitted to the pairs whose makers say one item or two (SEPARATOR), given the
+# rest of their evidence (Level.fitted), as random pairs cannot tell.
+_ITEMS = "px_sig_items"
+LOOKALIKES = Comparison(
+    "lookalikes",
+    "how many items carry the spec both records give (items of other makers alike in every spec feature)",
+    (
+        Level("spec not shared, or of one item",
+              Any(Null("px_sig"), Not(Exact("px_sig")), Not(AtLeast(_ITEMS, 2))), null=True),
+        Level("spec of 6 items or more", AtLeast(_ITEMS, 6), fitted=True),
+        Level("spec of 4 or 5 items", AtLeast(_ITEMS, 4), fitted=True),
+        Level("spec of 3 items", AtLeast(_ITEMS, 3), fitted=True),
+        Level("spec of 2 items", None, fitted=True),
+    ),
+)
+
+# a maker both records name says one item or two: the labels the look-alikes are fitted to
+SEPARATOR = Separator("maker", same=("maker exact",), different=("makers differ",))
+
 UNIT = Comparison(
     "unit",
     "base unit",
@@ -106,8 +131,8 @@ UNIT = Comparison(
 
 MODEL = DomainModel(
     domain="product",
-    version=6,
-    comparisons=(MAIN, MAKER, BARCODE, UNIT, SOURCE_SYSTEM),
+    version=7,
+    comparisons=(MAIN, MAKER, BARCODE, UNIT, LOOKALIKES, SOURCE_SYSTEM),
     blocking={
         "barcode": ("barcode",),
         "main value": ("px_block",),
@@ -118,5 +143,6 @@ MODEL = DomainModel(
     deterministic_recall=0.6,
     prior_from_blocks=True,
     features="product",
-    tf_columns=(),
+    tf_columns=("px_sig",),
+    separator=SEPARATOR,
 )
