@@ -98,21 +98,24 @@ MAKER = Comparison(
 )
 
 # Items that differ only in their maker share every spec feature, and the text names the
-# maker only sometimes: an exact spec that several items carry (a system holds several
-# records with it: engine._tf_tables) says less than one that one item carries. How much
-# less is fitted to the pairs whose makers say one item or two (SEPARATOR), given the
-# rest of their evidence (Level.fitted), as random pairs cannot tell.
+# maker only sometimes. A source system holds an item once, as a rule, so two of its
+# records that share a spec it holds several times (engine._tf_tables counts the items
+# that carry a value so) are as likely two of those items as one item held twice: an
+# exact spec says less for them. How much less is fitted to the pairs whose makers say
+# one item or two (SEPARATOR), given the rest of their evidence (Level.fitted), as random
+# pairs cannot tell. Records of two systems keep the spec's weight: there, a record has
+# one twin at most among the items, which the clustering's one-per-system rule picks.
 _ITEMS = "px_sig_items"
 LOOKALIKES = Comparison(
     "lookalikes",
-    "how many items carry the spec both records give (items of other makers alike in every spec feature)",
+    "how many items of one system carry the spec both records give (items of other makers alike in every "
+    "spec feature)",
     (
-        Level("spec not shared, or of one item",
-              Any(Null("px_sig"), Not(Exact("px_sig")), Not(AtLeast(_ITEMS, 2))), null=True),
-        Level("spec of 6 items or more", AtLeast(_ITEMS, 6), fitted=True),
-        Level("spec of 4 or 5 items", AtLeast(_ITEMS, 4), fitted=True),
-        Level("spec of 3 items", AtLeast(_ITEMS, 3), fitted=True),
-        Level("spec of 2 items", None, fitted=True),
+        Level("other systems, or a spec not shared or of one item",
+              Any(Null("px_sig"), Null("source_system"), Not(Exact("px_sig")), Not(Exact("source_system")),
+                  Not(AtLeast(_ITEMS, 2))), null=True),
+        Level("one system, a spec of 3 items or more", AtLeast(_ITEMS, 3), fitted=True),
+        Level("one system, a spec of 2 items", None, fitted=True),
     ),
 )
 
