@@ -164,8 +164,13 @@ def _or(values: Iterable[bool | None]) -> bool | None:
     return result
 
 
-def _compile(cond: m.Condition) -> Predicate:
-    """A Python predicate with SQL's three-valued logic (None is NULL)."""
+Items = Mapping[str, tuple[str, Mapping[Any, int]]]  # items column -> (its TF column, items per value)
+
+
+def _compile(cond: m.Condition, items: Items) -> Predicate:
+    """A Python predicate with SQL's three-valued logic (None is NULL). An items column
+    (tables.items_column) is read off the model's counts (`items`), not the row: a feature
+    row outlives a model (realtime caches them), its counts are the model's."""
     match cond:
         case m.Exact(column=c):
             return lambda l, r: None if l[c] is None or r[c] is None else l[c] == r[c]
@@ -196,16 +201,20 @@ def _compile(cond: m.Condition) -> Predicate:
             return lambda l, r: _or((l[c], r[c]))
         case m.EitherFalse(column=c):
             return lambda l, r: _or((None if l[c] is None else l[c] is False, None if r[c] is None else r[c] is False))
+        case m.AtLeast(column=c, size=n) if c in items:
+            t, per_value = items[c]
+            return lambda l, r: (None if l[t] is None or r[t] is None
+                                 else per_value.get(l[t], 1) >= n and per_value.get(r[t], 1) >= n)
         case m.AtLeast(column=c, size=n):
             return lambda l, r: None if l[c] is None or r[c] is None else l[c] >= n and r[c] >= n
         case m.All(parts=parts):
-            fs = [_compile(p) for p in parts]
+            fs = [_compile(p, items) for p in parts]
             return lambda l, r: _and(f(l, r) for f in fs)
         case m.Any(parts=parts):
-            fs = [_compile(p) for p in parts]
+            fs = [_compile(p, items) for p in parts]
             return lambda l, r: _or(f(l, r) for f in fs)
         case m.Not(part=p):
-            f = _compile(p)
+            f = _compile(p, items)
 
             def negate(l: Mapping[str, Any], r: Mapping[str, Any]) -> bool | None:
                 v = f(l, r)
@@ -271,12 +280,14 @@ class Scorer:
         self.prior_weight = probability_weight(trained.prior)
         self.tf_tables = trained.tf_tables
         self.comparisons: list[tuple[str, list[_CompiledLevel]]] = []
+        counts = item_counts(trained.tf_tables, trained.report.get("records", 0))
+        items = {items_column(column): (column, per_value) for column, per_value in counts.items()}
         for comp, params in zip(declared.comparisons, trained.parameters, strict=True):
             levels = []
             for level, p in zip(comp.levels, params, strict=True):
                 levels.append(_CompiledLevel(
                     label=level.label,
-                    test=_compile(cheap_first(level.condition)) if level.condition is not None else None,
+                    test=_compile(cheap_first(level.condition), items) if level.condition is not None else None,
                     weight=0.0 if level.null else level_weight(p["m"], p["u"]),
                     tf_column=None if level.null else level.tf,
                     log2_u_exact=math.log2(_u_exact(comp, params, level.tf)) if level.tf else 0.0,
@@ -290,23 +301,15 @@ class Scorer:
         ]
         self.headroom = [sum(most[i] for i in self.order[k + 1 :]) for k in range(len(self.order))]
         self.columns = declared.condition_columns()
-        counts = item_counts(trained.tf_tables, trained.report.get("records", 0))
-        self.items = [(column, items_column(column), per_value) for column, per_value in counts.items()
-                      if items_column(column) in self.columns]
 
     def prepare(self, row: Mapping[str, Any]) -> dict[str, Any]:
-        """Feature row of a standardized row (already prepared rows pass through), with the
-        items columns the model's counts fill in (tables.with_items)."""
+        """Feature row of a standardized row (already prepared rows pass through)."""
         if "_prepared" in row:
-            frow: dict[str, Any] = row  # type: ignore[assignment]
-        else:
-            frow = self.features(row)
-            frow["_prepared"] = True
-            frow["unique_id"] = row.get("unique_id")
-            frow["source_system"] = row.get("source_system")
-        for column, name, per_value in self.items:
-            if frow.get(name) is None and (value := frow.get(column)) is not None:
-                frow[name] = per_value.get(value, 1)
+            return row  # type: ignore[return-value]
+        frow = self.features(row)
+        frow["_prepared"] = True
+        frow["unique_id"] = row.get("unique_id")
+        frow["source_system"] = row.get("source_system")
         return frow
 
     def score(self, left: Mapping[str, Any], right: Mapping[str, Any]) -> tuple[float, tuple[Evidence, ...]]:
