@@ -15,6 +15,8 @@ Every column comes from the reading of the name, the spec and the brand together
   lexicon does not know is compared only within its script (斯凯孚 / SKF otherwise).
 - barcode: exact is decisive; two valid barcodes that differ are two products.
 - source systems: two records of one system are less often one item (SOURCE_SYSTEM).
+- look-alikes: two records of one system sharing a spec that it holds several times are
+  as likely two items of other makers (LOOKALIKES), fitted to the pairs whose makers say.
 The weights come from the data: u from random pairs; m by EM, the spec on random pairs
 (no blocking rule may hide it), the rest on pairs of one main value; the prior from the
 share of matches among the blocked pairs (DomainModel.prior_from_blocks). Levels that
