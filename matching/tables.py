@@ -113,8 +113,9 @@ def items_column(column: str) -> str:
     """The column that says how many items carry a record's value of a TF column (its
     count in engine._tf_tables: the most records one system holds with it), for the
     conditions about how common a shared value is (AtLeast). Not a feature of the record
-    alone: the trained model's counts fill it in (with_items, Scorer.prepare), so batch
-    and real-time matching read the same numbers."""
+    alone: the trained model's counts fill it in for Splink (with_items) and the Python
+    scorer looks them up (scoring._compile), so batch and real-time matching read the same
+    numbers."""
     return f"{column}_items"
 
 
