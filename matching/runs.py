@@ -144,6 +144,7 @@ class _Planned:
     proposals: ProposalPlan
     seen: tuple[Any, ...]
     keys: RunKeys | None
+    over_budget: set[tuple[int, int]] = field(default_factory=set)  # review pairs the budget left out
 
 
 def match_run(
@@ -302,10 +303,10 @@ class _Planner:
             pinned=pinned, found=found, limits=self.limits, accepted=self.accepted, actor=self.actor,
         ))
         snapshot.rows = []  # scored and reviewed: the plan releases the records' attributes as it goes
-        golden, proposals = self._timed(
+        golden, proposals, over_budget = self._timed(
             "plan", "planning golden records", lambda: self._plan(snapshot, scored, planned, pinned, found, review)
         )
-        return _Planned(golden, proposals, snapshot.fingerprint, keys)
+        return _Planned(golden, proposals, snapshot.fingerprint, keys, over_budget)
 
     def _cluster(self, snapshot: Snapshot, scored: Scored) -> tuple[list[Contradiction], set[int], list[list[int]]]:
         found = contradictions(snapshot)
@@ -313,7 +314,7 @@ class _Planner:
         return found, pinned, plan_clusters(snapshot, scored, pinned=pinned)
 
     def _plan(self, snapshot: Snapshot, scored: Scored, planned: list[list[int]], pinned: set[int],
-              found: list[Contradiction], review: RunReview) -> tuple[GoldenPlan, ProposalPlan]:
+              found: list[Contradiction], review: RunReview) -> tuple[GoldenPlan, ProposalPlan, set[tuple[int, int]]]:
         result = self.result
         clusters, frozen = hold(planned, review.held, snapshot, scored, pinned)
         merges = held_merges(planned, review.held, clusters, snapshot, scored)
@@ -324,8 +325,10 @@ class _Planner:
         giants = {sid: ci for ci in review.giant if ci in review.held for sid in planned[ci]}
         candidates, review.giant_candidates = cap_candidates(candidates, giants, self.limits.held_per_cluster)
         budget = review_budget(self.limits, len(clusters))
+        reviewed = {(c.left, c.right) for c in candidates if c.kind == MergeProposal.Kind.REVIEW}
         candidates, held_back = within_budget(candidates, budget, result.thresholds["lower"],
                                                 proposals_in_hand(result.domain))
+        over_budget = reviewed - {(c.left, c.right) for c in candidates}
         candidates = self._calibrated(candidates)
         mapping: ClusterMap = map_clusters(clusters, snapshot)
         golden = plan_goldens(clusters, mapping, snapshot)
@@ -351,7 +354,7 @@ class _Planner:
         }
         result.counts["merges_held"] = sum(len(pairs) for pairs in merges.values())
         result.counts["alarms"] = len(result.alarms)
-        return golden, proposals
+        return golden, proposals, over_budget
 
 
     def _calibrated(self, candidates: list[Candidate]) -> list[Candidate]:
@@ -448,6 +451,9 @@ def _apply(domain: str, planned: _Planned, run: MatchRun, change: Change, result
             raise StalePlan(clash)
         if planned.keys is not None:
             planned.keys.forget(activity.records)
+    # a case a steward took in hand after the plan read the queue keeps its place, as it would
+    # have at planning (planning.within_budget): the budget does not withdraw it under them
+    planned.proposals.spare(pair for pair in proposals_in_hand(domain) if pair in planned.over_budget)
     applied = golden_plan_apply(plan=planned.plan, change=change)
     proposals_apply(plan=planned.proposals, run=run, change=change)
     result.counts["events"] = applied.events

@@ -268,11 +268,16 @@ class CaseWork:
 
 
 def case_work(case: Case) -> CaseWork:
-    """The work around a case: two queries."""
+    """The work around a case: two queries. The comments are those written on any proposal
+    of the case's records, pending or not: a comment is kept on the proposal it was written
+    on, and a run may withdraw that one while the case stays open."""
     pks = [p.pk for p in case.proposals]
+    records = {r for p in case.proposals for r in (p.left_id, p.right_id)}
     return CaseWork(
-        task=CaseTask.objects.filter(proposal_id=pks[0]).select_related("assignee", "first_approved_by").first(),
-        comments=list(CaseComment.objects.filter(proposal_id__in=pks).select_related("author")),
+        task=CaseTask.objects.filter(proposal_id__in=pks).select_related("assignee", "first_approved_by")
+        .order_by("proposal_id").first(),
+        comments=list(CaseComment.objects.filter(Q(proposal__left_id__in=records) | Q(proposal__right_id__in=records))
+                      .select_related("author")),
     )
 
 

@@ -31,7 +31,7 @@ from mdm.models import (
     PairConstraint,
     SourceRecord,
 )
-from mdm.selectors import Case, case_of, cases, golden_record_resolve
+from mdm.selectors import Case, case_of, case_work, cases, golden_record_resolve
 from mdm.services.golden_records import golden_records_merge_preview
 from mdm.survivorship import profile_fields
 from mdm.visibility import Viewer, text_matches
@@ -277,12 +277,11 @@ def case_view(case: Case, viewer: Viewer) -> CaseView:
             f"{source.get('system', '')} {source.get('key', '')} {source.get('field', '')}"
             if viewer.sees_system(source.get("system")) else "")
         preview.append((spec.label, shown[name], where))
-    pks = [p.pk for p in case.proposals]
+    work = case_work(case)
     return CaseView(
         case=case, records=records, rows=side_by_side(records, viewer),
         waterfalls=[waterfall(p) for p in case.proposals], preview=preview,
-        comments=list(CaseComment.objects.filter(proposal_id__in=pks).select_related("author")),
-        task=CaseTask.objects.filter(proposal_id__in=pks).select_related("assignee", "first_approved_by").first(),
+        comments=work.comments, task=work.task,
     )
 
 

@@ -1,6 +1,12 @@
-"""The customer declaration: organisations (matching.declarations.organisation)."""
+"""The customer declaration: organisations (matching.declarations.organisation) and
+individual people (matching.declarations.person) in one domain. A person's name is
+compared by its parts in the levels that open the name comparison; a record without
+them, an organisation's, by the company name levels."""
+
+from dataclasses import replace
 
 from matching.declarations import SOURCE_SYSTEM, DomainModel
+from matching.declarations import person as p
 from matching.declarations.organisation import (
     BLOCKING,
     CONTACT,
@@ -15,14 +21,22 @@ from matching.declarations.organisation import (
     TAX_ID,
 )
 
+_MISSING, *_COMPANY_LEVELS = NAME.levels
+CUSTOMER_NAME = replace(
+    NAME,
+    description="name: a person's by given and family name, a company's by core, brand, brand typos, look-alikes",
+    levels=(_MISSING, *p.PERSON_NAME_LEVELS, *_COMPANY_LEVELS),
+)
+
 MODEL = DomainModel(
     domain="customer",
-    version=11,
-    comparisons=(NAME, TAX_ID, LOCATION, INTERNET, CONTACT, COUNTRY, LEGAL_FORM, SOURCE_SYSTEM),
-    blocking=BLOCKING,
-    em_blocking=EM_BLOCKING,
-    deterministic=DETERMINISTIC,
+    version=12,
+    comparisons=(CUSTOMER_NAME, TAX_ID, LOCATION, INTERNET, CONTACT, COUNTRY, LEGAL_FORM, p.BIRTH_DATE,
+                 p.NATIONAL_ID, SOURCE_SYSTEM),
+    blocking={**BLOCKING, **p.BLOCKING},
+    em_blocking=(*EM_BLOCKING, *p.EM_BLOCKING),
+    deterministic=(*DETERMINISTIC, *p.DETERMINISTIC),
     deterministic_recall=0.8,
-    features="organisation",
+    features="customer",
     separator=SEPARATOR,
 )

@@ -8,8 +8,9 @@ A feature set is a module with a `features(row)` function: input rows hold the s
 attributes (``name``, ``name__core``, ``tax_id``, ...: see mdm/standardize), the result is
 a flat dict of feature columns (strings, numbers, booleans, lists of strings, or None).
 Missing stays None, never "". A matching declaration names the set its comparisons read
-(matching.declarations.DomainModel.features): `organisation` (customers, suppliers) and
-`product` below; `attributes` passes the standardized attributes through, for a new
+(matching.declarations.DomainModel.features): `organisation` (suppliers), `customer` (the
+organisation's columns and a person's: name parts, date of birth, national id, in
+matching.features.person) and `product` below; `attributes` passes the standardized attributes through, for a new
 domain whose comparisons need nothing derived.
 
 Company names (customers and suppliers)
@@ -68,7 +69,7 @@ FeatureFunction = Callable[[Mapping[str, Any]], FeatureRow]
 @cache
 def feature_function(name: str) -> FeatureFunction:
     """The `features(row)` function of a feature set, by name: a module of this package
-    ("organisation", "product", "attributes") or a dotted module path of your own. A
+    ("organisation", "customer", "product", "attributes") or a dotted module path of your own. A
     matching declaration names the set its comparisons read (DomainModel.features)."""
     module_name = name if "." in name else f"{__name__}.{name}"
     try:

@@ -289,3 +289,21 @@ def test_the_floor_stays_between_the_conflict_weight_and_the_lower_threshold():
     approved = Calibration(a=3.0, b=1.0, decisions=10)  # mostly one company: further down
     assert band_floor(thresholds, limits, approved) == pytest.approx(approved.weight_at(0.05))
     assert limits.conflict_below < approved.weight_at(0.05) < Calibration().weight_at(0.05)
+
+
+def test_a_case_claimed_while_the_run_planned_keeps_its_place(customers, monkeypatch, steward):
+    """The run read the queue before the steward claimed the case: applying, it must not
+    withdraw the case the budget would have kept had the claim come first."""
+    declared(monkeypatch, proposal_share=1.0)
+    run()
+    weakest = min(pending(), key=lambda p: p.weight)
+    declared(monkeypatch, proposal_share=0.0, proposal_minimum=1)
+
+    def claim(stage: str) -> None:
+        if stage == "writing":  # planned, not yet applied
+            case_claim(user=steward, proposals=[weakest.pk])
+
+    result = match_run(domain="customer", actor="test", on_progress=claim)
+    weakest.refresh_from_db()
+    assert weakest.status == MergeProposal.Status.PENDING
+    assert result.counts["attempts"] == 1

@@ -49,7 +49,8 @@ def test_a_run_proposes_pairs_between_the_thresholds_with_score_and_evidence(rec
     p = proposal(records["A"], records["B"])
     assert p.status == "pending" and p.weight > 10 and 0 < p.probability <= 1
     assert {e["comparison"] for e in p.evidence} == {
-        "name", "tax_id", "location", "internet", "contact", "country", "legal_form", "system"
+        "name", "tax_id", "location", "internet", "contact", "country", "legal_form", "birth_date", "national_id",
+        "system",
     }
     assert p.history.get().history_type == "+"
     assert len(set(xref().values())) == 4

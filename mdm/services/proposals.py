@@ -8,11 +8,12 @@ proposals are never touched again (services.decisions decides them).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from mdm import history
@@ -53,6 +54,19 @@ class ProposalPlan:
 
     def is_empty(self) -> bool:
         return not (self.create or self.rescore or self.reopen or self.supersede)
+
+    def spare(self, pairs: Iterable[tuple[int, int]]) -> None:
+        """Leave these pairs' pending proposals pending instead of superseding them."""
+        query = Q()
+        for left, right in pairs:
+            query |= Q(left_id=left, right_id=right)
+        if not query:
+            return
+        superseded = set(self.supersede)
+        spared = {pk for pk in MergeProposal.objects.filter(query, domain=self.domain).values_list("pk", flat=True)
+                  if pk in superseded}
+        self.supersede = [pk for pk in self.supersede if pk not in spared]
+        self.pending_after += len(spared)
 
 
 def _same_score(weight: float, evidence: Any, probability: float, candidate: Candidate) -> bool:

@@ -44,17 +44,29 @@ from mdm.standardize.company import (
 )
 from mdm.standardize.contact import MSG_EMAIL, MSG_PHONE, MSG_URL, std_email, std_phone, std_url
 from mdm.standardize.country import MSG_COUNTRY, std_country
-from mdm.standardize.dates import MSG_DATE, MSG_DATE_AMBIGUOUS, MSG_DATE_FORMAT, parse_date, std_date
+from mdm.standardize.dates import (
+    MSG_BIRTH_DATE_RANGE,
+    MSG_BIRTH_DATE_UNREAD,
+    MSG_DATE,
+    MSG_DATE_AMBIGUOUS,
+    MSG_DATE_FORMAT,
+    parse_date,
+    std_birth_date,
+    std_date,
+)
 from mdm.standardize.ids import (
     MSG_EIN,
     MSG_GTIN_CHECK,
     MSG_GTIN_FORMAT,
     MSG_IBAN,
+    MSG_NATIONAL_ID_CHECK,
+    MSG_NATIONAL_ID_PLACEHOLDER,
     MSG_USCC_CHARS,
     MSG_USCC_CHECK,
     MSG_VAT_CHECK,
     std_bank_account,
     std_gtin,
+    std_national_id,
     std_tax_id,
 )
 from mdm.standardize.numbers import MSG_NUMBER, std_number
@@ -68,6 +80,8 @@ __all__ = [
     "NameRoles",
     "name_roles",
     "MISSING_PLACEHOLDERS",
+    "MSG_BIRTH_DATE_RANGE",
+    "MSG_BIRTH_DATE_UNREAD",
     "MSG_COMPANY_NO_WORDS",
     "MSG_COUNTRY",
     "MSG_DATE",
@@ -78,6 +92,8 @@ __all__ = [
     "MSG_GTIN_CHECK",
     "MSG_GTIN_FORMAT",
     "MSG_IBAN",
+    "MSG_NATIONAL_ID_CHECK",
+    "MSG_NATIONAL_ID_PLACEHOLDER",
     "MSG_NUMBER",
     "MSG_PHONE",
     "MSG_UNIT",
@@ -93,12 +109,14 @@ __all__ = [
     "standardize",
     "std_address",
     "std_bank_account",
+    "std_birth_date",
     "std_code",
     "std_company_name",
     "std_country",
     "std_date",
     "std_email",
     "std_gtin",
+    "std_national_id",
     "std_number",
     "std_phone",
     "std_postcode",
@@ -143,6 +161,8 @@ STANDARDIZERS: dict[str, Callable[..., Standardized]] = {
     "postcode": std_postcode,
     "country": std_country,
     "date": std_date,
+    "birth_date": std_birth_date,
+    "national_id": std_national_id,
     "number": std_number,
     "bank_account": std_bank_account,
     "gtin": std_gtin,

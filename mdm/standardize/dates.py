@@ -16,6 +16,8 @@ from mdm.standardize.text import Standardized, _as_text, _cache_short, _empty, _
 MSG_DATE = "unparseable date: {raw}"
 MSG_DATE_AMBIGUOUS = "ambiguous date {raw}: give the profile a date_format"
 MSG_DATE_FORMAT = "date {raw} does not match format {fmt}"
+MSG_BIRTH_DATE_UNREAD = "birth date not read: {problem}"
+MSG_BIRTH_DATE_RANGE = "implausible birth date {value}: before 1850 or after today"
 
 _TIME = r"(?:[T ]+(\d{1,2}):(\d{2})(?::(\d{2})(?:[.,]\d+)?)? ?(z|utc|gmt|[+-]\d{2}(?::?\d{2})?)?)?"
 _DATE_YMD_RE = re.compile(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})" + _TIME, re.IGNORECASE)
@@ -155,6 +157,30 @@ def std_date(raw: object) -> Standardized:
     value, problem = _parse_date_cached(text)
     if problem is not None:
         return Standardized(None, {}, (problem,), fatal=True)
+    return Standardized(value, {})
+
+
+_BIRTH_EARLIEST = dt.date(1850, 1, 1)
+_BIRTH_KEPT_CHARS = 32  # longer text is no mistyped date: dropped, and flagged
+
+
+@_repeating
+def std_birth_date(raw: object) -> Standardized:
+    """A person's date of birth: read as `std_date` (a timestamp keeps its date). value:
+    "YYYY-MM-DD". A date of birth is evidence for matching even when mistyped: one that
+    cannot be read (19551192, an ambiguous 01/05/1980) is kept as written and flagged,
+    never fatal, as an invalid tax id is (text too long for a date is dropped, flagged); one
+    before 1850 or after today is flagged. parts: {}."""
+    result = std_date(raw)
+    if result.fatal:
+        text = _as_text(raw) or ""
+        problem = MSG_BIRTH_DATE_UNREAD.format(problem=result.problems[0])
+        return Standardized(text if len(text) <= _BIRTH_KEPT_CHARS else None, {}, (problem,))
+    if result.value is None:
+        return result
+    value = result.value[:10]
+    if not _BIRTH_EARLIEST.isoformat() <= value <= dt.date.today().isoformat():
+        return Standardized(value, {}, (MSG_BIRTH_DATE_RANGE.format(value=value),))
     return Standardized(value, {})
 
 

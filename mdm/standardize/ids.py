@@ -22,6 +22,8 @@ MSG_USCC_SHORT = "unified social credit code without its check character (17 cha
 MSG_VAT_CHECK = "invalid VAT number check digits: {raw}"
 MSG_EIN = "not an employer identification number the IRS assigns (prefix {prefix}): {raw}"
 MSG_IBAN = "invalid IBAN check digits: {raw}"
+MSG_NATIONAL_ID_CHECK = "invalid resident identity number check character: {raw}"
+MSG_NATIONAL_ID_PLACEHOLDER = "national id {raw} is one character repeated, a placeholder: read as missing"
 MSG_GTIN_FORMAT = "not a GTIN (8, 12, 13 or 14 digits): {raw}"
 MSG_GTIN_CHECK = "invalid GTIN check digit: expected {expected}, got {got}"
 
@@ -215,6 +217,33 @@ def std_tax_id(raw: object) -> Standardized:
         return Standardized(value, {"kind": "cn_resident_id", "valid": True}, problems)
     problem = MSG_USCC_CHECK.format(expected=expected, got=value[17])
     return Standardized(value, {"kind": "uscc", "valid": False}, (*problems, problem))
+
+
+_NATIONAL_ID_SEPARATORS_RE = re.compile("[\\s.\\-/\u2010-\u2015]+")
+
+
+def std_national_id(raw: object) -> Standardized:
+    """A person's national identifier (social security number, identity card or passport
+    number). value: NFKC, upper-cased, spaces, dots, slashes and hyphens removed, kept
+    even when invalid. parts: {"valid": True | False | None}: an 18-character PRC resident
+    identity number gets its ISO 7064 check; other numberings are not checked (None).
+    One character repeated (000-00-0000, 999999999) is what a form holds where the id was
+    not asked for: missing, flagged (as one value shared by thousands of people it would
+    join them all)."""
+    text = _as_text(raw)
+    if text is None:
+        return _empty()
+    value = _NATIONAL_ID_SEPARATORS_RE.sub("", text).upper()
+    if not value:
+        return _empty()
+    if len(set(value)) == 1:
+        return Standardized(None, {}, (MSG_NATIONAL_ID_PLACEHOLDER.format(raw=_quote(text)),))
+    problems = _float_id_problems(raw)
+    if len(value) == 18 and _CN_ID_SHAPE_RE.fullmatch(value):
+        if _cn_resident_id_valid(value):
+            return Standardized(value, {"valid": True}, problems)
+        return Standardized(value, {"valid": False}, (*problems, MSG_NATIONAL_ID_CHECK.format(raw=_quote(value))))
+    return Standardized(value, {"valid": None}, problems)
 
 
 _VAT_RE = re.compile(r"(?:AT|BE|BG|CY|CZ|DE|DK|EE|EL|ES|FI|FR|GB|HR|HU|IE|IT|LT|LU|LV|MT|NL|PL|PT|RO|SE|SI|SK|XI)"

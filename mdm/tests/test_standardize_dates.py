@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 
-from mdm.standardize import Standardized, parse_date, standardize
+from mdm.standardize import MSG_BIRTH_DATE_RANGE, MSG_BIRTH_DATE_UNREAD, Standardized, parse_date, standardize
 
 BEIJING = dt.timezone(dt.timedelta(hours=8))
 
@@ -111,3 +111,42 @@ def test_it_rejects_dates_that_do_not_match_the_format() -> None:
     problem = "date '2023-05-01' does not match format '%d/%m/%Y'"
     assert parse_date("2023-05-01", "%d/%m/%Y") == Standardized(None, {}, (problem,), fatal=True)
     assert parse_date("  ", "%d/%m/%Y") == Standardized(None, {})
+
+
+@pytest.mark.parametrize(
+    ("raw", "value"),
+    [
+        ("19560409", "1956-04-09"),
+        ("1956-04-09T00:00:00", "1956-04-09"),
+        ("1980-05-01T10:00:00Z", "1980-05-01"),
+        ("9 April 1956", "1956-04-09"),
+        ("1956年4月9日", "1956-04-09"),
+        (dt.date(1956, 4, 9), "1956-04-09"),
+    ],
+)
+def test_it_reads_a_birth_date_in_the_formats_exports_use(raw: object, value: str) -> None:
+    assert standardize("birth_date", raw) == Standardized(value, {})
+
+
+@pytest.mark.parametrize(
+    ("raw", "problem"),
+    [
+        ("19551192", "unparseable date: '19551192'"),
+        ("01/05/1980", "ambiguous date '01/05/1980': give the profile a date_format"),
+    ],
+)
+def test_it_keeps_a_birth_date_it_cannot_read_as_written_and_flags_it(raw: str, problem: str) -> None:
+    # a mistyped date of birth is still evidence for matching: never a rejected row
+    result = standardize("birth_date", raw)
+    assert result == Standardized(raw, {}, (MSG_BIRTH_DATE_UNREAD.format(problem=problem),))
+
+
+def test_it_flags_an_implausible_birth_date() -> None:
+    assert standardize("birth_date", "1700-01-01").problems == (MSG_BIRTH_DATE_RANGE.format(value="1700-01-01"),)
+    assert standardize("birth_date", "2999-01-01").value == "2999-01-01"
+    assert standardize("birth_date", "  ") == Standardized(None, {})
+
+
+def test_it_drops_text_too_long_for_a_mistyped_birth_date() -> None:
+    result = standardize("birth_date", "born in the spring of the year the war ended")
+    assert result.value is None and not result.fatal and result.problems

@@ -6,7 +6,13 @@ import random
 
 import pytest
 
-from mdm.standardize import MSG_USCC_CHECK, Standardized, standardize
+from mdm.standardize import (
+    MSG_NATIONAL_ID_CHECK,
+    MSG_NATIONAL_ID_PLACEHOLDER,
+    MSG_USCC_CHECK,
+    Standardized,
+    standardize,
+)
 from mdm.standardize.ids import registration_core, registration_number, registration_space, std_tax_id
 
 # --- tax_id -------------------------------------------------------------------
@@ -253,3 +259,29 @@ def test_ids_of_two_numberings_do_not(first, second, country):
 def test_the_registration_number_leaves_the_country_prefix_out(tax_id, country, number):
     s = std_tax_id(tax_id)
     assert registration_number(s.value, s.parts["kind"], country) == number
+
+
+@pytest.mark.parametrize(
+    ("raw", "value", "valid"),
+    [
+        ("123-45-6789", "123456789", None),  # a US social security number
+        (" 1804974 ", "1804974", None),
+        ("AB 12 34 56 C", "AB123456C", None),  # a British national insurance number
+        ("E1234567/8", "E12345678", None),
+        ("11010519491231002x", "11010519491231002X", True),  # a PRC resident identity number
+    ],
+)
+def test_it_normalises_national_ids(raw: str, value: str, valid: bool | None) -> None:
+    assert standardize("national_id", raw) == Standardized(value, {"valid": valid})
+
+
+def test_it_flags_a_resident_identity_number_whose_check_fails_and_keeps_it() -> None:
+    result = standardize("national_id", "110105194912310021")
+    assert result.value == "110105194912310021"
+    assert result.parts == {"valid": False}
+    assert result.problems == (MSG_NATIONAL_ID_CHECK.format(raw="'110105194912310021'"),)
+
+
+def test_it_reads_a_national_id_of_one_repeated_character_as_missing() -> None:
+    assert standardize("national_id", "000-00-0000") == Standardized(
+        None, {}, (MSG_NATIONAL_ID_PLACEHOLDER.format(raw="'000-00-0000'"),))

@@ -133,7 +133,7 @@ def test_an_audit_export_without_the_grant_is_masked_and_still_names_its_chain_r
     assert not [s for s in SECRETS if s in text]
     assert any("attributes.tax_id: *** → ***" in r["changes"] for r in rows)
     assert manifest["viewer"]["user"] == "plain" and manifest["viewer"]["systems"] is None
-    assert manifest["viewer"]["masked"]["customer"] == ["email", "phone", "tax_id"]
+    assert manifest["viewer"]["masked"]["customer"] == ["birth_date", "email", "national_id", "phone", "tax_id"]
     assert manifest["chain_heads_digest"] == chain_heads_digest()  # verify_audit recomputes it as ever
     row = next(r for r in rows if r["kind"] == "source" and r["record"] == "crm:1")
     stored = SourceRecord.history.get(history_id=int(row["history_id"]))

@@ -16,7 +16,7 @@ from django.urls import reverse
 from matching.calibration import MSG_MODEL
 from mdm.history import Change
 from mdm.models import ChangeEvent, GoldenRecord, MasterDataRequest, MergeProposal
-from mdm.selectors import case_of
+from mdm.selectors import case_of, case_work
 from mdm.services.proposals import Candidate, proposal_offer, proposals_apply, proposals_plan
 from mdm.tests.factories import assert_invariants, xref
 from stewardship.tests.factories import PASSWORD, cases, users
@@ -312,3 +312,18 @@ def test_the_models_own_calibration_is_named_in_the_stewards_language(wang, data
     chinese = wang.get(case_url(data, "erp:JD", "crm:JD"), HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
     assert "(未校准：模型自身的概率" in chinese and MSG_MODEL not in chinese
     assert "title=\"未校准" in wang.get(QUEUE, HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+
+
+def test_a_comment_stays_with_its_case_when_a_run_withdraws_the_proposal_it_was_written_on(wang, data):
+    """Comments are stored on the case's first proposal; a run that withdraws that one and
+    keeps the rest of the case must not hide what the stewards wrote."""
+    first, rest = data.proposal("erp:HW", "crm:HW"), data.proposal("crm:HW", "forms:HW")
+    wang.post(case_url(data, "erp:HW", "crm:HW"), {"action": "comment", "text": "电话不一致"})
+    kept = [p for p in MergeProposal.objects.filter(status=MergeProposal.Status.PENDING) if p.pk != first.pk]
+    proposals_apply(plan=proposals_plan(domain="customer", wanted=[
+        Candidate(left=p.left_id, right=p.right_id, weight=p.weight, probability=p.probability,
+                  evidence=p.evidence) for p in kept]), run=None, change=Change(actor="test", reason="a run"))
+    first.refresh_from_db()
+    assert first.status == MergeProposal.Status.SUPERSEDED and [p.pk for p in case_of(rest.pk).proposals] == [rest.pk]
+    assert "电话不一致" in wang.get(case_url(data, "crm:HW", "forms:HW")).content.decode()
+    assert [c.text for c in case_work(case_of(rest.pk)).comments] == ["电话不一致"]
