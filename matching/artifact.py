@@ -58,7 +58,7 @@ class TrainedModel:
 _CONDITIONS: dict[str, type] = {
     cls.__name__: cls
     for cls in (m.Exact, m.Differ, m.Null, m.BothNull, m.JaroWinkler, m.Damerau, m.Overlap, m.Subset,
-                m.EitherTrue, m.EitherFalse, m.All, m.Any, m.Not)
+                m.EitherTrue, m.EitherFalse, m.AtLeast, m.All, m.Any, m.Not)
 }
 
 

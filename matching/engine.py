@@ -40,7 +40,7 @@ import pyarrow as pa
 from matching import declarations as m
 from matching.artifact import TrainedModel, declaration_to_dict, level_weight, parameter_table
 from matching.scoring import Evidence, Pair, damerau_levenshtein, jaro_winkler, probability, probability_weight
-from matching.tables import feature_table, is_feature_table
+from matching.tables import feature_table, is_feature_table, item_counts, with_items
 from mdm.errors import BackendUnavailable, BlockingTooLarge, DeclarationError
 
 logger = logging.getLogger(__name__)
@@ -256,6 +256,8 @@ def _level_creator(cond: m.Condition | None, backend: str = "duckdb") -> Any:
             return custom(f"{side(c, 'l')} OR {side(c, 'r')}")
         case m.EitherFalse(column=c):
             return custom(f"{side(c, 'l')} = FALSE OR {side(c, 'r')} = FALSE")
+        case m.AtLeast(column=c, size=n):
+            return custom(f"{side(c, 'l')} >= {int(n)} AND {side(c, 'r')} >= {int(n)}")
         case m.All(parts=parts):
             return cll.And(*(_level_creator(p, backend) for p in parts))
         case m.Any(parts=parts):
@@ -413,6 +415,7 @@ def train(domain: str, rows: Any, *, seed: int = 1, u_max_pairs: float = DEFAULT
     if any(m.RANDOM_PAIRS in rule for rule in declared.em_blocking):
         table = _with_random_buckets(table, m.RANDOM_PAIRS, u_max_pairs, seed)
     tf_tables = _tf_tables(declared, table)
+    table = with_items(table, item_counts(tf_tables, table.num_rows))
     linker = _linker(declared, table, tf_tables=tf_tables)
     report: dict[str, Any] = {"records": table.num_rows, "seed": seed, "notes": []}
 
@@ -791,7 +794,7 @@ def refine_with_labels(trained: TrainedModel, rows: Any, labels: Iterable[tuple[
     Rejected pairs are no evidence about m: they constrain clustering (cannot-link).
     `rows` may be their feature_table."""
     declared = trained.model
-    table = rows if is_feature_table(rows) else feature_table(rows, declared)
+    table = with_items(rows if is_feature_table(rows) else feature_table(rows, declared), _item_counts(trained))
     linker = _linker(declared, table, parameters=None, prior=trained.prior, tf_tables=trained.tf_tables)
     _set_parameters(linker, declared, trained.parameters)
     pairs = [{"unique_id_l": str(a), "unique_id_r": str(b)} for a, b in labels]
@@ -859,7 +862,7 @@ def predict(trained: TrainedModel, rows: Any, *, threshold: float | None = None,
     current = m.get_declaration(trained.domain).version
     if declared.version != current:
         logger.warning(MSG_MODEL_MISMATCH.format(trained=declared.version, declared=current))
-    table = rows if is_feature_table(rows) else feature_table(rows, declared)
+    table = with_items(rows if is_feature_table(rows) else feature_table(rows, declared), _item_counts(trained))
     if backend != "duckdb":
         table = table.combine_chunks()
     if all_pairs:
@@ -934,6 +937,10 @@ def _pairs_from_frame(declared: m.DomainModel, frame: Any) -> list[Pair]:
             evidence=evidence,
         ))
     return out
+
+
+def _item_counts(trained: TrainedModel) -> dict[str, dict[Any, int]]:
+    return item_counts(trained.tf_tables, trained.report.get("records", 0))
 
 
 def _tf_comparisons(declared: m.DomainModel) -> set[str]:

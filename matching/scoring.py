@@ -21,6 +21,7 @@ from typing import Any
 from matching import declarations as m
 from matching.artifact import TrainedModel, level_weight
 from matching.features import feature_function
+from matching.tables import item_counts, items_column
 from mdm.errors import DeclarationError
 
 PRUNE_MARGIN = 1e-9  # a bound this close to the floor is scored, whatever the rounding
@@ -163,8 +164,13 @@ def _or(values: Iterable[bool | None]) -> bool | None:
     return result
 
 
-def _compile(cond: m.Condition) -> Predicate:
-    """A Python predicate with SQL's three-valued logic (None is NULL)."""
+Items = Mapping[str, tuple[str, Mapping[Any, int]]]  # items column -> (its TF column, items per value)
+
+
+def _compile(cond: m.Condition, items: Items) -> Predicate:
+    """A Python predicate with SQL's three-valued logic (None is NULL). An items column
+    (tables.items_column) is read off the model's counts (`items`), not the row: a feature
+    row outlives a model (realtime caches them), its counts are the model's."""
     match cond:
         case m.Exact(column=c):
             return lambda l, r: None if l[c] is None or r[c] is None else l[c] == r[c]
@@ -195,14 +201,20 @@ def _compile(cond: m.Condition) -> Predicate:
             return lambda l, r: _or((l[c], r[c]))
         case m.EitherFalse(column=c):
             return lambda l, r: _or((None if l[c] is None else l[c] is False, None if r[c] is None else r[c] is False))
+        case m.AtLeast(column=c, size=n) if c in items:
+            t, per_value = items[c]
+            return lambda l, r: (None if l[t] is None or r[t] is None
+                                 else per_value.get(l[t], 1) >= n and per_value.get(r[t], 1) >= n)
+        case m.AtLeast(column=c, size=n):
+            return lambda l, r: None if l[c] is None or r[c] is None else l[c] >= n and r[c] >= n
         case m.All(parts=parts):
-            fs = [_compile(p) for p in parts]
+            fs = [_compile(p, items) for p in parts]
             return lambda l, r: _and(f(l, r) for f in fs)
         case m.Any(parts=parts):
-            fs = [_compile(p) for p in parts]
+            fs = [_compile(p, items) for p in parts]
             return lambda l, r: _or(f(l, r) for f in fs)
         case m.Not(part=p):
-            f = _compile(p)
+            f = _compile(p, items)
 
             def negate(l: Mapping[str, Any], r: Mapping[str, Any]) -> bool | None:
                 v = f(l, r)
@@ -212,7 +224,7 @@ def _compile(cond: m.Condition) -> Predicate:
 
 
 _COST: dict[type, int] = {
-    m.Null: 0, m.BothNull: 0, m.EitherTrue: 0, m.EitherFalse: 0, m.Exact: 1, m.Differ: 1,
+    m.Null: 0, m.BothNull: 0, m.EitherTrue: 0, m.EitherFalse: 0, m.AtLeast: 0, m.Exact: 1, m.Differ: 1,
     m.Overlap: 2, m.Subset: 2, m.JaroWinkler: 20, m.Damerau: 40,
 }
 
@@ -268,12 +280,14 @@ class Scorer:
         self.prior_weight = probability_weight(trained.prior)
         self.tf_tables = trained.tf_tables
         self.comparisons: list[tuple[str, list[_CompiledLevel]]] = []
+        counts = item_counts(trained.tf_tables, trained.report.get("records", 0))
+        items = {items_column(column): (column, per_value) for column, per_value in counts.items()}
         for comp, params in zip(declared.comparisons, trained.parameters, strict=True):
             levels = []
             for level, p in zip(comp.levels, params, strict=True):
                 levels.append(_CompiledLevel(
                     label=level.label,
-                    test=_compile(cheap_first(level.condition)) if level.condition is not None else None,
+                    test=_compile(cheap_first(level.condition), items) if level.condition is not None else None,
                     weight=0.0 if level.null else level_weight(p["m"], p["u"]),
                     tf_column=None if level.null else level.tf,
                     log2_u_exact=math.log2(_u_exact(comp, params, level.tf)) if level.tf else 0.0,

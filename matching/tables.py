@@ -56,6 +56,8 @@ def _declared_types(model: m.DomainModel | None) -> dict[str, pa.DataType]:
             types[cond.column] = pa.list_(pa.string())
         elif isinstance(cond, (m.EitherTrue, m.EitherFalse)):
             types[cond.column] = pa.bool_()
+        elif isinstance(cond, m.AtLeast):
+            types[cond.column] = pa.int64()
 
     for comparison in (model.comparisons if model else ()):
         for level in comparison.levels:
@@ -175,6 +177,32 @@ def _same_types(a: pa.Table, b: pa.Table) -> tuple[pa.Table, pa.Table]:
         elif b.column(i).null_count == len(b):
             b = b.set_column(i, fa.name, pa.nulls(len(b), type=fa.type))
     return a, b
+
+
+def items_column(column: str) -> str:
+    """The column that says how many items carry a record's value of a TF column (its
+    count in engine._tf_tables: the most records one system holds with it), for the
+    conditions about how common a shared value is (AtLeast). Not a feature of the record
+    alone: the trained model's counts fill it in for Splink (with_items) and the Python
+    scorer looks them up (scoring._compile), so batch and real-time matching read the same
+    numbers."""
+    return f"{column}_items"
+
+
+def item_counts(tf_tables: Mapping[str, Mapping[Any, float]], records: int) -> dict[str, dict[Any, int]]:
+    """Items per value of each TF column: its frequency times the records counted."""
+    return {column: {v: round(f * records) for v, f in table.items()} for column, table in tf_tables.items()}
+
+
+def with_items(table: pa.Table, counts: Mapping[str, Mapping[Any, int]]) -> pa.Table:
+    """`table` with the items column of each TF column filled in where the model reads it:
+    1 for a value no system holds twice, NULL for no value."""
+    for column, per_value in counts.items():
+        name = items_column(column)
+        if name in table.column_names:
+            values = [None if v is None else per_value.get(v, 1) for v in table.column(column).to_pylist()]
+            table = table.set_column(table.column_names.index(name), name, pa.array(values, pa.int64()))
+    return table
 
 
 def is_feature_table(rows: Any) -> bool:

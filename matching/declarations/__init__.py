@@ -23,6 +23,7 @@ primitive is NULL when a value it compares is missing, as in SQL):
     Subset(c)           the shorter list's elements all in the other (both non-empty)
     EitherTrue(c)       l OR r (booleans)
     EitherFalse(c)      l = FALSE OR r = FALSE
+    AtLeast(c, n)       l >= n AND r >= n (numbers)
     All(...), Any(...), Not(x)
 """
 
@@ -89,6 +90,12 @@ class EitherFalse:
 
 
 @dataclass(frozen=True)
+class AtLeast:
+    column: str
+    size: int
+
+
+@dataclass(frozen=True)
 class All:
     parts: tuple[Condition, ...]
 
@@ -110,8 +117,8 @@ class Not:
 
 
 Condition = (
-    Exact | Differ | Null | BothNull | JaroWinkler | Damerau | Overlap | Subset | EitherTrue | EitherFalse | All | Any
-    | Not
+    Exact | Differ | Null | BothNull | JaroWinkler | Damerau | Overlap | Subset | EitherTrue | EitherFalse | AtLeast
+    | All | Any | Not
 )
 
 

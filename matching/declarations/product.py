@@ -15,6 +15,8 @@ Every column comes from the reading of the name, the spec and the brand together
   lexicon does not know is compared only within its script (斯凯孚 / SKF otherwise).
 - barcode: exact is decisive; two valid barcodes that differ are two products.
 - source systems: two records of one system are less often one item (SOURCE_SYSTEM).
+- look-alikes: two records of one system sharing a spec that it holds several times are
+  as likely two items of other makers (LOOKALIKES), fitted to the pairs whose makers say.
 The weights come from the data: u from random pairs; m by EM, the spec on random pairs
 (no blocking rule may hide it), the rest on pairs of one main value; the prior from the
 share of matches among the blocked pairs (DomainModel.prior_from_blocks). Levels that
@@ -28,13 +30,16 @@ from matching.declarations import (
     SOURCE_SYSTEM,
     All,
     Any,
+    AtLeast,
     Comparison,
     Differ,
     DomainModel,
     Exact,
     Level,
+    Not,
     Null,
     Overlap,
+    Separator,
 )
 
 DETAILS = ("px_kind", "px_package", "px_tolerance", "px_voltage", "px_dielectric", "px_variant", "px_pressure",
@@ -94,6 +99,31 @@ MAKER = Comparison(
     ),
 )
 
+# Items that differ only in their maker share every spec feature, and the text names the
+# maker only sometimes. A source system holds an item once, as a rule, so two of its
+# records that share a spec it holds several times (engine._tf_tables counts the items
+# that carry a value so) are as likely two of those items as one item held twice: an
+# exact spec says less for them. How much less is fitted to the pairs whose makers say
+# one item or two (SEPARATOR), given the rest of their evidence (Level.fitted), as random
+# pairs cannot tell. Records of two systems keep the spec's weight: there, a record has
+# one twin at most among the items, which the clustering's one-per-system rule picks.
+_ITEMS = "px_sig_items"
+LOOKALIKES = Comparison(
+    "lookalikes",
+    "how many items of one system carry the spec both records give (items of other makers alike in every "
+    "spec feature)",
+    (
+        Level("other systems, or a spec not shared or of one item",
+              Any(Null("px_sig"), Null("source_system"), Not(Exact("px_sig")), Not(Exact("source_system")),
+                  Not(AtLeast(_ITEMS, 2))), null=True),
+        Level("one system, a spec of 3 items or more", AtLeast(_ITEMS, 3), fitted=True),
+        Level("one system, a spec of 2 items", None, fitted=True),
+    ),
+)
+
+# a maker both records name says one item or two: the labels the look-alikes are fitted to
+SEPARATOR = Separator("maker", same=("maker exact",), different=("makers differ",))
+
 UNIT = Comparison(
     "unit",
     "base unit",
@@ -106,8 +136,8 @@ UNIT = Comparison(
 
 MODEL = DomainModel(
     domain="product",
-    version=6,
-    comparisons=(MAIN, MAKER, BARCODE, UNIT, SOURCE_SYSTEM),
+    version=7,
+    comparisons=(MAIN, MAKER, BARCODE, UNIT, LOOKALIKES, SOURCE_SYSTEM),
     blocking={
         "barcode": ("barcode",),
         "main value": ("px_block",),
@@ -118,5 +148,6 @@ MODEL = DomainModel(
     deterministic_recall=0.6,
     prior_from_blocks=True,
     features="product",
-    tf_columns=(),
+    tf_columns=("px_sig",),
+    separator=SEPARATOR,
 )

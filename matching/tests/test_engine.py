@@ -8,6 +8,7 @@ import itertools
 import json
 import math
 import random
+from collections import Counter
 
 import pytest
 
@@ -51,7 +52,17 @@ def test_it_scores_every_pair_like_splink_customers(samples, customer_model):
 
 
 def test_it_scores_every_pair_like_splink_products(samples, product_model):
-    assert_scored_like_splink(product_model, samples["product"].rows)  # 281 rows, 39,340 pairs
+    pairs = assert_scored_like_splink(product_model, samples["product"].rows)  # 281 rows, 39,340 pairs
+    # the look-alike levels read the model's counts of items per spec, in SQL and in Python alike
+    lookalikes = Counter(e.level for p in pairs for e in p.evidence if e.comparison == "lookalikes")
+    assert lookalikes["one system, a spec of 2 items"] and lookalikes["one system, a spec of 3 items or more"]
+
+
+def test_it_fits_a_spec_that_several_items_carry_to_the_pairs_their_makers_label(product_model):
+    # items that differ only in their maker share the spec: how much less an exact spec says
+    # when a system holds it twice or more is fitted to the pairs that both name a maker
+    fitted = {f["level"]: f for f in product_model.report["fitted"] if f["comparison"] == "lookalikes"}
+    assert all(f["fitted"] and f["different"] > 0 and f["weight"] < 0 for f in fitted.values()), fitted
 
 
 def test_it_trains_the_same_model_whatever_ids_the_records_have(samples, product_model):
