@@ -24,6 +24,7 @@ MSG_EIN = "not an employer identification number the IRS assigns (prefix {prefix
 MSG_IBAN = "invalid IBAN check digits: {raw}"
 MSG_NATIONAL_ID_CHECK = "invalid resident identity number check character: {raw}"
 MSG_NATIONAL_ID_PLACEHOLDER = "national id {raw} is one character repeated, a placeholder: read as missing"
+MSG_NATIONAL_ID_WORD = "national id {raw} holds no digit, a word for no value: read as missing"
 MSG_GTIN_FORMAT = "not a GTIN (8, 12, 13 or 14 digits): {raw}"
 MSG_GTIN_CHECK = "invalid GTIN check digit: expected {expected}, got {got}"
 
@@ -229,7 +230,8 @@ def std_national_id(raw: object) -> Standardized:
     identity number gets its ISO 7064 check; other numberings are not checked (None).
     One character repeated (000-00-0000, 999999999) is what a form holds where the id was
     not asked for: missing, flagged (as one value shared by thousands of people it would
-    join them all)."""
+    join them all). So is a value without a digit (UNKNOWN, NONE, TBD, N/A): every
+    numbering has digits, so it is a word for no id, not an id."""
     text = _as_text(raw)
     if text is None:
         return _empty()
@@ -238,6 +240,8 @@ def std_national_id(raw: object) -> Standardized:
         return _empty()
     if len(set(value)) == 1:
         return Standardized(None, {}, (MSG_NATIONAL_ID_PLACEHOLDER.format(raw=_quote(text)),))
+    if not any(c.isdigit() for c in value):
+        return Standardized(None, {}, (MSG_NATIONAL_ID_WORD.format(raw=_quote(text)),))
     problems = _float_id_problems(raw)
     if len(value) == 18 and _CN_ID_SHAPE_RE.fullmatch(value):
         if _cn_resident_id_valid(value):

@@ -285,3 +285,10 @@ def test_it_flags_a_resident_identity_number_whose_check_fails_and_keeps_it() ->
 def test_it_reads_a_national_id_of_one_repeated_character_as_missing() -> None:
     assert standardize("national_id", "000-00-0000") == Standardized(
         None, {}, (MSG_NATIONAL_ID_PLACEHOLDER.format(raw="'000-00-0000'"),))
+
+
+@pytest.mark.parametrize("raw", ["UNKNOWN", "unknown", "NA", "N/A", "NONE", "TBD", "-", "n.a."])
+def test_it_reads_a_national_id_without_a_digit_as_missing(raw: str) -> None:
+    result = standardize("national_id", raw)
+    assert result.value is None
+    assert not result.fatal
