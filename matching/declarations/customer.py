@@ -30,13 +30,14 @@ CUSTOMER_NAME = replace(
 
 MODEL = DomainModel(
     domain="customer",
-    version=12,
+    version=13,
     comparisons=(CUSTOMER_NAME, TAX_ID, LOCATION, INTERNET, CONTACT, COUNTRY, LEGAL_FORM, p.BIRTH_DATE,
                  p.NATIONAL_ID, SOURCE_SYSTEM),
     blocking={**BLOCKING, **p.BLOCKING},
     em_blocking=(*EM_BLOCKING, *p.EM_BLOCKING),
     deterministic=(*DETERMINISTIC, *p.DETERMINISTIC),
     deterministic_recall=0.8,
+    tf_columns=p.TF_COLUMNS,
     features="customer",
     separator=SEPARATOR,
 )

@@ -93,6 +93,7 @@ def test_an_organisation_domain_trains_as_before(samples, trained):
         comparisons=(org.NAME, org.TAX_ID, org.LOCATION, org.INTERNET, org.CONTACT, org.COUNTRY, org.LEGAL_FORM,
                      SOURCE_SYSTEM),
         blocking=org.BLOCKING, em_blocking=org.EM_BLOCKING, deterministic=org.DETERMINISTIC, features="organisation",
+        tf_columns=(),
     )
     old, new = engine.train("customer", samples["customer"].rows, model=before), trained("customer")
     assert new.prior == old.prior
@@ -104,3 +105,32 @@ def test_an_organisation_domain_trains_as_before(samples, trained):
         assert weights[row["comparison"], row["level"]] == pytest.approx(row["weight"], abs=1e-3), row
     person_levels = {row["level"] for row in new.report["levels"]} - {row["level"] for row in old.report["levels"]}
     assert len(person_levels) == 9 + 4 + 3  # the name's, the date of birth's, the national id's
+
+
+@pytest.fixture(scope="module")
+def with_placeholders():
+    """The people of `crm` and 60 others a web shop holds with its form's defaults: one
+    national id and one date of birth for all of them."""
+    rows, _ = people(900, seed=3)
+    filler = [_row(f"shop-form:{n}", name=f"Person{n} Form", given_name=f"Person{n}", family_name="Form",
+                   birth_date="1900-01-01", national_id="123-45-6789", postcode=f"{6000 + n % 50}")
+              for n in range(60)]
+    for row in filler:
+        row["source_system"] = "shop"
+    return rows + filler, engine.train("customer", rows + filler)
+
+
+def test_a_value_one_system_holds_for_many_people_is_no_identifier(with_placeholders):
+    model = with_placeholders[1]
+    mia = _row("e", name="Mia Jones", given_name="Mia", family_name="Jones", birth_date="1900-01-01",
+               national_id="123-45-6789", city="como", postcode="6152")
+    leo = _row("f", name="Leo Nguyen", given_name="Leo", family_name="Nguyen", birth_date="1900-01-01",
+               national_id="123-45-6789", city="fremantle", postcode="6160")
+    leo["source_system"] = "shop"
+    weight, evidence = score_pair(model, mia, leo)
+    assert weight < default_thresholds("customer")["lower"], evidence
+    person = {"name": "Olivia Smith", "given_name": "Olivia", "family_name": "Smith", "birth_date": "1980-05-01",
+              "national_id": "123456789"}
+    olivia = _row("b", **person)
+    olivia["source_system"] = "shop"
+    assert score_pair(model, _row("a", **person), olivia)[0] > default_thresholds("customer")["upper"]
