@@ -129,6 +129,20 @@ def test_it_reads_a_birth_date_in_the_formats_exports_use(raw: object, value: st
 
 
 @pytest.mark.parametrize(
+    "raw",
+    [
+        "1971-08-03T00:00:00+10:00",
+        "1971-08-03 23:30:00-05:00",
+        "03.08.1971 00:00 +09:30",
+        dt.datetime(1971, 8, 3, tzinfo=dt.timezone(dt.timedelta(hours=10))),
+    ],
+)
+def test_a_birth_date_keeps_the_calendar_date_it_was_written_with(raw: object) -> None:
+    # an offset says where the day was, not another day: never converted to UTC
+    assert standardize("birth_date", raw) == Standardized("1971-08-03", {})
+
+
+@pytest.mark.parametrize(
     ("raw", "problem"),
     [
         ("19551192", "unparseable date: '19551192'"),
