@@ -21,7 +21,17 @@ import yaml
 from django.conf import settings
 
 from mdm.errors import DeclarationError, RowRejected, UnknownDomain
-from mdm.standardize import STANDARDIZERS, Candidates, NameLines, Standardized, first_valid, name_roles, standardize
+from mdm.standardize import (
+    STANDARDIZERS,
+    Candidates,
+    Formatted,
+    NameLines,
+    Standardized,
+    first_valid,
+    name_roles,
+    read_formatted,
+    standardize,
+)
 
 DOMAIN_DIR = Path(__file__).resolve().parent
 _CJK = re.compile("[\u3400-\u9fff\uf900-\ufaff]")
@@ -168,6 +178,8 @@ class Domain:
                 result = raw
             elif isinstance(raw, Candidates):
                 result = first_valid(attribute.type, raw, phone_region=phone_region)
+            elif isinstance(raw, Formatted):
+                result = read_formatted(attribute.type, raw)
             else:
                 result = standardize(attribute.type, raw, phone_region=phone_region)
             if attribute.type == "country" and result.value and not result.problems:

@@ -106,8 +106,10 @@ __all__ = [
     "MSG_EIN",
     "STANDARDIZERS",
     "Standardized",
+    "Formatted",
     "fold_text",
     "parse_date",
+    "read_formatted",
     "standardize",
     "std_address",
     "std_bank_account",
@@ -136,6 +138,23 @@ class Candidates:
     the first that standardizes without a problem is the value (first_valid)."""
 
     values: tuple[object, ...]
+
+
+@dataclass(frozen=True)
+class Formatted:
+    """A date as received, with the format its profile gives it (date_format)."""
+
+    value: object
+    fmt: str
+
+
+def read_formatted(type_name: str, formatted: Formatted) -> Standardized:
+    """A date read by its profile's format: a date of birth under its own rules (kept as
+    written and flagged when it does not parse, range-checked: std_birth_date), any other
+    date rejected when it does not parse (parse_date)."""
+    if type_name == "birth_date":
+        return std_birth_date(formatted.value, formatted.fmt)
+    return parse_date(formatted.value, formatted.fmt)
 
 
 def first_valid(type_name: str, candidates: Candidates, *, phone_region: str = "CN") -> Standardized:

@@ -169,17 +169,21 @@ _BIRTH_KEPT_CHARS = 32  # longer text is no mistyped date: dropped, and flagged
 
 
 @_repeating
-def std_birth_date(raw: object) -> Standardized:
+def std_birth_date(raw: object, fmt: str | None = None) -> Standardized:
     """A person's date of birth: read as `std_date`, a timestamp keeping the calendar date
     it was written with (its zone left out, never converted to UTC). value:
     "YYYY-MM-DD". A date of birth is evidence for matching even when mistyped: one that
     cannot be read (19551192, an ambiguous 01/05/1980) is kept as written and flagged,
     never fatal, as an invalid tax id is (text too long for a date is dropped, flagged); one
-    before 1850 or after today is flagged. parts: {}."""
+    before 1850 or after today is flagged. `fmt`: the profile's date_format, read by it
+    (parse_date) under the same rules. parts: {}."""
     if isinstance(raw, dt.datetime) and raw == raw:
         raw = raw.date()
     text = _as_text(raw) if isinstance(raw, str) else None
-    result = std_date(raw) if text is None else _birth_date_text(text)
+    if fmt is not None:
+        result = parse_date(raw, fmt)
+    else:
+        result = std_date(raw) if text is None else _birth_date_text(text)
     if result.fatal:
         text = _as_text(raw) or ""
         problem = MSG_BIRTH_DATE_UNREAD.format(problem=result.problems[0])
