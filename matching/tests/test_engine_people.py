@@ -134,3 +134,18 @@ def test_a_value_one_system_holds_for_many_people_is_no_identifier(with_placehol
     olivia = _row("b", **person)
     olivia["source_system"] = "shop"
     assert score_pair(model, _row("a", **person), olivia)[0] > default_thresholds("customer")["upper"]
+
+
+def test_a_key_more_records_share_than_real_time_scores_is_left_out_of_its_rules(crm):
+    limit = get_domain("customer").matching.max_candidates
+    rows = people(300, seed=4)[0] + [
+        _row(f"form:{n}", name=f"Person{n} Form", given_name=f"Person{n}", family_name="Form",
+             birth_date="1900-01-01", national_id="123-45-6789", postcode=f"{6000 + n % 50}")
+        for n in range(limit + 100)
+    ]
+    counts = {c["rule"]: c for c in engine.check_blocking("customer", rows, cap=10_000)}  # raised before
+    assert counts["national_id"]["left_out"] == {"keys": 1, "records": limit + 100}
+    assert counts["national_id"]["comparisons"] < 100
+    pairs = engine.predict(crm[2], rows, cap=10_000)
+    form = [p for p in pairs if p.left.startswith("form:") and p.right.startswith("form:")]
+    assert 0 < len(form) <= 50 * 45  # only those of a postcode: birth_postcode blocks
