@@ -45,7 +45,10 @@ from mdm.standardize.company import (
 from mdm.standardize.contact import MSG_EMAIL, MSG_PHONE, MSG_URL, std_email, std_phone, std_url
 from mdm.standardize.country import MSG_COUNTRY, std_country
 from mdm.standardize.dates import (
+    MSG_BIRTH_DATE_AMBIGUOUS,
+    MSG_BIRTH_DATE_FORMAT,
     MSG_BIRTH_DATE_RANGE,
+    MSG_BIRTH_DATE_TOO_LONG,
     MSG_BIRTH_DATE_UNREAD,
     MSG_DATE,
     MSG_DATE_AMBIGUOUS,
@@ -60,6 +63,7 @@ from mdm.standardize.ids import (
     MSG_GTIN_FORMAT,
     MSG_IBAN,
     MSG_NATIONAL_ID_CHECK,
+    MSG_NATIONAL_ID_FLOAT,
     MSG_NATIONAL_ID_PLACEHOLDER,
     MSG_NATIONAL_ID_WORD,
     MSG_USCC_CHARS,
@@ -81,7 +85,10 @@ __all__ = [
     "NameRoles",
     "name_roles",
     "MISSING_PLACEHOLDERS",
+    "MSG_BIRTH_DATE_AMBIGUOUS",
+    "MSG_BIRTH_DATE_FORMAT",
     "MSG_BIRTH_DATE_RANGE",
+    "MSG_BIRTH_DATE_TOO_LONG",
     "MSG_BIRTH_DATE_UNREAD",
     "MSG_COMPANY_NO_WORDS",
     "MSG_COUNTRY",
@@ -94,6 +101,7 @@ __all__ = [
     "MSG_GTIN_FORMAT",
     "MSG_IBAN",
     "MSG_NATIONAL_ID_CHECK",
+    "MSG_NATIONAL_ID_FLOAT",
     "MSG_NATIONAL_ID_PLACEHOLDER",
     "MSG_NATIONAL_ID_WORD",
     "MSG_NUMBER",

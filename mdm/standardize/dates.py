@@ -16,8 +16,13 @@ from mdm.standardize.text import Standardized, _as_text, _cache_short, _empty, _
 MSG_DATE = "unparseable date: {raw}"
 MSG_DATE_AMBIGUOUS = "ambiguous date {raw}: give the profile a date_format"
 MSG_DATE_FORMAT = "date {raw} does not match format {fmt}"
-MSG_BIRTH_DATE_UNREAD = "birth date not read: {problem}"
-MSG_BIRTH_DATE_RANGE = "implausible birth date {value}: before 1850 or after today"
+# A date of birth is personal data and a record's issues are shown unmasked: its messages
+# never hold the value.
+MSG_BIRTH_DATE_UNREAD = "date of birth not read as a date: kept as written"
+MSG_BIRTH_DATE_AMBIGUOUS = "ambiguous date of birth, kept as written: give the profile a date_format"
+MSG_BIRTH_DATE_FORMAT = "date of birth does not match format {fmt}: kept as written"
+MSG_BIRTH_DATE_TOO_LONG = "date of birth not read: text too long for a date, dropped"
+MSG_BIRTH_DATE_RANGE = "implausible date of birth: before 1850 or after today"
 
 _TIME = r"(?:[T ]+(\d{1,2}):(\d{2})(?::(\d{2})(?:[.,]\d+)?)? ?(z|utc|gmt|[+-]\d{2}(?::?\d{2})?)?)?"
 _DATE_YMD_RE = re.compile(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})" + _TIME, re.IGNORECASE)
@@ -186,14 +191,23 @@ def std_birth_date(raw: object, fmt: str | None = None) -> Standardized:
         result = std_date(raw) if text is None else _birth_date_text(text)
     if result.fatal:
         text = _as_text(raw) or ""
-        problem = MSG_BIRTH_DATE_UNREAD.format(problem=result.problems[0])
-        return Standardized(text if len(text) <= _BIRTH_KEPT_CHARS else None, {}, (problem,))
+        if len(text) > _BIRTH_KEPT_CHARS:
+            return Standardized(None, {}, (MSG_BIRTH_DATE_TOO_LONG,))
+        return Standardized(text, {}, (_birth_date_unread(text, fmt),))
     if result.value is None:
         return result
     value = result.value[:10]
     if not _BIRTH_EARLIEST.isoformat() <= value <= dt.date.today().isoformat():
-        return Standardized(value, {}, (MSG_BIRTH_DATE_RANGE.format(value=value),))
+        return Standardized(value, {}, (MSG_BIRTH_DATE_RANGE,))
     return Standardized(value, {})
+
+
+def _birth_date_unread(text: str, fmt: str | None) -> str:
+    if fmt is not None:
+        return MSG_BIRTH_DATE_FORMAT.format(fmt=_quote(fmt))
+    if _parse_date_cached(text)[1] == MSG_DATE_AMBIGUOUS.format(raw=_quote(text)):
+        return MSG_BIRTH_DATE_AMBIGUOUS
+    return MSG_BIRTH_DATE_UNREAD
 
 
 def _birth_date_text(text: str) -> Standardized:

@@ -22,9 +22,12 @@ MSG_USCC_SHORT = "unified social credit code without its check character (17 cha
 MSG_VAT_CHECK = "invalid VAT number check digits: {raw}"
 MSG_EIN = "not an employer identification number the IRS assigns (prefix {prefix}): {raw}"
 MSG_IBAN = "invalid IBAN check digits: {raw}"
-MSG_NATIONAL_ID_CHECK = "invalid resident identity number check character: {raw}"
-MSG_NATIONAL_ID_PLACEHOLDER = "national id {raw} is one character repeated, a placeholder: read as missing"
-MSG_NATIONAL_ID_WORD = "national id {raw} holds no digit, a word for no value: read as missing"
+# A national id is personal data and a record's issues are shown unmasked: its messages
+# never hold the value.
+MSG_NATIONAL_ID_CHECK = "invalid resident identity number check character: national id kept as written"
+MSG_NATIONAL_ID_PLACEHOLDER = "national id of one character repeated, a placeholder: read as missing"
+MSG_NATIONAL_ID_WORD = "national id without a digit, a word for no value: read as missing"
+MSG_NATIONAL_ID_FLOAT = "national id stored as a floating-point number, digits may be lost"
 MSG_GTIN_FORMAT = "not a GTIN (8, 12, 13 or 14 digits): {raw}"
 MSG_GTIN_CHECK = "invalid GTIN check digit: expected {expected}, got {got}"
 
@@ -239,14 +242,14 @@ def std_national_id(raw: object) -> Standardized:
     if not value:
         return _empty()
     if len(set(value)) == 1:
-        return Standardized(None, {}, (MSG_NATIONAL_ID_PLACEHOLDER.format(raw=_quote(text)),))
+        return Standardized(None, {}, (MSG_NATIONAL_ID_PLACEHOLDER,))
     if not any(c.isdigit() for c in value):
-        return Standardized(None, {}, (MSG_NATIONAL_ID_WORD.format(raw=_quote(text)),))
-    problems = _float_id_problems(raw)
+        return Standardized(None, {}, (MSG_NATIONAL_ID_WORD,))
+    problems = (MSG_NATIONAL_ID_FLOAT,) if _float_id_problems(raw) else ()
     if len(value) == 18 and _CN_ID_SHAPE_RE.fullmatch(value):
         if _cn_resident_id_valid(value):
             return Standardized(value, {"valid": True}, problems)
-        return Standardized(value, {"valid": False}, (*problems, MSG_NATIONAL_ID_CHECK.format(raw=_quote(value))))
+        return Standardized(value, {"valid": False}, (*problems, MSG_NATIONAL_ID_CHECK))
     return Standardized(value, {"valid": None}, problems)
 
 

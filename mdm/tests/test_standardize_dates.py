@@ -6,7 +6,14 @@ import datetime as dt
 
 import pytest
 
-from mdm.standardize import MSG_BIRTH_DATE_RANGE, MSG_BIRTH_DATE_UNREAD, Standardized, parse_date, standardize
+from mdm.standardize import (
+    MSG_BIRTH_DATE_AMBIGUOUS,
+    MSG_BIRTH_DATE_RANGE,
+    MSG_BIRTH_DATE_UNREAD,
+    Standardized,
+    parse_date,
+    standardize,
+)
 
 BEIJING = dt.timezone(dt.timedelta(hours=8))
 
@@ -145,18 +152,18 @@ def test_a_birth_date_keeps_the_calendar_date_it_was_written_with(raw: object) -
 @pytest.mark.parametrize(
     ("raw", "problem"),
     [
-        ("19551192", "unparseable date: '19551192'"),
-        ("01/05/1980", "ambiguous date '01/05/1980': give the profile a date_format"),
+        ("19551192", MSG_BIRTH_DATE_UNREAD),
+        ("01/05/1980", MSG_BIRTH_DATE_AMBIGUOUS),
     ],
 )
 def test_it_keeps_a_birth_date_it_cannot_read_as_written_and_flags_it(raw: str, problem: str) -> None:
     # a mistyped date of birth is still evidence for matching: never a rejected row
     result = standardize("birth_date", raw)
-    assert result == Standardized(raw, {}, (MSG_BIRTH_DATE_UNREAD.format(problem=problem),))
+    assert result == Standardized(raw, {}, (problem,))
 
 
 def test_it_flags_an_implausible_birth_date() -> None:
-    assert standardize("birth_date", "1700-01-01").problems == (MSG_BIRTH_DATE_RANGE.format(value="1700-01-01"),)
+    assert standardize("birth_date", "1700-01-01").problems == (MSG_BIRTH_DATE_RANGE,)
     assert standardize("birth_date", "2999-01-01").value == "2999-01-01"
     assert standardize("birth_date", "  ") == Standardized(None, {})
 
