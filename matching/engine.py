@@ -333,6 +333,7 @@ def _linker(model: m.DomainModel, table: pa.Table, *, parameters=None, prior=Non
     return linker
 
 
+PRIVATE_VALUE = "(personal data)"
 SHARED_FLAG = "_shared:"  # a column that marks the records whose key a blocking rule leaves out
 
 
@@ -383,10 +384,12 @@ def blocking_counts(model: m.DomainModel, table: pa.Table, *, top: int = 5) -> l
     """Comparisons each blocking rule generates (before deduplication across rules) and its
     largest blocks, counted with one GROUP BY per rule (no pair is generated). A key more
     than max_block records share is left out of its rule (with_shared_keys): counted in
-    `left_out` (keys and records), not in the comparisons."""
+    `left_out` (keys and records), not in the comparisons. A value of a private column (the
+    current declaration's: a date of birth, a national id) is shown as PRIVATE_VALUE."""
     import duckdb
 
     limit = max_block(model)
+    private = set(m.get_declaration(model.domain).private_columns)
     con = duckdb.connect()
     con.register("records", table)
     out = []
@@ -399,7 +402,9 @@ def blocking_counts(model: m.DomainModel, table: pa.Table, *, top: int = 5) -> l
         kept = [r for r in rows if r[-1] <= limit]
         left_out = [r[-1] for r in rows if r[-1] > limit]
         total = sum(r[-1] * (r[-1] - 1) // 2 for r in kept)
-        blocks = [(" / ".join(str(v) for v in r[:-1]), int(r[-1])) for r in kept[:top]]
+        shown = [c not in private for c in columns]
+        blocks = [(" / ".join(str(v) if show else PRIVATE_VALUE for v, show in zip(r[:-1], shown, strict=True)),
+                   int(r[-1])) for r in kept[:top]]
         out.append({"rule": name, "columns": list(columns), "comparisons": int(total), "largest_blocks": blocks,
                     "left_out": {"keys": len(left_out), "records": int(sum(left_out))}})
     con.close()

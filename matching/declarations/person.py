@@ -82,5 +82,6 @@ BLOCKING = {
     "person_swapped": ("p_pair",),
 }
 TF_COLUMNS = ("birth", "nat_id")
+PRIVATE_COLUMNS = ("birth", "birth_dm", "nat_id")
 EM_BLOCKING = (("nat_id",),)
 DETERMINISTIC = (("nat_id",),)

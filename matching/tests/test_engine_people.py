@@ -15,6 +15,7 @@ from matching.scoring import score_pair
 from matching.tests.factories import assert_scored_like_splink, people
 from matching.training import default_thresholds
 from mdm.domains import get_domain
+from mdm.errors import BlockingTooLarge
 
 
 @pytest.fixture(scope="module")
@@ -149,3 +150,12 @@ def test_a_key_more_records_share_than_real_time_scores_is_left_out_of_its_rules
     pairs = engine.predict(crm[2], rows, cap=10_000)
     form = [p for p in pairs if p.left.startswith("form:") and p.right.startswith("form:")]
     assert 0 < len(form) <= 50 * 45  # only those of a postcode: birth_postcode blocks
+
+
+def test_a_blocking_refusal_never_shows_a_date_of_birth_or_national_id():
+    rows = [_row(f"r{n}", name=f"Person{n} Form", given_name=f"Person{n}", family_name="Form",
+                 birth_date="1931-07-17", national_id="5550001", postcode="6152") for n in range(100)]
+    with pytest.raises(BlockingTooLarge) as raised:
+        engine.check_blocking("customer", rows, cap=1_000)
+    assert "1931" not in str(raised.value) and "5550001" not in str(raised.value)
+    assert "1931" not in str(raised.value.blocks)
