@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 
+from matching import engine
+from matching.features.customer import BRAND_KEYS
 from matching.features.customer import features as customer_features
 from matching.features.organisation import features as organisation_features
 from matching.features.person import birth_digits
@@ -64,3 +66,15 @@ def test_an_organisation_has_no_person_columns_and_keeps_its_own():
     row = customer_features(attributes)
     assert all(value is None for value in person_features(attributes).values())
     assert {k: v for k, v in row.items() if k in organisation_features(attributes)} == organisation_features(attributes)
+    assert {row[key] for key in BRAND_KEYS.values()} == {row[column] for column in BRAND_KEYS}
+
+
+def test_a_persons_given_name_is_no_brand_to_block_on():
+    # John Smith's brand would be "john": every John of the city in one block
+    person = _row(name="Tobias Quell", given_name="Tobias", family_name="Quell", city="como")
+    assert person["nm_brand"] and all(person[key] is None for key in BRAND_KEYS.values())
+    rows = [{"unique_id": f"r{n}", "source_system": "crm", **get_domain("customer").standardize(
+        {"name": f"Tobias Quell{n:03d}x", "given_name": "Tobias", "family_name": f"Quell{n:03d}x", "city": "como"},
+        phone_region="AU")[0]} for n in range(60)]
+    counts = {c["rule"]: c["comparisons"] for c in engine.check_blocking("customer", rows)}
+    assert counts["brand"] == counts["brand_pinyin"] == counts["brand_sorted"] == 0
