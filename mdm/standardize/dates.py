@@ -178,7 +178,7 @@ def std_birth_date(raw: object, fmt: str | None = None) -> Standardized:
     """A person's date of birth: read as `std_date`, a timestamp keeping the calendar date
     it was written with (its zone left out, never converted to UTC). value:
     "YYYY-MM-DD". A date of birth is evidence for matching even when mistyped: one that
-    cannot be read (19551192, an ambiguous 01/05/1980) is kept as written and flagged,
+    cannot be read (19731392, an ambiguous 01/05/1980) is kept as written and flagged,
     never fatal, as an invalid tax id is (text too long for a date is dropped, flagged); one
     before 1850 or after today is flagged. `fmt`: the profile's date_format, read by it
     (parse_date) under the same rules. parts: {}."""
