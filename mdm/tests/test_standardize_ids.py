@@ -9,6 +9,7 @@ import pytest
 from mdm.domains import get_domain
 from mdm.standardize import (
     MSG_NATIONAL_ID_CHECK,
+    MSG_NATIONAL_ID_FLOAT,
     MSG_NATIONAL_ID_PLACEHOLDER,
     MSG_USCC_CHECK,
     Standardized,
@@ -312,3 +313,8 @@ def test_the_issues_of_a_personal_attribute_never_hold_its_value(attribute, raw)
     shown = " ".join(issues[attribute])
     for text in {str(raw), str(attributes.get(attribute)), "1973", "1712", "912345678901", "1949"} - {"None"}:
         assert text not in shown
+
+
+@pytest.mark.parametrize("raw", ["5550417.0", "5.550417E6", "5.550417e+06", 5550417.0])
+def test_it_reads_a_national_id_a_spreadsheet_made_a_number_of_and_flags_it(raw: object) -> None:
+    assert standardize("national_id", raw) == Standardized("5550417", {"valid": None}, (MSG_NATIONAL_ID_FLOAT,))
