@@ -110,7 +110,8 @@ class MatchingDefaults:
     share checks need at least `drift_min_records` live records in both runs (on fewer,
     one merge moves them by whole points). A giant cluster yields at most
     `held_per_cluster` proposals at a time. Real-time matching scores at most
-    `max_candidates` stored records per arrival (matching.realtime).
+    `max_candidates` stored records per arrival (matching.realtime); a blocking key more
+    records share is left out of its rule in batch runs too (matching.engine.max_block).
 
     The review band is the stewards' budget: at most `proposal_share` of the golden records
     the run leaves (never fewer than `proposal_minimum`, so a small domain still has a
