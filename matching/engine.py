@@ -334,7 +334,7 @@ def _linker(model: m.DomainModel, table: pa.Table, *, parameters=None, prior=Non
 
 
 PRIVATE_VALUE = "(personal data)"
-SHARED_FLAG = "_shared:"  # a column that marks the records whose key a blocking rule leaves out
+SHARED_FLAG = "_shared__"  # a column that marks the records whose key a blocking rule leaves out
 
 
 def max_block(declared: m.DomainModel) -> int:
@@ -365,7 +365,7 @@ def with_shared_keys(declared: m.DomainModel, table: pa.Table) -> pa.Table:
         over = {k for k, n in counts.items() if n > limit}
         if over:
             flags = pa.array([k in over for k in keys], type=pa.bool_())
-            table = table.append_column(SHARED_FLAG + "+".join(rule), flags)
+            table = table.append_column(SHARED_FLAG + "__".join(rule), flags)
     return table
 
 
@@ -374,10 +374,11 @@ def _blocking_rule(rule: tuple[str, ...], columns: Iterable[str]) -> Any:
     too many share when the table flags them (with_shared_keys)."""
     from splink import block_on
 
-    flag = SHARED_FLAG + "+".join(rule)
+    flag = SHARED_FLAG + "__".join(rule)
     if flag not in columns:
         return block_on(*rule)
-    return " AND ".join([*(f'l."{c}" = r."{c}"' for c in rule), f'NOT l."{flag}"'])
+    # feature columns are plain identifiers: no quoting, which differs between backends
+    return " AND ".join([*(f"l.{c} = r.{c}" for c in rule), f"NOT l.{flag}"])
 
 
 def blocking_counts(model: m.DomainModel, table: pa.Table, *, top: int = 5) -> list[dict[str, Any]]:
