@@ -42,8 +42,7 @@ MODEL = DomainModel(
     deterministic=(*DETERMINISTIC, *p.DETERMINISTIC),
     deterministic_recall=0.8,
     tf_columns=p.TF_COLUMNS,
-    # sensitive in the customer domain, the organisation columns too
-    private_columns=(*p.PRIVATE_COLUMNS, "tax_id", "tax_reg", "phone", "email"),
+    private_columns=p.PRIVATE_COLUMNS,
     features="customer",
     separator=SEPARATOR,
 )
