@@ -28,7 +28,7 @@ import logging
 import math
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -369,16 +369,31 @@ def _over_shared(sizes: Mapping[Any, int], limit: int, cap: int) -> set[Any]:
 
 def with_shared_keys(declared: m.DomainModel, table: pa.Table, cap: int) -> pa.Table:
     """`table` with a flag column per rule whose over-shared keys it leaves out
-    (_over_shared): the rule does not pair those records (_blocking_rule)."""
+    (_over_shared): the rule does not pair those records (_blocking_rule). The blocks are
+    counted in SQL; only a rule that leaves keys out reads its keys into Python."""
+    import duckdb
+
     limit = max_block(declared)
-    for rule in _rules(declared):
-        keys = list(zip(*(map(_key, table.column(c).to_pylist()) for c in rule), strict=True))
-        counts = Counter(k for k in keys if None not in k)
-        over = _over_shared(counts, limit, cap)
-        if over:
-            flags = pa.array([k in over for k in keys], type=pa.bool_())
+    con = duckdb.connect()
+    con.register("records", table)
+    over = {rule: _over_shared({tuple(map(_key, r[:-1])): r[-1] for r in _block_sizes(con, rule)}, limit, cap)
+            for rule in _rules(declared)}
+    con.close()
+    for rule, keys_out in over.items():
+        if keys_out:
+            keys = zip(*(map(_key, table.column(c).to_pylist()) for c in rule), strict=True)
+            flags = pa.array([k in keys_out for k in keys], type=pa.bool_())
             table = table.append_column(SHARED_FLAG + "__".join(rule), flags)
     return table
+
+
+def _block_sizes(con: Any, columns: Sequence[str]) -> list[tuple[Any, ...]]:
+    """The blocks of a rule on the registered `records`, largest first: (key values..., records)."""
+    keys = ", ".join(f'"{c}"' for c in columns)
+    where = " AND ".join(f'"{c}" IS NOT NULL' for c in columns)
+    return con.execute(
+        f"SELECT {keys}, count(*) AS n FROM records WHERE {where} GROUP BY ALL HAVING n > 1 ORDER BY n DESC"
+    ).fetchall()
 
 
 def _blocking_rule(rule: tuple[str, ...], columns: Iterable[str]) -> Any:
@@ -408,11 +423,7 @@ def blocking_counts(model: m.DomainModel, table: pa.Table, *, top: int = 5,
     con.register("records", table)
     out = []
     for name, columns in model.blocking.items():
-        keys = ", ".join(f'"{c}"' for c in columns)
-        where = " AND ".join(f'"{c}" IS NOT NULL' for c in columns)
-        rows = con.execute(
-            f"SELECT {keys}, count(*) AS n FROM records WHERE {where} GROUP BY ALL HAVING n > 1 ORDER BY n DESC"
-        ).fetchall()
+        rows = _block_sizes(con, columns)
         sizes = {tuple(map(_key, r[:-1])): r[-1] for r in rows}
         over = _over_shared(sizes, limit, cap)
         kept = [r for r in rows if tuple(map(_key, r[:-1])) not in over]
