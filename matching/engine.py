@@ -28,7 +28,7 @@ import logging
 import math
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -41,6 +41,7 @@ from matching import declarations as m
 from matching.artifact import TrainedModel, declaration_to_dict, level_weight, parameter_table
 from matching.scoring import Evidence, Pair, damerau_levenshtein, jaro_winkler, probability, probability_weight
 from matching.tables import feature_table, is_feature_table, item_counts, with_items
+from mdm.domains import get_domain
 from mdm.errors import BackendUnavailable, BlockingTooLarge, DeclarationError
 
 logger = logging.getLogger(__name__)
@@ -268,11 +269,11 @@ def _level_creator(cond: m.Condition | None, backend: str = "duckdb") -> Any:
 
 
 def _splink_settings(model: m.DomainModel, parameters: list[list[dict[str, Any]]] | None, prior: float | None,
-                     backend: str = "duckdb") -> Any:
+                     backend: str = "duckdb", columns: Iterable[str] = ()) -> Any:
     """Splink settings for the declaration on `backend`; with `parameters`, every m and u
-    fixed to them."""
+    fixed to them. `columns`: the input table's (its shared-key flags)."""
     import splink.comparison_library as cl
-    from splink import SettingsCreator, block_on
+    from splink import SettingsCreator
 
     comparisons = []
     for ci, comp in enumerate(model.comparisons):
@@ -302,7 +303,8 @@ def _splink_settings(model: m.DomainModel, parameters: list[list[dict[str, Any]]
         link_type="dedupe_only",
         unique_id_column_name="unique_id",
         comparisons=comparisons,
-        blocking_rules_to_generate_predictions=[block_on(*cols) if cols else "1=1" for cols in model.blocking.values()],
+        blocking_rules_to_generate_predictions=[_blocking_rule(cols, columns) if cols else "1=1"
+                                                for cols in model.blocking.values()],
         probability_two_random_records_match=prior if prior is not None else 0.0001,
         retain_intermediate_calculation_columns=True,
         retain_matching_columns=True,  # the gamma columns (which level applied) need it
@@ -323,8 +325,8 @@ def _linker(model: m.DomainModel, table: pa.Table, *, parameters=None, prior=Non
     sdf = db_api.register(table, table_name=f"__mdm_input_{run}")
     # Splink's settings validation only logs warnings (parsing every comparison's SQL to
     # do so), which log_level ERROR hides: a training makes ten linkers
-    linker = Linker(sdf, _splink_settings(model, parameters, prior, backend), log_level=logging.ERROR,
-                    validate_settings=False)
+    settings = _splink_settings(model, parameters, prior, backend, table.column_names)
+    linker = Linker(sdf, settings, log_level=logging.ERROR, validate_settings=False)
     for column, table_values in (tf_tables or {}).items():
         values = list(table_values.items()) or [("\x00", 0.0)]
         tf = pa.table({column: [v for v, _ in values], f"tf_{column}": [f for _, f in values]})
@@ -333,23 +335,105 @@ def _linker(model: m.DomainModel, table: pa.Table, *, parameters=None, prior=Non
     return linker
 
 
-def blocking_counts(model: m.DomainModel, table: pa.Table, *, top: int = 5) -> list[dict[str, Any]]:
-    """Comparisons each blocking rule generates (before deduplication across rules) and its
-    largest blocks, counted with one GROUP BY per rule (no pair is generated)."""
+PRIVATE_VALUE = "(personal data)"
+SHARED_FLAG = "_shared__"  # a column that marks the records whose key a blocking rule leaves out
+
+
+def max_block(declared: m.DomainModel) -> int:
+    """The most records a blocking key may gather: a value more records share (a form's
+    default id, 1900-01-01 in one postcode) tells them apart from nobody. The domain's
+    `max_candidates`, as in real-time matching (matching.keys.candidates), so batch and
+    real time leave out the same keys."""
+    return get_domain(declared.domain).matching.max_candidates
+
+
+def _rules(declared: m.DomainModel) -> list[tuple[str, ...]]:
+    """Every rule pairs are blocked on: prediction, EM and deterministic rules."""
+    rules = [*declared.blocking.values(), *declared.em_blocking, *declared.deterministic]
+    return list(dict.fromkeys(r for r in rules if r and m.RANDOM_PAIRS not in r))
+
+
+def _key(value: Any) -> Any:
+    return tuple(value) if isinstance(value, list) else value
+
+
+def _over_shared(sizes: Mapping[Any, int], limit: int, cap: int) -> set[Any]:
+    """The keys a rule leaves out: none while the rule stays within `cap` comparisons (a
+    common value among ordinary records, such as a popular capacitor value, is still
+    compared); past it, every key more than `limit` records share, instead of refusing the
+    run."""
+    if sum(n * (n - 1) // 2 for n in sizes.values()) <= cap:
+        return set()
+    return {k for k, n in sizes.items() if n > limit}
+
+
+def with_shared_keys(declared: m.DomainModel, table: pa.Table, cap: int) -> pa.Table:
+    """`table` with a flag column per rule whose over-shared keys it leaves out
+    (_over_shared): the rule does not pair those records (_blocking_rule). The blocks are
+    counted in SQL; only a rule that leaves keys out reads its keys into Python."""
     import duckdb
 
+    limit = max_block(declared)
+    con = duckdb.connect()
+    con.register("records", table)
+    over = {rule: _over_shared({tuple(map(_key, r[:-1])): r[-1] for r in _block_sizes(con, rule)}, limit, cap)
+            for rule in _rules(declared)}
+    con.close()
+    for rule, keys_out in over.items():
+        if keys_out:
+            keys = zip(*(map(_key, table.column(c).to_pylist()) for c in rule), strict=True)
+            flags = pa.array([k in keys_out for k in keys], type=pa.bool_())
+            table = table.append_column(SHARED_FLAG + "__".join(rule), flags)
+    return table
+
+
+def _block_sizes(con: Any, columns: Sequence[str]) -> list[tuple[Any, ...]]:
+    """The blocks of a rule on the registered `records`, largest first: (key values..., records)."""
+    keys = ", ".join(f'"{c}"' for c in columns)
+    where = " AND ".join(f'"{c}" IS NOT NULL' for c in columns)
+    return con.execute(
+        f"SELECT {keys}, count(*) AS n FROM records WHERE {where} GROUP BY ALL HAVING n > 1 ORDER BY n DESC"
+    ).fetchall()
+
+
+def _blocking_rule(rule: tuple[str, ...], columns: Iterable[str]) -> Any:
+    """A Splink blocking rule on the columns of `rule`, leaving out the records whose key
+    too many share when the table flags them (with_shared_keys)."""
+    from splink import block_on
+
+    flag = SHARED_FLAG + "__".join(rule)
+    if flag not in columns:
+        return block_on(*rule)
+    # feature columns are plain identifiers: no quoting, which differs between backends
+    return " AND ".join([*(f"l.{c} = r.{c}" for c in rule), f"NOT l.{flag}"])
+
+
+def blocking_counts(model: m.DomainModel, table: pa.Table, *, top: int = 5,
+                    cap: int = DEFAULT_BLOCKING_CAP) -> list[dict[str, Any]]:
+    """Comparisons each blocking rule generates (before deduplication across rules) and its
+    largest blocks, counted with one GROUP BY per rule (no pair is generated). A key the
+    rule leaves out (_over_shared) is counted in `left_out` (keys and records), not in the
+    comparisons. A value of a private column (the
+    current declaration's: a date of birth, a national id) is shown as PRIVATE_VALUE."""
+    import duckdb
+
+    limit = max_block(model)
+    private = set(m.get_declaration(model.domain).private_columns)
     con = duckdb.connect()
     con.register("records", table)
     out = []
     for name, columns in model.blocking.items():
-        keys = ", ".join(f'"{c}"' for c in columns)
-        where = " AND ".join(f'"{c}" IS NOT NULL' for c in columns)
-        rows = con.execute(
-            f"SELECT {keys}, count(*) AS n FROM records WHERE {where} GROUP BY ALL HAVING n > 1 ORDER BY n DESC"
-        ).fetchall()
-        total = sum(r[-1] * (r[-1] - 1) // 2 for r in rows)
-        blocks = [(" / ".join(str(v) for v in r[:-1]), int(r[-1])) for r in rows[:top]]
-        out.append({"rule": name, "columns": list(columns), "comparisons": int(total), "largest_blocks": blocks})
+        rows = _block_sizes(con, columns)
+        sizes = {tuple(map(_key, r[:-1])): r[-1] for r in rows}
+        over = _over_shared(sizes, limit, cap)
+        kept = [r for r in rows if tuple(map(_key, r[:-1])) not in over]
+        left_out = [n for k, n in sizes.items() if k in over]
+        total = sum(r[-1] * (r[-1] - 1) // 2 for r in kept)
+        shown = [c not in private for c in columns]
+        blocks = [(" / ".join(str(v) if show else PRIVATE_VALUE for v, show in zip(r[:-1], shown, strict=True)),
+                   int(r[-1])) for r in kept[:top]]
+        out.append({"rule": name, "columns": list(columns), "comparisons": int(total), "largest_blocks": blocks,
+                    "left_out": {"keys": len(left_out), "records": int(sum(left_out))}})
     con.close()
     return out
 
@@ -414,13 +498,14 @@ def train(domain: str, rows: Any, *, seed: int = 1, u_max_pairs: float = DEFAULT
     table = _positional_ids(rows if is_feature_table(rows) else feature_table(rows, declared))
     if any(m.RANDOM_PAIRS in rule for rule in declared.em_blocking):
         table = _with_random_buckets(table, m.RANDOM_PAIRS, u_max_pairs, seed)
+    table = with_shared_keys(declared, table, DEFAULT_BLOCKING_CAP)
     tf_tables = _tf_tables(declared, table)
     table = with_items(table, item_counts(tf_tables, table.num_rows))
     linker = _linker(declared, table, tf_tables=tf_tables)
     report: dict[str, Any] = {"records": table.num_rows, "seed": seed, "notes": []}
 
     t0 = time.perf_counter()
-    _estimate_prior(linker, declared, table.num_rows, report)
+    _estimate_prior(linker, declared, table.num_rows, report, table.column_names)
     report["prior_seconds"] = round(time.perf_counter() - t0, 3)
 
     t0 = time.perf_counter()
@@ -432,9 +517,9 @@ def train(domain: str, rows: Any, *, seed: int = 1, u_max_pairs: float = DEFAULT
     t0 = time.perf_counter()
     report["em"] = []
     for rule in declared.em_blocking:
-        _em_session(linker, rule, report)
+        _em_session(linker, rule, report, columns=table.column_names)
     for rule in _em_fallback_rules(declared, report["em"]):
-        _em_session(linker, rule, report, fallback=True)
+        _em_session(linker, rule, report, fallback=True, columns=table.column_names)
     report["em_seconds"] = round(time.perf_counter() - t0, 3)
 
     prior = float(linker._settings_obj._probability_two_random_records_match)
@@ -473,17 +558,17 @@ def train(domain: str, rows: Any, *, seed: int = 1, u_max_pairs: float = DEFAULT
     return trained
 
 
-def _em_session(linker: Any, rule: tuple[str, ...], report: dict[str, Any], *, fallback: bool = False) -> None:
-    """One EM session on the pairs of `rule` (u fixed), recorded in `report["em"]`."""
-    from splink import block_on
-
+def _em_session(linker: Any, rule: tuple[str, ...], report: dict[str, Any], *, fallback: bool = False,
+                columns: Iterable[str] = ()) -> None:
+    """One EM session on the pairs of `rule` (u fixed), recorded in `report["em"]`.
+    `columns`: the input table's (its shared-key flags)."""
     # a failed EM session leaves the linker with its own settings (the comparisons of
     # the blocking columns removed, a blocked prior): put the last good ones back
     saved = linker._settings_obj.core_model_settings.copy()
     entry: dict[str, Any] = {"rule": list(rule), **({"fallback": True} if fallback else {})}
     try:
         session = linker.training.estimate_parameters_using_expectation_maximisation(
-            block_on(*rule), fix_u_probabilities=True
+            _blocking_rule(rule, columns), fix_u_probabilities=True
         )
         entry["trained"] = True
         del session
@@ -514,15 +599,15 @@ def _em_fallback_rules(declared: m.DomainModel, sessions: list[dict[str, Any]]) 
 MSG_PRIOR_NONE = ("prior: the deterministic rules ({rules}) found no usable estimate ({why}); {fallback}")
 
 
-def _estimate_prior(linker: Any, declared: m.DomainModel, records: int, report: dict[str, Any]) -> None:
+def _estimate_prior(linker: Any, declared: m.DomainModel, records: int, report: dict[str, Any],
+                    columns: Iterable[str] = ()) -> None:
     """The prior from the declared deterministic rules; when they find nothing a prior can
     come from (no record has the column, every pair agrees), the declaration's
     `fallback_prior`, else one match per record (1 / (records - 1)), each fallback a line of
-    `report["fallbacks"]`. Training never stops for the prior."""
-    from splink import block_on
-
+    `report["fallbacks"]`. Training never stops for the prior. `columns`: the input
+    table's (a key too many records share finds no match)."""
     report.setdefault("fallbacks", [])
-    rules = [block_on(*r) for r in declared.deterministic]
+    rules = [_blocking_rule(r, columns) for r in declared.deterministic]
     why = "no rule declared"
     if rules:
         try:
@@ -840,7 +925,7 @@ def check_blocking(trained: TrainedModel | str, rows: Any, *, cap: int = DEFAULT
 
 
 def _check_blocking(declared: m.DomainModel, table: pa.Table, cap: int) -> list[dict[str, Any]]:
-    counts = blocking_counts(declared, table)
+    counts = blocking_counts(declared, table, cap=cap)
     for entry in counts:
         if entry["comparisons"] > cap:
             raise blocking_too_large(entry["rule"], entry["comparisons"], cap, entry["largest_blocks"])
@@ -869,6 +954,7 @@ def predict(trained: TrainedModel, rows: Any, *, threshold: float | None = None,
         declared = m.DomainModel(**{**declared.__dict__, "blocking": {"all pairs": ()}})
     else:
         _check_blocking(declared, table, cap)
+        table = with_shared_keys(declared, table, cap)
     linker = _linker(declared, table, parameters=trained.parameters, prior=trained.prior,
                      tf_tables=trained.tf_tables, backend=backend)
     del table  # the SQL engine holds what it needs

@@ -201,7 +201,9 @@ class DomainModel:
     `prior_from_blocks`: estimate the prior instead from the pairs of the blocking rules,
     as the share of them the trained model takes for matches (EM on that share with m and
     u fixed), for a domain whose deterministic rules find too few matches to tell.
-    `separator`: the comparison that labels pairs for fitted levels (Level.fitted)."""
+    `separator`: the comparison that labels pairs for fitted levels (Level.fitted).
+    `private_columns`: feature columns of personal data (a date of birth, a national id): their
+    values are never shown where blocks are described (engine.blocking_counts)."""
 
     domain: str
     version: int
@@ -216,6 +218,7 @@ class DomainModel:
     fallback_prior: float | None = None
     prior_from_blocks: bool = False
     separator: Separator | None = None
+    private_columns: tuple[str, ...] = ()
 
     def condition_columns(self) -> list[str]:
         found: list[str] = []

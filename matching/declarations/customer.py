@@ -20,6 +20,7 @@ from matching.declarations.organisation import (
     SEPARATOR,
     TAX_ID,
 )
+from matching.features.customer import BRAND_KEYS
 
 _MISSING, *_COMPANY_LEVELS = NAME.levels
 CUSTOMER_NAME = replace(
@@ -28,15 +29,20 @@ CUSTOMER_NAME = replace(
     levels=(_MISSING, *p.PERSON_NAME_LEVELS, *_COMPANY_LEVELS),
 )
 
+# the brand rules on the brand keys of organisations only (matching.features.customer)
+CUSTOMER_BLOCKING = {name: tuple(BRAND_KEYS.get(c, c) for c in rule) for name, rule in BLOCKING.items()}
+
 MODEL = DomainModel(
     domain="customer",
-    version=12,
+    version=14,
     comparisons=(CUSTOMER_NAME, TAX_ID, LOCATION, INTERNET, CONTACT, COUNTRY, LEGAL_FORM, p.BIRTH_DATE,
                  p.NATIONAL_ID, SOURCE_SYSTEM),
-    blocking={**BLOCKING, **p.BLOCKING},
+    blocking={**CUSTOMER_BLOCKING, **p.BLOCKING},
     em_blocking=(*EM_BLOCKING, *p.EM_BLOCKING),
     deterministic=(*DETERMINISTIC, *p.DETERMINISTIC),
     deterministic_recall=0.8,
+    tf_columns=p.TF_COLUMNS,
+    private_columns=p.PRIVATE_COLUMNS,
     features="customer",
     separator=SEPARATOR,
 )

@@ -14,6 +14,9 @@ Design:
 - national id (social security, identity card, passport number): exact, one character
   mistyped or two swapped, else different; ids of two shapes (a passport number and an
   identity card number) are of two numberings and not compared.
+The exact date and id levels are adjusted by term frequency (TF_COLUMNS): a value one
+source system holds for many records (a form's default 1900-01-01, a placeholder id
+123-45-6789) is no identifier, and weighs as little as it is common.
 Every weight is learned: u from random pairs, m by EM. An organisation has none of these
 attributes, so its pairs stay at the null levels and its model is unchanged.
 """
@@ -45,7 +48,7 @@ BIRTH_DATE = Comparison(
     "date of birth",
     (
         Level("date of birth missing", Null("birth"), null=True),
-        Level("date of birth exact", Exact("birth")),
+        Level("date of birth exact", Exact("birth"), tf="birth"),
         Level("date of birth with one digit mistyped or two swapped", Damerau("birth", 1)),
         Level("date of birth with day and month swapped", Exact("birth_dm")),
         Level("dates of birth differ", None),
@@ -61,7 +64,7 @@ NATIONAL_ID = Comparison(
             Any(Null("nat_id"), All(Differ("nat_shape"), Not(Damerau("nat_id", 1)))),
             null=True,
         ),
-        Level("national id exact", Exact("nat_id")),
+        Level("national id exact", Exact("nat_id"), tf="nat_id"),
         Level("national id with one character mistyped or two swapped", Damerau("nat_id", 1)),
         Level("national ids differ", None),
     ),
@@ -78,5 +81,7 @@ BLOCKING = {
     "birth_postcode": ("birth", "postcode"),
     "person_swapped": ("p_pair",),
 }
+TF_COLUMNS = ("birth", "nat_id")
+PRIVATE_COLUMNS = ("birth", "birth_dm", "nat_id")
 EM_BLOCKING = (("nat_id",),)
 DETERMINISTIC = (("nat_id",),)

@@ -9,6 +9,14 @@ from typing import Any
 
 from matching.features import organisation, person
 
+# The organisation's brand keys, as customer blocking rules read them: a person's "brand"
+# is the given name ("john" of John Smith), which would block every John of a city
+# together. Comparisons still read the brand columns themselves (a person whose system
+# holds one name is compared by the company name levels).
+BRAND_KEYS = {"nm_brand": "org_brand", "nm_key": "org_key", "nm_sorted": "org_sorted"}
+
 
 def features(row: Mapping[str, Any]) -> dict[str, Any]:
-    return {**organisation.features(row), **person.features(row)}
+    org, people = organisation.features(row), person.features(row)
+    keys = {key: None if people["p_person"] else org[column] for column, key in BRAND_KEYS.items()}
+    return {**org, **people, **keys}

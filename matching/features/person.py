@@ -22,7 +22,7 @@ _SHAPE_RE = (re.compile(r"\d"), re.compile(r"[A-Z]"))
 
 def birth_digits(value: str | None) -> str | None:
     """A date of birth as YYYYMMDD digits: read (ISO), or kept as written when it could not
-    be (mdm.standardize.std_birth_date): 19551192 as it is, an ambiguous 01/05/1980 as
+    be (mdm.standardize.std_birth_date): 19731392 as it is, an ambiguous 01/05/1980 as
     19800105 in the order written, so a record that reads it the other way meets it as a
     day and month swapped."""
     if not value:
@@ -37,7 +37,7 @@ def birth_digits(value: str | None) -> str | None:
 
 def _name_part(row: Mapping[str, Any], attribute: str) -> str | None:
     """A name part as comparable letters: folded, accents and punctuation dropped, Chinese
-    as pinyin ("Lillie-Hinrichs" → "lilliehinrichs", 张 → "zhang")."""
+    as pinyin ("Ostrova-Kimble" → "ostrovakimble", 张 → "zhang")."""
     text = text_of(row, f"{attribute}__folded") or text_of(row, attribute)
     return (pinyin(text) or None) if text else None
 

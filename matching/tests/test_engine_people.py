@@ -15,6 +15,7 @@ from matching.scoring import score_pair
 from matching.tests.factories import assert_scored_like_splink, people
 from matching.training import default_thresholds
 from mdm.domains import get_domain
+from mdm.errors import BlockingTooLarge
 
 
 @pytest.fixture(scope="module")
@@ -93,6 +94,7 @@ def test_an_organisation_domain_trains_as_before(samples, trained):
         comparisons=(org.NAME, org.TAX_ID, org.LOCATION, org.INTERNET, org.CONTACT, org.COUNTRY, org.LEGAL_FORM,
                      SOURCE_SYSTEM),
         blocking=org.BLOCKING, em_blocking=org.EM_BLOCKING, deterministic=org.DETERMINISTIC, features="organisation",
+        tf_columns=(),
     )
     old, new = engine.train("customer", samples["customer"].rows, model=before), trained("customer")
     assert new.prior == old.prior
@@ -104,3 +106,56 @@ def test_an_organisation_domain_trains_as_before(samples, trained):
         assert weights[row["comparison"], row["level"]] == pytest.approx(row["weight"], abs=1e-3), row
     person_levels = {row["level"] for row in new.report["levels"]} - {row["level"] for row in old.report["levels"]}
     assert len(person_levels) == 9 + 4 + 3  # the name's, the date of birth's, the national id's
+
+
+@pytest.fixture(scope="module")
+def with_placeholders():
+    """The people of `crm` and 60 others a web shop holds with its form's defaults: one
+    national id and one date of birth for all of them."""
+    rows, _ = people(900, seed=3)
+    filler = [_row(f"shop-form:{n}", name=f"Person{n} Form", given_name=f"Person{n}", family_name="Form",
+                   birth_date="1900-01-01", national_id="123-45-6789", postcode=f"{6000 + n % 50}")
+              for n in range(60)]
+    for row in filler:
+        row["source_system"] = "shop"
+    return rows + filler, engine.train("customer", rows + filler)
+
+
+def test_a_value_one_system_holds_for_many_people_is_no_identifier(with_placeholders):
+    model = with_placeholders[1]
+    mia = _row("e", name="Mia Jones", given_name="Mia", family_name="Jones", birth_date="1900-01-01",
+               national_id="123-45-6789", city="como", postcode="6152")
+    leo = _row("f", name="Leo Nguyen", given_name="Leo", family_name="Nguyen", birth_date="1900-01-01",
+               national_id="123-45-6789", city="fremantle", postcode="6160")
+    leo["source_system"] = "shop"
+    weight, evidence = score_pair(model, mia, leo)
+    assert weight < default_thresholds("customer")["lower"], evidence
+    person = {"name": "Olivia Smith", "given_name": "Olivia", "family_name": "Smith", "birth_date": "1980-05-01",
+              "national_id": "123456789"}
+    olivia = _row("b", **person)
+    olivia["source_system"] = "shop"
+    assert score_pair(model, _row("a", **person), olivia)[0] > default_thresholds("customer")["upper"]
+
+
+def test_a_key_more_records_share_than_real_time_scores_is_left_out_of_its_rules(crm):
+    limit = get_domain("customer").matching.max_candidates
+    rows = people(300, seed=4)[0] + [
+        _row(f"form:{n}", name=f"Person{n} Form", given_name=f"Person{n}", family_name="Form",
+             birth_date="1900-01-01", national_id="123-45-6789", postcode=f"{6000 + n % 50}")
+        for n in range(limit + 100)
+    ]
+    counts = {c["rule"]: c for c in engine.check_blocking("customer", rows, cap=10_000)}  # raised before
+    assert counts["national_id"]["left_out"] == {"keys": 1, "records": limit + 100}
+    assert counts["national_id"]["comparisons"] < 100
+    pairs = engine.predict(crm[2], rows, cap=10_000)
+    form = [p for p in pairs if p.left.startswith("form:") and p.right.startswith("form:")]
+    assert 0 < len(form) <= 50 * 45  # only those of a postcode: birth_postcode blocks
+
+
+def test_a_blocking_refusal_never_shows_a_date_of_birth_or_national_id():
+    rows = [_row(f"r{n}", name=f"Person{n} Form", given_name=f"Person{n}", family_name="Form",
+                 birth_date="1931-07-17", national_id="5550001", postcode="6152") for n in range(100)]
+    with pytest.raises(BlockingTooLarge) as raised:
+        engine.check_blocking("customer", rows, cap=1_000)
+    assert "1931" not in str(raised.value) and "5550001" not in str(raised.value)
+    assert "1931" not in str(raised.value.blocks)

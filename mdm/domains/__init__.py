@@ -21,7 +21,17 @@ import yaml
 from django.conf import settings
 
 from mdm.errors import DeclarationError, RowRejected, UnknownDomain
-from mdm.standardize import STANDARDIZERS, Candidates, NameLines, Standardized, first_valid, name_roles, standardize
+from mdm.standardize import (
+    STANDARDIZERS,
+    Candidates,
+    Formatted,
+    NameLines,
+    Standardized,
+    first_valid,
+    name_roles,
+    read_formatted,
+    standardize,
+)
 
 DOMAIN_DIR = Path(__file__).resolve().parent
 _CJK = re.compile("[\u3400-\u9fff\uf900-\ufaff]")
@@ -100,7 +110,8 @@ class MatchingDefaults:
     share checks need at least `drift_min_records` live records in both runs (on fewer,
     one merge moves them by whole points). A giant cluster yields at most
     `held_per_cluster` proposals at a time. Real-time matching scores at most
-    `max_candidates` stored records per arrival (matching.realtime).
+    `max_candidates` stored records per arrival (matching.realtime); a blocking key more
+    records share is left out of its rule in batch runs too (matching.engine.max_block).
 
     The review band is the stewards' budget: at most `proposal_share` of the golden records
     the run leaves (never fewer than `proposal_minimum`, so a small domain still has a
@@ -168,6 +179,8 @@ class Domain:
                 result = raw
             elif isinstance(raw, Candidates):
                 result = first_valid(attribute.type, raw, phone_region=phone_region)
+            elif isinstance(raw, Formatted):
+                result = read_formatted(attribute.type, raw)
             else:
                 result = standardize(attribute.type, raw, phone_region=phone_region)
             if attribute.type == "country" and result.value and not result.problems:

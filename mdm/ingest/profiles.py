@@ -16,7 +16,7 @@ from django.conf import settings
 
 from mdm.domains import get_domain
 from mdm.errors import DeclarationError, ImportFailed, RowRejected, UnknownProfile
-from mdm.standardize import Candidates, NameLines, parse_date
+from mdm.standardize import Candidates, Formatted, NameLines
 
 PROFILE_DIR = Path(__file__).resolve().parent.parent / "profiles"
 _MISSING = object()
@@ -76,7 +76,7 @@ class FieldMap:
                 mapping = mapping.get(_scalar_text(lookup(record, self.map_by))) or {}
             value = mapping.get(_scalar_text(value), value)
         if self.date_format and value not in (None, ""):
-            return parse_date(value, self.date_format)
+            return Formatted(value, self.date_format)
         return value
 
 

@@ -45,7 +45,10 @@ from mdm.standardize.company import (
 from mdm.standardize.contact import MSG_EMAIL, MSG_PHONE, MSG_URL, std_email, std_phone, std_url
 from mdm.standardize.country import MSG_COUNTRY, std_country
 from mdm.standardize.dates import (
+    MSG_BIRTH_DATE_AMBIGUOUS,
+    MSG_BIRTH_DATE_FORMAT,
     MSG_BIRTH_DATE_RANGE,
+    MSG_BIRTH_DATE_TOO_LONG,
     MSG_BIRTH_DATE_UNREAD,
     MSG_DATE,
     MSG_DATE_AMBIGUOUS,
@@ -60,7 +63,9 @@ from mdm.standardize.ids import (
     MSG_GTIN_FORMAT,
     MSG_IBAN,
     MSG_NATIONAL_ID_CHECK,
+    MSG_NATIONAL_ID_FLOAT,
     MSG_NATIONAL_ID_PLACEHOLDER,
+    MSG_NATIONAL_ID_WORD,
     MSG_USCC_CHARS,
     MSG_USCC_CHECK,
     MSG_VAT_CHECK,
@@ -80,7 +85,10 @@ __all__ = [
     "NameRoles",
     "name_roles",
     "MISSING_PLACEHOLDERS",
+    "MSG_BIRTH_DATE_AMBIGUOUS",
+    "MSG_BIRTH_DATE_FORMAT",
     "MSG_BIRTH_DATE_RANGE",
+    "MSG_BIRTH_DATE_TOO_LONG",
     "MSG_BIRTH_DATE_UNREAD",
     "MSG_COMPANY_NO_WORDS",
     "MSG_COUNTRY",
@@ -93,7 +101,9 @@ __all__ = [
     "MSG_GTIN_FORMAT",
     "MSG_IBAN",
     "MSG_NATIONAL_ID_CHECK",
+    "MSG_NATIONAL_ID_FLOAT",
     "MSG_NATIONAL_ID_PLACEHOLDER",
+    "MSG_NATIONAL_ID_WORD",
     "MSG_NUMBER",
     "MSG_PHONE",
     "MSG_UNIT",
@@ -104,8 +114,10 @@ __all__ = [
     "MSG_EIN",
     "STANDARDIZERS",
     "Standardized",
+    "Formatted",
     "fold_text",
     "parse_date",
+    "read_formatted",
     "standardize",
     "std_address",
     "std_bank_account",
@@ -134,6 +146,23 @@ class Candidates:
     the first that standardizes without a problem is the value (first_valid)."""
 
     values: tuple[object, ...]
+
+
+@dataclass(frozen=True)
+class Formatted:
+    """A date as received, with the format its profile gives it (date_format)."""
+
+    value: object
+    fmt: str
+
+
+def read_formatted(type_name: str, formatted: Formatted) -> Standardized:
+    """A date read by its profile's format: a date of birth under its own rules (kept as
+    written and flagged when it does not parse, range-checked: std_birth_date), any other
+    date rejected when it does not parse (parse_date)."""
+    if type_name == "birth_date":
+        return std_birth_date(formatted.value, formatted.fmt)
+    return parse_date(formatted.value, formatted.fmt)
 
 
 def first_valid(type_name: str, candidates: Candidates, *, phone_region: str = "CN") -> Standardized:

@@ -16,8 +16,13 @@ from mdm.standardize.text import Standardized, _as_text, _cache_short, _empty, _
 MSG_DATE = "unparseable date: {raw}"
 MSG_DATE_AMBIGUOUS = "ambiguous date {raw}: give the profile a date_format"
 MSG_DATE_FORMAT = "date {raw} does not match format {fmt}"
-MSG_BIRTH_DATE_UNREAD = "birth date not read: {problem}"
-MSG_BIRTH_DATE_RANGE = "implausible birth date {value}: before 1850 or after today"
+# A date of birth is personal data and a record's issues are shown unmasked: its messages
+# never hold the value.
+MSG_BIRTH_DATE_UNREAD = "date of birth not read as a date: kept as written"
+MSG_BIRTH_DATE_AMBIGUOUS = "ambiguous date of birth, kept as written: give the profile a date_format"
+MSG_BIRTH_DATE_FORMAT = "date of birth does not match format {fmt}: kept as written"
+MSG_BIRTH_DATE_TOO_LONG = "date of birth not read: text too long for a date, dropped"
+MSG_BIRTH_DATE_RANGE = "implausible date of birth: before 1850 or after today"
 
 _TIME = r"(?:[T ]+(\d{1,2}):(\d{2})(?::(\d{2})(?:[.,]\d+)?)? ?(z|utc|gmt|[+-]\d{2}(?::?\d{2})?)?)?"
 _DATE_YMD_RE = re.compile(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})" + _TIME, re.IGNORECASE)
@@ -71,9 +76,10 @@ def _zone(text: str | None) -> dt.tzinfo | None:
     return dt.timezone(-offset if text[0] == "-" else offset)
 
 
-def _build_date(year: int, month: int, day: int, time: tuple[str | None, ...]) -> str:
+def _build_date(year: int, month: int, day: int, time: tuple[str | None, ...], local: bool = False) -> str:
+    """`local`: the calendar date as written, its time and zone left out."""
     hour, minute, second, zone = time
-    if hour is None:
+    if hour is None or local:
         return dt.date(year, month, day).isoformat()
     value = dt.datetime(year, month, day, int(hour), int(minute or 0), int(second or 0), tzinfo=_zone(zone))
     return _format_datetime(value)
@@ -83,8 +89,9 @@ def _from_epoch(milliseconds: int) -> str:
     return _format_datetime(_EPOCH + dt.timedelta(milliseconds=milliseconds))
 
 
-def _parse_date_text(text: str) -> str | None:
-    """ISO 8601 value of a date string; raises _DateError."""
+def _parse_date_text(text: str, local: bool = False) -> str | None:
+    """ISO 8601 value of a date string; raises _DateError. `local`: a timestamp's calendar
+    date as written (a date of birth is a day where the person was born, not an instant)."""
     if "0" in text and _DATE_ZERO_CHARS.issuperset(text):
         return None
     if text.isdigit() and text.isascii():
@@ -101,7 +108,7 @@ def _parse_date_text(text: str) -> str | None:
         # The OData v2 offset is informational: the milliseconds are UTC.
         return _from_epoch(int(m.group(1)))
     if (m := _DATE_YMD_RE.fullmatch(text) or _DATE_CN_RE.fullmatch(text)) is not None:
-        return _build_date(int(m[1]), int(m[2]), int(m[3]), m.groups()[3:])
+        return _build_date(int(m[1]), int(m[2]), int(m[3]), m.groups()[3:], local)
     if (m := _DATE_DMY_RE.fullmatch(text)) is not None:
         first, second = int(m[1]), int(m[3])
         # Dotted dates are day-first everywhere they are used (DE, RU, ...).
@@ -111,27 +118,29 @@ def _parse_date_text(text: str) -> str | None:
             day, month = second, first
         else:
             raise _DateError(MSG_DATE_AMBIGUOUS.format(raw=_quote(text)))
-        return _build_date(int(m[4]), month, day, m.groups()[4:])
+        return _build_date(int(m[4]), month, day, m.groups()[4:], local)
     text = _DATE_WEEKDAY_RE.sub("", text)
     if (m := _DATE_NAMED_DMY_RE.fullmatch(text)) is not None and m[2].lower() in _MONTHS:
         year = int(m[3])
         if len(m[3]) == 2:  # Oracle DD-MON-RR
             year += 2000 if year < 50 else 1900
-        return _build_date(year, _MONTHS[m[2].lower()], int(m[1]), m.groups()[3:])
+        return _build_date(year, _MONTHS[m[2].lower()], int(m[1]), m.groups()[3:], local)
     if (m := _DATE_NAMED_MDY_RE.fullmatch(text)) is not None and m[1].lower() in _MONTHS:
-        return _build_date(int(m[3]), _MONTHS[m[1].lower()], int(m[2]), m.groups()[3:])
+        return _build_date(int(m[3]), _MONTHS[m[1].lower()], int(m[2]), m.groups()[3:], local)
     raise _DateError(MSG_DATE.format(raw=_quote(text)))
 
 
-@_cache_short
-def _parse_date_cached(text: str) -> tuple[str | None, str | None]:
+def _parse_date_safe(text: str, local: bool = False) -> tuple[str | None, str | None]:
     """(value, problem) so that failures are cached too."""
     try:
-        return _parse_date_text(text), None
+        return _parse_date_text(text, local), None
     except _DateError as error:
         return None, error.args[0]
     except (ValueError, OverflowError):  # out-of-range parts: 2023-02-30, 25:00
         return None, MSG_DATE.format(raw=_quote(text))
+
+
+_parse_date_cached = _cache_short(_parse_date_safe)
 
 
 def std_date(raw: object) -> Standardized:
@@ -165,22 +174,48 @@ _BIRTH_KEPT_CHARS = 32  # longer text is no mistyped date: dropped, and flagged
 
 
 @_repeating
-def std_birth_date(raw: object) -> Standardized:
-    """A person's date of birth: read as `std_date` (a timestamp keeps its date). value:
+def std_birth_date(raw: object, fmt: str | None = None) -> Standardized:
+    """A person's date of birth: read as `std_date`, a timestamp keeping the calendar date
+    it was written with (its zone left out, never converted to UTC). value:
     "YYYY-MM-DD". A date of birth is evidence for matching even when mistyped: one that
-    cannot be read (19551192, an ambiguous 01/05/1980) is kept as written and flagged,
+    cannot be read (19731392, an ambiguous 01/05/1980) is kept as written and flagged,
     never fatal, as an invalid tax id is (text too long for a date is dropped, flagged); one
-    before 1850 or after today is flagged. parts: {}."""
-    result = std_date(raw)
+    before 1850 or after today is flagged. `fmt`: the profile's date_format, read by it
+    (parse_date) under the same rules. parts: {}."""
+    if isinstance(raw, dt.datetime) and raw == raw:
+        raw = raw.date()
+    text = _as_text(raw) if isinstance(raw, str) else None
+    if fmt is not None:
+        result = parse_date(raw, fmt)
+    else:
+        result = std_date(raw) if text is None else _birth_date_text(text)
     if result.fatal:
         text = _as_text(raw) or ""
-        problem = MSG_BIRTH_DATE_UNREAD.format(problem=result.problems[0])
-        return Standardized(text if len(text) <= _BIRTH_KEPT_CHARS else None, {}, (problem,))
+        if len(text) > _BIRTH_KEPT_CHARS:
+            return Standardized(None, {}, (MSG_BIRTH_DATE_TOO_LONG,))
+        return Standardized(text, {}, (_birth_date_unread(text, fmt),))
     if result.value is None:
         return result
     value = result.value[:10]
     if not _BIRTH_EARLIEST.isoformat() <= value <= dt.date.today().isoformat():
-        return Standardized(value, {}, (MSG_BIRTH_DATE_RANGE.format(value=value),))
+        return Standardized(value, {}, (MSG_BIRTH_DATE_RANGE,))
+    return Standardized(value, {})
+
+
+def _birth_date_unread(text: str, fmt: str | None) -> str:
+    if fmt is not None:
+        return MSG_BIRTH_DATE_FORMAT.format(fmt=_quote(fmt))
+    if _parse_date_cached(text)[1] == MSG_DATE_AMBIGUOUS.format(raw=_quote(text)):
+        return MSG_BIRTH_DATE_AMBIGUOUS
+    return MSG_BIRTH_DATE_UNREAD
+
+
+def _birth_date_text(text: str) -> Standardized:
+    """A date of birth written as text: its calendar date, a timestamp's zone left out
+    ('1956-05-01T00:00:00+10:00' is 1 May, not 30 April in UTC)."""
+    value, problem = _parse_date_safe(text, local=True)
+    if problem is not None:
+        return Standardized(None, {}, (problem,), fatal=True)
     return Standardized(value, {})
 
 

@@ -22,8 +22,12 @@ MSG_USCC_SHORT = "unified social credit code without its check character (17 cha
 MSG_VAT_CHECK = "invalid VAT number check digits: {raw}"
 MSG_EIN = "not an employer identification number the IRS assigns (prefix {prefix}): {raw}"
 MSG_IBAN = "invalid IBAN check digits: {raw}"
-MSG_NATIONAL_ID_CHECK = "invalid resident identity number check character: {raw}"
-MSG_NATIONAL_ID_PLACEHOLDER = "national id {raw} is one character repeated, a placeholder: read as missing"
+# A national id is personal data and a record's issues are shown unmasked: its messages
+# never hold the value.
+MSG_NATIONAL_ID_CHECK = "invalid resident identity number check character: national id kept as written"
+MSG_NATIONAL_ID_PLACEHOLDER = "national id of one character repeated, a placeholder: read as missing"
+MSG_NATIONAL_ID_WORD = "national id without a digit, a word for no value: read as missing"
+MSG_NATIONAL_ID_FLOAT = "national id stored as a number by a spreadsheet: leading zeros or digits may be lost"
 MSG_GTIN_FORMAT = "not a GTIN (8, 12, 13 or 14 digits): {raw}"
 MSG_GTIN_CHECK = "invalid GTIN check digit: expected {expected}, got {got}"
 
@@ -219,6 +223,8 @@ def std_tax_id(raw: object) -> Standardized:
     return Standardized(value, {"kind": "uscc", "valid": False}, (*problems, problem))
 
 
+# a number a spreadsheet wrote: 1804974.0, 1.804974E6
+_SPREADSHEET_NUMBER_RE = re.compile(r"\d+\.0+|\d(?:\.\d+)?E\+?\d+", re.IGNORECASE)
 _NATIONAL_ID_SEPARATORS_RE = re.compile("[\\s.\\-/\u2010-\u2015]+")
 
 
@@ -229,20 +235,28 @@ def std_national_id(raw: object) -> Standardized:
     identity number gets its ISO 7064 check; other numberings are not checked (None).
     One character repeated (000-00-0000, 999999999) is what a form holds where the id was
     not asked for: missing, flagged (as one value shared by thousands of people it would
-    join them all)."""
+    join them all). So is a value without a digit (UNKNOWN, NONE, TBD, N/A): every
+    numbering has digits, so it is a word for no id, not an id. A number a spreadsheet
+    made of it (a float cell, 1804974.0, 1.804974E6) is read as the integer and flagged:
+    its leading zeros, or digits, may be gone."""
     text = _as_text(raw)
     if text is None:
         return _empty()
+    spreadsheet = isinstance(raw, float) or _SPREADSHEET_NUMBER_RE.fullmatch(text) is not None
+    if spreadsheet and not isinstance(raw, float):
+        text = str(int(float(text)))
     value = _NATIONAL_ID_SEPARATORS_RE.sub("", text).upper()
     if not value:
         return _empty()
     if len(set(value)) == 1:
-        return Standardized(None, {}, (MSG_NATIONAL_ID_PLACEHOLDER.format(raw=_quote(text)),))
-    problems = _float_id_problems(raw)
+        return Standardized(None, {}, (MSG_NATIONAL_ID_PLACEHOLDER,))
+    if not any(c.isdigit() for c in value):
+        return Standardized(None, {}, (MSG_NATIONAL_ID_WORD,))
+    problems = (MSG_NATIONAL_ID_FLOAT,) if spreadsheet else ()
     if len(value) == 18 and _CN_ID_SHAPE_RE.fullmatch(value):
         if _cn_resident_id_valid(value):
             return Standardized(value, {"valid": True}, problems)
-        return Standardized(value, {"valid": False}, (*problems, MSG_NATIONAL_ID_CHECK.format(raw=_quote(value))))
+        return Standardized(value, {"valid": False}, (*problems, MSG_NATIONAL_ID_CHECK))
     return Standardized(value, {"valid": None}, problems)
 
 

@@ -10,6 +10,7 @@ import datetime as dt
 import pytest
 from openpyxl import Workbook
 
+from mdm.domains import get_domain
 from mdm.errors import DeclarationError
 from mdm.ingest.profiles import load_profile_file
 from mdm.models import SourceRecord
@@ -149,3 +150,21 @@ def test_a_profile_that_misuses_the_field_options_is_refused_with_the_reason(tmp
 
     with pytest.raises(DeclarationError, match=message):
         load_profile_file(path)
+
+
+
+def test_a_birth_date_its_format_cannot_read_is_kept_as_written_and_flagged(tmp_path):
+    path = tmp_path / "crm.yaml"
+    path.write_text("domain: customer\nkey: ID\nfields:\n  name: NAME\n"
+                    "  birth_date: {field: BORN, date_format: '%d/%m/%Y'}\n", encoding="utf-8")
+    profile = load_profile_file(path)
+
+    def read(born: str) -> tuple[dict, dict]:
+        record = {"ID": "1", "NAME": "Ann Lee", "BORN": born}
+        return get_domain(profile.domain).standardize(profile.extract(record), phone_region="AU")
+
+    assert read("07/03/1971")[0]["birth_date"] == "1971-03-07"
+    attributes, issues = read("31/02/1980")  # the whole row was rejected
+    assert attributes["birth_date"] == "31/02/1980" and issues["birth_date"]
+    attributes, issues = read("07/03/1700")  # range checks apply under a format too
+    assert attributes["birth_date"] == "1700-03-07" and issues["birth_date"]
