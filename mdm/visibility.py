@@ -33,7 +33,9 @@ from mdm.access import MASK
 from mdm.models import GoldenRecord, MergeProposal, PairConstraint, SourceRecord
 from mdm.selectors import AttributeValue, golden_record_values
 
-MASKED_FIELDS = ("attributes", "overrides", "values")  # JSON fields keyed by attribute name
+# JSON fields keyed by attribute name; a record's issues are too, and a standardizer's message
+# quotes the value it could not read ("not a valid phone number: 0755-2878")
+MASKED_FIELDS = ("attributes", "overrides", "values", "issues")
 RAW_FIELDS = ("raw",)  # JSON fields keyed by a source's own field names
 
 
@@ -132,6 +134,11 @@ class Viewer:
 
     def record_attributes(self, record: SourceRecord) -> dict[str, Any]:
         return self.mask(record.domain, record.attributes)
+
+    def issues(self, domain: str, issues: dict[str, list[str]]) -> dict[str, list[str]]:
+        """A record's issues by attribute, those of a masked attribute as MASK (the
+        messages quote the value)."""
+        return {name: [MASK] * len(found) if self.hides(domain, name) else found for name, found in issues.items()}
 
     def change(self, domain: str | None, name: str, before: Any, after: Any) -> tuple[Any, Any]:
         """A changed field of a history row ("attributes.tax_id", "raw.SHUIHAO") as this

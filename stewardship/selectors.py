@@ -487,8 +487,8 @@ def request_view(filed: MasterDataRequest, viewer: Viewer) -> RequestView:
     def shown(name: str, value: Any) -> Any:
         return MASK if name in masked and value not in (None, "") else value
 
-    rows = [(a.label, shown(n, filed.values.get(n, "")), shown(n, filed.attributes.get(n, "")),
-             filed.issues.get(n, []))
+    issues = viewer.issues(filed.domain, filed.issues)
+    rows = [(a.label, shown(n, filed.values.get(n, "")), shown(n, filed.attributes.get(n, "")), issues.get(n, []))
             for n, a in get_domain(filed.domain).attributes.items() if n in filed.values or n in filed.attributes]
     ids = [c["golden_id"] for c in filed.candidates]
     seen = set(viewer.goldens(GoldenRecord.objects.filter(golden_id__in=ids)).values_list("golden_id", flat=True))

@@ -107,7 +107,7 @@ def _request_json(filed: MasterDataRequest, seen: set[str], masked: frozenset[st
     return {
         "id": filed.pk, "domain": filed.domain, "status": filed.status,
         "values": access.mask(filed.values, masked), "attributes": access.mask(filed.attributes, masked),
-        "issues": filed.issues,
+        "issues": {n: [access.MASK] * len(found) if n in masked else found for n, found in filed.issues.items()},
         "candidates": [{**c, "name": access.MASK if "name" in masked else c.get("name", "")}
                        for c in filed.candidates if c["golden_id"] in seen],
         "requested_by": filed.requested_by, "note": filed.note, "decided_by": filed.decided_by,

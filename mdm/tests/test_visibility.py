@@ -208,3 +208,15 @@ def test_manage_py_export_as_a_user_or_a_system_applies_their_view(world, tmp_pa
     with pytest.raises(CommandError, match="unknown source system 'crm'$"):
         call_command("export", "xref", "--domain", "customer", "--system", "crm", "--as", "erp_user",
                      "--out", str(tmp_path / "x.csv"))
+
+
+def test_a_flag_quoting_a_sensitive_value_is_masked_like_the_value(world):
+    """A standardizer's message quotes the value it could not read; the record's issues are
+    keyed by attribute like its attributes, and masked the same way."""
+    upsert(system("crm"), "customer", {"3": {**OTHER, "tax_id": "DE999999999"}}, change=SETUP)
+    record = SourceRecord.objects.get(source_key="3")
+    assert any("DE999999999" in m for m in record.issues["tax_id"])
+    masked = changes_text(history_log(Filters(record="crm:3"), limit=100, viewer=viewer(world, "plain")))
+    assert "DE999999999" not in masked and "issues.tax_id" in masked
+    assert viewer(world, "plain").issues("customer", record.issues)["tax_id"] == [MASK]
+    assert "DE999999999" in changes_text(history_log(Filters(record="crm:3"), limit=100, viewer=viewer(world, "seer")))
