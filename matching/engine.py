@@ -367,17 +367,22 @@ def _over_shared(sizes: Mapping[Any, int], limit: int, cap: int) -> set[Any]:
     return {k for k, n in sizes.items() if n > limit}
 
 
-def with_shared_keys(declared: m.DomainModel, table: pa.Table, cap: int) -> pa.Table:
+def with_shared_keys(declared: m.DomainModel, table: pa.Table, cap: int,
+                     rules: Sequence[tuple[str, ...]] | None = None) -> pa.Table:
     """`table` with a flag column per rule whose over-shared keys it leaves out
-    (_over_shared): the rule does not pair those records (_blocking_rule). The blocks are
-    counted in SQL; only a rule that leaves keys out reads its keys into Python."""
+    (_over_shared): the rule does not pair those records (_blocking_rule). `rules`: those
+    to look at (every rule pairs are blocked on when None). The blocks are counted in SQL;
+    only a rule that leaves keys out reads its keys into Python."""
     import duckdb
 
+    rules = _rules(declared) if rules is None else rules
+    if not rules:
+        return table
     limit = max_block(declared)
     con = duckdb.connect()
     con.register("records", table)
     over = {rule: _over_shared({tuple(map(_key, r[:-1])): r[-1] for r in _block_sizes(con, rule)}, limit, cap)
-            for rule in _rules(declared)}
+            for rule in rules}
     con.close()
     for rule, keys_out in over.items():
         if keys_out:
@@ -424,9 +429,9 @@ def blocking_counts(model: m.DomainModel, table: pa.Table, *, top: int = 5,
     out = []
     for name, columns in model.blocking.items():
         rows = _block_sizes(con, columns)
-        sizes = {tuple(map(_key, r[:-1])): r[-1] for r in rows}
+        sizes = {tuple(map(_key, r[:-1])): r[-1] for r in rows}  # one entry a row: GROUP BY's keys
         over = _over_shared(sizes, limit, cap)
-        kept = [r for r in rows if tuple(map(_key, r[:-1])) not in over]
+        kept = [r for r, k in zip(rows, sizes, strict=True) if k not in over]
         left_out = [n for k, n in sizes.items() if k in over]
         total = sum(r[-1] * (r[-1] - 1) // 2 for r in kept)
         shown = [c not in private for c in columns]
@@ -953,8 +958,9 @@ def predict(trained: TrainedModel, rows: Any, *, threshold: float | None = None,
     if all_pairs:
         declared = m.DomainModel(**{**declared.__dict__, "blocking": {"all pairs": ()}})
     else:
-        _check_blocking(declared, table, cap)
-        table = with_shared_keys(declared, table, cap)
+        counts = _check_blocking(declared, table, cap)  # its counts say which rules leave keys out
+        table = with_shared_keys(declared, table, cap,
+                                 rules=[tuple(e["columns"]) for e in counts if e["left_out"]["keys"]])
     linker = _linker(declared, table, parameters=trained.parameters, prior=trained.prior,
                      tf_tables=trained.tf_tables, backend=backend)
     del table  # the SQL engine holds what it needs

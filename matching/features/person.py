@@ -17,7 +17,7 @@ FeatureRow = dict[str, Any]
 
 _ISO_DATE_RE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
 _DMY_RE = re.compile(r"(\d{1,2})\D(\d{1,2})\D(\d{4})")
-_SHAPE_RE = (re.compile(r"\d"), re.compile(r"[A-Z]"))
+_DIGIT_RE, _LETTER_RE = re.compile(r"\d"), re.compile(r"[A-Z]")  # an id's shape: 9 for a digit, A for a letter
 
 
 def birth_digits(value: str | None) -> str | None:
@@ -51,7 +51,6 @@ def features(row: Mapping[str, Any]) -> FeatureRow:
     given, family = _name_part(row, "given_name"), _name_part(row, "family_name")
     birth = birth_digits(text_of(row, "birth_date"))
     nat_id = text_of(row, "national_id")
-    digits, letters = _SHAPE_RE
     return {
         "p_person": True if given or family else None,
         "p_given": given,
@@ -61,5 +60,5 @@ def features(row: Mapping[str, Any]) -> FeatureRow:
         "birth": birth,
         "birth_dm": birth[:4] + "".join(sorted((birth[4:6], birth[6:]))) if birth else None,
         "nat_id": nat_id,
-        "nat_shape": letters.sub("A", digits.sub("9", nat_id)) if nat_id else None,
+        "nat_shape": _LETTER_RE.sub("A", _DIGIT_RE.sub("9", nat_id)) if nat_id else None,
     }
