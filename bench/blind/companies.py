@@ -467,6 +467,57 @@ def cn_company(rng, city=None, zihao=None, industry=None):
     }
 
 
+NAME_PARTS = {  # trade names are surnames, or made of two parts (Rheinwerk, Ironridge, Daesan)
+    "DE": (
+        ["Rhein", "Nord", "Hoch", "Berg", "Stahl", "Eisen", "Licht", "Kraft", "Elb", "Main", "Sonnen", "Alt"],
+        ["werk", "tech", "mann", "bau", "tal", "hof", "stein", "feld"],
+    ),
+    "US": (
+        ["Iron", "Silver", "Eagle", "Apex", "Prairie", "Blue", "Great", "North", "Bay", "Cedar", "Stone", "Union"],
+        ["ridge", "field", "point", "brook", "way", "line", "gate", "wood"],
+    ),
+    "JP": (
+        ["Naka", "Yama", "Kawa", "Taka", "Matsu", "Ishi", "Mori", "Hiro", "Fuji", "Kita", "Oka", "Sato"],
+        ["moto", "shima", "hara", "da", "no", "zaki", "ta", "gawa"],
+    ),
+    "GB": (
+        ["Ash", "Thorn", "Brad", "Wey", "Mill", "Kings", "Holm", "Fair", "Cald", "Hart"],
+        ["ford", "wood", "bury", "field", "ley", "ton", "well", "mere"],
+    ),
+    "FR": (
+        ["Beau", "Mont", "Val", "Saint", "Belle", "Haut", "Clair", "Roche"],
+        ["mont", "val", "fort", "lieu", "champ", "villa"],
+    ),
+    "IT": (
+        ["Monte", "Val", "Bel", "Castel", "Ponte", "Rocca", "Terra"],
+        ["verde", "fiore", "nova", "bella", "franco", "mare"],
+    ),
+    "KR": (
+        ["Dae", "Sam", "Han", "Kum", "Se", "Dong", "Hyun", "Sung", "Young"],
+        ["sung", "woo", "il", "ho", "jin", "won", "san", "kwang"],
+    ),
+    "SG": (
+        ["Lion", "Straits", "Orchid", "Harbour", "Sentosa", "Jurong", "Marina"],
+        [" City", " Bay", " Point", " Star", " Link", " Asia"],
+    ),
+    "NL": (
+        ["Van", "De", "Noord", "Zuid", "Oost", "West"],
+        [" Dijk", " Vries", "haven", "veld", "berg", "stad", " Bakker", "wijk"],
+    ),
+    "IN": (
+        ["Shree", "Sai", "Bharat", "Kaveri", "Ganga", "Om", "Jai", "Surya"],
+        [" Ganesh", " Krishna", " Laxmi", " Balaji", " Durga", " Shakti", "deep"],
+    ),
+}
+
+
+def foreign_trade_name(rng, country):
+    if rng.random() < 0.3:
+        return rng.choice(FOREIGN[country]["names"])
+    first, second = NAME_PARTS[country]
+    return rng.choice(first) + rng.choice(second)
+
+
 LOCAL_LEN = {
     "DE": lambda a: 7,
     "GB": lambda a: 7,
@@ -483,7 +534,7 @@ LOCAL_LEN = {
 
 def foreign_company(rng, country, name=None, ind=None, city=None):
     spec = FOREIGN[country]
-    name = name or rng.choice(spec["names"])
+    name = name or foreign_trade_name(rng, country)
     ind = ind or rng.choice(spec["ind"])
     city = city or rng.choice(spec["cities"])
     street = {

@@ -98,7 +98,7 @@ def fastener_render(e, style, rng):
             "brand": brand[0] if brand and rng.random() < 0.6 else "",
             "unit": rng.choice(["Units", "pc", "PCS"]),
         }
-    if style == "kd":
+    if style == "kis":
         spec = f"{size} {rng.choice(cn_mat)}" + (f" {din}" if rng.random() < 0.5 else "")
         if rng.random() < 0.3:  # spec typed into the name, spec column left empty
             return {
@@ -187,7 +187,7 @@ def bearing_render(e, style, rng):
             "brand": e["brand"] if rng.random() < 0.5 else "",
             "unit": "Units",
         }
-    if style == "kd":
+    if style == "kis":
         if (
             rng.random() < 0.15 and e["seal"] and not e["c3"]
         ):  # old Chinese GB designation: 6204-2RS = 180204, 6204ZZ = 80204
@@ -295,7 +295,7 @@ def resistor_render(e, style, rng):
             "brand": brand[0] if rng.random() < 0.4 else "",
             "unit": "Units",
         }
-    if style == "kd":
+    if style == "kis":
         code = res_code(e["ohm"], 4 if e["tol"] == 1 else 3)
         spec = rng.choice(
             [
@@ -405,7 +405,7 @@ def capacitor_render(e, style, rng):
             "brand": brand[0] if rng.random() < 0.4 else "",
             "unit": "Units",
         }
-    if style == "kd":
+    if style == "kis":
         code = cap_code(e["pf"]) + rng.choice(["K", "", "M"] if e["diel"] != "C0G" else ["J", ""])
         spec = rng.choice(
             [f"{e['pkg']} {code} {v} {e['diel']}", f"{e['pkg']} {val} {v} {e['diel']} ±10%", f"{val}/{v}/{e['pkg']}"]
@@ -498,11 +498,12 @@ def cable_render(e, style, rng):
             "brand": brand[0] if brand else "",
             "unit": rng.choice(["m", "Meters"]),
         }
-    if style == "kd":
+    if style == "kis":
         spec = f"{e['type']} {cc}" + rng.choice(["", "平方", "mm²", "mm2"]) + (f" {CN_COLOUR[col]}" if col else "")
+        in_name = rng.random() < 0.4
         return {
-            "name": cn if rng.random() < 0.6 else f"{cn} {spec}",
-            "spec": spec if rng.random() < 0.8 else "",
+            "name": f"{cn} {spec}" if in_name else cn,
+            "spec": "" if in_name and rng.random() < 0.5 else spec,
             "brand": brand[1] if brand else "",
             "unit": rng.choice(["米", "M", "m"]),
         }
@@ -576,7 +577,7 @@ def valve_render(e, style, rng):
     if style == "odoo":
         size = f"DN{dn}" if rng.random() < 0.6 else INCH[dn]
         return {"name": f"{en} {size} PN{pn} {men} flanged", "unit": "Units", "brand": ""}
-    if style == "kd":
+    if style == "kis":
         spec = rng.choice([f"{model}-{pn}{mcode} DN{dn}", f"DN{dn} PN{pn} {mcn}", f"{model}-{pn}{mcode} DN{dn} {mcn}"])
         return {
             "name": rng.choice([f"{mcn}法兰{cn}", cn, f"法兰{cn}"]),
@@ -662,7 +663,7 @@ def motor_render(e, style, rng):
             "brand": b[0] if rng.random() < 0.5 else "",
             "unit": "Units",
         }
-    if style == "kd":
+    if style == "kis":
         return {
             "name": rng.choice(["三相异步电动机", "电机", "YE3电机"]),
             "spec": f"YE3-{frame}-{e['poles']} {kw}{rng.choice(['KW', 'kW', '千瓦'])} {e['mount']}",
@@ -748,7 +749,7 @@ def office_render(e, style, rng):
                 "brand": b[0],
                 "unit": "Ream" if e["pack"] == 1 else "Box",
             }
-        if style == "kd":
+        if style == "kis":
             pack = rng.choice(["500张/包", "500张"]) if e["pack"] == 1 else rng.choice(["5包/箱", "2500张/箱"])
             return {
                 "name": rng.choice([f"{b[1]}{e['size']}复印纸", f"{e['size']}复印纸", "复印纸"]),
@@ -775,7 +776,7 @@ def office_render(e, style, rng):
                 "brand": "" if comp else maker,
                 "unit": "Units",
             }
-        if style == "kd":
+        if style == "kis":
             mk = {"HP": "惠普", "Brother": "兄弟"}[maker]
             return {
                 "name": ("兼容" if comp else "原装") + rng.choice(["硒鼓", "墨粉盒"]),
@@ -794,7 +795,7 @@ def office_render(e, style, rng):
     cn_size = {"AA": "5号", "AAA": "7号"}[e["size"]]
     if style == "odoo":
         return {"name": f"{b[0]} alkaline battery {e['size']} {e['pack']}-pack", "brand": b[0], "unit": "Pack"}
-    if style == "kd":
+    if style == "kis":
         return {
             "name": f"{b[1]}{cn_size}碱性电池",
             "spec": f"{e['size']} {e['pack']}粒/卡",
@@ -908,7 +909,7 @@ def chem_render(e, style, rng):
             "brand": b[0] if b else "",
             "unit": rng.choice(["Units", "Can", "Bottle"]),
         }
-    if style == "kd":
+    if style == "kis":
         return {
             "name": f"{cn} {ral.replace('RAL ', 'RAL')}".strip(),
             "spec": rng.choice([pcn, pen, f"{pen}/桶", f"{pen}/瓶"]),
