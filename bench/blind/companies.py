@@ -606,7 +606,9 @@ def make_entities(n: int, rng: random.Random) -> list[dict]:
                     )
                 )
         for e in group:
-            key = (e["country"], e.get("zihao") or e["name"], e["ind"], e["city"], e["branch"], e["group"])
+            # a group holding is named without its business: one per trade name and city
+            ind = None if e["group"] else e["ind"]
+            key = (e["country"], e.get("zihao") or e["name"], ind, e["city"], e["branch"], e["group"])
             if key not in seen and len(out) < n:
                 seen.add(key)
                 out.append(e)

@@ -152,11 +152,9 @@ def bearing(rng):
 
 def bearing_sibling(e, rng):
     e = dict(e)
-    what = rng.choice(["seal", "brand", "size", "series", "c3"])
+    what = rng.choice(["seal", "size", "series", "c3"])
     if what == "seal":
         e["seal"] = rng.choice([s for s in ("", "2RS", "ZZ") if s != e["seal"]])
-    elif what == "brand":
-        e["brand"] = rng.choice([b for b in BEARING_BRANDS if b != e["brand"]])
     elif what == "size":
         e["size"] = f"{(int(e['size']) + rng.choice([1, 2])) % 13:02d}"
     elif what == "series":
@@ -262,7 +260,7 @@ def resistor(rng):
 
 def resistor_sibling(e, rng):
     e = dict(e)
-    what = rng.choice(["x10", "x10", "val", "tol", "pkg", "brand"])
+    what = rng.choice(["x10", "x10", "val", "tol", "pkg"])
     if what == "x10":
         e["ohm"] = round(e["ohm"] * rng.choice([10, 0.1]), 6) if e["ohm"] >= 10 else e["ohm"] * 10
     elif what == "val":
@@ -271,10 +269,8 @@ def resistor_sibling(e, rng):
         e["ohm"] = round(other * 10**exp, 6)
     elif what == "tol":
         e["tol"] = 6 - e["tol"] if e["tol"] in (1, 5) else 1
-    elif what == "pkg":
-        e["pkg"] = rng.choice([p for p in ("0402", "0603", "0805", "1206") if p != e["pkg"]])
     else:
-        e["brand"] = rng.choice([b for b in RES_BRANDS if b != e["brand"]])
+        e["pkg"] = rng.choice([p for p in ("0402", "0603", "0805", "1206") if p != e["pkg"]])
     return e
 
 
@@ -374,7 +370,7 @@ def capacitor(rng):
 
 def capacitor_sibling(e, rng):
     e = dict(e)
-    what = rng.choice(["pf", "pf", "v", "diel", "pkg", "brand"])
+    what = rng.choice(["pf", "pf", "v", "diel", "pkg"])
     if what == "pf":
         i = CAP_VALUES_PF.index(e["pf"])
         e["pf"] = CAP_VALUES_PF[i + 1] if i + 1 < len(CAP_VALUES_PF) else CAP_VALUES_PF[i - 1]
@@ -382,10 +378,8 @@ def capacitor_sibling(e, rng):
         e["v"] = rng.choice([v for v in (10, 16, 25, 50, 100) if v != e["v"]])
     elif what == "diel":
         e["diel"] = rng.choice([d for d in ("X7R", "X5R", "C0G") if d != e["diel"]])
-    elif what == "pkg":
-        e["pkg"] = rng.choice([p for p in ("0402", "0603", "0805", "1206") if p != e["pkg"]])
     else:
-        e["brand"] = rng.choice([b for b in CAP_BRANDS if b != e["brand"]])
+        e["pkg"] = rng.choice([p for p in ("0402", "0603", "0805", "1206") if p != e["pkg"]])
     return e
 
 
@@ -634,17 +628,15 @@ def motor(rng):
 
 def motor_sibling(e, rng):
     e = dict(e)
-    what = rng.choice(["kw", "poles", "mount", "brand"])
+    what = rng.choice(["kw", "poles", "mount"])
     if what == "kw":
         kws = [0.75, 1.5, 2.2, 4, 5.5, 7.5, 11, 15]
         i = kws.index(e["kw"])
         e["kw"] = kws[i + 1] if i + 1 < len(kws) else kws[i - 1]
     elif what == "poles":
         e["poles"] = rng.choice([p for p in (2, 4, 6) if p != e["poles"]])
-    elif what == "mount":
-        e["mount"] = rng.choice([m for m in ("B3", "B5", "B35") if m != e["mount"]])
     else:
-        e["brand"] = rng.choice([b for b in MOTOR_BRANDS if b != e["brand"]])
+        e["mount"] = rng.choice([m for m in ("B3", "B5", "B35") if m != e["mount"]])
     return e
 
 
@@ -716,11 +708,10 @@ def office(rng):
 def office_sibling(e, rng):
     e = dict(e)
     if e["kind"] == "paper":
-        k = rng.choice(["gsm", "pack", "brand", "size"])
+        k = rng.choice(["gsm", "pack", "size"])
         e[k] = {
             "gsm": lambda: 150 - e["gsm"],
             "pack": lambda: 6 - e["pack"],
-            "brand": lambda: rng.choice([b for b in PAPER_BRANDS if b != e["brand"]]),
             "size": lambda: "A3" if e["size"] == "A4" else "A4",
         }[k]()
     elif e["kind"] == "toner":
@@ -729,11 +720,10 @@ def office_sibling(e, rng):
         else:
             e["model"] = rng.choice([m for m in TONERS if m != e["model"]])
     else:
-        k = rng.choice(["size", "pack", "brand"])
+        k = rng.choice(["size", "pack"])
         e[k] = {
             "size": lambda: "AAA" if e["size"] == "AA" else "AA",
             "pack": lambda: rng.choice([p for p in (2, 4, 10) if p != e["pack"]]),
-            "brand": lambda: rng.choice([b for b in BATTERY_BRANDS if b != e["brand"]]),
         }[k]()
     return e
 
@@ -940,7 +930,9 @@ RENDER = {f[0].__name__: f[2] for f in FAMILIES}
 
 
 def entity_key(e) -> str:
-    return repr(sorted((k, v) for k, v in e.items() if k != "maker"))
+    """Items are told apart by their spec: two entities never differ by brand alone, as many
+    exports leave the brand out and such a pair could not be told apart from them."""
+    return repr(sorted((k, v) for k, v in e.items() if k not in ("maker", "brand")))
 
 
 def make_entities(n: int, rng: random.Random) -> list[dict]:
