@@ -90,7 +90,7 @@ def fastener_render(e, style, rng):
             [
                 f"{en} {size} {din} {rng.choice(en_mat)}",
                 f"{size} {en} {rng.choice(en_mat)} {din}",
-                f"{en.split()[0]} {size}{'mm' if length else ''} {rng.choice(en_mat)}",
+                f"{en.split()[0]} {size}{'mm' if length else ''} {din} {rng.choice(en_mat)}",
             ]
         )
         return {
@@ -393,7 +393,7 @@ def capacitor_render(e, style, rng):
                 [
                     f"CAP CER {val.upper()} {v} {e['diel']} {e['pkg']}",
                     f"MLCC {e['pkg']} {val} {v} {e['diel']}",
-                    f"Ceramic capacitor {val} {v} {e['pkg']} {brand[0]}",
+                    f"Ceramic capacitor {val} {v} {e['diel']} {e['pkg']} {brand[0]}",
                 ]
             ),
             "brand": brand[0] if rng.random() < 0.4 else "",
