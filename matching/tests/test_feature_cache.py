@@ -70,6 +70,15 @@ def test_it_ignores_a_file_of_other_feature_code(rows, tmp_path):
     assert feature_table(rows, declared, cache=path).equals(fresh)
 
 
+def test_it_computes_the_features_when_the_file_cannot_be_written(rows, tmp_path, caplog):
+    """A read-only data directory or a full disk costs the cache, not the run."""
+    declared = get_declaration("customer")
+    (tmp_path / "features").write_text("a file where the cache's directory should be")
+    fresh = feature_table(rows, declared)
+    assert feature_table(rows, declared, cache=tmp_path / "features" / "customer.arrow").equals(fresh)
+    assert "not written" in caplog.text
+
+
 def test_a_row_key_covers_all_a_row_holds():
     row = EngineRow({"name": "A", "tax_id": None}, "1", "erp")
     assert row_key(row) == row_key(EngineRow({"name": "A", "tax_id": None}, "1", "erp"))
