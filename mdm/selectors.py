@@ -269,15 +269,17 @@ class CaseWork:
 
 def case_work(case: Case) -> CaseWork:
     """The work around a case: two queries. The comments are those written on any proposal
-    of the case's records, pending or not: a comment is kept on the proposal it was written
-    on, and a run may withdraw that one while the case stays open."""
+    of the case's records that no steward decided: a comment is kept on the proposal it was
+    written on, and a run may withdraw that one while the case stays open; a decided
+    proposal's comments belong to the case that decided it, not to a later one that
+    proposes one of its records with another."""
     pks = [p.pk for p in case.proposals]
     records = {r for p in case.proposals for r in (p.left_id, p.right_id)}
     return CaseWork(
         task=CaseTask.objects.filter(proposal_id__in=pks).select_related("assignee", "first_approved_by")
         .order_by("proposal_id").first(),
         comments=list(CaseComment.objects.filter(Q(proposal__left_id__in=records) | Q(proposal__right_id__in=records))
-                      .select_related("author")),
+                      .exclude(proposal__status=MergeProposal.Status.DECIDED).select_related("author")),
     )
 
 
