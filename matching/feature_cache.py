@@ -23,6 +23,7 @@ import marshal
 import os
 import sys
 import tempfile
+import time
 import unicodedata
 from collections.abc import Mapping, Sequence
 from functools import cache
@@ -42,6 +43,9 @@ KEY = "_key"  # the column of each row's key in the file
 KEY_TYPE = pa.binary(16)
 VERSION = b"mdm_features_version"
 THIRD_PARTY = ("pypinyin", "pyarrow")  # what the feature code computes with, beyond the standard library
+# a temporary file nobody has written to for this long is a killed writer's: a live one
+# writes the table in one go, seconds even for a million records
+LEFTOVER_AGE = 3600
 MSG_NOT_WRITTEN = "feature cache %s not written (the features are computed each time until it can be): %s"
 
 
@@ -129,9 +133,22 @@ def cache_write(path: Path, table: pa.Table, keys: list[bytes | None], feature_s
         with os.fdopen(fd, "wb") as out, pa.ipc.new_file(out, table.schema) as writer:
             writer.write_table(table)
         os.replace(temp, path)
+        _remove_leftovers(path)
     except OSError as exc:
         Path(temp).unlink(missing_ok=True)
         logger.warning(MSG_NOT_WRITTEN, path, exc)
     except BaseException:
         Path(temp).unlink(missing_ok=True)
         raise
+
+
+def _remove_leftovers(path: Path) -> None:
+    """Remove the temporary files of writes of `path` that never finished (a process
+    killed while it wrote): each is as large as the cache, and nothing else removes them."""
+    cutoff = time.time() - LEFTOVER_AGE
+    for temp in path.parent.glob(f".{path.name}.*"):
+        try:
+            if temp.stat().st_mtime < cutoff:
+                temp.unlink()
+        except OSError:  # another writer removed or renamed it meanwhile
+            continue
