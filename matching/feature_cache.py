@@ -18,10 +18,12 @@ from __future__ import annotations
 
 import hashlib
 import importlib
+import logging
 import marshal
 import os
 import sys
 import tempfile
+import time
 import unicodedata
 from collections.abc import Mapping, Sequence
 from functools import cache
@@ -35,10 +37,16 @@ import pyarrow.compute as pc
 import matching.features
 import mdm.standardize
 
+logger = logging.getLogger(__name__)
+
 KEY = "_key"  # the column of each row's key in the file
 KEY_TYPE = pa.binary(16)
 VERSION = b"mdm_features_version"
 THIRD_PARTY = ("pypinyin", "pyarrow")  # what the feature code computes with, beyond the standard library
+# a temporary file nobody has written to for this long is a killed writer's: a live one
+# writes the table in one go, seconds even for a million records
+LEFTOVER_AGE = 3600
+MSG_NOT_WRITTEN = "feature cache %s not written (the features are computed each time until it can be): %s"
 
 
 def row_key(row: Mapping[str, Any]) -> bytes | None:
@@ -106,19 +114,41 @@ class FeatureCache:
 
 def cache_write(path: Path, table: pa.Table, keys: list[bytes | None], feature_set: str) -> None:
     """Replace the cache file with `table`'s rows (those with a key), atomically: a reader
-    sees the old file or the new one, whole."""
+    sees the old file or the new one, whole. A file that cannot be written (a read-only
+    data directory, a full disk) is left as it was, with a warning: the cache only saves
+    time, and its entries are keyed by content, so an old file serves nothing stale."""
     names = tuple(table.column_names)
     keyed = pa.array(keys, type=KEY_TYPE)
     table = table.append_column(KEY, keyed)
     if keyed.null_count:  # a filter copies the table: only when some row has no key
         table = table.filter(pc.is_valid(keyed))
     table = table.replace_schema_metadata({VERSION: code_version(feature_set, names)})
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    except OSError as exc:
+        logger.warning(MSG_NOT_WRITTEN, path, exc)
+        return
     try:
         with os.fdopen(fd, "wb") as out, pa.ipc.new_file(out, table.schema) as writer:
             writer.write_table(table)
         os.replace(temp, path)
+        _remove_leftovers(path)
+    except OSError as exc:
+        Path(temp).unlink(missing_ok=True)
+        logger.warning(MSG_NOT_WRITTEN, path, exc)
     except BaseException:
         Path(temp).unlink(missing_ok=True)
         raise
+
+
+def _remove_leftovers(path: Path) -> None:
+    """Remove the temporary files of writes of `path` that never finished (a process
+    killed while it wrote): each is as large as the cache, and nothing else removes them."""
+    cutoff = time.time() - LEFTOVER_AGE
+    for temp in path.parent.glob(f".{path.name}.*"):
+        try:
+            if temp.stat().st_mtime < cutoff:
+                temp.unlink()
+        except OSError:  # another writer removed or renamed it meanwhile
+            continue

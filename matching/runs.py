@@ -458,6 +458,9 @@ def _apply(domain: str, planned: _Planned, run: MatchRun, change: Change, result
     # a case a steward took in hand after the plan read the queue keeps its place, as it would
     # have at planning (planning.within_budget): the budget does not withdraw it under them
     planned.proposals.spare(pair for pair in proposals_in_hand(domain) if pair in planned.over_budget)
+    # counted when planned: a spared case waits, the run does not withdraw it
+    result.counts.update(proposals_superseded=len(planned.proposals.supersede),
+                         proposals_pending=planned.proposals.pending_after)
     applied = golden_plan_apply(plan=planned.plan, change=change)
     proposals_apply(plan=planned.proposals, run=run, change=change)
     result.counts["events"] = applied.events

@@ -8,7 +8,7 @@ change themselves, under their locks.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Collection, Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -267,17 +267,22 @@ class CaseWork:
     comments: list[CaseComment]
 
 
-def case_work(case: Case) -> CaseWork:
+def case_work(case: Case, *, seen: Callable[[QuerySet[MergeProposal]], QuerySet[MergeProposal]]) -> CaseWork:
     """The work around a case: two queries. The comments are those written on any proposal
-    of the case's records, pending or not: a comment is kept on the proposal it was written
-    on, and a run may withdraw that one while the case stays open."""
+    of the case's records that no steward decided: a comment is kept on the proposal it was
+    written on, and a run may withdraw that one while the case stays open; a decided
+    proposal's comments belong to the case that decided it, not to a later one that
+    proposes one of its records with another. `seen`: the proposals the viewer sees
+    (mdm.visibility.Viewer.pairs): a withdrawn one may pair a record of the case with one
+    of a system the viewer does not see, and its comments talk about that record."""
     pks = [p.pk for p in case.proposals]
     records = {r for p in case.proposals for r in (p.left_id, p.right_id)}
+    commented = seen(MergeProposal.objects.filter(Q(left_id__in=records) | Q(right_id__in=records))
+                     .exclude(status=MergeProposal.Status.DECIDED))
     return CaseWork(
         task=CaseTask.objects.filter(proposal_id__in=pks).select_related("assignee", "first_approved_by")
         .order_by("proposal_id").first(),
-        comments=list(CaseComment.objects.filter(Q(proposal__left_id__in=records) | Q(proposal__right_id__in=records))
-                      .select_related("author")),
+        comments=list(CaseComment.objects.filter(proposal__in=commented).select_related("author")),
     )
 
 

@@ -277,7 +277,7 @@ def case_view(case: Case, viewer: Viewer) -> CaseView:
             f"{source.get('system', '')} {source.get('key', '')} {source.get('field', '')}"
             if viewer.sees_system(source.get("system")) else "")
         preview.append((spec.label, shown[name], where))
-    work = case_work(case)
+    work = case_work(case, seen=viewer.pairs)
     return CaseView(
         case=case, records=records, rows=side_by_side(records, viewer),
         waterfalls=[waterfall(p) for p in case.proposals], preview=preview,

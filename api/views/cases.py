@@ -27,6 +27,7 @@ from mdm.errors import Forbidden, NotFound
 from mdm.models import MergeProposal
 from mdm.selectors import Case, case_work, cases
 from mdm.services import steward
+from mdm.visibility import Viewer
 
 MSG_PEOPLE_ONLY = "cases are for stewards, auditors and admins, not source systems"
 MSG_WAITING = "first approval recorded ({why}): a second steward must approve this case"
@@ -107,8 +108,8 @@ def case_json(case: Case) -> dict:
     }
 
 
-def case_detail_json(case: Case) -> dict:
-    work = case_work(case)
+def case_detail_json(case: Case, request: Request) -> dict:
+    work = case_work(case, seen=Viewer.of(request.user).pairs)
     task = work.task
     return {
         **case_json(case),
@@ -157,7 +158,7 @@ class CaseDetail(APIView):
     @extend_schema(responses=CaseDetailOut, summary="One pending case, with who works on it and its comments")
     def get(self, request: Request, domain: str, key: int) -> Response:
         _steward_side(request, access.Action.VIEW, domain)
-        return Response(case_detail_json(_case(request, domain, key)))
+        return Response(case_detail_json(_case(request, domain, key), request))
 
 
 class CaseDecision(APIView):
@@ -187,7 +188,7 @@ class CaseClaim(APIView):
         _steward_side(request, access.Action.DECIDE, domain)
         case = _case(request, domain, key)
         steward.case_claim(user=request.user, proposals=_proposals(case))
-        return Response(case_detail_json(case))
+        return Response(case_detail_json(case, request))
 
 
 class CaseRelease(APIView):
@@ -197,7 +198,7 @@ class CaseRelease(APIView):
         _steward_side(request, access.Action.DECIDE, domain)
         case = _case(request, domain, key)
         steward.case_release(user=request.user, proposals=_proposals(case))
-        return Response(case_detail_json(case))
+        return Response(case_detail_json(case, request))
 
 
 class CaseComments(APIView):
@@ -209,4 +210,4 @@ class CaseComments(APIView):
         body.is_valid(raise_exception=True)
         case = _case(request, domain, key)
         steward.case_comment(user=request.user, proposals=_proposals(case), text=body.validated_data["text"])
-        return Response(case_detail_json(case), status=201)
+        return Response(case_detail_json(case, request), status=201)

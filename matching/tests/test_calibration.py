@@ -307,3 +307,23 @@ def test_a_case_claimed_while_the_run_planned_keeps_its_place(customers, monkeyp
     weakest.refresh_from_db()
     assert weakest.status == MergeProposal.Status.PENDING
     assert result.counts["attempts"] == 1
+
+
+def test_a_case_spared_while_the_run_applied_is_counted_as_kept(customers, monkeypatch, steward):
+    """The run's figures say what it did: a case it spared for a steward is neither
+    withdrawn nor held back, it waits."""
+    declared(monkeypatch, proposal_share=1.0)
+    run()
+    weakest = min(pending(), key=lambda p: p.weight)
+    declared(monkeypatch, proposal_share=0.0, proposal_minimum=1)
+
+    def claim(stage: str) -> None:
+        if stage == "writing":  # planned, not yet applied
+            case_claim(user=steward, proposals=[weakest.pk])
+
+    result = match_run(domain="customer", actor="test", on_progress=claim)
+    withdrawn = MergeProposal.objects.filter(domain="customer", status="superseded", run=result.run)
+    assert result.counts["proposals_superseded"] == withdrawn.count()
+    waiting = MergeProposal.objects.filter(domain="customer", status="pending")
+    assert result.counts["proposals_pending"] == waiting.count()
+    assert result.run.counts["proposals_superseded"] == withdrawn.count()

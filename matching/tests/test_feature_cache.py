@@ -3,11 +3,14 @@ the feature code are what computed them. No database is used."""
 
 from __future__ import annotations
 
+import os
+import time
+
 import pyarrow as pa
 import pytest
 
 from matching.declarations import get_declaration
-from matching.feature_cache import KEY, VERSION, FeatureCache, row_key
+from matching.feature_cache import KEY, LEFTOVER_AGE, VERSION, FeatureCache, row_key
 from matching.selectors import EngineRow
 from matching.tables import feature_table
 
@@ -68,6 +71,27 @@ def test_it_ignores_a_file_of_other_feature_code(rows, tmp_path):
     path.unlink()
     path.write_bytes(b"not arrow")
     assert feature_table(rows, declared, cache=path).equals(fresh)
+
+
+def test_it_computes_the_features_when_the_file_cannot_be_written(rows, tmp_path, caplog):
+    """A read-only data directory or a full disk costs the cache, not the run."""
+    declared = get_declaration("customer")
+    (tmp_path / "features").write_text("a file where the cache's directory should be")
+    fresh = feature_table(rows, declared)
+    assert feature_table(rows, declared, cache=tmp_path / "features" / "customer.arrow").equals(fresh)
+    assert "not written" in caplog.text
+
+
+def test_a_write_a_killed_process_left_unfinished_is_removed(rows, tmp_path):
+    """A process killed while it wrote leaves its temporary file (the size of the cache):
+    the next write removes it, not the one a writer still busy is filling."""
+    declared, path = get_declaration("customer"), tmp_path / "customer.arrow"
+    dead, busy = tmp_path / ".customer.arrow.dead", tmp_path / ".customer.arrow.busy"
+    dead.write_bytes(b"half a table")
+    busy.write_bytes(b"a table being written")
+    os.utime(dead, (time.time() - 2 * LEFTOVER_AGE,) * 2)
+    feature_table(rows, declared, cache=path)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [busy.name, path.name]
 
 
 def test_a_row_key_covers_all_a_row_holds():

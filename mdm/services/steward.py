@@ -135,6 +135,14 @@ def cases_decide_as(*, user: AbstractBaseUser, seen: dict[int, str], decision: s
     return done, waiting, failed
 
 
+def _in_hand_lock(domain: str) -> None:
+    """Claiming, deferring or commenting takes a case in hand, which a match run spares
+    from its review budget: they wait for the domain's golden lock, which a run holds from
+    reading the cases in hand to writing its proposals (runs._apply), so a case taken in
+    hand meanwhile is not withdrawn under the steward."""
+    golden_domain_lock(domain)
+
+
 @transaction.atomic
 def case_claim(*, user: AbstractBaseUser, proposals: Sequence[int], assignee: AbstractBaseUser | None = None
                ) -> None:
@@ -145,6 +153,7 @@ def case_claim(*, user: AbstractBaseUser, proposals: Sequence[int], assignee: Ab
     require(user, Action.DECIDE, domain)
     if assignee is not None:
         require(assignee, Action.DECIDE, domain)
+    _in_hand_lock(domain)
     for pk in pks:
         CaseTask.objects.get_or_create(proposal_id=pk)
     tasks = CaseTask.objects.filter(proposal_id__in=pks)
@@ -171,6 +180,7 @@ def case_defer(*, user: AbstractBaseUser, proposals: Sequence[int], days: int, r
     require(user, Action.DECIDE, domain)
     if not 0 <= days <= 365:
         raise InvalidInput("defer for 0 to 365 days")
+    _in_hand_lock(domain)
     until = timezone.now() + timedelta(days=days) if days else None
     for pk in pks:
         CaseTask.objects.update_or_create(proposal_id=pk, defaults={"deferred_until": until})
@@ -178,11 +188,13 @@ def case_defer(*, user: AbstractBaseUser, proposals: Sequence[int], days: int, r
         CaseComment.objects.create(proposal_id=pks[0], author=user, text=f"[defer {days}d] {reason.strip()}")
 
 
+@transaction.atomic
 def case_comment(*, user: AbstractBaseUser, proposals: Sequence[int], text: str) -> CaseComment:
     domain, pks = _proposals(proposals)
     require(user, Action.DECIDE, domain)
     if not text.strip():
         raise InvalidInput("a comment needs text")
+    _in_hand_lock(domain)
     return CaseComment.objects.create(proposal_id=pks[0], author=user, text=text.strip())
 
 

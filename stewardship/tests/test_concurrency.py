@@ -4,14 +4,16 @@ connections: one wins, the others get a clear conflict, and no invariant breaks.
 from __future__ import annotations
 
 import threading
+import time
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 
 from mdm.errors import Conflict
 from mdm.models import ChangeEvent, GoldenRecord, MergeProposal
 from mdm.selectors import case_of, state_version
-from mdm.services.steward import case_decide_as
+from mdm.services.locks import ALL_SYSTEMS, domain_write_lock
+from mdm.services.steward import case_claim, case_comment, case_decide_as, case_defer
 from mdm.tests.factories import assert_invariants, xref
 from stewardship.tests.factories import cases, offer, users
 
@@ -87,3 +89,34 @@ def test_two_stewards_approving_overlapping_cases_one_wins():
     assert xref()[data.records["erp:JD"]] == xref()[data.records["crm:JD"]]
     assert len({e.operation for e in ChangeEvent.objects.filter(kind="golden.merged")}) == 1
     assert_invariants()
+
+
+@pytest.mark.parametrize("action", ["claim", "comment", "defer"])
+def test_a_case_taken_in_hand_while_a_run_applies_waits_for_the_run(action):
+    """A run spares, under the domain's locks, the cases a steward took in hand since it
+    planned, and withdraws the others (runs._apply). Taking a case in hand must wait for
+    those locks: else a claim made while the run applies is withdrawn under the steward."""
+    people = users()
+    data = cases()
+    pks = [p.pk for p in case_of(data.proposal("erp:JD", "crm:JD").pk).proposals]
+    take = {
+        "claim": lambda: case_claim(user=people["wang"], proposals=pks),
+        "comment": lambda: case_comment(user=people["wang"], proposals=pks, text="电话不一致"),
+        "defer": lambda: case_defer(user=people["wang"], proposals=pks, days=3, reason="ask sales"),
+    }[action]
+    locked, times = threading.Event(), {}
+
+    def run_applying():
+        with transaction.atomic():
+            domain_write_lock("customer", systems=ALL_SYSTEMS)
+            locked.set()
+            time.sleep(1.0)
+            times["released"] = time.monotonic()
+
+    def steward():
+        locked.wait(10)
+        take()
+        times["taken"] = time.monotonic()
+
+    won, lost = race([run_applying, steward])
+    assert not lost and times["taken"] >= times["released"]

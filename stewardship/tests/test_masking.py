@@ -20,8 +20,9 @@ from mdm.models import GoldenRecord, MasterDataRequest, MergeProposal, SourceRec
 from mdm.selectors import case_of
 from mdm.services.decisions import case_decide
 from mdm.services.golden_records import golden_record_create, golden_record_merge
+from mdm.services.proposals import Candidate, proposals_apply, proposals_plan
 from mdm.tests.factories import HUAWEI, system, upsert
-from stewardship.tests.factories import SETUP, XIAN, cases, offer, users
+from stewardship.tests.factories import EVIDENCE, SETUP, XIAN, cases, offer, users
 
 CRM_PHONE = "28780000"  # crm's Huawei phone (its digits: shown standardized, +86755...)
 ERP_ONLY = {"name": "杭州乙贸易有限公司", "city": "绍兴", "tax_id": "91330100MA27XXXX2B"}
@@ -255,3 +256,19 @@ def test_the_admins_record_pages_are_for_auditors_of_no_department(login, people
     assert login("auditor").get(url).status_code == 200
     assert login("crm_auditor").get(url).status_code == 403
     assert login("crm_auditor").get(reverse("steward:audit-log")).status_code == 200
+
+
+def test_a_case_shows_no_comment_of_a_proposal_with_a_record_of_an_unseen_system(login, data):
+    """A comment kept on a withdrawn proposal shows in the case of its records still
+    proposed; a steward of a department that does not see the withdrawn proposal's other
+    record (a proposal is seen when both its records are) does not read what was written
+    about it."""
+    login("wang").post(case_url(data, "erp:JD", "crm:JD"), {"action": "comment", "text": "ERP 的电话是 0755-1234"})
+    left, right = sorted((data.records["crm:JD"], data.records["crm:XA"]))
+    proposals_apply(plan=proposals_plan(domain="customer", wanted=[Candidate(
+        left=left, right=right, weight=6.7, probability=0.6, evidence=EVIDENCE)]), run=None, change=SETUP)
+    url = case_url(data, "crm:JD", "crm:XA")
+    assert "ERP 的电话" in html(login("wang").get(url))  # it sees both records of the withdrawn one
+    assert "ERP 的电话" not in html(login("crm_only").get(url))
+    answer = login("crm_only").get(f"/api/v1/cases/customer/{case_of(data.proposal('crm:JD', 'crm:XA').pk).key}")
+    assert answer.status_code == 200 and answer.json()["comments"] == []

@@ -19,7 +19,8 @@ from mdm.models import ChangeEvent, GoldenRecord, MasterDataRequest, MergePropos
 from mdm.selectors import case_of, case_work
 from mdm.services.proposals import Candidate, proposal_offer, proposals_apply, proposals_plan
 from mdm.tests.factories import assert_invariants, xref
-from stewardship.tests.factories import PASSWORD, cases, users
+from mdm.visibility import EVERYTHING
+from stewardship.tests.factories import PASSWORD, cases, offer, users
 
 QUEUE = reverse("steward:queue")
 
@@ -326,4 +327,18 @@ def test_a_comment_stays_with_its_case_when_a_run_withdraws_the_proposal_it_was_
     first.refresh_from_db()
     assert first.status == MergeProposal.Status.SUPERSEDED and [p.pk for p in case_of(rest.pk).proposals] == [rest.pk]
     assert "电话不一致" in wang.get(case_url(data, "crm:HW", "forms:HW")).content.decode()
-    assert [c.text for c in case_work(case_of(rest.pk)).comments] == ["电话不一致"]
+    assert [c.text for c in case_work(case_of(rest.pk), seen=EVERYTHING.pairs).comments] == ["电话不一致"]
+
+
+def test_a_decided_cases_comments_stay_with_it_when_one_of_its_records_is_proposed_again(wang, data):
+    """A steward's note on a case that was decided (these two are different companies) is
+    about that pair: a later case that proposes one of its records with another does not
+    show it as its own."""
+    url = case_url(data, "erp:XA", "crm:XA")
+    wang.post(url, {"action": "comment", "text": "两家公司，税号不同"})
+    version = case_of(data.proposal("erp:XA", "crm:XA").pk).version
+    assert wang.post(url, {"action": "reject", "version": version, "reason": "two companies"}).status_code == 302
+    offer(data.records["crm:XA"], data.records["erp:JD"], 0.6)
+    later = case_of(data.proposal("crm:XA", "erp:JD").pk)
+    assert case_work(later, seen=EVERYTHING.pairs).comments == []
+    assert "两家公司" not in wang.get(case_url(data, "crm:XA", "erp:JD")).content.decode()
