@@ -6,6 +6,10 @@ from __future__ import annotations
 from matching.calibration import MSG_MODEL
 from matching.runs import MatchResult
 
+MSG_LEFT_OUT = ("  blocking rule {rule!r} left out {keys:,} values, each shared by more records than the domain's "
+                "max_candidates ({records:,} records in all): the rule formed no pair on them, the other rules "
+                "still pair those records")
+
 SAMPLE_TITLES = {
     "created": "new golden records",
     "merged": "golden records merged (retired into the survivor)",
@@ -106,6 +110,8 @@ def report_lines(result: MatchResult) -> list[str]:
             f"  model v{drift['from_version']} -> v{drift['to_version']}: level weights moved by up to "
             f"{drift['max']:.2f} bits ({drift['comparison']} / {drift['level']})"
         )
+    for entry in r.get("blocking_left_out") or []:
+        lines.append(MSG_LEFT_OUT.format(**entry))
     if not result.alarms:
         lines.append("  alarms: none")
     for alarm in result.alarms:

@@ -342,8 +342,11 @@ SHARED_FLAG = "_shared__"  # a column that marks the records whose key a blockin
 def max_block(declared: m.DomainModel) -> int:
     """The most records a blocking key may gather: a value more records share (a form's
     default id, 1900-01-01 in one postcode) tells them apart from nobody. The domain's
-    `max_candidates`, as in real-time matching (matching.keys.candidates), so batch and
-    real time leave out the same keys."""
+    `max_candidates`, the limit of real-time matching (matching.keys.candidates). Real time
+    leaves out every key past it, since it scores one record against each candidate in
+    Python; a batch run only once a rule would pass its comparisons cap (_over_shared),
+    since a common value among ordinary records (a popular capacitor value) is still
+    worth comparing where the SQL engine can."""
     return get_domain(declared.domain).matching.max_candidates
 
 
@@ -938,12 +941,14 @@ def _check_blocking(declared: m.DomainModel, table: pa.Table, cap: int) -> list[
 
 
 def predict(trained: TrainedModel, rows: Any, *, threshold: float | None = None,
-            cap: int = DEFAULT_BLOCKING_CAP, backend: str = "duckdb", all_pairs: bool = False) -> list[Pair]:
+            cap: int | None = None, backend: str = "duckdb", all_pairs: bool = False,
+            left_out: Callable[[list[dict[str, Any]]], None] | None = None) -> list[Pair]:
     """Score every blocked pair with a match weight ≥ `threshold` (all pairs when None).
     Refuses with BlockingTooLarge before generating pairs when a rule would explode.
     `all_pairs` scores every pair without blocking (small sets: tests, audits). `rows`
-    may be their feature_table, built by a caller that reads it too; else `observe` is
-    shown the feature rows as they are computed, a chunk at a time.
+    may be their feature_table, built by a caller that reads it too. `left_out` is told
+    which rules left keys out (_over_shared), as blocking_counts counts them: a run
+    reports them, since the records those keys gather are not paired on them.
 
     Only the pairs at or above the threshold leave the SQL engine, as Arrow columns of
     what a Pair holds (not the wide prediction table); equal evidence is shared between
@@ -958,9 +963,12 @@ def predict(trained: TrainedModel, rows: Any, *, threshold: float | None = None,
     if all_pairs:
         declared = m.DomainModel(**{**declared.__dict__, "blocking": {"all pairs": ()}})
     else:
+        cap = DEFAULT_BLOCKING_CAP if cap is None else cap
         counts = _check_blocking(declared, table, cap)  # its counts say which rules leave keys out
-        table = with_shared_keys(declared, table, cap,
-                                 rules=[tuple(e["columns"]) for e in counts if e["left_out"]["keys"]])
+        leaving = [e for e in counts if e["left_out"]["keys"]]
+        table = with_shared_keys(declared, table, cap, rules=[tuple(e["columns"]) for e in leaving])
+        if left_out is not None:
+            left_out([{"rule": e["rule"], **e["left_out"]} for e in leaving])
     linker = _linker(declared, table, parameters=trained.parameters, prior=trained.prior,
                      tf_tables=trained.tf_tables, backend=backend)
     del table  # the SQL engine holds what it needs

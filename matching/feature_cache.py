@@ -70,7 +70,9 @@ def code_version(feature_set: str, names: tuple[str, ...]) -> bytes:
     """The version of the code that computes a feature set's columns `names`."""
     module = importlib.import_module(feature_set if "." in feature_set else f"matching.features.{feature_set}")
     roots = {Path(matching.features.__file__).parent, Path(mdm.standardize.__file__).parent}
-    files = sorted({*(f for root in roots for f in _files(root)), Path(module.__file__ or "").resolve()})
+    # matching.tables types the columns the file stores
+    files = sorted({*(f for root in roots for f in _files(root)), Path(module.__file__ or "").resolve(),
+                    Path(__file__).resolve().with_name("tables.py")})
     digest = hashlib.blake2b(digest_size=16)
     for part in (feature_set, *names, sys.version, unicodedata.unidata_version, *map(_dist_version, THIRD_PARTY)):
         digest.update(part.encode() + b"\0")

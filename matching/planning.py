@@ -41,6 +41,7 @@ class Scored:
     conflicts: list[tuple[int, int]] = field(default_factory=list)
     checked: int = 0  # pairs scored inside candidate groups, looking for conflicts
     floor: float = 0.0  # the lowest weight scored
+    left_out: list[dict[str, Any]] = field(default_factory=list)  # blocking keys too many records share
 
 
 class Systems(Mapping[str, str]):

@@ -348,6 +348,7 @@ class _Planner:
             cap=self.limits.held_per_cluster,
         )
         result.report["calibration"] = self.calibration.as_report()
+        result.report["blocking_left_out"] = scored.left_out
         result.report["band"] = {
             "budget": budget, "floor": round(scored.floor, 4),
             "lowest": round(min(band), 4) if band else None,  # the weight of the weakest review proposal
@@ -387,7 +388,8 @@ def score(
     table = feature_table(snapshot.rows, trained.model, cache=feature_cache(snapshot.domain))
     if observe is not None:  # the conflict check reads the table too
         observe(table)
-    pairs = engine.predict(trained, table, threshold=lowest, backend=settings.MDM_MATCH_BACKEND)
+    pairs = engine.predict(trained, table, threshold=lowest, backend=settings.MDM_MATCH_BACKEND,
+                           left_out=scored.left_out.extend)
     for pair in pairs:
         if pair.weight >= thresholds["upper"]:
             scored.auto.append(pair)

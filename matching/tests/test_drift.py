@@ -427,3 +427,20 @@ def test_the_command_shows_the_report_and_the_alarms_and_accepts_them(customers)
     out = io.StringIO()
     call_command("match", "customer", "--no-progress", stdout=out)
     assert "alarms: none" in out.getvalue()
+
+
+def test_a_run_reports_the_blocking_keys_it_left_out(customers, limits, monkeypatch):
+    """Past a rule's comparisons cap, a run leaves out the keys more records share than
+    the domain's max_candidates instead of refusing: its report and summary say which
+    rule left out how many keys and records, since those records were not paired on it."""
+    from matching import engine
+    from matching.describe import summary_lines
+
+    limits(max_candidates=1)
+    monkeypatch.setattr(engine, "DEFAULT_BLOCKING_CAP", 0)
+    done = run()
+    left_out = done.report["blocking_left_out"]
+    assert left_out and all(e["keys"] > 0 and e["records"] >= 2 * e["keys"] for e in left_out)
+    assert MatchRun.objects.get().report["blocking_left_out"] == left_out
+    lines = "\n".join(summary_lines(done))
+    assert f"blocking rule {left_out[0]['rule']!r} left out {left_out[0]['keys']:,} values" in lines

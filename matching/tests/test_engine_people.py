@@ -147,7 +147,9 @@ def test_a_key_more_records_share_than_real_time_scores_is_left_out_of_its_rules
     counts = {c["rule"]: c for c in engine.check_blocking("customer", rows, cap=10_000)}  # raised before
     assert counts["national_id"]["left_out"] == {"keys": 1, "records": limit + 100}
     assert counts["national_id"]["comparisons"] < 100
-    pairs = engine.predict(crm[2], rows, cap=10_000)
+    told = []
+    pairs = engine.predict(crm[2], rows, cap=10_000, left_out=told.extend)
+    assert {"rule": "national_id", "keys": 1, "records": limit + 100} in told
     form = [p for p in pairs if p.left.startswith("form:") and p.right.startswith("form:")]
     assert 0 < len(form) <= 50 * 45  # only those of a postcode: birth_postcode blocks
 

@@ -111,7 +111,8 @@ class MatchingDefaults:
     one merge moves them by whole points). A giant cluster yields at most
     `held_per_cluster` proposals at a time. Real-time matching scores at most
     `max_candidates` stored records per arrival (matching.realtime); a blocking key more
-    records share is left out of its rule in batch runs too (matching.engine.max_block).
+    records share is left out of its rule in batch runs too, once the rule would pass its
+    comparisons cap (matching.engine.max_block), and the run's report says so.
 
     The review band is the stewards' budget: at most `proposal_share` of the golden records
     the run leaves (never fewer than `proposal_minimum`, so a small domain still has a
