@@ -145,7 +145,7 @@ _CHEM_GRADES = {"ar": "ar", "分析纯": "ar", "gr": "gr", "优级纯": "gr", "c
 
 def _normalize(text: str) -> str:
     text = unicodedata.normalize("NFKC", text)
-    text = text.replace("μ", "u").replace("µ", "u").replace("Ω", "Ω").replace("_", " ")
+    text = text.replace("μ", "u").replace("µ", "u").replace("Μ", "u").replace("Ω", "Ω").replace("_", " ")
     text = re.sub(r"[φΦØø⌀]", " ", text)
     text = re.sub(r"(?<=\d)\s*[xX×*＊✕]\s*(?=\d)", "x", text)
     return text
