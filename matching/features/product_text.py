@@ -49,6 +49,7 @@ class ProductText:
     seal: str | None = None
     clearance: str | None = None
     pressure: str | None = None
+    standard: str | None = None
     revision: str | None = None
     material: str | None = None
     maker: str | None = None
@@ -553,6 +554,37 @@ def _read_valve(upper: str, rest: str, out: ProductText) -> None:
         out.pressure = pn.group(1)
 
 
+# standard name ("iso4017") -> family/kind/standard
+_STANDARDS = dict(_lexicon("product_standards.txt"))
+_STANDARD_NAME_RE = re.compile(r"(?<![a-z])(gb|din|iso)\s*(?:/\s*t\s*)?(\d+(?:\.\d+)?)(?![\d.])")
+# a hex bolt's thread, where no standard says it: DIN 931 partial, DIN 933 full
+_PARTIAL_THREAD_RE = re.compile(r"半牙|半螺纹|(?:partial|part|half)[\s-]*thread|teilgewinde")
+_FULL_THREAD_RE = re.compile(r"全牙|全螺纹|full[\s-]*thread|fully[\s-]*threaded|vollgewinde")
+_PROPERTY_CLASS_RE = re.compile(r"(?<![\d.])(?:4\.6|4\.8|5\.6|5\.8|6\.8|8\.8|10\.9|12\.9)(?![\d.])(?:\s*级)?")
+# the hole of a plain washer (ISO 7089 / DIN 125) names its thread: 6.4 is an M6 washer
+_WASHER_HOLES = {"1.7": "1.6", "2.2": "2", "2.7": "2.5", "3.2": "3", "4.3": "4", "5.3": "5", "6.4": "6",
+                 "8.4": "8", "10.5": "10", "13": "12", "15": "14", "17": "16", "19": "18", "21": "20",
+                 "23": "22", "25": "24", "28": "27", "31": "30", "37": "36"}
+_THREAD_SIZES = {"1.6", "2", "2.5", "3", "4", "5", "6", "8", "10", "12", "14", "16", "18", "20", "22", "24", "27",
+                 "30", "36"}
+
+
+def _read_standard(rest: str, out: ProductText) -> None:
+    """The fastener standard (DIN, ISO, GB) the text names, and the kind it makes the item."""
+    for m in _STANDARD_NAME_RE.finditer(rest):
+        concept = _STANDARDS.get(m.group(1) + m.group(2))
+        if concept is None:
+            continue
+        family, kind, standard = concept.split("/")
+        out.family, out.kind, out.standard = family, out.kind or kind, standard
+        return
+    if out.kind == "hex-bolt":
+        if _PARTIAL_THREAD_RE.search(rest):
+            out.standard = "din931"
+        elif _FULL_THREAD_RE.search(rest):
+            out.standard = "din933"
+
+
 _THREAD_RE = re.compile(
     r"(?<![a-z0-9.])m(\d{1,2}(?:\.\d)?)(?:\s*x\s*(\d{1,3}?)(?=304|316|8\.8|10\.9|12\.9|a[24]-|(?!\d)))?"
 )
@@ -560,11 +592,25 @@ _STANDARD_RE = re.compile(r"(?<![a-z])(?:gb/?t?|din|iso|jis)\s*\d+(?:\.\d+)?")
 
 
 def _read_fastener(rest: str, out: ProductText) -> None:
-    m = _THREAD_RE.search(_STANDARD_RE.sub(" ", rest))
+    _read_standard(rest, out)
+    text = _STANDARD_RE.sub(" ", rest)
+    m = _THREAD_RE.search(text)
     if m is None:
+        if out.kind == "washer":
+            _read_washer_hole(text, out)
         return
     out.family = "fastener"
     out.main = f"M{m.group(1)}" + (f"x{m.group(2)}" if m.group(2) else "")
+
+
+def _read_washer_hole(text: str, out: ProductText) -> None:
+    """A plain washer written by its hole ("U-SCHEIBE DIN125 6.4") or its bare thread size."""
+    for number in re.findall(r"(?<![\d.a-z])(\d+(?:\.\d+)?)(?![\d.]|\s*(?:mm\s*)?x)",
+                             _PROPERTY_CLASS_RE.sub(" ", text)):
+        size = _WASHER_HOLES.get(number) or (number if number in _THREAD_SIZES else None)
+        if size is not None:
+            out.main = f"M{size}"
+            return
 
 
 _DRAWING_RE = re.compile(

@@ -56,6 +56,12 @@ SAME = [
     ("电缆 RVV 3×1.5mm2", "CABLE,RVV,3C X 1.5MM2,300/500V"),
     ("法兰球阀 Q41F-16P DN50", "BALL VALVE,FLANGED,DN50,PN16,CF8"),
     ("异丙醇(分析纯)500ml/瓶", "ISOPROPANOL,AR,500ML"),
+    # SAP's German abbreviations, a standard's ISO and DIN names, a washer by its hole
+    ("SKT-SCHR DIN931 M6X30 8.8 VZ", "外六角螺栓 半牙 M6x30 8.8级 镀锌"),
+    ("ISO 4017 M5x45 10.9", "SKT-SCHR DIN933 M5X45 10.9"),
+    ("ZYL-SCHR DIN912 M4X16 A4-80", "内六角圆柱头螺钉 M4x16 A4-80"),
+    ("U-SCHEIBE DIN125 6.4 A4-80", "M6 Flat washer A4-80 DIN 125"),
+    ("平垫圈 17 A2-70", "Flat washer M16 DIN125 A2-70"),
 ]
 
 DIFFERENT = [
@@ -78,6 +84,10 @@ DIFFERENT = [
     ("法兰球阀 Q41F-16P DN50", "法兰球阀 Q41F-16R DN50"),  # 304 vs 316 body
     ("异丙醇(分析纯)500ml/瓶", "异丙醇(分析纯)2.5L/瓶"),
     ("打印纸 A4 70g", "打印纸 A4 80g"),
+    ("SKT-SCHR DIN931 M6X30 8.8", "SKT-SCHR DIN933 M6X30 8.8"),  # partial vs full thread
+    ("外六角螺栓 半牙 M6x30 8.8级", "Hex head bolt full thread, DIN 933, M6x30 mm, 8.8"),
+    ("M6x30 8.8 DIN 912", "M6x30 8.8 DIN 933"),  # socket head vs hex head
+    ("SENK-SCHR DIN7991 M6X30 8.8", "ZYL-SCHR DIN912 M6X30 8.8"),
 ]
 
 
