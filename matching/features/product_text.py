@@ -140,7 +140,12 @@ _SEAL_KIND = {"Z": "Z", "ZZ": "Z", "RS": "RS", "N": "N", "NR": "NR"}
 # old Chinese designations: 80311 = 6311-2Z, 180311 = 6311-2RS, 60311 = 6311-Z
 _OLD_BEARING_PREFIX = {"80": "Z", "180": "RS", "60": "Z", "160": "RS"}
 _VALVE_CODES = {"Q": "valve/ball", "J": "valve/globe", "Z": "valve/gate", "D": "valve/butterfly", "H": "valve/check"}
-_VALVE_BODY = {"P": "ss304", "R": "ss316", "C": "carbon-steel", "Q": "ductile-iron"}
+_VALVE_BODY = {"P": "ss304", "R": "ss316", "C": "carbon-steel", "Q": "ductile-iron", "Z": "cast-iron"}
+# a valve's nominal size in inches, as its DN
+_INCH_DN = {"1/4": "8", "3/8": "10", "1/2": "15", "3/4": "20", "1": "25", "1-1/4": "32", "1-1/2": "40", "2": "50",
+            "2-1/2": "65", "3": "80", "4": "100", "5": "125", "6": "150", "8": "200", "10": "250", "12": "300",
+            "14": "350", "16": "400"}
+_INCH_RE = re.compile(r"(?<![\d/.\-])(\d{1,2}(?:[\s-]\d/\d)?|\d/\d)\s*(?:\"|″|''|INCH|IN(?![A-Z])|英寸|寸)")
 _CHEM_GRADES = {"ar": "ar", "分析纯": "ar", "gr": "gr", "优级纯": "gr", "cp": "cp", "化学纯": "cp"}
 
 
@@ -535,21 +540,27 @@ def _read_cable(upper: str, out: ProductText) -> None:
 
 
 def _read_valve(upper: str, rest: str, out: ProductText) -> None:
-    code = re.search(r"(?<![A-Z0-9])([QJZDH])(\d)(\d)([A-Z])(?:\d)?-?(\d{2,3})([PRCQ])(?![A-Z0-9])", upper)
-    dn = re.search(r"(?<![A-Z])DN\s*(\d{2,4})(?!\d)", upper)
-    if code is None and dn is None:
+    code = re.search(r"(?<![A-Z0-9])([QJZDH])(\d)(\d)([A-Z])(?:\d)?-?(\d{2,3})([PRCQZ])(?![A-Z0-9])", upper)
+    # in the text without its type words ("KUGELHAHNDN65"), a material glued on ("DN80316")
+    dn = re.search(r"(?<![A-Z])DN\s*(\d{2,4})(?:(?!\d)|(?=30[14]|316))", rest.upper())
+    size = None
+    if dn is not None:
+        size = dn.group(1)
+    elif out.family == "valve" and (inch := _INCH_RE.search(upper)):
+        size = _INCH_DN.get(re.sub(r"\s", "-", inch.group(1)))
+    if code is None and size is None:
         return
     if code is not None:
         out.family = "valve"
         out.kind = _VALVE_CODES[code.group(1)].split("/")[1] if out.kind is None or out.family != "valve" else out.kind
         out.pressure = code.group(5).lstrip("0")
         out.material = _VALVE_BODY.get(code.group(6))
-    if out.family is None and dn is not None and not re.search(r"管|pipe|flange|法兰(?!.*阀)", rest):
+    if out.family is None and size is not None and not re.search(r"管|pipe|flange|法兰(?!.*阀)", rest):
         out.family = "valve"
     if out.family != "valve":
         return
-    if dn is not None:
-        out.main = f"DN{dn.group(1)}"
+    if size is not None:
+        out.main = f"DN{size}"
     if pn := re.search(r"(?<![A-Z])PN\s*(\d{1,3})(?!\d)", upper):
         out.pressure = pn.group(1)
 

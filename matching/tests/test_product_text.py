@@ -56,6 +56,9 @@ SAME = [
     ("电缆 RVV 3×1.5mm2", "CABLE,RVV,3C X 1.5MM2,300/500V"),
     ("法兰球阀 Q41F-16P DN50", "BALL VALVE,FLANGED,DN50,PN16,CF8"),
     ("异丙醇(分析纯)500ml/瓶", "ISOPROPANOL,AR,500ML"),
+    ("Ball valve 2-1/2\" PN25 carbon steel WCB flanged", "KUGELHAHN DN65 PN25 GS-C25"),
+    ("Butterfly valve wafer 6\" PN25 cast iron flanged", "铸铁法兰对夹蝶阀 D71X-25Z DN150"),
+    ("RUECKSCHLAGVENTIL DN15 PN25 1.4408", "Swing check valve 1/2\" PN25 stainless CF8M (316)"),
     # SAP's German abbreviations, a standard's ISO and DIN names, a washer by its hole
     ("SKT-SCHR DIN931 M6X30 8.8 VZ", "外六角螺栓 半牙 M6x30 8.8级 镀锌"),
     ("ISO 4017 M5x45 10.9", "SKT-SCHR DIN933 M5X45 10.9"),
@@ -84,6 +87,9 @@ DIFFERENT = [
     ("法兰球阀 Q41F-16P DN50", "法兰球阀 Q41F-16R DN50"),  # 304 vs 316 body
     ("异丙醇(分析纯)500ml/瓶", "异丙醇(分析纯)2.5L/瓶"),
     ("打印纸 A4 70g", "打印纸 A4 80g"),
+    ("KUGELHAHN DN65 PN25 GS-C25", "KUGELHAHN DN65 PN25 GG25"),  # carbon steel vs cast iron body
+    ("Ball valve 2\" PN16 cast iron", "Gate valve 2\" PN16 cast iron"),
+    ("球阀 Q41F-16Z DN50", "球阀 Q41F-16C DN50"),
     ("SKT-SCHR DIN931 M6X30 8.8", "SKT-SCHR DIN933 M6X30 8.8"),  # partial vs full thread
     ("外六角螺栓 半牙 M6x30 8.8级", "Hex head bolt full thread, DIN 933, M6x30 mm, 8.8"),
     ("M6x30 8.8 DIN 912", "M6x30 8.8 DIN 933"),  # socket head vs hex head
