@@ -196,6 +196,8 @@ def _read(text: str) -> ProductText:
         _read_seal(rest, out)
     if out.family in (None, "fastener"):
         _read_fastener(rest, out)
+    if out.family == "motor":
+        _read_motor(upper, out)
     if out.family == "pipe":
         dims = _dims(re.sub(r"(?<![a-z])(?:dn\s*\d+|d(?=\d)|od)", " ", rest), 2)
         out.main = dims
@@ -641,6 +643,34 @@ def _read_drawing(upper: str, out: ProductText) -> None:
     if revision is None and (r := re.search(r"REV\.?\s*([A-H])(?![A-Z])|(?<![A-Z])([A-H])版", upper)):
         revision = r.group(1) or r.group(2)
     out.revision = revision
+
+
+_MOTOR_POWER_RE = re.compile(r"(?<![\d.,])(\d+(?:[.,]\d+)?)\s*(KW|千瓦|W)(?![A-Z])")
+_MOTOR_POLES_RE = re.compile(r"(?<![\d.])([2468])\s*(?:-?\s*POLES?|P|极)(?![A-Z])")
+# a Chinese frame designation ends in the poles: YE3-132M2-6
+_MOTOR_FRAME_RE = re.compile(r"(?<![A-Z])Y[A-Z]*\d?-\d{2,3}[SML]?\d?-([2468])(?!\d)")
+_MOTOR_RPM_RE = re.compile(r"(?<![\d.])(\d{3,4})\s*(?:RPM|R/MIN|转)")
+_MOTOR_MOUNTING_RE = re.compile(r"(?<![A-Z0-9])(B35|B34|B14|B3|B5|V1|V15|V18)(?![A-Z0-9])")
+
+
+def _read_motor(upper: str, out: ProductText) -> None:
+    """An electric motor: its power and poles as the main value ("1.5kW 2P"), its
+    mounting (B3, B5, B35) as a detail. Poles come from "2P", "2-pole", "6极", the end of a
+    frame designation (YE3-132M2-6) or the rated speed (2900 rpm: 2 poles, 970: 6)."""
+    power = _MOTOR_POWER_RE.search(upper)
+    if power is None:
+        return
+    kw = Decimal(power.group(1).replace(",", "."))
+    if power.group(2) == "W":
+        kw /= 1000
+    poles = None
+    if m := _MOTOR_POLES_RE.search(upper) or _MOTOR_FRAME_RE.search(upper):
+        poles = m.group(1)
+    elif (rpm := _MOTOR_RPM_RE.search(upper)) and 500 <= int(rpm.group(1)) <= 3600:
+        poles = str(2 * round(3000 / int(rpm.group(1))))
+    out.main = f"{_plain(kw)}kW" + (f" {poles}P" if poles else "")
+    if mounting := _MOTOR_MOUNTING_RE.search(upper):
+        out.extra.append(mounting.group(1))
 
 
 _QUANTITY_RE = re.compile(r"(?<![a-z0-9.])(\d+(?:\.\d+)?)\s*(ml|毫升|m升|l|升|kg|公斤|g|克|mm|cm|m|目)(?![a-z])")

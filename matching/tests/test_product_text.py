@@ -59,6 +59,9 @@ SAME = [
     ("Ball valve 2-1/2\" PN25 carbon steel WCB flanged", "KUGELHAHN DN65 PN25 GS-C25"),
     ("Butterfly valve wafer 6\" PN25 cast iron flanged", "铸铁法兰对夹蝶阀 D71X-25Z DN150"),
     ("RUECKSCHLAGVENTIL DN15 PN25 1.4408", "Swing check valve 1/2\" PN25 stainless CF8M (316)"),
+    ("DREHSTROMMOTOR 1,5KW 2P B35 IE3", "电机 YE3-90S-2 1.5kW B35"),  # poles from the frame
+    ("Motor 2.2 kW 970 rpm B5 WEG", "三相异步电动机 YE3-112M-6 2.2千瓦 B5"),  # and from the speed
+    ("3-phase induction motor 0.75kW 2-pole B3", "电机 750W 2极 B3"),
     # SAP's German abbreviations, a standard's ISO and DIN names, a washer by its hole
     ("SKT-SCHR DIN931 M6X30 8.8 VZ", "外六角螺栓 半牙 M6x30 8.8级 镀锌"),
     ("ISO 4017 M5x45 10.9", "SKT-SCHR DIN933 M5X45 10.9"),
@@ -90,6 +93,9 @@ DIFFERENT = [
     ("KUGELHAHN DN65 PN25 GS-C25", "KUGELHAHN DN65 PN25 GG25"),  # carbon steel vs cast iron body
     ("Ball valve 2\" PN16 cast iron", "Gate valve 2\" PN16 cast iron"),
     ("球阀 Q41F-16Z DN50", "球阀 Q41F-16C DN50"),
+    ("DREHSTROMMOTOR 4KW 4P B3", "DREHSTROMMOTOR 4KW 6P B3"),
+    ("Motor 4 kW 1450 rpm B3", "Motor 4 kW 1450 rpm B5"),  # foot or flange mounted
+    ("电机 4千瓦 4极", "电机 5.5千瓦 4极"),
     ("SKT-SCHR DIN931 M6X30 8.8", "SKT-SCHR DIN933 M6X30 8.8"),  # partial vs full thread
     ("外六角螺栓 半牙 M6x30 8.8级", "Hex head bolt full thread, DIN 933, M6x30 mm, 8.8"),
     ("M6x30 8.8 DIN 912", "M6x30 8.8 DIN 933"),  # socket head vs hex head
