@@ -520,12 +520,29 @@ def _read_seal(rest: str, out: ProductText) -> None:
             out.extra.append(h.group(1))
 
 
+# a cable's colour tells its variants apart (a blue core is not a black one)
+_CABLE_COLOURS = {"黄绿双色": "yellow-green", "黄绿": "yellow-green", "yellow-green": "yellow-green",
+                  "yellow/green": "yellow-green", "green-yellow": "yellow-green", "gn/ye": "yellow-green",
+                  "grün-gelb": "yellow-green", "gruen-gelb": "yellow-green", "红色": "red", "red": "red", "rot": "red",
+                  "蓝色": "blue", "blue": "blue", "blau": "blue", "黑色": "black", "black": "black",
+                  "schwarz": "black", "棕色": "brown", "brown": "brown", "braun": "brown", "灰色": "grey",
+                  "grey": "grey", "gray": "grey", "grau": "grey", "白色": "white", "white": "white", "weiss": "white",
+                  "weiß": "white",
+                  "黄色": "yellow", "yellow": "yellow", "gelb": "yellow", "绿色": "green", "green": "green",
+                  "grün": "green", "gruen": "green"}
+_CABLE_COLOUR_RE = re.compile(
+    "|".join(re.escape(c) if _cjk(c) else rf"(?<![a-z/\-]){re.escape(c)}(?![a-z/\-])"
+             for c in sorted(_CABLE_COLOURS, key=len, reverse=True)))
+
+
 def _read_cable(upper: str, out: ProductText) -> None:
     kind = re.search(r"(H05VV-F|H07RN-F)|(?<![A-Z])(RVVP|RVV|KVVP|KVV|YJV22|YJV|YJLV|BVR|BVV|BV|RV|VV)(?![A-Z])",
                      upper)
     if kind is None and out.family != "cable":
         return
-    text = re.sub(r"(\d+)\s*芯\s*(?:[Xx*]\s*)?(\d+(?:\.\d+)?)\s*(?:平方|MM2|MM²)?", r"\1x\2", upper)
+    text = re.sub(r"(?<=\d),(?=\d{1,2}(?!\d))", ".", upper)  # decimal comma: 2X0,75
+    text = re.sub(r"(\d+)\s*(?:芯|CORES?)\s*(?:[Xx*]\s*)?(\d+(?:\.\d+)?)\s*(?:平方|MM2|MM²|SQ\.?\s*MM)?", r"\1x\2",
+                  text)
     text = re.sub(r"(?<=\d)\s*C\s*X\s*", "x", text)
     text = re.sub(r"(?<=\d)G(?=\d)", "x", text)  # 3G1.5: three cores, one of them earth
     text = re.sub(r"(\d+)\s*[,\s]*X\s*[,\s]*(?=\d)", r"\1x", text)
@@ -534,11 +551,14 @@ def _read_cable(upper: str, out: ProductText) -> None:
     out.kind = (kind.group(1) or kind.group(2)) if kind else out.kind
     if cores:
         out.main = "x".join(_plain(Decimal(g)) for g in cores.groups() if g)
-    elif single := re.search(r"(?<![\d.])(\d+(?:\.\d+)?)\s*(?:MM2|MM²|平方)", text):
+    elif single := re.search(r"(?<![\d.])(\d+(?:\.\d+)?)\s*(?:MM2|MM²|平方|SQ\.?\s*MM)", text):
         out.main = f"1x{_plain(Decimal(single.group(1)))}"
     if v := re.search(r"(\d+(?:\.\d+)?)\s*/\s*(\d+(?:\.\d+)?)\s*(K?)V", text):
         scale = 1000 if v.group(3) else 1
         out.voltage = f"{_plain(Decimal(v.group(1)) * scale)}/{_plain(Decimal(v.group(2)) * scale)}"
+    colours = {_CABLE_COLOURS[c] for c in _CABLE_COLOUR_RE.findall(text.lower())}
+    if colours:
+        out.extra.append("+".join(sorted(colours)))
 
 
 def _read_valve(upper: str, rest: str, out: ProductText) -> None:
