@@ -131,9 +131,9 @@ _DIELECTRICS = {"X7R": "X7R", "X5R": "X5R", "X6S": "X6S", "X7S": "X7S", "X8R": "
                 "C0G": "C0G", "COG": "C0G", "NP0": "C0G", "NPO": "C0G"}
 _MURATA_DIELECTRIC = {"5C": "C0G", "R7": "X7R", "R6": "X5R", "C7": "X7S", "F5": "Y5V"}
 _SAMSUNG_DIELECTRIC = {"C": "C0G", "B": "X7R", "A": "X5R", "F": "Y5V"}
-_BEARING_SEALS = {"Z": "Z", "ZZ": "ZZ", "2Z": "ZZ", "2RZ": "ZZ", "RZ": "Z", "RS": "RS", "RS1": "RS", "2RS": "RS",
-                  "2RS1": "RS", "2RSR": "RS", "2RSH": "RS", "DDU": "RS", "LLU": "RS", "LLB": "ZZ", "DU": "RS",
-                  "N": "N", "NR": "NR"}
+_BEARING_SEALS = {"Z": "Z", "ZZ": "ZZ", "2Z": "ZZ", "2ZR": "ZZ", "2RZ": "ZZ", "RZ": "Z", "RS": "RS", "RS1": "RS",
+                  "2RS": "RS", "2RS1": "RS", "2RSR": "RS", "2RSH": "RS", "DDU": "RS", "LLU": "RS", "LLB": "ZZ",
+                  "DU": "RS", "N": "N", "NR": "NR"}
 # single and double shields or seals are one product in texts people write ("6301-RS" for
 # "6301-2RS"): kept as shield or seal
 _SEAL_KIND = {"Z": "Z", "ZZ": "Z", "RS": "RS", "N": "N", "NR": "NR"}
@@ -187,7 +187,8 @@ def _read(text: str) -> ProductText:
     if out.family is None:
         _read_drawing(upper, out)
     if out.family == "bearing" or out.family is None and _BEARING_HINT_RE.search(upper):
-        _read_bearing(upper, out)
+        # without the type words and makers: "Bearing62062RS", "SKF6204"
+        _read_bearing(rest.upper(), out)
     if out.family in (None, "valve"):
         _read_valve(upper, rest, out)
     if out.family in (None, "cable"):
@@ -459,7 +460,7 @@ def _pf(code: str) -> str:
 # ---- bearings, seals, cables, valves, fasteners, drawings ------------------------------
 
 _BEARING_RE = re.compile(r"(?<![A-Z0-9.×X*])(\d{3,6})[-/ ]?"
-                         r"(2RS1|2RSR|2RSH|2RS|RS1|RS|2RZ|RZ|2Z|ZZ|Z|DDU|LLU|LLB|DU|NR)?"
+                         r"(2RS1|2RSR|2RSH|2RS|RS1|RS|2RZ|RZ|2ZR|2Z|ZZ|Z|DDU|LLU|LLB|DU|NR)?"
                          r"[-/ ]?(C[0-5])?(?![A-Z0-9.×X*])")
 # a bearing number without the word "bearing": only with a seal or clearance code glued on
 _BEARING_HINT_RE = re.compile(r"(?<![A-Z0-9])6\d{3}-?(?:2RS1?|2RSR|2Z|ZZ|DDU|LLU|RS|Z)?[-/]?C3(?![A-Z0-9])|"
@@ -467,6 +468,13 @@ _BEARING_HINT_RE = re.compile(r"(?<![A-Z0-9])6\d{3}-?(?:2RS1?|2RSR|2Z|ZZ|DDU|LLU
 
 
 def _read_bearing(upper: str, out: ProductText) -> None:
+    # a seal glued on ("62042RS-C3") first: read apart, "62042" would be no bearing number
+    for m in re.finditer(r"(?<![A-Z0-9])(6\d{3})(2RS1?|2RSR|2ZR|2Z|ZZ)(?:[-/ ]?(C[0-5]))?(?![A-Z0-9])", upper):
+        out.family, out.kind = "bearing", "deep-groove"
+        out.main = m.group(1)
+        out.seal = _SEAL_KIND[_BEARING_SEALS[m.group(2)]]
+        out.clearance = m.group(3) or _clearance(upper)
+        return
     for m in _BEARING_RE.finditer(upper):
         number, seal, clearance = m.groups()
         old = None
@@ -478,20 +486,20 @@ def _read_bearing(upper: str, out: ProductText) -> None:
         if not re.fullmatch(r"6\d{3}|16\d{3}|6\d{2}|60\d{2}", number):
             continue
         if number.startswith("6") and len(number) == 5 and seal is None and not number.startswith("16"):
-            # "62042" is 6204 with a 2RS/2Z glued on, handled by the seal group; a bare
-            # five-digit number is no deep-groove bearing
+            # "62042" is 6204 with a 2RS/2Z glued on, handled above; a bare five-digit
+            # number is no deep-groove bearing
             continue
         out.family, out.kind = "bearing", out.kind or "deep-groove"
         out.main = number
         out.seal = _SEAL_KIND.get(_BEARING_SEALS.get(seal or "", "")) or old or "open"
-        out.clearance = clearance or ("CN" if out.clearance is None else out.clearance)
+        out.clearance = clearance or out.clearance or _clearance(upper)
         return
-    for m in re.finditer(r"(?<![A-Z0-9])(6\d{3})(2RS1?|2RSR|2Z|ZZ)(C[0-5])?(?![A-Z0-9])", upper):
-        out.family, out.kind = "bearing", "deep-groove"
-        out.main = m.group(1)
-        out.seal = _SEAL_KIND[_BEARING_SEALS[m.group(2)]]
-        out.clearance = m.group(3) or "CN"
-        return
+
+
+def _clearance(upper: str) -> str:
+    """A bearing's radial clearance written apart from its number ("6204-2RS bearing C3")."""
+    m = re.search(r"(?<![A-Z0-9])C[2-5](?![A-Z0-9])", upper)
+    return m.group(0) if m else "CN"
 
 
 def _dims(text: str, count: int) -> str | None:

@@ -65,6 +65,9 @@ SAME = [
     ("KABEL RVV 2X0,75 300/500V", "RVV 2x0.75mm2 300/500V Flexible sheathed cable"),
     ("Cable RVVP 3 core 1.5 sq mm 300/300V", "屏蔽护套线 RVVP 3X1.5平方"),
     ("Cable BVR 1 core 10 sq mm 450/750V, yellow-green", "单芯软线 BVR 1x10mm2 黄绿双色"),
+    ("Bearing62062RS", "深沟球轴承 6206-2RS1"),  # a type word glued on; SKF's 2RS1
+    ("RILLENKUGELLAGER 62042RS-C3", "HRB 6204-2RS-C3 ball bearing"),
+    ("bearing 6206-2ZR", "轴承 6206ZZ"),
     # SAP's German abbreviations, a standard's ISO and DIN names, a washer by its hole
     ("SKT-SCHR DIN931 M6X30 8.8 VZ", "外六角螺栓 半牙 M6x30 8.8级 镀锌"),
     ("ISO 4017 M5x45 10.9", "SKT-SCHR DIN933 M5X45 10.9"),
@@ -100,6 +103,7 @@ DIFFERENT = [
     ("Motor 4 kW 1450 rpm B3", "Motor 4 kW 1450 rpm B5"),  # foot or flange mounted
     ("电机 4千瓦 4极", "电机 5.5千瓦 4极"),
     ("单芯软线 BVR 1x10mm2 红色", "Cable BVR 1 core 10 sq mm, blue"),
+    ("RILLENKUGELLAGER 62042RS-C3", "RILLENKUGELLAGER 6204-2RS"),  # C3 clearance vs normal
     ("SKT-SCHR DIN931 M6X30 8.8", "SKT-SCHR DIN933 M6X30 8.8"),  # partial vs full thread
     ("外六角螺栓 半牙 M6x30 8.8级", "Hex head bolt full thread, DIN 933, M6x30 mm, 8.8"),
     ("M6x30 8.8 DIN 912", "M6x30 8.8 DIN 933"),  # socket head vs hex head
