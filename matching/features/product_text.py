@@ -239,7 +239,9 @@ _OHM_VALUE_RE = re.compile(
     r"(?<![A-Z0-9.])(\d+(?:\.\d+)?)\s*([KMG]?)\s*(?:Ω|OHMS?|欧姆?|R)?(?![A-Z0-9.%])"
 )
 _RKM_RE = re.compile(r"(?<![A-Z0-9.])(\d*)([RKMG])(\d+)(?![A-Z0-9.])")
-_CAP_VALUE_RE = re.compile(r"(?<![A-Z0-9.])(\d+(?:\.\d+)?)\s*([PNUM]?)F([BCDFGJKMZ])?(?![A-Z0-9])")
+# ".022UF" without its leading zero; "100PF25V" with the voltage glued on
+_CAP_VALUE_RE = re.compile(r"(?<![A-Z0-9.])(\d+(?:\.\d+)?|\.\d+)\s*([PNUM]?)F([BCDFGJKMZ])?"
+                           r"(?:(?![A-Z0-9])|(?=\d+(?:\.\d+)?V(?![A-Z0-9])))")
 _PERCENT_RE = re.compile(r"(?:±\s*)?(\d+(?:\.\d+)?)\s*%")
 _VOLTS_RE = re.compile(r"(?<![A-Z0-9.])(\d+(?:\.\d+)?)\s*(K?)V(?![A-Z0-9])")
 _PACKAGE_RE = re.compile(r"(?<!\d)(0201|0402|0603|0805|1206|1210|1812|2010|2220|2512|1005|1608|2012|3216|3225|"

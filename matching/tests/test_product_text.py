@@ -47,6 +47,8 @@ SAME = [
     ("CAP 0603 0.1uF 16V X7R", "C1608X7R1C104K TDK"),
     ("MLCC 0603 0.01ΜF 50V X7R", "贴片电容 0603 10nF 50V X7R"),  # an upper-cased micro sign
     ("CAP 0603 22NF 50V", "MLCC 0603 0.022µF 50V"),
+    ("CAP CER .022ΜF 10V X7R 1206", "贴片电容 1206 223 10V X7R"),  # no leading zero; a value code
+    ("MLCC 0603 100pF25V X7R", "Samsung MLCC 100pF 25V X7R 0603"),
     ("轴承-6311-ZZ-FAG", "深沟球轴承 6311-2Z 舍弗勒"),
     ("深沟球轴承 6204-2RS SKF", "BEARING,BALL,DEEP GROOVE,62042RS1,斯凯孚"),
     ("轴承 80311", "深沟球轴承 6311ZZ"),
