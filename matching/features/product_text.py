@@ -204,7 +204,7 @@ def _read(text: str) -> ProductText:
         out.main = dims
     if out.main is None:
         _read_drawing(upper, out)
-    if out.family not in ("resistor", "capacitor", "cable", "bearing"):
+    if out.family not in ("resistor", "capacitor", "cable", "bearing") and out.kind != "paper":
         # a grade glued to the size ("M24x40304", "M5X128.8") starts after the size
         spaced = _THREAD_RE.sub(lambda m: m.group(0) + " ", rest)
         materials = _materials(spaced)
@@ -213,8 +213,14 @@ def _read(text: str) -> ProductText:
         out.material = " ".join(sorted(materials)) or out.material
     grades = {_CHEM_GRADES[g] for g in re.findall(r"(?<![a-z])(?:ar|gr|cp)(?![a-z])|分析纯|优级纯|化学纯", rest)}
     out.grade = " ".join(sorted(grades)) or None
+    if out.kind == "toner":
+        _read_toner(rest, out)
+    elif out.kind == "battery":
+        _read_battery(rest, out)
     if out.main is None:
-        _read_generic(rest, out)
+        # one spelling for a RAL colour and a paper's weight: "RAL 7035", "80gsm", "80 g/m2"
+        rest = re.sub(r"(?<![a-z])ral\s+(?=\d{4}(?!\d))", "ral", rest)
+        _read_generic(re.sub(r"(?<=\d)\s*(?:gsm|g/m2|g/m²)(?![a-z0-9])", "g", rest), out)
     return out
 
 
@@ -705,6 +711,31 @@ def _read_motor(upper: str, out: ProductText) -> None:
 
 _QUANTITY_RE = re.compile(r"(?<![a-z0-9.])(\d+(?:\.\d+)?)\s*(ml|毫升|m升|l|升|kg|公斤|g|克|mm|cm|m|目)(?![a-z])")
 _QUANTITY_UNITS = {"毫升": "ml", "m升": "ml", "升": "l", "公斤": "kg", "克": "g"}
+
+
+def _read_toner(rest: str, out: ProductText) -> None:
+    """A toner by its maker's part number (CF217A, Q2612A, TN-2325), not the series alias
+    (17A); a compatible one is another product than the original."""
+    if m := re.search(r"(?<![a-z0-9])([a-z]{1,3})-?(\d{3,5}[a-z]{0,2})(?![a-z0-9])", rest):
+        out.main = (m.group(1) + m.group(2)).upper()
+    if re.search(r"compatible|兼容|kompatibel", rest):
+        out.extra.append("compatible")
+    elif re.search(r"original|genuine|原装", rest):
+        out.extra.append("original")
+
+
+_BATTERY_SIZES = {"aaa": "AAA", "lr03": "AAA", "7号": "AAA", "aa": "AA", "lr6": "AA", "5号": "AA", "9v": "9V",
+                  "6lr61": "9V", "cr2032": "CR2032"}
+
+
+def _read_battery(rest: str, out: ProductText) -> None:
+    """A battery by its size (AA = LR6 = 5号), the pack size as a detail."""
+    found = re.search(r"(?<![a-z0-9])(aaa|lr03|aa|lr6|9v|6lr61|cr2032)(?![a-z0-9])|([57]号)", rest)
+    if found is None:
+        return
+    out.main = _BATTERY_SIZES[found.group(1) or found.group(2)]
+    if pack := re.search(r"(\d+)\s*(?:er)?[\s-]*(?:pack|粒|节|pcs)|pack\s*of\s*(\d+)", rest):
+        out.extra.append(f"x{pack.group(1) or pack.group(2)}")
 
 
 def _read_generic(rest: str, out: ProductText) -> None:

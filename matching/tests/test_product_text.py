@@ -70,6 +70,10 @@ SAME = [
     ("Bearing62062RS", "深沟球轴承 6206-2RS1"),  # a type word glued on; SKF's 2RS1
     ("RILLENKUGELLAGER 62042RS-C3", "HRB 6204-2RS-C3 ball bearing"),
     ("bearing 6206-2ZR", "轴承 6206ZZ"),
+    ("HP 88A black toner cartridge CC388A", "Genuine toner for HP CC388A"),  # the part number, not 88A
+    ("BATTERIE AAA LR03 4ER PACK", "南孚7号碱性电池 AAA 4粒/卡"),
+    ("Acrylic enamel RAL 7035 20kg", "丙烯酸磁漆 RAL7035 20kg/桶"),
+    ("KOPIERPAPIER A4 80G 500 BL", "Copy paper A4 80gsm 500 sheets"),
     # SAP's German abbreviations, a standard's ISO and DIN names, a washer by its hole
     ("SKT-SCHR DIN931 M6X30 8.8 VZ", "外六角螺栓 半牙 M6x30 8.8级 镀锌"),
     ("ISO 4017 M5x45 10.9", "SKT-SCHR DIN933 M5X45 10.9"),
@@ -106,6 +110,8 @@ DIFFERENT = [
     ("电机 4千瓦 4极", "电机 5.5千瓦 4极"),
     ("单芯软线 BVR 1x10mm2 红色", "Cable BVR 1 core 10 sq mm, blue"),
     ("RILLENKUGELLAGER 62042RS-C3", "RILLENKUGELLAGER 6204-2RS"),  # C3 clearance vs normal
+    ("兼容墨粉盒 惠普 Q2612A", "HP Q2612A toner original"),  # compatible vs original
+    ("Nanfu AA batteries, pack of 10", "Nanfu alkaline battery AA 4-pack"),
     ("SKT-SCHR DIN931 M6X30 8.8", "SKT-SCHR DIN933 M6X30 8.8"),  # partial vs full thread
     ("外六角螺栓 半牙 M6x30 8.8级", "Hex head bolt full thread, DIN 933, M6x30 mm, 8.8"),
     ("M6x30 8.8 DIN 912", "M6x30 8.8 DIN 933"),  # socket head vs hex head
