@@ -632,6 +632,9 @@ def _read_standard(rest: str, out: ProductText) -> None:
             out.standard = "din931"
         elif _FULL_THREAD_RE.search(rest):
             out.standard = "din933"
+    elif out.kind == "socket-cap":
+        # a kind of one standard: the text that names it and the one that does not agree
+        out.standard = "din912"
 
 
 _THREAD_RE = re.compile(

@@ -143,3 +143,9 @@ def test_it_reads_value_codes(text, value):
 def test_it_reads_nothing_from_nothing():
     empty = read_product(None, "", "   ")
     assert empty.main is None and empty.family is None
+
+
+def test_it_gives_a_kind_of_one_standard_that_standard():
+    """A socket head cap screw is a DIN 912 one: the text that says so and the one that
+    does not have one spec signature (the exact level), not only compatible details."""
+    assert _row("内六角圆柱头螺钉 M8x40 12.9级")["px_sig"] == _row("ZYL-SCHR DIN912 M8X40 12.9")["px_sig"]
