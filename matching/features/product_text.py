@@ -11,12 +11,15 @@ brand column joined) into a `ProductText`:
   number, "DN50"),
 - main: the value that names the item within its family, in one canonical form: a
   resistance in ohms, a capacitance in pF, a bearing's basic number, a thread with its
-  length, an O-ring's ID x CS, a seal's d x D x b, a cable's cores x section, a valve's DN,
+  length, an O-ring's ID x CS, a seal's d x D x b, a cable's cores x section, a valve's DN
+  (from inches too), a motor's power and poles, a toner's part number, a battery's size,
   a drawing number; for other families the numbers with their units. Value codes are read
   as such: "475" = 4.7 µF, "1002" = 10 kΩ, "4K7" = 4.7 kΩ, "R47" = 0.47 Ω.
 - details that tell variants of one main value apart: EIA package, tolerance, voltage,
-  dielectric, seal and clearance of a bearing, PN, drawing revision, material or grade
-  (data/product_materials.txt), maker (data/product_makers.txt), grade of a chemical.
+  dielectric, seal and clearance of a bearing, PN, a fastener's standard (DIN 912 / ISO
+  4762, data/product_standards.txt), a motor's mounting, a cable's colour, drawing
+  revision, material or grade (data/product_materials.txt), maker (data/product_makers.txt),
+  grade of a chemical.
 
 Maker part numbers of the usual chip resistor and MLCC series are decoded into the same
 details (RC0805FR-07330RL, CL10B224KONNNC, GRM21B5C1H102JA01D, C1608X7R1H104K, ...), so a
