@@ -218,7 +218,10 @@ def std_spec(raw: object) -> Standardized:
     engineering notation with Ω, F (pF/nF/µF), H, V, A, W, VA, Hz and the
     MICRO SIGN "µ" (U+00B5): "6.8k", "6K8", "6800 ohm", "6.8 kΩ" → "6.8kΩ";
     "10uF", "10μF", "10UF" → "10µF"; "0.1uF" → "100nF"; "500MA" → "500mA"
-    (M/m case is kept for Ω, W and F); "1/4W" stays a fraction.
+    (M/m case is kept for Ω, W and F); "1/4W" stays a fraction; "0.01ΜF" (an
+    upper-cased micro sign) → "10nF". A part number or model code (a token with a
+    letter before a digit: "YE3-132M2-6", "Q41F-16R", "Q2612A") is kept as written,
+    upper-cased: no value is read inside it.
     parts: {"numbers": the numbers of the value in order, space-separated
     ("M6x20" → "6 20", "6.8kΩ" → "6.8"); "text": the spec as written (NFKC, spaces
     collapsed), for readers of part numbers and codes that the canonical value would
