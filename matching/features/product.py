@@ -58,7 +58,7 @@ def features(row: Mapping[str, Any]) -> FeatureRow:
         "px_tolerance": text.tolerance,
         "px_voltage": text.voltage,
         "px_dielectric": text.dielectric,
-        "px_variant": " ".join(v for v in (text.seal, text.clearance, *sorted(text.extra)) if v) or None,
+        "px_variant": " ".join(v for v in (text.seal, text.clearance, text.standard, *sorted(text.extra)) if v) or None,
         "px_pressure": text.pressure,
         "px_revision": text.revision,
         "px_grade": text.grade,

@@ -11,12 +11,15 @@ brand column joined) into a `ProductText`:
   number, "DN50"),
 - main: the value that names the item within its family, in one canonical form: a
   resistance in ohms, a capacitance in pF, a bearing's basic number, a thread with its
-  length, an O-ring's ID x CS, a seal's d x D x b, a cable's cores x section, a valve's DN,
+  length, an O-ring's ID x CS, a seal's d x D x b, a cable's cores x section, a valve's DN
+  (from inches too), a motor's power and poles, a toner's part number, a battery's size,
   a drawing number; for other families the numbers with their units. Value codes are read
   as such: "475" = 4.7 µF, "1002" = 10 kΩ, "4K7" = 4.7 kΩ, "R47" = 0.47 Ω.
 - details that tell variants of one main value apart: EIA package, tolerance, voltage,
-  dielectric, seal and clearance of a bearing, PN, drawing revision, material or grade
-  (data/product_materials.txt), maker (data/product_makers.txt), grade of a chemical.
+  dielectric, seal and clearance of a bearing, PN, a fastener's standard (DIN 912 / ISO
+  4762, data/product_standards.txt), a motor's mounting, a cable's colour, drawing
+  revision, material or grade (data/product_materials.txt), maker (data/product_makers.txt),
+  grade of a chemical.
 
 Maker part numbers of the usual chip resistor and MLCC series are decoded into the same
 details (RC0805FR-07330RL, CL10B224KONNNC, GRM21B5C1H102JA01D, C1608X7R1H104K, ...), so a
@@ -49,6 +52,7 @@ class ProductText:
     seal: str | None = None
     clearance: str | None = None
     pressure: str | None = None
+    standard: str | None = None
     revision: str | None = None
     material: str | None = None
     maker: str | None = None
@@ -130,22 +134,27 @@ _DIELECTRICS = {"X7R": "X7R", "X5R": "X5R", "X6S": "X6S", "X7S": "X7S", "X8R": "
                 "C0G": "C0G", "COG": "C0G", "NP0": "C0G", "NPO": "C0G"}
 _MURATA_DIELECTRIC = {"5C": "C0G", "R7": "X7R", "R6": "X5R", "C7": "X7S", "F5": "Y5V"}
 _SAMSUNG_DIELECTRIC = {"C": "C0G", "B": "X7R", "A": "X5R", "F": "Y5V"}
-_BEARING_SEALS = {"Z": "Z", "ZZ": "ZZ", "2Z": "ZZ", "2RZ": "ZZ", "RZ": "Z", "RS": "RS", "RS1": "RS", "2RS": "RS",
-                  "2RS1": "RS", "2RSR": "RS", "2RSH": "RS", "DDU": "RS", "LLU": "RS", "LLB": "ZZ", "DU": "RS",
-                  "N": "N", "NR": "NR"}
+_BEARING_SEALS = {"Z": "Z", "ZZ": "ZZ", "2Z": "ZZ", "2ZR": "ZZ", "2RZ": "ZZ", "RZ": "Z", "RS": "RS", "RS1": "RS",
+                  "2RS": "RS", "2RS1": "RS", "2RSR": "RS", "2RSH": "RS", "DDU": "RS", "LLU": "RS", "LLB": "ZZ",
+                  "DU": "RS", "N": "N", "NR": "NR"}
 # single and double shields or seals are one product in texts people write ("6301-RS" for
 # "6301-2RS"): kept as shield or seal
 _SEAL_KIND = {"Z": "Z", "ZZ": "Z", "RS": "RS", "N": "N", "NR": "NR"}
 # old Chinese designations: 80311 = 6311-2Z, 180311 = 6311-2RS, 60311 = 6311-Z
 _OLD_BEARING_PREFIX = {"80": "Z", "180": "RS", "60": "Z", "160": "RS"}
 _VALVE_CODES = {"Q": "valve/ball", "J": "valve/globe", "Z": "valve/gate", "D": "valve/butterfly", "H": "valve/check"}
-_VALVE_BODY = {"P": "ss304", "R": "ss316", "C": "carbon-steel", "Q": "ductile-iron"}
+_VALVE_BODY = {"P": "ss304", "R": "ss316", "C": "carbon-steel", "Q": "ductile-iron", "Z": "cast-iron"}
+# a valve's nominal size in inches, as its DN
+_INCH_DN = {"1/4": "8", "3/8": "10", "1/2": "15", "3/4": "20", "1": "25", "1-1/4": "32", "1-1/2": "40", "2": "50",
+            "2-1/2": "65", "3": "80", "4": "100", "5": "125", "6": "150", "8": "200", "10": "250", "12": "300",
+            "14": "350", "16": "400"}
+_INCH_RE = re.compile(r"(?<![\d/.\-])(\d{1,2}(?:[\s-]\d/\d)?|\d/\d)\s*(?:\"|″|''|INCH|IN(?![A-Z])|英寸|寸)")
 _CHEM_GRADES = {"ar": "ar", "分析纯": "ar", "gr": "gr", "优级纯": "gr", "cp": "cp", "化学纯": "cp"}
 
 
 def _normalize(text: str) -> str:
     text = unicodedata.normalize("NFKC", text)
-    text = text.replace("μ", "u").replace("µ", "u").replace("Ω", "Ω").replace("_", " ")
+    text = text.replace("μ", "u").replace("µ", "u").replace("Μ", "u").replace("Ω", "Ω").replace("_", " ")
     text = re.sub(r"[φΦØø⌀]", " ", text)
     text = re.sub(r"(?<=\d)\s*[xX×*＊✕]\s*(?=\d)", "x", text)
     return text
@@ -181,7 +190,8 @@ def _read(text: str) -> ProductText:
     if out.family is None:
         _read_drawing(upper, out)
     if out.family == "bearing" or out.family is None and _BEARING_HINT_RE.search(upper):
-        _read_bearing(upper, out)
+        # without the type words and makers: "Bearing62062RS", "SKF6204"
+        _read_bearing(rest.upper(), out)
     if out.family in (None, "valve"):
         _read_valve(upper, rest, out)
     if out.family in (None, "cable"):
@@ -190,12 +200,14 @@ def _read(text: str) -> ProductText:
         _read_seal(rest, out)
     if out.family in (None, "fastener"):
         _read_fastener(rest, out)
+    if out.family == "motor":
+        _read_motor(upper, out)
     if out.family == "pipe":
         dims = _dims(re.sub(r"(?<![a-z])(?:dn\s*\d+|d(?=\d)|od)", " ", rest), 2)
         out.main = dims
     if out.main is None:
         _read_drawing(upper, out)
-    if out.family not in ("resistor", "capacitor", "cable", "bearing"):
+    if out.family not in ("resistor", "capacitor", "cable", "bearing") and out.kind != "paper":
         # a grade glued to the size ("M24x40304", "M5X128.8") starts after the size
         spaced = _THREAD_RE.sub(lambda m: m.group(0) + " ", rest)
         materials = _materials(spaced)
@@ -204,8 +216,14 @@ def _read(text: str) -> ProductText:
         out.material = " ".join(sorted(materials)) or out.material
     grades = {_CHEM_GRADES[g] for g in re.findall(r"(?<![a-z])(?:ar|gr|cp)(?![a-z])|分析纯|优级纯|化学纯", rest)}
     out.grade = " ".join(sorted(grades)) or None
+    if out.kind == "toner":
+        _read_toner(rest, out)
+    elif out.kind == "battery":
+        _read_battery(rest, out)
     if out.main is None:
-        _read_generic(rest, out)
+        # one spelling for a RAL colour and a paper's weight: "RAL 7035", "80gsm", "80 g/m2"
+        rest = re.sub(r"(?<![a-z])ral\s+(?=\d{4}(?!\d))", "ral", rest)
+        _read_generic(re.sub(r"(?<=\d)\s*(?:gsm|g/m2|g/m²)(?![a-z0-9])", "g", rest), out)
     return out
 
 
@@ -230,7 +248,9 @@ _OHM_VALUE_RE = re.compile(
     r"(?<![A-Z0-9.])(\d+(?:\.\d+)?)\s*([KMG]?)\s*(?:Ω|OHMS?|欧姆?|R)?(?![A-Z0-9.%])"
 )
 _RKM_RE = re.compile(r"(?<![A-Z0-9.])(\d*)([RKMG])(\d+)(?![A-Z0-9.])")
-_CAP_VALUE_RE = re.compile(r"(?<![A-Z0-9.])(\d+(?:\.\d+)?)\s*([PNUM]?)F([BCDFGJKMZ])?(?![A-Z0-9])")
+# ".022UF" without its leading zero; "100PF25V" with the voltage glued on
+_CAP_VALUE_RE = re.compile(r"(?<![A-Z0-9.])(\d+(?:\.\d+)?|\.\d+)\s*([PNUM]?)F([BCDFGJKMZ])?"
+                           r"(?:(?![A-Z0-9])|(?=\d+(?:\.\d+)?V(?![A-Z0-9])))")
 _PERCENT_RE = re.compile(r"(?:±\s*)?(\d+(?:\.\d+)?)\s*%")
 _VOLTS_RE = re.compile(r"(?<![A-Z0-9.])(\d+(?:\.\d+)?)\s*(K?)V(?![A-Z0-9])")
 _PACKAGE_RE = re.compile(r"(?<!\d)(0201|0402|0603|0805|1206|1210|1812|2010|2220|2512|1005|1608|2012|3216|3225|"
@@ -451,7 +471,7 @@ def _pf(code: str) -> str:
 # ---- bearings, seals, cables, valves, fasteners, drawings ------------------------------
 
 _BEARING_RE = re.compile(r"(?<![A-Z0-9.×X*])(\d{3,6})[-/ ]?"
-                         r"(2RS1|2RSR|2RSH|2RS|RS1|RS|2RZ|RZ|2Z|ZZ|Z|DDU|LLU|LLB|DU|NR)?"
+                         r"(2RS1|2RSR|2RSH|2RS|RS1|RS|2RZ|RZ|2ZR|2Z|ZZ|Z|DDU|LLU|LLB|DU|NR)?"
                          r"[-/ ]?(C[0-5])?(?![A-Z0-9.×X*])")
 # a bearing number without the word "bearing": only with a seal or clearance code glued on
 _BEARING_HINT_RE = re.compile(r"(?<![A-Z0-9])6\d{3}-?(?:2RS1?|2RSR|2Z|ZZ|DDU|LLU|RS|Z)?[-/]?C3(?![A-Z0-9])|"
@@ -459,6 +479,13 @@ _BEARING_HINT_RE = re.compile(r"(?<![A-Z0-9])6\d{3}-?(?:2RS1?|2RSR|2Z|ZZ|DDU|LLU
 
 
 def _read_bearing(upper: str, out: ProductText) -> None:
+    # a seal glued on ("62042RS-C3") first: read apart, "62042" would be no bearing number
+    for m in re.finditer(r"(?<![A-Z0-9])(6\d{3})(2RS1?|2RSR|2ZR|2Z|ZZ)(?:[-/ ]?(C[0-5]))?(?![A-Z0-9])", upper):
+        out.family, out.kind = "bearing", "deep-groove"
+        out.main = m.group(1)
+        out.seal = _SEAL_KIND[_BEARING_SEALS[m.group(2)]]
+        out.clearance = m.group(3) or _clearance(upper)
+        return
     for m in _BEARING_RE.finditer(upper):
         number, seal, clearance = m.groups()
         old = None
@@ -470,20 +497,20 @@ def _read_bearing(upper: str, out: ProductText) -> None:
         if not re.fullmatch(r"6\d{3}|16\d{3}|6\d{2}|60\d{2}", number):
             continue
         if number.startswith("6") and len(number) == 5 and seal is None and not number.startswith("16"):
-            # "62042" is 6204 with a 2RS/2Z glued on, handled by the seal group; a bare
-            # five-digit number is no deep-groove bearing
+            # "62042" is 6204 with a 2RS/2Z glued on, handled above; a bare five-digit
+            # number is no deep-groove bearing
             continue
         out.family, out.kind = "bearing", out.kind or "deep-groove"
         out.main = number
         out.seal = _SEAL_KIND.get(_BEARING_SEALS.get(seal or "", "")) or old or "open"
-        out.clearance = clearance or ("CN" if out.clearance is None else out.clearance)
+        out.clearance = clearance or out.clearance or _clearance(upper)
         return
-    for m in re.finditer(r"(?<![A-Z0-9])(6\d{3})(2RS1?|2RSR|2Z|ZZ)(C[0-5])?(?![A-Z0-9])", upper):
-        out.family, out.kind = "bearing", "deep-groove"
-        out.main = m.group(1)
-        out.seal = _SEAL_KIND[_BEARING_SEALS[m.group(2)]]
-        out.clearance = m.group(3) or "CN"
-        return
+
+
+def _clearance(upper: str) -> str:
+    """A bearing's radial clearance written apart from its number ("6204-2RS bearing C3")."""
+    m = re.search(r"(?<![A-Z0-9])C[2-5](?![A-Z0-9])", upper)
+    return m.group(0) if m else "CN"
 
 
 def _dims(text: str, count: int) -> str | None:
@@ -512,12 +539,29 @@ def _read_seal(rest: str, out: ProductText) -> None:
             out.extra.append(h.group(1))
 
 
+# a cable's colour tells its variants apart (a blue core is not a black one)
+_CABLE_COLOURS = {"黄绿双色": "yellow-green", "黄绿": "yellow-green", "yellow-green": "yellow-green",
+                  "yellow/green": "yellow-green", "green-yellow": "yellow-green", "gn/ye": "yellow-green",
+                  "grün-gelb": "yellow-green", "gruen-gelb": "yellow-green", "红色": "red", "red": "red", "rot": "red",
+                  "蓝色": "blue", "blue": "blue", "blau": "blue", "黑色": "black", "black": "black",
+                  "schwarz": "black", "棕色": "brown", "brown": "brown", "braun": "brown", "灰色": "grey",
+                  "grey": "grey", "gray": "grey", "grau": "grey", "白色": "white", "white": "white", "weiss": "white",
+                  "weiß": "white",
+                  "黄色": "yellow", "yellow": "yellow", "gelb": "yellow", "绿色": "green", "green": "green",
+                  "grün": "green", "gruen": "green"}
+_CABLE_COLOUR_RE = re.compile(
+    "|".join(re.escape(c) if _cjk(c) else rf"(?<![a-z/\-]){re.escape(c)}(?![a-z/\-])"
+             for c in sorted(_CABLE_COLOURS, key=len, reverse=True)))
+
+
 def _read_cable(upper: str, out: ProductText) -> None:
     kind = re.search(r"(H05VV-F|H07RN-F)|(?<![A-Z])(RVVP|RVV|KVVP|KVV|YJV22|YJV|YJLV|BVR|BVV|BV|RV|VV)(?![A-Z])",
                      upper)
     if kind is None and out.family != "cable":
         return
-    text = re.sub(r"(\d+)\s*芯\s*(?:[Xx*]\s*)?(\d+(?:\.\d+)?)\s*(?:平方|MM2|MM²)?", r"\1x\2", upper)
+    text = re.sub(r"(?<=\d),(?=\d{1,2}(?!\d))", ".", upper)  # decimal comma: 2X0,75
+    text = re.sub(r"(\d+)\s*(?:芯|CORES?)\s*(?:[Xx*]\s*)?(\d+(?:\.\d+)?)\s*(?:平方|MM2|MM²|SQ\.?\s*MM)?", r"\1x\2",
+                  text)
     text = re.sub(r"(?<=\d)\s*C\s*X\s*", "x", text)
     text = re.sub(r"(?<=\d)G(?=\d)", "x", text)  # 3G1.5: three cores, one of them earth
     text = re.sub(r"(\d+)\s*[,\s]*X\s*[,\s]*(?=\d)", r"\1x", text)
@@ -526,31 +570,74 @@ def _read_cable(upper: str, out: ProductText) -> None:
     out.kind = (kind.group(1) or kind.group(2)) if kind else out.kind
     if cores:
         out.main = "x".join(_plain(Decimal(g)) for g in cores.groups() if g)
-    elif single := re.search(r"(?<![\d.])(\d+(?:\.\d+)?)\s*(?:MM2|MM²|平方)", text):
+    elif single := re.search(r"(?<![\d.])(\d+(?:\.\d+)?)\s*(?:MM2|MM²|平方|SQ\.?\s*MM)", text):
         out.main = f"1x{_plain(Decimal(single.group(1)))}"
     if v := re.search(r"(\d+(?:\.\d+)?)\s*/\s*(\d+(?:\.\d+)?)\s*(K?)V", text):
         scale = 1000 if v.group(3) else 1
         out.voltage = f"{_plain(Decimal(v.group(1)) * scale)}/{_plain(Decimal(v.group(2)) * scale)}"
+    colours = {_CABLE_COLOURS[c] for c in _CABLE_COLOUR_RE.findall(text.lower())}
+    if colours:
+        out.extra.append("+".join(sorted(colours)))
 
 
 def _read_valve(upper: str, rest: str, out: ProductText) -> None:
-    code = re.search(r"(?<![A-Z0-9])([QJZDH])(\d)(\d)([A-Z])(?:\d)?-?(\d{2,3})([PRCQ])(?![A-Z0-9])", upper)
-    dn = re.search(r"(?<![A-Z])DN\s*(\d{2,4})(?!\d)", upper)
-    if code is None and dn is None:
+    code = re.search(r"(?<![A-Z0-9])([QJZDH])(\d)(\d)([A-Z])(?:\d)?-?(\d{2,3})([PRCQZ])(?![A-Z0-9])", upper)
+    # in the text without its type words ("KUGELHAHNDN65"), a material glued on ("DN80316")
+    dn = re.search(r"(?<![A-Z])DN\s*(\d{2,4})(?:(?!\d)|(?=30[14]|316))", rest.upper())
+    size = None
+    if dn is not None:
+        size = dn.group(1)
+    elif out.family == "valve" and (inch := _INCH_RE.search(upper)):
+        size = _INCH_DN.get(re.sub(r"\s", "-", inch.group(1)))
+    if code is None and size is None:
         return
     if code is not None:
         out.family = "valve"
         out.kind = _VALVE_CODES[code.group(1)].split("/")[1] if out.kind is None or out.family != "valve" else out.kind
         out.pressure = code.group(5).lstrip("0")
         out.material = _VALVE_BODY.get(code.group(6))
-    if out.family is None and dn is not None and not re.search(r"管|pipe|flange|法兰(?!.*阀)", rest):
+    if out.family is None and size is not None and not re.search(r"管|pipe|flange|法兰(?!.*阀)", rest):
         out.family = "valve"
     if out.family != "valve":
         return
-    if dn is not None:
-        out.main = f"DN{dn.group(1)}"
+    if size is not None:
+        out.main = f"DN{size}"
     if pn := re.search(r"(?<![A-Z])PN\s*(\d{1,3})(?!\d)", upper):
         out.pressure = pn.group(1)
+
+
+# standard name ("iso4017") -> family/kind/standard
+_STANDARDS = dict(_lexicon("product_standards.txt"))
+_STANDARD_NAME_RE = re.compile(r"(?<![a-z])(gb|din|iso)\s*(?:/\s*t\s*)?(\d+(?:\.\d+)?)(?![\d.])")
+# a hex bolt's thread, where no standard says it: DIN 931 partial, DIN 933 full
+_PARTIAL_THREAD_RE = re.compile(r"半牙|半螺纹|(?:partial|part|half)[\s-]*thread|teilgewinde")
+_FULL_THREAD_RE = re.compile(r"全牙|全螺纹|full[\s-]*thread|fully[\s-]*threaded|vollgewinde")
+_PROPERTY_CLASS_RE = re.compile(r"(?<![\d.])(?:4\.6|4\.8|5\.6|5\.8|6\.8|8\.8|10\.9|12\.9)(?![\d.])(?:\s*级)?")
+# the hole of a plain washer (ISO 7089 / DIN 125) names its thread: 6.4 is an M6 washer
+_WASHER_HOLES = {"1.7": "1.6", "2.2": "2", "2.7": "2.5", "3.2": "3", "4.3": "4", "5.3": "5", "6.4": "6",
+                 "8.4": "8", "10.5": "10", "13": "12", "15": "14", "17": "16", "19": "18", "21": "20",
+                 "23": "22", "25": "24", "28": "27", "31": "30", "37": "36"}
+_THREAD_SIZES = {"1.6", "2", "2.5", "3", "4", "5", "6", "8", "10", "12", "14", "16", "18", "20", "22", "24", "27",
+                 "30", "36"}
+
+
+def _read_standard(rest: str, out: ProductText) -> None:
+    """The fastener standard (DIN, ISO, GB) the text names, and the kind it makes the item."""
+    for m in _STANDARD_NAME_RE.finditer(rest):
+        concept = _STANDARDS.get(m.group(1) + m.group(2))
+        if concept is None:
+            continue
+        family, kind, standard = concept.split("/")
+        out.family, out.kind, out.standard = family, out.kind or kind, standard
+        return
+    if out.kind == "hex-bolt":
+        if _PARTIAL_THREAD_RE.search(rest):
+            out.standard = "din931"
+        elif _FULL_THREAD_RE.search(rest):
+            out.standard = "din933"
+    elif out.kind == "socket-cap":
+        # a kind of one standard: the text that names it and the one that does not agree
+        out.standard = "din912"
 
 
 _THREAD_RE = re.compile(
@@ -560,11 +647,25 @@ _STANDARD_RE = re.compile(r"(?<![a-z])(?:gb/?t?|din|iso|jis)\s*\d+(?:\.\d+)?")
 
 
 def _read_fastener(rest: str, out: ProductText) -> None:
-    m = _THREAD_RE.search(_STANDARD_RE.sub(" ", rest))
+    _read_standard(rest, out)
+    text = _STANDARD_RE.sub(" ", rest)
+    m = _THREAD_RE.search(text)
     if m is None:
+        if out.kind == "washer":
+            _read_washer_hole(text, out)
         return
     out.family = "fastener"
     out.main = f"M{m.group(1)}" + (f"x{m.group(2)}" if m.group(2) else "")
+
+
+def _read_washer_hole(text: str, out: ProductText) -> None:
+    """A plain washer written by its hole ("U-SCHEIBE DIN125 6.4") or its bare thread size."""
+    for number in re.findall(r"(?<![\d.a-z])(\d+(?:\.\d+)?)(?![\d.]|\s*(?:mm\s*)?x)",
+                             _PROPERTY_CLASS_RE.sub(" ", text)):
+        size = _WASHER_HOLES.get(number) or (number if number in _THREAD_SIZES else None)
+        if size is not None:
+            out.main = f"M{size}"
+            return
 
 
 _DRAWING_RE = re.compile(
@@ -586,8 +687,61 @@ def _read_drawing(upper: str, out: ProductText) -> None:
     out.revision = revision
 
 
+_MOTOR_POWER_RE = re.compile(r"(?<![\d.,])(\d+(?:[.,]\d+)?)\s*(KW|千瓦|W)(?![A-Z])")
+_MOTOR_POLES_RE = re.compile(r"(?<![\d.])([2468])\s*(?:-?\s*POLES?|P|极)(?![A-Z])")
+# a Chinese frame designation ends in the poles: YE3-132M2-6
+_MOTOR_FRAME_RE = re.compile(r"(?<![A-Z])Y[A-Z]*\d?-\d{2,3}[SML]?\d?-([2468])(?!\d)")
+_MOTOR_RPM_RE = re.compile(r"(?<![\d.])(\d{3,4})\s*(?:RPM|R/MIN|转)")
+_MOTOR_MOUNTING_RE = re.compile(r"(?<![A-Z0-9])(B35|B34|B14|B3|B5|V1|V15|V18)(?![A-Z0-9])")
+
+
+def _read_motor(upper: str, out: ProductText) -> None:
+    """An electric motor: its power and poles as the main value ("1.5kW 2P"), its
+    mounting (B3, B5, B35) as a detail. Poles come from "2P", "2-pole", "6极", the end of a
+    frame designation (YE3-132M2-6) or the rated speed (2900 rpm: 2 poles, 970: 6)."""
+    power = _MOTOR_POWER_RE.search(upper)
+    if power is None:
+        return
+    kw = Decimal(power.group(1).replace(",", "."))
+    if power.group(2) == "W":
+        kw /= 1000
+    poles = None
+    if m := _MOTOR_POLES_RE.search(upper) or _MOTOR_FRAME_RE.search(upper):
+        poles = m.group(1)
+    elif (rpm := _MOTOR_RPM_RE.search(upper)) and 500 <= int(rpm.group(1)) <= 3600:
+        poles = str(2 * round(3000 / int(rpm.group(1))))
+    out.main = f"{_plain(kw)}kW" + (f" {poles}P" if poles else "")
+    if mounting := _MOTOR_MOUNTING_RE.search(upper):
+        out.extra.append(mounting.group(1))
+
+
 _QUANTITY_RE = re.compile(r"(?<![a-z0-9.])(\d+(?:\.\d+)?)\s*(ml|毫升|m升|l|升|kg|公斤|g|克|mm|cm|m|目)(?![a-z])")
 _QUANTITY_UNITS = {"毫升": "ml", "m升": "ml", "升": "l", "公斤": "kg", "克": "g"}
+
+
+def _read_toner(rest: str, out: ProductText) -> None:
+    """A toner by its maker's part number (CF217A, Q2612A, TN-2325), not the series alias
+    (17A); a compatible one is another product than the original."""
+    if m := re.search(r"(?<![a-z0-9])([a-z]{1,3})-?(\d{3,5}[a-z]{0,2})(?![a-z0-9])", rest):
+        out.main = (m.group(1) + m.group(2)).upper()
+    if re.search(r"compatible|兼容|kompatibel", rest):
+        out.extra.append("compatible")
+    elif re.search(r"original|genuine|原装", rest):
+        out.extra.append("original")
+
+
+_BATTERY_SIZES = {"aaa": "AAA", "lr03": "AAA", "7号": "AAA", "aa": "AA", "lr6": "AA", "5号": "AA", "9v": "9V",
+                  "6lr61": "9V", "cr2032": "CR2032"}
+
+
+def _read_battery(rest: str, out: ProductText) -> None:
+    """A battery by its size (AA = LR6 = 5号), the pack size as a detail."""
+    found = re.search(r"(?<![a-z0-9])(aaa|lr03|aa|lr6|9v|6lr61|cr2032)(?![a-z0-9])|([57]号)", rest)
+    if found is None:
+        return
+    out.main = _BATTERY_SIZES[found.group(1) or found.group(2)]
+    if pack := re.search(r"(\d+)\s*(?:er)?[\s-]*(?:pack|粒|节|pcs)|pack\s*of\s*(\d+)", rest):
+        out.extra.append(f"x{pack.group(1) or pack.group(2)}")
 
 
 def _read_generic(rest: str, out: ProductText) -> None:

@@ -45,6 +45,10 @@ SAME = [
     ("CAP,CER,SMD,100NF,50V,X7R,10%,0603", "GRM188R71H104KA93D 村田"),
     ("CAP,CER,SMD,22PF,50V,C0G,5%,0402", "CL05C220JB5NNNC SAMSUNG"),
     ("CAP 0603 0.1uF 16V X7R", "C1608X7R1C104K TDK"),
+    ("MLCC 0603 0.01ΜF 50V X7R", "贴片电容 0603 10nF 50V X7R"),  # an upper-cased micro sign
+    ("CAP 0603 22NF 50V", "MLCC 0603 0.022µF 50V"),
+    ("CAP CER .022ΜF 10V X7R 1206", "贴片电容 1206 223 10V X7R"),  # no leading zero; a value code
+    ("MLCC 0603 100pF25V X7R", "Samsung MLCC 100pF 25V X7R 0603"),
     ("轴承-6311-ZZ-FAG", "深沟球轴承 6311-2Z 舍弗勒"),
     ("深沟球轴承 6204-2RS SKF", "BEARING,BALL,DEEP GROOVE,62042RS1,斯凯孚"),
     ("轴承 80311", "深沟球轴承 6311ZZ"),
@@ -54,6 +58,28 @@ SAME = [
     ("电缆 RVV 3×1.5mm2", "CABLE,RVV,3C X 1.5MM2,300/500V"),
     ("法兰球阀 Q41F-16P DN50", "BALL VALVE,FLANGED,DN50,PN16,CF8"),
     ("异丙醇(分析纯)500ml/瓶", "ISOPROPANOL,AR,500ML"),
+    ("Ball valve 2-1/2\" PN25 carbon steel WCB flanged", "KUGELHAHN DN65 PN25 GS-C25"),
+    ("Butterfly valve wafer 6\" PN25 cast iron flanged", "铸铁法兰对夹蝶阀 D71X-25Z DN150"),
+    ("RUECKSCHLAGVENTIL DN15 PN25 1.4408", "Swing check valve 1/2\" PN25 stainless CF8M (316)"),
+    ("DREHSTROMMOTOR 1,5KW 2P B35 IE3", "电机 YE3-90S-2 1.5kW B35"),  # poles from the frame
+    ("Motor 2.2 kW 970 rpm B5 WEG", "三相异步电动机 YE3-112M-6 2.2千瓦 B5"),  # and from the speed
+    ("3-phase induction motor 0.75kW 2-pole B3", "电机 750W 2极 B3"),
+    ("KABEL RVV 2X0,75 300/500V", "RVV 2x0.75mm2 300/500V Flexible sheathed cable"),
+    ("Cable RVVP 3 core 1.5 sq mm 300/300V", "屏蔽护套线 RVVP 3X1.5平方"),
+    ("Cable BVR 1 core 10 sq mm 450/750V, yellow-green", "单芯软线 BVR 1x10mm2 黄绿双色"),
+    ("Bearing62062RS", "深沟球轴承 6206-2RS1"),  # a type word glued on; SKF's 2RS1
+    ("RILLENKUGELLAGER 62042RS-C3", "HRB 6204-2RS-C3 ball bearing"),
+    ("bearing 6206-2ZR", "轴承 6206ZZ"),
+    ("HP 88A black toner cartridge CC388A", "Genuine toner for HP CC388A"),  # the part number, not 88A
+    ("BATTERIE AAA LR03 4ER PACK", "南孚7号碱性电池 AAA 4粒/卡"),
+    ("Acrylic enamel RAL 7035 20kg", "丙烯酸磁漆 RAL7035 20kg/桶"),
+    ("KOPIERPAPIER A4 80G 500 BL", "Copy paper A4 80gsm 500 sheets"),
+    # SAP's German abbreviations, a standard's ISO and DIN names, a washer by its hole
+    ("SKT-SCHR DIN931 M6X30 8.8 VZ", "外六角螺栓 半牙 M6x30 8.8级 镀锌"),
+    ("ISO 4017 M5x45 10.9", "SKT-SCHR DIN933 M5X45 10.9"),
+    ("ZYL-SCHR DIN912 M4X16 A4-80", "内六角圆柱头螺钉 M4x16 A4-80"),
+    ("U-SCHEIBE DIN125 6.4 A4-80", "M6 Flat washer A4-80 DIN 125"),
+    ("平垫圈 17 A2-70", "Flat washer M16 DIN125 A2-70"),
 ]
 
 DIFFERENT = [
@@ -76,6 +102,20 @@ DIFFERENT = [
     ("法兰球阀 Q41F-16P DN50", "法兰球阀 Q41F-16R DN50"),  # 304 vs 316 body
     ("异丙醇(分析纯)500ml/瓶", "异丙醇(分析纯)2.5L/瓶"),
     ("打印纸 A4 70g", "打印纸 A4 80g"),
+    ("KUGELHAHN DN65 PN25 GS-C25", "KUGELHAHN DN65 PN25 GG25"),  # carbon steel vs cast iron body
+    ("Ball valve 2\" PN16 cast iron", "Gate valve 2\" PN16 cast iron"),
+    ("球阀 Q41F-16Z DN50", "球阀 Q41F-16C DN50"),
+    ("DREHSTROMMOTOR 4KW 4P B3", "DREHSTROMMOTOR 4KW 6P B3"),
+    ("Motor 4 kW 1450 rpm B3", "Motor 4 kW 1450 rpm B5"),  # foot or flange mounted
+    ("电机 4千瓦 4极", "电机 5.5千瓦 4极"),
+    ("单芯软线 BVR 1x10mm2 红色", "Cable BVR 1 core 10 sq mm, blue"),
+    ("RILLENKUGELLAGER 62042RS-C3", "RILLENKUGELLAGER 6204-2RS"),  # C3 clearance vs normal
+    ("兼容墨粉盒 惠普 Q2612A", "HP Q2612A toner original"),  # compatible vs original
+    ("Nanfu AA batteries, pack of 10", "Nanfu alkaline battery AA 4-pack"),
+    ("SKT-SCHR DIN931 M6X30 8.8", "SKT-SCHR DIN933 M6X30 8.8"),  # partial vs full thread
+    ("外六角螺栓 半牙 M6x30 8.8级", "Hex head bolt full thread, DIN 933, M6x30 mm, 8.8"),
+    ("M6x30 8.8 DIN 912", "M6x30 8.8 DIN 933"),  # socket head vs hex head
+    ("SENK-SCHR DIN7991 M6X30 8.8", "ZYL-SCHR DIN912 M6X30 8.8"),
 ]
 
 
@@ -103,3 +143,9 @@ def test_it_reads_value_codes(text, value):
 def test_it_reads_nothing_from_nothing():
     empty = read_product(None, "", "   ")
     assert empty.main is None and empty.family is None
+
+
+def test_it_gives_a_kind_of_one_standard_that_standard():
+    """A socket head cap screw is a DIN 912 one: the text that says so and the one that
+    does not have one spec signature (the exact level), not only compatible details."""
+    assert _row("内六角圆柱头螺钉 M8x40 12.9级")["px_sig"] == _row("ZYL-SCHR DIN912 M8X40 12.9")["px_sig"]

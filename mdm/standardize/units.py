@@ -71,6 +71,7 @@ def std_unit(raw: object) -> Standardized:
 _SPEC_CHARS = str.maketrans(
     {
         "μ": "µ",  # NFKC turns the micro sign into Greek mu; the canonical form is MICRO SIGN
+        "Μ": "µ",  # and upper-casing it gives Greek capital mu ("0.01ΜF"), never a letter in a spec
         "φ": "Φ",
         "ϕ": "Φ",
         "Ø": "Φ",
@@ -91,7 +92,19 @@ _SPEC_UNIT_SPACE_RE = re.compile(r"(?<=\d) (?=(?i:[pnuµmkg]?(?:Ω|hz|f|v|a|w)|m
 _SPEC_RKM_RE = re.compile(r"(?<![\w.])(\d+)([RKkM])(\d+)Ω?(?![\w.])")  # IEC 60062: 6K8, 4R7, 2M2
 _RKM_PREFIXES = {"R": "", "K": "k", "k": "k", "M": "M"}
 _SPEC_R_RE = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)R(?![\w.])")  # 100R
-_SPEC_QUANTITY_RE = re.compile(r"(\d+(?:\.\d+)?)([a-zA-ZµΩ]*)")
+# a number of a dotted chain ("10.2030.100", a drawing number) is no quantity to trim
+_SPEC_QUANTITY_RE = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?)(?!\d|\.\d)([a-zA-ZµΩ]*)")
+# A token is split into segments at hyphens and slashes; one with a letter before a digit
+# is a part number or a model code ("YE3-132M2-6", "Q41F-16R", "Q2612A"), unless it is a
+# thread, a DN/PN, a dielectric, a DC/AC voltage or a value code itself. In a token with
+# such a segment nothing is read as a value: "132M2" is a motor frame, not 132.2 MΩ.
+_SPEC_TOKEN_RE = re.compile(r"[^\s,;()]+")
+_SPEC_SEGMENT_RE = re.compile(r"[^\-/]+")
+_SPEC_MIXED_RE = re.compile(r"[A-Za-z][0-9]")
+_SPEC_NOT_CODE_RE = re.compile(
+    r"(?i:m\d+(?:\.\d+)?(?:[×x]\d+(?:\.\d+)?)*(?:mm)?|(?:dn|pn)\d+(?:[×x]\d+(?:\.\d+)?)*|"
+    r"x[5-8][rspt]|y5v|z5u|c0g|np0|(?:dc|ac)\d+(?:\.\d+)?[a-z]*)|\d*[RKkM]\d+Ω?"
+)
 _SPEC_NUMBER_RE = re.compile(r"\d+(?:\.\d+)?")
 _SPEC_ELECTRIC_RE = re.compile(r"([pPnNuUµmkKMG]?)((?i:va|Ω|hz|f|h|v|a|w))")
 _ASCII_UPPER = str.maketrans("abcdefghijklmnopqrstuvwxyz", "ABCDEFGHIJKLMNOPQRSTUVWXYZ")
@@ -166,6 +179,21 @@ def _canonical_spec(text: str) -> str:
     text = _SPEC_TIMES_RE.sub(r"\1×", text)
     text = _SPEC_SEPARATOR_SPACE_RE.sub(lambda m: m.group(1) or "", text)
     text = _SPEC_UNIT_SPACE_RE.sub("", text)
+    text = _SPEC_TOKEN_RE.sub(_canonical_token, text)
+    return text.replace("×", "x")
+
+
+def _is_code(token: str) -> bool:
+    return any(
+        _SPEC_MIXED_RE.search(segment) and not _SPEC_NOT_CODE_RE.fullmatch(segment)
+        for segment in _SPEC_SEGMENT_RE.findall(token)
+    )
+
+
+def _canonical_token(match: re.Match[str]) -> str:
+    text = match.group(0)
+    if _is_code(text):
+        return text.translate(_ASCII_UPPER)
     text = _SPEC_RKM_RE.sub(lambda m: f"{m[1]}.{m[3]}{_RKM_PREFIXES[m[2]]}Ω", text)
     text = _SPEC_R_RE.sub(r"\1Ω", text)
     pieces: list[str] = []
@@ -175,7 +203,7 @@ def _canonical_spec(text: str) -> str:
         pieces.append(_spec_quantity(m))
         last = m.end()
     pieces.append(text[last:].translate(_ASCII_UPPER))
-    return "".join(pieces).replace("×", "x")
+    return "".join(pieces)
 
 
 def std_spec(raw: object) -> Standardized:
@@ -190,7 +218,10 @@ def std_spec(raw: object) -> Standardized:
     engineering notation with Ω, F (pF/nF/µF), H, V, A, W, VA, Hz and the
     MICRO SIGN "µ" (U+00B5): "6.8k", "6K8", "6800 ohm", "6.8 kΩ" → "6.8kΩ";
     "10uF", "10μF", "10UF" → "10µF"; "0.1uF" → "100nF"; "500MA" → "500mA"
-    (M/m case is kept for Ω, W and F); "1/4W" stays a fraction.
+    (M/m case is kept for Ω, W and F); "1/4W" stays a fraction; "0.01ΜF" (an
+    upper-cased micro sign) → "10nF". A part number or model code (a token with a
+    letter before a digit: "YE3-132M2-6", "Q41F-16R", "Q2612A") is kept as written,
+    upper-cased: no value is read inside it.
     parts: {"numbers": the numbers of the value in order, space-separated
     ("M6x20" → "6 20", "6.8kΩ" → "6.8"); "text": the spec as written (NFKC, spaces
     collapsed), for readers of part numbers and codes that the canonical value would

@@ -85,6 +85,8 @@ def test_it_flags_unknown_units() -> None:
         (["2M2", "2.2MΩ", "2200kΩ"], "2.2MΩ", "2.2"),
         (["10uF", "10μF", "10µF", "10 uF", "10UF"], "10µF", "10"),
         (["0.1uF", "100nF", "100000pF", "100NF", "0.1 UF"], "100nF", "100"),
+        # upper-casing the micro sign gives Greek capital mu
+        (["0.01µF", "0.01uF", "0.01ΜF", "0.01μF", "10nF", "10NF"], "10nF", "10"),
         (["10pF", "10PF", "10 pf"], "10pF", "10"),
         (["2200uF 25V", "2200µF 25v"], "2200µF 25V", "2200 25"),
         (["1/4W"], "1/4W", "1 4"),
@@ -121,3 +123,20 @@ def test_it_canonicalises_specs(variants: list[str], value: str, numbers: str | 
 )
 def test_it_keeps_different_specs_apart(left: str, right: str) -> None:
     assert standardize("spec", left).value != standardize("spec", right).value
+
+
+@pytest.mark.parametrize(
+    ("raw", "value"),
+    [
+        ("YE3-132M2-6", "YE3-132M2-6"),  # a motor frame, not 132.2 MΩ
+        ("YE3-132M-6", "YE3-132M-6"),  # not 132 metres
+        ("Q41F-16R", "Q41F-16R"),  # a valve model, not 16 Ω
+        ("Q2612A", "Q2612A"),  # a toner part number, not 2.612 kA
+        ("ZJ-2025-2572B", "ZJ-2025-2572B"),
+        ("10.2030.100", "10.2030.100"),  # a drawing number, not a decimal to trim
+        ("RES-4K7-1%", "RES-4.7kΩ-1%"),  # a value code standing alone still is one
+        ("0.1uF/50V/X7R", "100nF/50V/X7R"),
+    ],
+)
+def test_it_keeps_part_numbers_and_model_codes_as_written(raw: str, value: str) -> None:
+    assert standardize("spec", raw).value == value
