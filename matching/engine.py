@@ -36,6 +36,7 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from matching import declarations as m
 from matching.artifact import TrainedModel, declaration_to_dict, level_weight, parameter_table
@@ -787,6 +788,11 @@ def _labelled_pairs(declared: m.DomainModel, table: pa.Table, parameters: list[l
     sep_weight = {sep_gammas[li]: level_weight(p["m"], p["u"]) for li, p in enumerate(parameters[si])
                   if li in sep_gammas}
     fitted = sorted({ci for ci, comp in enumerate(declared.comparisons) if any(lv.fitted for lv in comp.levels)})
+    # a record without the separator's value labels none of its pairs (they are all at its
+    # null level): the pairs among the others are the same pairs, scored the same (a pair's
+    # weight is its two records' alone), and fewer (customers without a tax id)
+    for column in _unlabelling(sep):
+        table = table.filter(pc.is_valid(table.column(column)))
     linker = _linker(declared, table, parameters=parameters, prior=prior, tf_tables=tf_tables)
     result = linker.inference.predict(warning_mode="never")
     columns = "".join(f", gamma_{names[ci]}" for ci in fitted)
@@ -804,6 +810,17 @@ def _labelled_pairs(declared: m.DomainModel, table: pa.Table, parameters: list[l
         same=sep_gamma.map(label_of).to_numpy(dtype=bool),
         levels=levels,
     )
+
+
+def _unlabelling(comp: m.Comparison) -> list[str]:
+    """The columns whose value a record must have for any of its pairs to leave the
+    comparison's first level when that is its null level: a Null of one of them on
+    either side puts the pair there (Splink takes the first level that applies)."""
+    first = comp.levels[0] if comp.levels else None
+    if first is None or not first.null:
+        return []
+    parts = first.condition.parts if isinstance(first.condition, m.Any) else (first.condition,)
+    return [part.column for part in parts if isinstance(part, m.Null)]
 
 
 def _fit_levels(declared: m.DomainModel, labelled: _Labelled | None,

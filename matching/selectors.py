@@ -159,6 +159,31 @@ def _shared(value: Any) -> Any:
     return value
 
 
+@dataclass
+class LiveRows:
+    """The domain's live records as engine rows, streamed in id order (the rows
+    read_domain gives, none held by it): training turns them into feature columns a
+    chunk at a time, so the attributes of all records never exist at once, nor their
+    survivorship members. `ids`: the live records read so far."""
+
+    domain: str
+    ids: list[int] = field(default_factory=list)
+
+    def __iter__(self) -> Iterator[EngineRow]:
+        self.ids = []
+        records = SourceRecord.objects.filter(domain=self.domain, is_deleted=False).order_by("id")
+        for sid, system, attributes in records.values_list("id", "system__code", "attributes").iterator(
+            chunk_size=READ_CHUNK
+        ):
+            self.ids.append(sid)
+            # shared as read_domain shares them: the feature cache keys a row by its bytes
+            yield EngineRow(_shared(attributes), str(sid), intern(system))
+
+    def must_link(self) -> list[tuple[int, int]]:
+        """The must-links among the records read (live_rulings)."""
+        return live_rulings(self.domain, set(self.ids))[0]
+
+
 def read_domain(domain: str, *, with_goldens: bool = True) -> Snapshot:
     """Stream the domain's records (values only) into a Snapshot."""
     get_domain(domain)

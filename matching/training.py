@@ -20,7 +20,7 @@ from matching import engine
 from matching.artifact import TrainedModel
 from matching.declarations import get_declaration
 from matching.scoring import probability_weight
-from matching.selectors import feature_cache, read_domain
+from matching.selectors import LiveRows, feature_cache
 from matching.tables import feature_table
 from mdm import history
 from mdm.domains import get_domain
@@ -70,15 +70,14 @@ def model_train(
     store it as the domain's new active model with its thresholds and training report."""
     progress = on_progress or (lambda stage: None)
     progress("reading records")
-    snapshot = read_domain(domain, with_goldens=False)
-    if not snapshot.rows:
-        raise NothingToTrain(MSG_NO_RECORDS.format(domain=domain))
-    progress(f"training on {len(snapshot.rows):,} records")
+    rows = LiveRows(domain)
     # the match run reads these feature columns back from the cache, or training them
-    table = feature_table(snapshot.rows, get_declaration(domain), cache=feature_cache(domain))
-    snapshot.rows = []
+    table = feature_table(rows, get_declaration(domain), cache=feature_cache(domain))
+    if not table.num_rows:
+        raise NothingToTrain(MSG_NO_RECORDS.format(domain=domain))
+    progress(f"training on {table.num_rows:,} records")
     trained = engine.train(domain, table)
-    labels = [(str(a), str(b)) for a, b in snapshot.must_link] if use_labels else []
+    labels = [(str(a), str(b)) for a, b in rows.must_link()] if use_labels else []
     if labels:
         progress(f"refining m values with {len(labels):,} steward labels")
         trained = engine.refine_with_labels(trained, table, labels)

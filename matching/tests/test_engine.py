@@ -508,6 +508,31 @@ def test_it_fits_the_look_alike_weight_to_the_pairs_tax_ids_label():
     assert sister[0] < 0, sister[1]
 
 
+def test_the_fit_scores_only_records_with_a_tax_id_and_labels_every_pair_a_full_predict_does(
+        customer_model, samples, monkeypatch):
+    declared = get_declaration("customer")
+    table = feature_table(samples["customer"].rows, declared)
+    linked = []
+    real_linker = engine._linker
+
+    def linker(model, table, **kwargs):
+        linked.append(table)
+        return real_linker(model, table, **kwargs)
+
+    monkeypatch.setattr(engine, "_linker", linker)
+    labelled = engine._labelled_pairs(declared, table, customer_model.parameters, customer_model.prior,
+                                      customer_model.tf_tables)
+    monkeypatch.undo()
+
+    (fit_table,) = linked
+    assert 0 < fit_table.num_rows < table.num_rows and fit_table.column("tax_id").null_count == 0
+    separator = declared.separator
+    scored = engine.predict(customer_model, table)
+    levels = [next(e.level for e in pair.evidence if e.comparison == separator.comparison) for pair in scored]
+    assert len(labelled.same) == sum(level in (*separator.same, *separator.different) for level in levels)
+    assert int(labelled.same.sum()) == sum(level in separator.same for level in levels)
+
+
 def test_a_fitted_level_without_labelled_pairs_is_no_evidence_for_a_match(samples):
     rows = [{**row, "tax_id": None} for row in samples["customer"].rows]
     model = engine.train("customer", rows)

@@ -10,6 +10,7 @@ import random
 from collections import Counter
 from dataclasses import replace
 
+import pyarrow as pa
 import pytest
 from django.core.management import call_command
 from django.db import connection, transaction
@@ -18,6 +19,7 @@ from django.test import override_settings
 from matching import engine, keys
 from matching import realtime as rt
 from matching.calibration import Calibration
+from matching.declarations import get_declaration
 from matching.integrity import run_checks
 from matching.planning import band_floor
 from matching.planning import plan_clusters as batch_cluster
@@ -808,6 +810,27 @@ def test_the_integrity_check_finds_keys_a_refresh_would_not_repair(customer, arr
     ]
     keys.match_keys_refresh(domain="customer", full=True)  # also drops the product key of a customer record
     assert run_checks()["match_keys_are_current"] == problems[:1]  # the key of no record stays until removed
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("with_null_element", [False, True])
+def test_run_keys_taken_a_column_at_a_time_are_record_keys(with_null_element):
+    rules = {"one": ("a",), "two": ("a", "c"), "list": ("b",), "list_two": ("b", "c"), "none": ()}
+    long = "長" * (keys.KEY_CHARS + 1)
+    a = ["x", None, "", long, f"p{keys.KEY_SEPARATOR}q", f"r{keys.RULE_SEPARATOR}s", "华为", "y"]
+    b = [["1", "2"], [], None, ["3"], ["4"], ["5", "6"], ["华", "为"], [None, "7"] if with_null_element else ["7"]]
+    c = ["k", "k", None, "k", "k", long, "深圳", ""]
+    table = pa.table({"unique_id": [str(i) for i in range(len(a))], "a": a,
+                      "b": pa.array(b, pa.list_(pa.string())), "c": c})
+    collected = keys.RunKeys("customer", 0, get_declaration("customer"))
+    collected.rules, collected._names = rules, list(rules)
+    collected._numbers = {rule: str(n) for n, rule in enumerate(rules)}
+
+    collected.observe(table)
+
+    assert {sid: collected[sid] for sid in collected} == {
+        i: keys.record_keys(rules, row) for i, row in enumerate(table.to_pylist())}
+    assert collected.key_count() == sum(len(keys.record_keys(rules, row)) for row in table.to_pylist())
 
 
 def test_keys_collected_under_another_model_are_refused(customer, arrive):

@@ -22,8 +22,9 @@ from matching.runs import MSG_INTERRUPTED, MSG_NOTHING_APPLIED, match_run
 from matching.selectors import active_model
 from matching.tests.factories import DEMO_TRUST, assert_invariants
 from matching.training import match_model_store, model_train
+from mdm.errors import NothingToTrain
 from mdm.history import Change
-from mdm.models import GoldenRecord, MatchRun, SourceRecord
+from mdm.models import GoldenRecord, MatchModel, MatchRun, SourceRecord
 from mdm.services.golden_records import golden_record_create, golden_record_override_set
 from mdm.tests.factories import HUAWEI, OTHER, load_samples, system, upsert
 
@@ -44,6 +45,14 @@ def test_it_trains_without_a_deterministic_match_and_says_how_it_chose_the_prior
     match_run(domain="product", actor="test")
     assert GoldenRecord.objects.filter(domain="product").exists()
     assert_invariants()
+
+
+def test_it_refuses_to_train_on_a_domain_whose_records_are_all_deleted(db):
+    upsert(system("crm"), "customer", {"C1": {"name": "华为技术有限公司"}})
+    SourceRecord.objects.filter(domain="customer").update(is_deleted=True)
+    with pytest.raises(NothingToTrain, match="no live customer source records"):
+        model_train(domain="customer", actor="test")
+    assert not MatchModel.objects.filter(domain="customer").exists()
 
 
 @pytest.mark.parametrize("rows", [
