@@ -253,9 +253,13 @@ def features(row: Mapping[str, Any]) -> FeatureRow:
         # the words after the first that the standardizer did not know as trade words
         # ("Fischer Messtechnik": "messtechnik") are the trade all the same: without them
         # Fischer Messtechnik and Fischer Automation would be one brand, compatible names
-        # (unless they read as pinyin: "Xing Cheng An" is one brand written in syllables)
+        # (unless they read as pinyin: "Xing Cheng An" is one brand written in syllables).
+        # So are the brand's words after the first beside known trade words: Marina Bay
+        # Engineering and Marina City Engineering are not one brand "Marina".
         rest = core[len(words[0]) :] if words and core else ""
-        if trade is None and brand and brand != words[0] and rest and not _PINYIN_RE.fullmatch(rest):
+        brand_rest = brand[len(words[0]) :] if words and brand and brand.startswith(words[0]) else rest
+        if (brand and brand != words[0] and rest and brand_rest
+                and not _PINYIN_RE.fullmatch(brand_rest if trade else rest)):
             trade_text = rest
             trade, mapped = trade_key(rest)
     # the English name of a Chinese company spells its brand (字号) in pinyin and translates
