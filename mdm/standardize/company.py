@@ -104,6 +104,22 @@ def _build_regions() -> dict[str, str]:
 
 
 _REGIONS = _build_regions()  # every spelling -> canonical region
+
+
+def _build_city_regions() -> frozenset[str]:
+    """The canonical regions (Chinese and Latin) that are cities, not provinces: a
+    company named after its city (宁波长江机电) sits there, one named after its province
+    (广东…) anywhere in it."""
+    cities: set[str] = set()
+    for line in read_lines("cn_regions.txt"):
+        official, *latin = line.split()
+        if official.endswith(("市", "特别行政区")):
+            cities.add(_REGIONS[official])
+            cities.update(_REGIONS[name.replace("_", " ")] for name in latin[:1])
+    return frozenset(cities)
+
+
+CITY_REGIONS = _build_city_regions()
 _ALL_REGIONS = {**_REGIONS, **_BRACKET_ONLY_REGIONS}
 _REGION_WORDS = _Words(_REGIONS)
 
