@@ -213,6 +213,18 @@ def test_it_gives_name_variants_the_same_core(variants: list[str]) -> None:
     assert len({standardize("company_name", name).parts["core"] for name in variants}) == 1
 
 
+@pytest.mark.parametrize(
+    ("raw", "legal_form"),
+    [
+        ("Schäfer Kunststofftechnik G.m.b.H. & Co. KG", "gmbh_co_kg"),
+        ("Straits Bay Trading Pte. Limited.", "co_ltd"),
+        ("Redwood ControlsI nc.", "inc"),
+    ],
+)
+def test_it_reads_the_legal_form_however_it_is_written(raw: str, legal_form: str) -> None:
+    assert standardize("company_name", raw).parts["legal_form"] == legal_form
+
+
 def test_it_keeps_a_word_that_ends_with_a_legal_form():
     assert standardize("company_name", "Acme Zinc").parts["core"] == "acmezinc"
 
