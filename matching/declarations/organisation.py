@@ -163,7 +163,10 @@ LOCATION = Comparison(
         # only the switchboard against one with only the contact's mobile still agrees on the city
         Level("same city, phone and address not comparable", All(Exact("city"), _PHONE_NA, Null("addr_building"))),
         Level("same city, phone or address differs", Exact("city")),
-        Level("different place", None),
+        # two companies of one name in two cities share a mail domain, often a switchboard
+        # too: random pairs cannot see that, so the weight is fitted to the pairs tax ids
+        # label, as the look-alike's (Level.fitted)
+        Level("different place", None, fitted=True),
     ),
 )
 

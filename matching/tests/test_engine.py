@@ -522,6 +522,15 @@ def test_it_reads_a_phone_number_without_its_area_code(customer_model):
     assert location.level == "same subscriber number, area code on one side only" and location.weight > 5
 
 
+def test_it_fits_the_weight_of_two_places_to_the_pairs_tax_ids_label(customer_model):
+    """Two companies of one name in two cities share a mail domain: what random pairs
+    teach about a different place is corrected by the pairs tax ids label."""
+    fitted = {row["level"]: row for row in customer_model.report["fitted"] if row["comparison"] == "location"}
+    assert fitted["different place"]["fitted"] and fitted["different place"]["weight"] <= 0
+    assert _level(customer_model, "location", "different place")["weight"] == pytest.approx(
+        fitted["different place"]["weight"], abs=1e-3)
+
+
 def test_it_keeps_the_brands_second_word_beside_a_known_trade(customer_model):
     bay = _row("customer", "a", name="Marina Bay Engineering Pte Ltd", city="Singapore")
     city = _row("customer", "b", name="Marina City Engineering Pte Ltd", city="Singapore")
