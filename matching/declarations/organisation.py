@@ -253,7 +253,6 @@ BLOCKING = {
     "brand_pinyin": ("nm_key", "city"),
     "brand_sorted": ("nm_sorted", "city"),
     "email": ("email",),
-    "phone_local": ("phone_local",),
     "name_swapped": ("nm_full_sorted",),
     "address": ("addr_building", "city"),
     # the same keys within a postcode: a mistyped or differently written city (Eatin / Eaton,
