@@ -221,7 +221,7 @@ LEGAL_FORM = Comparison(
         # an English name of a Chinese company (or a Chinese one of a foreign company) says
         # Co., Ltd. for 股份有限公司 as often as not: two forms across scripts are a
         # translation more than another company. Its own level, fitted as the next.
-        Level("legal forms differ, names in two scripts", Differ("nm_script"), fitted=True),
+        Level("two legal forms across scripts (a translation)", Differ("nm_script"), fitted=True),
         Level("legal forms differ", None, fitted=True),
     ),
 )

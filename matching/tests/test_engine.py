@@ -502,7 +502,7 @@ def test_it_gives_legal_forms_across_scripts_a_level_of_their_own(customer_model
     chinese = _row("customer", "a", name="常州信诚化工股份有限公司", city="常州")
     english = _row("customer", "b", name="Changzhou Xincheng Chemical Co., Ltd.", city="Changzhou")
     form = {e.comparison: e for e in score_pair(customer_model, chinese, english)[1]}["legal_form"]
-    assert form.level == "legal forms differ, names in two scripts"
+    assert form.level == "two legal forms across scripts (a translation)"
 
 
 def test_it_reads_two_neighbouring_characters_swapped_anywhere_in_a_chinese_name(customer_model):
