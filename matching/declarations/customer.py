@@ -34,7 +34,7 @@ CUSTOMER_BLOCKING = {name: tuple(BRAND_KEYS.get(c, c) for c in rule) for name, r
 
 MODEL = DomainModel(
     domain="customer",
-    version=14,
+    version=16,
     comparisons=(CUSTOMER_NAME, TAX_ID, LOCATION, INTERNET, CONTACT, COUNTRY, LEGAL_FORM, p.BIRTH_DATE,
                  p.NATIONAL_ID, SOURCE_SYSTEM),
     blocking={**CUSTOMER_BLOCKING, **p.BLOCKING},

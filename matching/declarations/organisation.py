@@ -55,7 +55,10 @@ from matching.declarations import (
 
 # trade words unknown to the lexicon cannot be compared across scripts: no conflict then
 _TRADE_OK = Any(Null("nm_trade"), Exact("nm_trade"), All(Differ("nm_script"), EitherFalse("nm_mapped")))
-_REGION_OK = Any(Null("nm_region"), Exact("nm_region"))
+# a name without a region sits in its record's city: against the city another name
+# carries (长江机电 in Beijing / 宁波长江机电) it is another company's place
+_REGION_OK = Any(BothNull("nm_region"), Exact("nm_region"),
+                 All(Null("nm_region"), Any(Null("nm_place"), Exact("nm_place"))))
 _BRANCH_OK = Any(BothNull("nm_branch"), Exact("nm_branch"))
 _COMPATIBLE = All(_TRADE_OK, _REGION_OK, _BRANCH_OK)
 _BRAND_SAME = Any(Exact("nm_brand"), Overlap("nm_pinyin", 1), All(Differ("nm_script"), Overlap("nm_heads", 1)))
@@ -76,6 +79,10 @@ NAME = Comparison(
         Level("same brand (or its pinyin), one name without trade words", All(_BRAND_SAME, _COMPATIBLE)),
         Level("brand with a typo (swapped or dropped character)", All(_BRAND_TYPO, _COMPATIBLE)),
         Level("brand transliterated (same sounds in the other script)", All(_TRANSLITERATED, _COMPATIBLE)),
+        # two neighbouring characters swapped anywhere in a Chinese name (成兴都业电气 /
+        # 成都兴业电气): the same characters, one transposition apart
+        Level("whole name with two neighbouring characters swapped",
+              All(Exact("nm_full_sorted"), Damerau("nm_full", 1))),
         # a short name against the full one (宏尚智能 / 宏尚智能科技), a misspelt trade word
         # (Systems / Sysrems): the same company as a rule, but a sister's name can look so
         # too; their weights are learned
@@ -145,6 +152,8 @@ LOCATION = Comparison(
         Level("same address and unit", All(Exact("addr_building"), _UNIT_OK, _PHONE_NA)),
         # a company that moved keeps its phone; so may a sister company sharing the switchboard
         Level("same phone, other address or unit", Exact("phone")),
+        # one system holds the subscriber number alone, another with area or country code
+        Level("same subscriber number, area code on one side only", Exact("phone_local")),
         # an office building houses many companies, and a group's companies take other floors
         # of one building: sharing it with another floor or another number is no evidence
         # either way. Random pairs (u) cannot see that, so the weight is set.
@@ -154,7 +163,10 @@ LOCATION = Comparison(
         # only the switchboard against one with only the contact's mobile still agrees on the city
         Level("same city, phone and address not comparable", All(Exact("city"), _PHONE_NA, Null("addr_building"))),
         Level("same city, phone or address differs", Exact("city")),
-        Level("different place", None),
+        # two companies of one name in two cities share a mail domain, often a switchboard
+        # too: random pairs cannot see that, so the weight is fitted to the pairs tax ids
+        # label, as the look-alike's (Level.fitted)
+        Level("different place", None, fitted=True),
     ),
 )
 
@@ -206,6 +218,10 @@ LEGAL_FORM = Comparison(
         Level("legal form missing", Null("legal_form"), null=True),
         Level("same legal form", Exact("legal_form")),
         Level("a group and a company not named one", Differ("legal_group"), fitted=True),
+        # an English name of a Chinese company (or a Chinese one of a foreign company) says
+        # Co., Ltd. for 股份有限公司 as often as not: two forms across scripts are a
+        # translation more than another company. Its own level, fitted as the next.
+        Level("two legal forms across scripts (a translation)", Differ("nm_script"), fitted=True),
         Level("legal forms differ", None, fitted=True),
     ),
 )
@@ -237,6 +253,7 @@ BLOCKING = {
     "brand_pinyin": ("nm_key", "city"),
     "brand_sorted": ("nm_sorted", "city"),
     "email": ("email",),
+    "name_swapped": ("nm_full_sorted",),
     "address": ("addr_building", "city"),
     # the same keys within a postcode: a mistyped or differently written city (Eatin / Eaton,
     # 厦门 / Xiamen unmapped) leaves the pair to these. A postcode is no wider than its city,

@@ -19,7 +19,7 @@ from matching.declarations.organisation import (
 
 MODEL = DomainModel(
     domain="supplier",
-    version=11,
+    version=13,
     comparisons=(NAME, TAX_ID, LOCATION, INTERNET, CONTACT, COUNTRY, LEGAL_FORM, BANK, SOURCE_SYSTEM),
     # a supplier's records in a purchasing spreadsheet often lack the city its other systems
     # hold, and the address is written in either script (matching.features: one key): the

@@ -34,6 +34,10 @@ Company names (customers and suppliers)
                 trusted there: two-character brands differ in one character all the time)
     nm_region   the region in the name, as pinyin ("(厦门)" / "Xiamen" → "xiamen")
     nm_branch   the branch place as pinyin ("南京分公司" / "Nanjing Branch" → "nanjing")
+    nm_place    the city the name places the company in: its region when a city, else the
+                record's city unless it is a branch's ("宁波长江机电" → "ningbo")
+    nm_full     a Chinese name as written (6+ characters), nm_full_sorted its characters
+                sorted: two neighbours swapped anywhere in it (成兴都业 / 成都兴业)
 Products (all read from the name, the spec and the brand together: features.product_text)
     px_family   the product family ("resistor", "fastener", "valve", ...)
     px_kind     family/kind ("fastener/hex-bolt"); None when the text names the family only

@@ -24,7 +24,7 @@ from matching.features.text import (
     sound_keys,
     text_of,
 )
-from mdm.standardize import FOREIGN_COUNTRY_REGIONS
+from mdm.standardize import CITY_REGIONS, FOREIGN_COUNTRY_REGIONS
 from mdm.standardize.ids import registration_core, registration_country, registration_number, registration_space
 
 FeatureRow = dict[str, Any]
@@ -220,6 +220,8 @@ def _latin_first_word(display: str, core: str) -> list[str]:
 
 
 TYPO_TRADE_CHARS = 6
+SWAP_NAME_CHARS = 6  # a shorter name with two characters swapped is as often another name
+PHONE_LOCAL_DIGITS = 7  # the shortest subscriber numbers of Chinese cities
 BANK_TAIL = 8  # characters: the shortest national account numbers (British ones) have 8
 GROUP_FORMS = frozenset({"group", "group_joint_stock"})
 
@@ -232,6 +234,20 @@ def _email_keys(row: Mapping[str, Any]) -> tuple[str | None, str | None]:
     email = email.lower() if email else None
     local, _, domain = (email or "").partition("@")
     return email, email if email and (local not in ROLE_MAILBOXES or domain in FREE_MAIL_DOMAINS) else None
+
+
+def _phone_local(phone: str | None) -> str | None:
+    digits = re.sub(r"\D", "", phone or "")
+    return digits[-PHONE_LOCAL_DIGITS:] if len(digits) >= PHONE_LOCAL_DIGITS else None
+
+
+def _name_place(region: str | None, branch: str | None, city: str | None) -> str | None:
+    """The city a name places the company in (its region, when that is a city), or, for a
+    name without a region, the record's city unless the record is a branch's. None for a
+    province or a country: they hold many cities."""
+    if region:
+        return pinyin(region) if region in CITY_REGIONS else None
+    return city_key(city) if not branch else None
 
 
 def features(row: Mapping[str, Any]) -> FeatureRow:
@@ -253,9 +269,13 @@ def features(row: Mapping[str, Any]) -> FeatureRow:
         # the words after the first that the standardizer did not know as trade words
         # ("Fischer Messtechnik": "messtechnik") are the trade all the same: without them
         # Fischer Messtechnik and Fischer Automation would be one brand, compatible names
-        # (unless they read as pinyin: "Xing Cheng An" is one brand written in syllables)
+        # (unless they read as pinyin: "Xing Cheng An" is one brand written in syllables).
+        # So are the brand's words after the first beside known trade words: Marina Bay
+        # Engineering and Marina City Engineering are not one brand "Marina".
         rest = core[len(words[0]) :] if words and core else ""
-        if trade is None and brand and brand != words[0] and rest and not _PINYIN_RE.fullmatch(rest):
+        brand_rest = brand[len(words[0]) :] if words and brand and brand.startswith(words[0]) else rest
+        if (brand and brand != words[0] and rest and brand_rest
+                and not _PINYIN_RE.fullmatch(brand_rest if trade else rest)):
             trade_text = rest
             trade, mapped = trade_key(rest)
     # the English name of a Chinese company spells its brand (字号) in pinyin and translates
@@ -266,6 +286,8 @@ def features(row: Mapping[str, Any]) -> FeatureRow:
         heads = words[:1] or None
     region = text_of(row, "name__region")
     branch = text_of(row, "name__branch")
+    full = NON_ALNUM_RE.sub("", fold(name)) if script == "cjk" else ""
+    full = full if len(full) >= SWAP_NAME_CHARS else None
     building, unit = address_keys(text_of(row, "address__folded") or text_of(row, "address"), text_of(row, "city"))
     email, mailbox = _email_keys(row)
     contact = text_of(row, "contact")
@@ -287,8 +309,17 @@ def features(row: Mapping[str, Any]) -> FeatureRow:
         "nm_key": (pinyin(brand, by_char=True) if script == "cjk" else brand_pinyin[-1]) if brand_pinyin else None,
         "nm_sound": _transliteration_keys(brand, brand_pinyin, script, region in FOREIGN_COUNTRY_REGIONS),
         "nm_sorted": "".join(sorted(brand)) if brand else None,
+        # the whole Chinese name as written, region and legal form included, and its
+        # characters sorted: two neighbours swapped anywhere (成兴都业电气 / 成都兴业电气,
+        # 模具份股有限公司) leave the parts unreadable but the characters the same
+        "nm_full": full,
+        "nm_full_sorted": "".join(sorted(full)) if full else None,
         "nm_long": bool(brand and len(brand) >= 3),
         "nm_region": pinyin(region) if region else None,
+        # where the name says the company sits: the city it is named after, else the
+        # record's city (a branch's city is the branch's, not the company's). Against the
+        # other name's city region: 宁波长江机电 / 长江机电 in Beijing are two companies.
+        "nm_place": _name_place(region, branch, text_of(row, "city")),
         "nm_branch": pinyin(branch) if branch else None,
         "tax_id": tax_id,
         "tax_valid": row.get("tax_id__valid") if row.get("tax_id__valid") is not None else None,
@@ -300,6 +331,8 @@ def features(row: Mapping[str, Any]) -> FeatureRow:
         "legal_form": legal_form,
         "legal_group": legal_form in GROUP_FORMS if legal_form else None,
         "phone": text_of(row, "phone"),
+        # the subscriber number: one system holds 52230009, another +86 519 5223 0009
+        "phone_local": _phone_local(text_of(row, "phone")),
         "phone_kind": text_of(row, "phone__kind") if text_of(row, "phone") else None,
         "addr_building": building,
         "addr_unit": unit,

@@ -482,6 +482,62 @@ def test_it_weighs_two_legal_forms_of_one_name_against_a_match(customer_model):
     assert form.level == "legal forms differ" and form.weight < 0
 
 
+def test_it_reads_the_city_a_name_carries_against_the_other_records_city(customer_model):
+    """A name without a region sits in its record's city: 长江机电 in Beijing is not the
+    company named after Ningbo; in Ningbo it is."""
+    ningbo = _row("customer", "a", name="宁波长江机电有限公司", city="宁波")
+    beijing = _row("customer", "b", name="长江机电有限公司", city="北京")
+    local = _row("customer", "c", name="长江机电有限公司", city="Ningbo")
+    branch = _row("customer", "d", name="长江机电有限公司北京分公司", city="北京")
+    assert {e.comparison: e for e in score_pair(customer_model, ningbo, beijing)[1]}["name"].level.startswith(
+        "same brand, other trade, region or branch")
+    assert {e.comparison: e for e in score_pair(customer_model, ningbo, local)[1]}["name"].level.startswith(
+        "name exact")
+    # a branch's city is the branch's: no place against the parent's name then
+    assert not {e.comparison: e for e in score_pair(customer_model, ningbo, branch)[1]}["name"].level.startswith(
+        "names differ")
+
+
+def test_it_gives_legal_forms_across_scripts_a_level_of_their_own(customer_model):
+    chinese = _row("customer", "a", name="常州信诚化工股份有限公司", city="常州")
+    english = _row("customer", "b", name="Changzhou Xincheng Chemical Co., Ltd.", city="Changzhou")
+    form = {e.comparison: e for e in score_pair(customer_model, chinese, english)[1]}["legal_form"]
+    assert form.level == "two legal forms across scripts (a translation)"
+
+
+def test_it_reads_two_neighbouring_characters_swapped_anywhere_in_a_chinese_name(customer_model):
+    right = _row("customer", "a", name="成都兴业电气有限公司", city="成都")
+    swapped = _row("customer", "b", name="成兴都业电气有限公司", city="成都")
+    other = _row("customer", "c", name="成都业兴电器有限公司", city="成都")
+    assert {e.comparison: e for e in score_pair(customer_model, right, swapped)[1]}["name"].level == (
+        "whole name with two neighbouring characters swapped")
+    assert {e.comparison: e for e in score_pair(customer_model, right, other)[1]}["name"].level != (
+        "whole name with two neighbouring characters swapped")
+
+
+def test_it_reads_a_phone_number_without_its_area_code(customer_model):
+    local = _row("customer", "a", name="天津晟泰化工有限公司", phone="87811663", city="天津")
+    full = _row("customer", "b", name="Tianjin Shengtai Chemical Co., Ltd.", phone="022-87811663", city="Tianjin")
+    location = {e.comparison: e for e in score_pair(customer_model, local, full)[1]}["location"]
+    assert location.level == "same subscriber number, area code on one side only" and location.weight > 5
+
+
+def test_it_fits_the_weight_of_two_places_to_the_pairs_tax_ids_label(customer_model):
+    """Two companies of one name in two cities share a mail domain: what random pairs
+    teach about a different place is corrected by the pairs tax ids label."""
+    fitted = {row["level"]: row for row in customer_model.report["fitted"] if row["comparison"] == "location"}
+    assert fitted["different place"]["fitted"] and fitted["different place"]["weight"] <= 0
+    assert _level(customer_model, "location", "different place")["weight"] == pytest.approx(
+        fitted["different place"]["weight"], abs=1e-3)
+
+
+def test_it_keeps_the_brands_second_word_beside_a_known_trade(customer_model):
+    bay = _row("customer", "a", name="Marina Bay Engineering Pte Ltd", city="Singapore")
+    city = _row("customer", "b", name="Marina City Engineering Pte Ltd", city="Singapore")
+    assert not {e.comparison: e for e in score_pair(customer_model, bay, city)[1]}["name"].level.startswith(
+        "same brand (or its pinyin) and trade")
+
+
 def test_it_fits_the_look_alike_weight_to_the_pairs_tax_ids_label():
     # Two companies of one brand share their phone and mail domain: the pairs whose tax ids
     # tell one company from two teach the look-alike level a weight that keeps sisters

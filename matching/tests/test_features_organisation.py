@@ -47,9 +47,9 @@ def test_it_reads_chemical_raw_materials_in_both_scripts_as_one_trade():
 
 
 def test_it_keeps_unknown_latin_trade_words_as_the_trade():
-    drives, automation = _row("Fischer Antriebe AG"), _row("Fischer Automation AG")
-    assert drives["nm_pinyin"] == automation["nm_pinyin"] == ["fischer"]
-    assert drives["nm_trade"] == "antriebe"
+    paints, automation = _row("Fischer Lacke AG"), _row("Fischer Automation AG")
+    assert paints["nm_pinyin"] == automation["nm_pinyin"] == ["fischer"]
+    assert paints["nm_trade"] == "lacke"
     assert automation["nm_trade"] == "automation"
     assert _row("Xing Cheng An Co., Ltd.")["nm_trade"] is None  # a brand in pinyin syllables
 
@@ -133,3 +133,31 @@ def test_it_lets_an_iban_meet_the_account_number_inside_it():
     assert tail("GB88HBUK83213359725623") == tail("59725623")
     assert tail("DE06940822017769669375") != tail("7769669374")
     assert tail("4627144") is None  # too short to tell an account from the end of another
+
+
+@pytest.mark.parametrize(
+    "english, chinese",
+    [
+        ("Xiamen Shengshi Plastic Products Company Limited", "厦门盛世塑胶制品有限公司"),
+        ("Tianjin Yongxin Cable Co., Ltd.", "天津永鑫电缆有限公司"),
+        ("Suzhou Dingsheng Electromechanical Co., Ltd.", "苏州鼎盛机电有限公司"),
+        ("Xiamen Tongli Supply Chain Management Co., Ltd.", "厦门同力供应链管理有限公司"),
+        ("Wuxi Shengshi Hydraulics Co., Ltd", "盛世液压(无锡)有限公司"),
+    ],
+)
+def test_it_reads_common_trades_in_both_scripts_as_one(english, chinese):
+    latin, cjk = _row(english), _row(chinese)
+    assert latin["nm_mapped"] and cjk["nm_mapped"]
+    assert latin["nm_trade"] == cjk["nm_trade"]
+    assert set(latin["nm_pinyin"]) & set(cjk["nm_pinyin"])  # the trade is not taken for the brand
+
+
+def test_it_tells_trades_of_one_brand_apart_across_scripts():
+    assert _row("Suzhou Dingsheng Hardware Products")["nm_trade"] != _row("苏州鼎盛机电有限公司")["nm_trade"]
+    seiki, kogyo = _row("Hiroshima Seiki Corporation"), _row("Hiroshima Kogyo Corporation")
+    assert seiki["nm_mapped"] and kogyo["nm_mapped"] and seiki["nm_trade"] != kogyo["nm_trade"]
+
+
+def test_it_keeps_a_brands_second_word_apart_from_the_brand_beside_a_known_trade():
+    bay, city = _row("Marina Bay Engineering Pte Ltd"), _row("Marina City Engineering Pte Ltd")
+    assert bay["nm_trade"] != city["nm_trade"]

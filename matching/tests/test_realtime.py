@@ -689,7 +689,8 @@ def test_the_key_index_follows_record_changes_and_deletions(customer, arrive):
     record, _ = arrive("erp", "1", HUAWEI)
     assert dict(keys_of(record))["phone"] == "+8675528780808"
     assert {rule for rule, _ in keys_of(record)} == {
-        "tax_id", "registration", "phone", "name_core", "brand", "brand_pinyin", "brand_sorted", "address"
+        "tax_id", "registration", "phone", "name_core", "brand", "brand_pinyin", "brand_sorted", "address",
+        "name_swapped",  # a Chinese name of 6+ characters: its characters sorted
     }  # no e-mail: no key
 
     record, _ = arrive("erp", "1", {**HUAWEI, "phone": "010-12345678", "email": "info@huawei.com"})

@@ -35,6 +35,7 @@ from dataclasses import dataclass
 
 from mdm.standardize.address import std_address, std_postcode
 from mdm.standardize.company import (
+    CITY_REGIONS,
     FOREIGN_COUNTRY_REGIONS,
     MSG_COMPANY_NO_WORDS,
     NameLines,
@@ -79,6 +80,7 @@ from mdm.standardize.text import MISSING_PLACEHOLDERS, MSG_FLOAT_ID, Standardize
 from mdm.standardize.units import MSG_UNIT, std_spec, std_unit
 
 __all__ = [
+    "CITY_REGIONS",
     "FOREIGN_COUNTRY_REGIONS",
     "Candidates",
     "NameLines",

@@ -104,6 +104,22 @@ def _build_regions() -> dict[str, str]:
 
 
 _REGIONS = _build_regions()  # every spelling -> canonical region
+
+
+def _build_city_regions() -> frozenset[str]:
+    """The canonical regions (Chinese and Latin) that are cities, not provinces: a
+    company named after its city (宁波长江机电) sits there, one named after its province
+    (广东…) anywhere in it."""
+    cities: set[str] = set()
+    for line in read_lines("cn_regions.txt"):
+        official, *latin = line.split()
+        if official.endswith(("市", "特别行政区")):
+            cities.add(_REGIONS[official])
+            cities.update(_REGIONS[name.replace("_", " ")] for name in latin[:1])
+    return frozenset(cities)
+
+
+CITY_REGIONS = _build_city_regions()
 _ALL_REGIONS = {**_REGIONS, **_BRACKET_ONLY_REGIONS}
 _REGION_WORDS = _Words(_REGIONS)
 
@@ -130,6 +146,11 @@ _LEGAL_HEAD_RE = re.compile(r"(?:株式会社|有限会社|주식회사) ?")
 # A legal form with a typo (Limitted, 有限公斯, 有线公司): one character off a spelling long
 # enough that one character cannot make another word of it (4+ CJK, 6+ Latin characters)
 _FUZZY_LEGAL = tuple(w for w in _LEGAL_FORMS if " " not in w and len(w) >= (4 if _is_cjk_word(w) else 6))
+# Latin legal forms without their spaces, longest first, for a space shifted into one
+_COMPACT_LEGAL = sorted(
+    ((w.replace(" ", ""), w) for w in _LEGAL_FORMS if w.isascii() and len(w.replace(" ", "")) >= 3),
+    key=lambda pair: -len(pair[0]),
+)
 # A record's status written before its name: "*停用*", "作废-", "BLOCKED - "
 _STATUS_HEAD_RE = re.compile(
     r"^\s*[*(（\[【]?\s*(?:已停用|停用|已作废|作废|禁用|冻结|已注销|注销|勿用|不用|重复|删除)\s*[*)）\]】:：_—–-]*\s*"
@@ -342,20 +363,44 @@ def _strip_remarks(key: str) -> str:
     return key
 
 
+def _shifted_legal(key: str) -> tuple[str, str] | None:
+    """(rest, spelling) when a Latin legal form of 3+ letters ends the key with a space
+    shifted into or out of it ("Industrial L td", "Controls I nc", "Fasteners L LC"): the
+    key's last letters spell it once spaces are ignored, and a space falls among them. A
+    letter of the previous word glued before the form ("Industrie sPvt") is left alone:
+    Zinc is a word, not a Z before an Inc."""
+    for compact, word in _COMPACT_LEGAL:
+        start, letters = len(key), 0
+        while start > 0 and letters < len(compact):
+            start -= 1
+            letters += key[start] != " "
+        tail = key[start:]
+        if start == 0 or letters < len(compact) or tail.replace(" ", "") != compact:
+            continue
+        if " " in tail:
+            return key[:start].rstrip(), word
+    return None
+
+
 def _strip_legal(key: str) -> tuple[str, list[str]]:
     """Remove trailing legal forms (outermost first) unless nothing would remain; the
-    outermost may have a typo."""
+    outermost may have a typo or a shifted space."""
     flags: list[str] = []
+    key = _trim_joiners(key)  # "GmbH &": "GmbH & Co. KG" cut short by a field's length
     for i in range(_MAX_STRIPS):
         found = _LEGAL_WORDS.at_end(key, max(0, len(key) - _TAIL))
         if i == 0 and (typo := _fuzzy_legal(key)) is not None and (found is None or typo[0] < found[0]):
             found = typo  # 有线公司 is 有限公司 with a typo, not a 公司 named 有线
-        if found is None:
+        if found is None and (shifted := _shifted_legal(key)) is not None:
+            rest, spelling = shifted
+        elif found is None:
             break
-        rest = _trim_joiners(key[: found[0]])
+        else:
+            rest, spelling = key[: found[0]], found[1]
+        rest = _trim_joiners(rest)
         if not _NON_WORD_RE.sub("", rest):
             break
-        flags.append(_LEGAL_FORMS[found[1]])
+        flags.append(_LEGAL_FORMS[spelling])
         key = rest
     if (m := _LEGAL_HEAD_RE.match(key)) is not None and _NON_WORD_RE.sub("", key[m.end() :]):
         flags.append(_LEGAL_FORMS[m.group().strip()])

@@ -198,10 +198,35 @@ def test_it_splits_company_names(
         ["宇安商贸有限责任公司", "宇安商贸有限责任公司(新)", "宇安商贸有限公司（老客户）", "*停用*宇安商贸有限公司",
          "作废-宇安商贸有限公司", "宇安商贸有限公司-行政部"],
         ["Acme Trading GmbH", "Acme Trading GmbH (alt)", "BLOCKED - Acme Trading GmbH"],
+        # Singaporean and Indian forms spelt out, or cut short by a field's length
+        ["Straits Bay Trading Pte. Ltd.", "Straits Bay Trading Pte. Limited.", "Straits Bay Trading Pte"],
+        ["Bharat Balaji Exports Pvt. Ltd.", "Bharat Balaji Exports Private Limited", "Bharat Balaji Exports Private"],
+        ["Schäfer Kunststofftechnik GmbH & Co. KG", "Schäfer Kunststofftechnik GmbH &"],
+        # a space shifted into the legal form
+        ["Ashford Industrial Ltd", "Ashford IndustrialL td", "Ashford Industrial L td"],
+        ["Redwood Controls Inc.", "Redwood ControlsI nc."],
+        ["Kumho Industrial Co., Ltd.", "Kumho Industrial Co.,L td."],
+        ["Ironline Fasteners LLC", "Ironline FastenersL LC"],
     ],
 )
 def test_it_gives_name_variants_the_same_core(variants: list[str]) -> None:
     assert len({standardize("company_name", name).parts["core"] for name in variants}) == 1
+
+
+@pytest.mark.parametrize(
+    ("raw", "legal_form"),
+    [
+        ("Schäfer Kunststofftechnik G.m.b.H. & Co. KG", "gmbh_co_kg"),
+        ("Straits Bay Trading Pte. Limited.", "co_ltd"),
+        ("Redwood ControlsI nc.", "inc"),
+    ],
+)
+def test_it_reads_the_legal_form_however_it_is_written(raw: str, legal_form: str) -> None:
+    assert standardize("company_name", raw).parts["legal_form"] == legal_form
+
+
+def test_it_keeps_a_word_that_ends_with_a_legal_form():
+    assert standardize("company_name", "Acme Zinc").parts["core"] == "acmezinc"
 
 
 @pytest.mark.parametrize("raw", ["😀", "***", "（）"])
