@@ -241,13 +241,20 @@ def _phone_local(phone: str | None) -> str | None:
     return digits[-PHONE_LOCAL_DIGITS:] if len(digits) >= PHONE_LOCAL_DIGITS else None
 
 
+# the county-level cities of cn_regions.txt, within a prefecture-level city: a company
+# named after one (昆山…) is as often filed under the prefecture (苏州) as under itself
+WITHIN_PREFECTURE = {"kunshan": "suzhou", "jiangyin": "wuxi", "yiwu": "jinhua"}
+
+
 def _name_place(region: str | None, branch: str | None, city: str | None) -> str | None:
     """The city a name places the company in (its region, when that is a city), or, for a
-    name without a region, the record's city unless the record is a branch's. None for a
-    province or a country: they hold many cities."""
+    name without a region, the record's city unless the record is a branch's; a county-level
+    city as its prefecture. None for a province or a country: they hold many cities."""
     if region:
-        return pinyin(region) if region in CITY_REGIONS else None
-    return city_key(city) if not branch else None
+        place = pinyin(region) if region in CITY_REGIONS else None
+    else:
+        place = city_key(city) if not branch else None
+    return WITHIN_PREFECTURE.get(place, place) if place else None
 
 
 def features(row: Mapping[str, Any]) -> FeatureRow:

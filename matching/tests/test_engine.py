@@ -498,6 +498,17 @@ def test_it_reads_the_city_a_name_carries_against_the_other_records_city(custome
         "names differ")
 
 
+def test_a_county_level_city_in_a_name_sits_in_its_prefecture(customer_model):
+    """昆山 is a county-level city of 苏州: a company named after it is filed under either."""
+    kunshan = _row("customer", "a", name="昆山长江机电有限公司", city="昆山")
+    filed = _row("customer", "b", name="长江机电有限公司", city="苏州")
+    beijing = _row("customer", "c", name="长江机电有限公司", city="北京")
+    assert {e.comparison: e for e in score_pair(customer_model, kunshan, filed)[1]}["name"].level.startswith(
+        "name exact")
+    assert {e.comparison: e for e in score_pair(customer_model, kunshan, beijing)[1]}["name"].level.startswith(
+        "same brand, other trade, region or branch")
+
+
 def test_it_gives_legal_forms_across_scripts_a_level_of_their_own(customer_model):
     chinese = _row("customer", "a", name="常州信诚化工股份有限公司", city="常州")
     english = _row("customer", "b", name="Changzhou Xincheng Chemical Co., Ltd.", city="Changzhou")
