@@ -295,12 +295,6 @@ def features(row: Mapping[str, Any]) -> FeatureRow:
     branch = text_of(row, "name__branch")
     full = NON_ALNUM_RE.sub("", fold(name)) if script == "cjk" else ""
     full = full if len(full) >= SWAP_NAME_CHARS else None
-    building, unit = address_keys(text_of(row, "address__folded") or text_of(row, "address"), text_of(row, "city"))
-    email, mailbox = _email_keys(row)
-    contact = text_of(row, "contact")
-    legal_form = text_of(row, "name__legal_form")
-    tax_id, tax_kind, country = text_of(row, "tax_id"), text_of(row, "tax_id__kind"), text_of(row, "country")
-    bank_account = text_of(row, "bank_account")
     return {
         "nm_core": core,
         "nm_brand": brand,
@@ -328,6 +322,20 @@ def features(row: Mapping[str, Any]) -> FeatureRow:
         # other name's city region: 宁波长江机电 / 长江机电 in Beijing are two companies.
         "nm_place": _name_place(region, branch, text_of(row, "city")),
         "nm_branch": pinyin(branch) if branch else None,
+        **_ids_and_contacts(row),
+    }
+
+
+def _ids_and_contacts(row: Mapping[str, Any]) -> FeatureRow:
+    """The features of a customer or supplier row beyond its name: tax id, legal form,
+    phone, address, e-mail, web, contact and bank account."""
+    building, unit = address_keys(text_of(row, "address__folded") or text_of(row, "address"), text_of(row, "city"))
+    email, mailbox = _email_keys(row)
+    contact = text_of(row, "contact")
+    legal_form = text_of(row, "name__legal_form")
+    tax_id, tax_kind, country = text_of(row, "tax_id"), text_of(row, "tax_id__kind"), text_of(row, "country")
+    bank_account = text_of(row, "bank_account")
+    return {
         "tax_id": tax_id,
         "tax_valid": row.get("tax_id__valid") if row.get("tax_id__valid") is not None else None,
         "tax_reg": registration_core(tax_id, tax_kind, country),

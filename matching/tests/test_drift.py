@@ -13,7 +13,9 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
+from matching import engine
 from matching import realtime as rt
+from matching.describe import summary_lines
 from matching.review import (
     CHECK_AUTO_SHARE,
     CHECK_CLUSTER_SIZE,
@@ -433,9 +435,6 @@ def test_a_run_reports_the_blocking_keys_it_left_out(customers, limits, monkeypa
     """Past a rule's comparisons cap, a run leaves out the keys more records share than
     the domain's max_candidates instead of refusing: its report and summary say which
     rule left out how many keys and records, since those records were not paired on it."""
-    from matching import engine
-    from matching.describe import summary_lines
-
     limits(max_candidates=1)
     monkeypatch.setattr(engine, "DEFAULT_BLOCKING_CAP", 0)
     done = run()
