@@ -7,10 +7,13 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from api.tests.conftest import SETUP
-from mdm.access import Role, access_grant, department_join, department_set
+from api.views.history import _state
+from mdm.access import MASK, Role, access_grant, department_join, department_set
 from mdm.history import Change
+from mdm.selectors import record_history
 from mdm.services.golden_records import golden_record_create, golden_record_override_set
 from mdm.tests.factories import HUAWEI, OTHER, upsert
+from mdm.visibility import Viewer
 
 STEWARD = Change(actor="user:steward", reason="the registered name")
 
@@ -60,3 +63,13 @@ def test_a_departments_auditor_reads_a_shared_golden_records_history_without_the
     shown = str(answers)
     assert "643855" not in shown and "C9" not in shown  # the phone is stored as +862164385577
     assert principals["auditor"].get(path).json()["versions"][0]["state"]["attributes"]["phone"] == "+862164385577"
+
+
+def test_a_source_records_past_issues_are_masked_with_its_masked_attributes(principals, django_user_model):
+    # auditors see sensitive values today; a viewer who may not must not read one in an issue's message
+    record = upsert(principals.systems["crm"], "customer", {"C7": {**OTHER, "phone": "0755-2878"}})["C7"]
+    assert "0755-2878" in str(record.issues["phone"])
+    viewer = Viewer(user=django_user_model.objects.create_user("masked", password="x"), systems=None,
+                    _masks={"customer": frozenset({"phone"})})
+    state = _state(record_history(record)[0], "source", "customer", viewer)
+    assert state["issues"]["phone"] == [MASK] * len(record.issues["phone"]) and "0755-2878" not in str(state)

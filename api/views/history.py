@@ -58,6 +58,8 @@ def _state(row: Any, kind: str, domain: str, viewer: Viewer) -> dict[str, Any]:
     if isinstance(state.get("attributes"), dict):
         state["attributes"] = (viewer.golden_attributes(domain, state["attributes"], row.lineage or {})
                                if kind == "golden" else viewer.mask(domain, state["attributes"]))
+    if isinstance(state.get("issues"), dict):
+        state["issues"] = viewer.issues(domain, state["issues"])  # a message quotes the value it could not read
     if kind == "golden" and viewer.limited and isinstance(state.get("lineage"), dict):
         state["lineage"] = {name: came if viewer.sees_system((came or {}).get("system")) else access.MASK
                             for name, came in state["lineage"].items()}  # no pointer into an unseen system
