@@ -156,7 +156,8 @@ def _normalize(text: str) -> str:
     text = unicodedata.normalize("NFKC", text)
     text = text.replace("μ", "u").replace("µ", "u").replace("Μ", "u").replace("Ω", "Ω").replace("_", " ")
     text = re.sub(r"[φΦØø⌀]", " ", text)
-    text = re.sub(r"(?<=\d)\s*[xX×*＊✕]\s*(?=\d)", "x", text)
+    # a dielectric after a number ("10V0 X7R") is no second dimension
+    text = re.sub(r"(?<=\d)\s*[xX×*＊✕]\s*(?=\d)(?!(?i:[5-8][rspt])(?![a-zA-Z0-9]))", "x", text)
     return text
 
 
@@ -253,6 +254,7 @@ _CAP_VALUE_RE = re.compile(r"(?<![A-Z0-9.])(\d+(?:\.\d+)?|\.\d+)\s*([PNUM]?)F([B
                            r"(?:(?![A-Z0-9])|(?=\d+(?:\.\d+)?V(?![A-Z0-9])))")
 _PERCENT_RE = re.compile(r"(?:±\s*)?(\d+(?:\.\d+)?)\s*%")
 _VOLTS_RE = re.compile(r"(?<![A-Z0-9.])(\d+(?:\.\d+)?)\s*(K?)V(?![A-Z0-9])")
+_VOLTS_RKM_RE = re.compile(r"(?<![A-Z0-9.])(\d+)V(\d+)(?![A-Z0-9.])")  # IEC 60062 for volts: 6V3 = 6.3 V
 _PACKAGE_RE = re.compile(r"(?<!\d)(0201|0402|0603|0805|1206|1210|1812|2010|2220|2512|1005|1608|2012|3216|3225|"
                          r"4532|5025|6432)(?!\d)")
 _CODE_RE = re.compile(r"(?<![A-Z0-9.])(\d{3,4})([BCDFGJKMZ]?)(?![A-Z0-9.])")
@@ -277,6 +279,8 @@ def _read_passive(upper: str, rest: str, out: ProductText) -> None:
         out.tolerance = _plain(Decimal(t.group(1)))
     if out.voltage is None and (v := _VOLTS_RE.search(text_wo_pkg)):
         out.voltage = _plain(Decimal(v.group(1)) * (1000 if v.group(2) else 1))
+    if out.voltage is None and (v := _VOLTS_RKM_RE.search(text_wo_pkg)):
+        out.voltage = _plain(Decimal(f"{v.group(1)}.{v.group(2)}"))
     if out.dielectric is None:
         for word in re.findall(r"(?<![A-Z0-9])(X[5-8][RSPT]|Y5V|Z5U|C0G|COG|NP0|NPO)(?![A-Z0-9])", text):
             out.dielectric = _DIELECTRICS[word]

@@ -49,6 +49,7 @@ SAME = [
     ("CAP 0603 22NF 50V", "MLCC 0603 0.022µF 50V"),
     ("CAP CER .022ΜF 10V X7R 1206", "贴片电容 1206 223 10V X7R"),  # no leading zero; a value code
     ("MLCC 0603 100pF25V X7R", "Samsung MLCC 100pF 25V X7R 0603"),
+    ("贴片电容 1206 475K 6V3 X5R", "MLCC 4.7uF 6.3V X5R 1206"),  # a voltage code, a dielectric after it
     ("轴承-6311-ZZ-FAG", "深沟球轴承 6311-2Z 舍弗勒"),
     ("深沟球轴承 6204-2RS SKF", "BEARING,BALL,DEEP GROOVE,62042RS1,斯凯孚"),
     ("轴承 80311", "深沟球轴承 6311ZZ"),
@@ -89,6 +90,8 @@ DIFFERENT = [
     ("MLCC 1206 475 25V X5R 国巨", "MLCC 1206 475 25V X5R SAMSUNG"),  # another maker
     ("MLCC 1206 475 25V X5R", "MLCC 1206 475 16V X5R"),  # 25 V vs 16 V
     ("MLCC 0805 104 50V X7R", "MLCC 0805 104 50V Y5V"),  # another dielectric
+    ("贴片电容 1206 105K 10V0 X7R", "Samsung MLCC 1uF 10V X5R 1206"),  # X7R after a voltage code
+    ("贴片电容 1206 105K 10V0 X7R", "Samsung MLCC 1uF 25V X7R 1206"),  # 10 V vs 25 V
     ("SCREW,HEX SOCKET,M6X20,SS304", "SCREW,HEX SOCKET,M6X20,SS316"),
     ("SCREW,HEX SOCKET,M6X20,SS304", "SCREW,HEX SOCKET,M6X25,SS304"),
     ("六角螺母 M12 黄铜", "六角螺母 M12 尼龙"),  # brass vs plastic

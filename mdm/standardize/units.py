@@ -87,7 +87,8 @@ _SPEC_OHM_RE = re.compile(r"(?<=[\d.]) ?([kKmM]?) ?(?:ohms?|欧姆|欧)(?![a-z])
 _SPEC_DECIMAL_COMMA_RE = re.compile(r"(?<=\d),(?=\d{1,2}(?!\d))")
 _SPEC_THOUSANDS_COMMA_RE = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")
 _SPEC_SEPARATOR_SPACE_RE = re.compile(r" ?([×/\-~=:+,;()%]) ?|(?<=Φ) ")
-_SPEC_TIMES_RE = re.compile(r"(?<=\d)((?i:mm|cm|m))? ?[xX×] ?(?=[\d.Φ])")
+# not before a dielectric ("10V0 X7R"): a capacitor's class, no second dimension
+_SPEC_TIMES_RE = re.compile(r"(?<=\d)((?i:mm|cm|m))? ?[xX×] ?(?=[\d.Φ])(?!(?i:[5-8][rspt])(?![\w.]))")
 _SPEC_UNIT_SPACE_RE = re.compile(r"(?<=\d) (?=(?i:[pnuµmkg]?(?:Ω|hz|f|v|a|w)|mm|cm|m|kg|ml|l)(?![a-zA-Z]))")
 _SPEC_RKM_RE = re.compile(r"(?<![\w.])(\d+)([RKkM])(\d+)Ω?(?![\w.])")  # IEC 60062: 6K8, 4R7, 2M2
 _RKM_PREFIXES = {"R": "", "K": "k", "k": "k", "M": "M"}
@@ -106,6 +107,8 @@ _SPEC_NOT_CODE_RE = re.compile(
     r"x[5-8][rspt]|y5v|z5u|c0g|np0|(?:dc|ac)\d+(?:\.\d+)?[a-z]*)|\d*[RKkM]\d+Ω?"
 )
 _SPEC_NUMBER_RE = re.compile(r"\d+(?:\.\d+)?")
+_SPEC_DIELECTRIC_RE = re.compile(r"(?<![A-Za-z0-9])(?i:x[5-8][rspt]|y5v|z5u|c0g|cog|np0|npo)(?![A-Za-z0-9])")
+_SPEC_CAP_CODE_RE = re.compile(r"\d{3}[BCDFGJKMZ]")  # EIA: 105K = 10 × 10^5 pF, ±10%
 _SPEC_ELECTRIC_RE = re.compile(r"([pPnNuUµmkKMG]?)((?i:va|Ω|hz|f|h|v|a|w))")
 _ASCII_UPPER = str.maketrans("abcdefghijklmnopqrstuvwxyz", "ABCDEFGHIJKLMNOPQRSTUVWXYZ")
 
@@ -179,7 +182,9 @@ def _canonical_spec(text: str) -> str:
     text = _SPEC_TIMES_RE.sub(r"\1×", text)
     text = _SPEC_SEPARATOR_SPACE_RE.sub(lambda m: m.group(1) or "", text)
     text = _SPEC_UNIT_SPACE_RE.sub("", text)
-    text = _SPEC_TOKEN_RE.sub(_canonical_token, text)
+    # in a capacitor's spec "105K" is a capacitance code and its tolerance, not 105 kΩ
+    capacitor = _SPEC_DIELECTRIC_RE.search(text) is not None
+    text = _SPEC_TOKEN_RE.sub(lambda m: _canonical_token(m, capacitor), text)
     return text.replace("×", "x")
 
 
@@ -190,9 +195,9 @@ def _is_code(token: str) -> bool:
     )
 
 
-def _canonical_token(match: re.Match[str]) -> str:
+def _canonical_token(match: re.Match[str], capacitor: bool = False) -> str:
     text = match.group(0)
-    if _is_code(text):
+    if _is_code(text) or capacitor and _SPEC_CAP_CODE_RE.fullmatch(text):
         return text.translate(_ASCII_UPPER)
     text = _SPEC_RKM_RE.sub(lambda m: f"{m[1]}.{m[3]}{_RKM_PREFIXES[m[2]]}Ω", text)
     text = _SPEC_R_RE.sub(r"\1Ω", text)

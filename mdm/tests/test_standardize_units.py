@@ -136,6 +136,8 @@ def test_it_keeps_different_specs_apart(left: str, right: str) -> None:
         ("10.2030.100", "10.2030.100"),  # a drawing number, not a decimal to trim
         ("RES-4K7-1%", "RES-4.7kΩ-1%"),  # a value code standing alone still is one
         ("0.1uF/50V/X7R", "100nF/50V/X7R"),
+        ("1206 105K 10V0 X7R", "1206 105K 10V0 X7R"),  # a capacitance code and a dielectric, not 105 kΩ by 7
+        ("RES 0603 105K 1%", "RES 0603 105kΩ 1%"),  # without a dielectric a bare k still reads as ohms
     ],
 )
 def test_it_keeps_part_numbers_and_model_codes_as_written(raw: str, value: str) -> None:
