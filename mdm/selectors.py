@@ -56,19 +56,21 @@ def golden_record_resolve(golden_id: str) -> GoldenRecord:
 def source_record_hashes(*, domain: str, system: SourceSystem, keys: list[str], standardized_by: str
                          ) -> dict[str, str]:
     """Stored content hash per source key, for the given keys that exist; "" (no row's
-    hash) for a record standardized otherwise than by `standardized_by` (the profile's
-    fingerprint, mdm.ingest.freshness): the same row sent again is standardized again."""
+    hash) for a live record standardized otherwise than by `standardized_by` (the
+    profile's fingerprint, mdm.ingest.freshness): the same row sent again is standardized
+    again."""
     rows = SourceRecord.objects.filter(domain=domain, system=system, source_key__among=keys)
-    return {key: digest if by == standardized_by else ""
-            for key, digest, by in rows.values_list("source_key", "content_hash", "standardized_by")}
+    return {key: digest if by == standardized_by or deleted else ""
+            for key, digest, by, deleted in rows.values_list("source_key", "content_hash", "standardized_by",
+                                                             "is_deleted")}
 
 
 def source_records_stale(*, domain: str) -> int:
-    """How many records of `domain` were standardized otherwise than their profile reads
+    """How many live records of `domain` were standardized otherwise than their profile reads
     now (mdm.ingest.freshness): what `manage.py restandardize` would read again. Records
     whose profile cannot be resolved by its name (services.restandardize) cannot be
     checked and are not counted. One grouped query over the domain."""
-    groups = (SourceRecord.objects.filter(domain=domain).values("profile", "standardized_by")
+    groups = (SourceRecord.objects.filter(domain=domain, is_deleted=False).values("profile", "standardized_by")
               .annotate(n=Count("id")).order_by())
     current: dict[str, str | None] = {}
     stale = 0

@@ -17,7 +17,7 @@ class SourceRecord(models.Model):
     deleted record leaves its golden record when the deletion arrives). `profile` names
     the mapping that read it, so each attribute traces back to a source field.
     `standardized_by` is the fingerprint of the standardization that produced `attributes`
-    and `issues` (mdm.ingest.freshness; "" when unknown): a record whose fingerprint is not
+    and `issues` (mdm.ingest.freshness; "" when unknown): a live record whose fingerprint is not
     its profile's current one is stale and is read again from `raw`. It is bookkeeping
     about the code, not about the record, so history does not keep it: a re-standardization
     that changes no value writes no version.

@@ -93,7 +93,7 @@ def source_records_upsert(
     """Insert new records, version changed ones, skip unchanged ones; keys must be unique.
 
     A record whose content hash matches the stored one is left alone (no version, no event),
-    which makes re-loading the same data a no-op, unless it was standardized by older code
+    which makes re-loading the same data a no-op, unless it is live and standardized by older code
     (its `standardized_by` is not the incoming one): then it is written as
     source_records_restandardized writes it, a version only when its values changed. The
     golden records of changed records are recomputed (survivorship) in the same
@@ -124,7 +124,8 @@ def source_records_upsert(
     for incoming in records:
         current = existing.get(incoming.source_key)
         if current is not None and current["content_hash"] == incoming.content_hash:
-            if incoming.standardized_by and current["standardized_by"] != incoming.standardized_by:
+            if (incoming.standardized_by and current["standardized_by"] != incoming.standardized_by
+                    and not current["is_deleted"]):
                 stale.append(Restandardized(id=current["id"], attributes=incoming.attributes,
                                             issues=incoming.issues, standardized_by=incoming.standardized_by))
             else:
@@ -220,8 +221,8 @@ class Written:
 
 @transaction.atomic
 def source_records_restandardized(*, domain: str, records: Sequence[Restandardized], change: Change) -> Written:
-    """Store what stored records of `domain` read as now (their raw payload standardized
-    again). A record whose attributes or issues change gets a new version (history row,
+    """Store what live stored records of `domain` read as now (their raw payload
+    standardized again). A record whose attributes or issues change gets a new version (history row,
     change event, `updated_at` moved so the next match run recomputes its keys and
     features) and its golden record is recomputed (survivorship); a record whose values
     are the same only has its `standardized_by` moved (no version, no event: history does

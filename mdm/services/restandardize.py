@@ -19,7 +19,7 @@ profile.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -95,40 +95,39 @@ class _Readers:
 
 
 def source_records_restandardize(
-    *, domain: str, change: Change, dry_run: bool = False, batch_size: int = BATCH,
-    on_batch: Callable[[RestandardizeReport], None] | None = None,
+    *, domain: str, change: Change, dry_run: bool = False, batch_size: int = BATCH
 ) -> RestandardizeReport:
     """Read the domain's stale records again from their raw payloads and store what they
     read as now (records.source_records_restandardized), a batch per transaction under the
     locks an import of their systems takes. Re-running it finds nothing stale and writes
     nothing. With `dry_run`, each batch is done and rolled back: the report says what
-    would change, golden records included, and nothing stays. Deleted records are read
-    again too: a record restored later shows current values from its first new version."""
+    would change, golden records included, and nothing stays. Deleted records are left
+    alone (a change of theirs would reach no golden record, and its event would read as a
+    second deletion): one restored is read again then, its deletion flag being part of
+    its content hash."""
     get_domain(domain)
     readers = _Readers(domain)
     report = RestandardizeReport(domain=domain, dry_run=dry_run, unresolved=readers.unresolved)
     for stale in _stale_batches(domain, readers, batch_size, report):
         _batch(domain, readers, stale, change, dry_run, report)
-        if on_batch:
-            on_batch(report)
     return report
 
 
 def _stale_batches(domain: str, readers: _Readers, batch_size: int, report: RestandardizeReport
                    ) -> Iterator[list[tuple[int, int]]]:
-    """The stale records' (pk, system) in pk order, `batch_size` at a time; the records of
+    """The live stale records' (pk, system) in pk order, `batch_size` at a time; the records of
     profiles that cannot be resolved counted in the report. Read by primary key and the
     domain checked here (matching.keys: SQLite walks the domain's index slowly)."""
     last = 0
     pending: list[tuple[int, int]] = []
     while True:
         rows = list(SourceRecord.objects.filter(pk__gt=last).order_by("pk")
-                    .values_list("pk", "domain", "system_id", "profile", "standardized_by")[:SCAN])
+                    .values_list("pk", "domain", "is_deleted", "system_id", "profile", "standardized_by")[:SCAN])
         if not rows:
             break
         last = rows[-1][0]
-        for pk, of, system, profile, by in rows:
-            if of != domain:
+        for pk, of, deleted, system, profile, by in rows:
+            if of != domain or deleted:
                 continue
             found = readers.get(profile)
             if found is None:
@@ -165,12 +164,13 @@ def _standardized(readers: _Readers, ids: list[int], report: RestandardizeReport
     """The stale records among `ids` read again, each with the (content hash, fingerprint)
     it had when read; those that cannot be read are reported, and keep their values."""
     rows = SourceRecord.objects.filter(pk__in=ids).order_by("pk").values(
-        "id", "system__code", "source_key", "profile", "raw", "issues", "content_hash", "standardized_by")
+        "id", "system__code", "source_key", "profile", "raw", "issues", "content_hash", "standardized_by",
+        "is_deleted")
     out = {}
     for row in rows:
         work, fingerprint = readers.get(row["profile"]) or (None, "")
-        if work is None or row["standardized_by"] == fingerprint:
-            continue  # read again since the scan (an import of the same row)
+        if work is None or row["standardized_by"] == fingerprint or row["is_deleted"]:
+            continue  # read again, or deleted, since the scan (an import)
         report.stale += 1
         read = _read(work, row)
         if isinstance(read, str):

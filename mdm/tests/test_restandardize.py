@@ -10,9 +10,11 @@ from django.core.management.base import CommandError
 
 from mdm.history import Change
 from mdm.ingest import freshness
+from mdm.ingest.profiles import get_profile
 from mdm.models import ChangeEvent, GoldenRecord, SourceRecord
 from mdm.selectors import source_records_stale
 from mdm.services.golden_records import golden_record_create
+from mdm.services.records import source_records_delete
 from mdm.services.restandardize import source_records_restandardize
 from mdm.standardize import STANDARDIZERS, std_text
 from mdm.tests.factories import KNA1_PROFILE, KNA1_ROWS, assert_invariants, load, write_csv, writes
@@ -121,6 +123,19 @@ def test_it_reports_and_keeps_a_record_whose_raw_no_longer_standardizes(stale, m
     assert source_records_stale(domain="customer") == 1  # still stale: reported again next time
 
 
+def test_it_leaves_deleted_records_alone_until_their_source_sends_them_again(stale, erp):
+    source_records_delete(domain="customer", system=erp, keys=[HUAWEI], change=OPS)
+    deleted = _record(HUAWEI)
+
+    report = source_records_restandardize(domain="customer", change=OPS)
+
+    assert (report.stale, report.changed, report.same) == (2, 0, 2)
+    assert (_record(HUAWEI).attributes, _record(HUAWEI).version) == (deleted.attributes, deleted.version)
+    assert source_records_stale(domain="customer") == 0
+    assert load(stale, "test_customers").updated == 1  # restored: read as it is now
+    assert _record(HUAWEI).attributes["city"] == "深圳"
+
+
 def test_it_reports_and_leaves_alone_the_records_of_a_profile_that_is_gone(stale, profile_dir):
     (profile_dir / "test_customers.yaml").unlink()
     before = writes()
@@ -193,3 +208,15 @@ def test_the_command_warns_of_the_records_of_a_profile_it_cannot_find(stale, pro
 def test_the_command_refuses_an_unknown_domain(db):
     with pytest.raises(CommandError, match="unknown domain"):
         call_command("restandardize", "nope")
+
+
+def test_the_fingerprint_follows_the_mapping_and_the_phone_region_not_the_description(profile_dir, settings):
+    path = profile_dir / "test_customers.yaml"
+    first = freshness.standardization_fingerprint(get_profile("test_customers"))
+    path.write_text(KNA1_PROFILE + "description: the same mapping, described\n", encoding="utf-8")
+    assert freshness.standardization_fingerprint(get_profile("test_customers")) == first
+    path.write_text(KNA1_PROFILE.replace("city: ORT01", "city: ORT02"), encoding="utf-8")
+    assert freshness.standardization_fingerprint(get_profile("test_customers")) != first
+    path.write_text(KNA1_PROFILE, encoding="utf-8")
+    settings.MDM_PHONE_REGION = "HK"
+    assert freshness.standardization_fingerprint(get_profile("test_customers")) != first
