@@ -93,13 +93,13 @@ def source_records_upsert(
     """Insert new records, version changed ones, skip unchanged ones; keys must be unique.
 
     A record whose content hash matches the stored one is left alone (no version, no event),
-    which makes re-loading the same data a no-op, unless it is live and standardized by older code
-    (its `standardized_by` is not the incoming one): then it is written as
+    which makes re-loading the same data a no-op, unless it is live and was standardized
+    by older code (its `standardized_by` is not the incoming one): then it is written as
     source_records_restandardized writes it, a version only when its values changed. The
     golden records of changed records are recomputed (survivorship) in the same
-    transaction; a deleted record leaves its golden
-    record. A deleted record sent again rejoins its must-link chain's golden record at once
-    (with or without real-time matching); other new records wait for a match run.
+    transaction; a deleted record leaves its golden record. A deleted record sent again
+    rejoins its must-link chain's golden record at once (with or without real-time
+    matching); other new records wait for a match run.
     """
     get_domain(domain)
     # Locks in the one order every writer uses (system, domain, feed), all before reading:
@@ -222,9 +222,9 @@ class Written:
 @transaction.atomic
 def source_records_restandardized(*, domain: str, records: Sequence[Restandardized], change: Change) -> Written:
     """Store what live stored records of `domain` read as now (their raw payload
-    standardized again). A record whose attributes or issues change gets a new version (history row,
-    change event, `updated_at` moved so the next match run recomputes its keys and
-    features) and its golden record is recomputed (survivorship); a record whose values
+    standardized again). A record whose attributes or issues change gets a new version
+    (history row, change event, `updated_at` moved so the next match run recomputes its
+    keys and features) and its golden record is recomputed (survivorship); a record whose values
     are the same only has its `standardized_by` moved (no version, no event: history does
     not keep it), so reading records again that read the same writes nothing that shows.
     The caller holds the write locks of the records' systems (locks.domain_write_lock)."""
