@@ -25,6 +25,7 @@ from mdm.bulk import JSONText
 from mdm.domains import get_domain
 from mdm.errors import MdmError, RecordsRejected, RowRejected
 from mdm.history import Change
+from mdm.ingest.freshness import standardization_fingerprint
 from mdm.ingest.profiles import Profile
 from mdm.ingest.run import ProgressCallback, SnapshotPolicy, import_file
 from mdm.ingest.workers import UNCHANGED, RowWork
@@ -174,7 +175,9 @@ def records_receive(
     incoming, outcomes, issues = _prepared(system, profile, records)
     with transaction.atomic():
         if incoming:
-            source_records_upsert(domain=domain.name, system=system, records=incoming, change=change)
+            counts = source_records_upsert(domain=domain.name, system=system, records=incoming, change=change)
+            if counts.unchanged:
+                outcomes.update(_read_the_same(domain.name, system, outcomes, change))
         asked = [key for key in delete_keys if key not in outcomes]
         gone = set(source_records_delete(domain=domain.name, system=system, keys=asked, change=change)) \
             if asked else set()
@@ -203,6 +206,14 @@ def records_receive(
     )
 
 
+def _read_the_same(domain: str, system: SourceSystem, outcomes: dict[str, str], change: Change) -> dict[str, str]:
+    """The records sent unchanged that were read again (standardized by older code) and
+    read the same: no version written, so unchanged after all."""
+    versioned = set(SourceRecord.history.filter(history_operation=change.operation, domain=domain, system=system)
+                    .values_list("source_key", flat=True))
+    return {key: UNCHANGED_ for key, outcome in outcomes.items() if outcome == UPDATED and key not in versioned}
+
+
 def _prepared(system: SourceSystem, profile: Profile, records: Sequence[dict]
               ) -> tuple[list[IncomingRecord], dict[str, str], dict[str, dict[str, list[str]]]]:
     """The records ready to upsert (changed ones), each key's outcome so far and each
@@ -224,7 +235,9 @@ def _prepared(system: SourceSystem, profile: Profile, records: Sequence[dict]
             errors[index] = f"duplicate key {key!r} (first at {seen[key]})"
         seen.setdefault(key, index)
         keys.append(key)
-    stored = source_record_hashes(domain=domain.name, system=system, keys=[k for k in keys if k])
+    standardized_by = standardization_fingerprint(profile)
+    stored = source_record_hashes(domain=domain.name, system=system, keys=[k for k in keys if k],
+                                  standardized_by=standardized_by)
     work = RowWork(profile, domain, settings.MDM_PHONE_REGION, settings.MDM_MAX_FIELD_CHARS)
     incoming: list[IncomingRecord] = []
     outcomes: dict[str, str] = {}
@@ -243,7 +256,7 @@ def _prepared(system: SourceSystem, profile: Profile, records: Sequence[dict]
             incoming.append(IncomingRecord(
                 source_key=key, profile=profile.name, raw=JSONText(prepared.raw),
                 content_hash=prepared.content_hash, attributes=JSONText(prepared.attributes),
-                issues=JSONText(prepared.issues_text), deleted=prepared.deleted,
+                issues=JSONText(prepared.issues_text), deleted=prepared.deleted, standardized_by=standardized_by,
             ))
     if errors:
         raise RecordsRejected(MSG_REJECTED.format(n=len(errors), total=len(records)), errors=errors)

@@ -43,6 +43,25 @@ def test_it_changes_nothing_when_the_same_request_comes_twice(principals, custom
     assert again["records"][0]["golden_id"] == first["records"][0]["golden_id"]
 
 
+def test_it_reads_again_a_record_standardized_by_older_code_when_it_comes_unchanged(principals, customer_model):
+    records = [{"source_key": "E1", "attributes": HUAWEI}, {"source_key": "E2", "attributes": OTHER}]
+    post_records(principals["erp"], records)
+    stored = SourceRecord.objects.get(source_key="E1")
+    # as older code left them: another fingerprint, and for E1 a city the source never sent
+    SourceRecord.objects.filter(pk=stored.pk).update(attributes={**stored.attributes, "city": "深圳市"})
+    SourceRecord.objects.update(standardized_by="")
+
+    again = post_records(principals["erp"], records).json()
+
+    assert [(r["source_key"], r["outcome"]) for r in again["records"]] == [("E1", "updated"), ("E2", "unchanged")]
+    record = SourceRecord.objects.get(source_key="E1")
+    assert (record.attributes["city"], record.version) == ("深圳", stored.version + 1)
+    assert record.golden.attributes["city"] == "深圳"
+    before = writes()
+    assert post_records(principals["erp"], records).json()["records"][0]["outcome"] == "unchanged"
+    assert writes() == before
+
+
 def test_it_replays_an_idempotency_key_and_refuses_it_with_another_body(principals, customer_model):
     records = [{"source_key": "E1", "attributes": HUAWEI}]
     first = post_records(principals["erp"], records, **{"Idempotency-Key": "k-1"})

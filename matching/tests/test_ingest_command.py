@@ -1,9 +1,12 @@
 """The ingest command: counts printed, errors as one line."""
 
+from pathlib import Path
+
 import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from mdm.models import SourceRecord
 from mdm.tests.factories import KNA1_ROWS as ROWS
 from mdm.tests.factories import write_csv
 
@@ -65,3 +68,17 @@ def test_the_report_and_the_summary_list_data_quality_flags(erp, profile, tmp_pa
 def test_a_bad_system_code_is_one_line(db):
     message = _fails("register_system", "Bad Code!", name="x")
     assert "source system 'Bad Code!' not registered: code:" in message
+
+
+def test_match_warns_when_records_were_standardized_by_older_code(erp, profile, tmp_path, settings, capsys):
+    settings.MDM_PROFILE_DIRS = [Path(profile).parent]
+    call_command("ingest", str(write_csv(tmp_path / "k.csv", ROWS)), system="erp", profile="test_customers",
+                 no_progress=True)
+    with pytest.raises(CommandError):  # no trained model: the run itself stops there
+        call_command("match", "customer", "--no-progress")
+    assert "older code" not in capsys.readouterr().err
+
+    SourceRecord.objects.update(standardized_by="")  # as records stored before fingerprints were kept
+    with pytest.raises(CommandError):
+        call_command("match", "customer", "--no-progress")
+    assert "3 customer record(s) were standardized by older code" in capsys.readouterr().err

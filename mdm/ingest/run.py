@@ -39,6 +39,7 @@ from mdm.domains import get_domain
 from mdm.errors import DeclarationError, ImportFailed, MdmError, RowRejected
 from mdm.exports import csv_file, private_dir
 from mdm.history import Change
+from mdm.ingest.freshness import standardization_fingerprint
 from mdm.ingest.profiles import Profile, get_profile
 from mdm.ingest.readers import RowSource, SourceRow
 from mdm.ingest.workers import UNCHANGED, RowWork, RowWorkers
@@ -234,6 +235,7 @@ class _Importer:
         self.flags: Counter[str] = Counter()  # data-quality problems of the stored rows, per kind
         self.flagged = tempfile.TemporaryFile("w+", encoding="utf-8")  # noqa: SIM115 - their rows, for the report
         self.batch_size = settings.MDM_INGEST_BATCH_SIZE
+        self.standardized_by = standardization_fingerprint(profile)
         self.analyzed_at = 5000
         # A first load needs no stored hashes: the file's keys are unique, so none is stored
         # but by this run (another import of the system at the same time is upsert's to see:
@@ -315,9 +317,12 @@ class _Importer:
 
     def _start(self, batch: _Batch, workers: RowWorkers) -> Callable[[], list]:
         """Send the batch's rows to their row work, each with its stored content hash: an
-        unchanged row is recognised there, before it costs a standardization."""
+        unchanged row is recognised there, before it costs a standardization (unless its
+        record was standardized by older code: then it is read again, and upsert versions
+        it only when its values changed)."""
         stored = {} if self.first_load else source_record_hashes(
-            domain=self.profile.domain, system=self.system, keys=[p.key for p in batch.pending]
+            domain=self.profile.domain, system=self.system, keys=[p.key for p in batch.pending],
+            standardized_by=self.standardized_by,
         )
         return workers.submit([(p.row.data, stored.get(p.key), p.row.warnings) for p in batch.pending])
 
@@ -334,6 +339,7 @@ class _Importer:
                     source_key=pending.key, profile=self.profile.name, raw=JSONText(outcome.raw),
                     content_hash=outcome.content_hash, attributes=JSONText(outcome.attributes),
                     issues=JSONText(outcome.issues_text), deleted=outcome.deleted,
+                    standardized_by=self.standardized_by,
                 ))
         with transaction.atomic():
             counts = upsert(domain=self.profile.domain, system=self.system, records=records, change=self.change)
@@ -343,9 +349,11 @@ class _Importer:
             run.inserted += counts.inserted
             run.updated += counts.updated
             run.unchanged += counts.unchanged + batch.unchanged
+            run.restandardized += counts.restandardized
             run.deleted += counts.deleted
             run.rejected += len(batch.rejects)
-            run.save(update_fields=["read", "inserted", "updated", "unchanged", "deleted", "rejected"])
+            run.save(update_fields=["read", "inserted", "updated", "unchanged", "restandardized", "deleted",
+                                    "rejected"])
         if connection.vendor == "postgresql" and run.inserted >= self.analyzed_at:
             # A first load into an empty table outruns autovacuum: without fresh statistics
             # PostgreSQL plans the per-batch key lookups as scans, and each batch gets slower.

@@ -11,7 +11,9 @@ class ImportRun(models.Model):
     lists them row by row with the rejects. `missing`: what a snapshot no longer holds (its
     count and a sample of keys); `deletions_refused`: why the snapshot's deletion step was
     not carried out (the file looked incomplete, too many rejects, too many deletions),
-    with nothing deleted."""
+    with nothing deleted. `restandardized`: rows the source sent unchanged whose stored
+    values, standardized by older code, are now read differently (a new version each;
+    mdm.ingest.freshness)."""
 
     class Status(models.TextChoices):
         RUNNING = "running"
@@ -36,6 +38,7 @@ class ImportRun(models.Model):
     inserted = models.PositiveIntegerField(default=0)
     updated = models.PositiveIntegerField(default=0)
     unchanged = models.PositiveIntegerField(default=0)
+    restandardized = models.PositiveIntegerField(default=0)
     deleted = models.PositiveIntegerField(default=0)
     rejected = models.PositiveIntegerField(default=0)
     error = models.TextField(blank=True)

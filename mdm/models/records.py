@@ -16,6 +16,11 @@ class SourceRecord(models.Model):
     golden record this source record belongs to (set by matching and steward decisions; a
     deleted record leaves its golden record when the deletion arrives). `profile` names
     the mapping that read it, so each attribute traces back to a source field.
+    `standardized_by` is the fingerprint of the standardization that produced `attributes`
+    and `issues` (mdm.ingest.freshness; "" when unknown): a live record whose fingerprint is not
+    its profile's current one is stale and is read again from `raw`. It is bookkeeping
+    about the code, not about the record, so history does not keep it: a re-standardization
+    that changes no value writes no version.
     """
 
     domain = models.CharField(max_length=40)
@@ -26,6 +31,7 @@ class SourceRecord(models.Model):
     attributes = models.JSONField()
     issues = models.JSONField(default=dict, blank=True)
     content_hash = models.CharField(max_length=64)
+    standardized_by = models.CharField(max_length=32, blank=True, default="")
     version = models.PositiveIntegerField(default=1)
     is_deleted = models.BooleanField(default=False)
     received_at = models.DateTimeField()
@@ -39,7 +45,7 @@ class SourceRecord(models.Model):
         related_name="members",
         db_index=False,  # source_record_golden leads with it
     )
-    history = HistoricalRecords(bases=[HistoryStamp])
+    history = HistoricalRecords(bases=[HistoryStamp], excluded_fields=["standardized_by"])
 
     class Meta:
         constraints = [

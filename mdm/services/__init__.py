@@ -6,7 +6,8 @@ history rows (actor, reason, operation) and its change-feed events together:
     locks       the one lock order every writer takes
     feed        change events (the append-only, strictly sequenced outbox)
     systems     source systems
-    records     source records: upsert, snapshot deletions
+    records     source records: upsert, snapshot deletions, re-standardized values
+    restandardize  stale records (standardized by older code) read again from their raw
     golden      golden-record plans (GoldenPlan -> golden_plan_apply), the one write path of
                 golden records and memberships, and the edits built on it (merge, split,
                 override, retire, ...)

@@ -2,11 +2,15 @@
 
 A record's content hash covers what its source said, so re-loading unchanged data writes
 nothing; a changed record gets exactly one new version; the golden records of changed
-records are recomputed in the same transaction.
+records are recomputed in the same transaction. A record standardized by older code
+(mdm.ingest.freshness) whose values now read differently gets a version of its own when
+it is read again (source_records_restandardized), whether the same row came again or
+`manage.py restandardize` read its stored `raw`.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -19,6 +23,7 @@ from mdm import bulk, history
 from mdm.content import content_hash
 from mdm.domains import get_domain
 from mdm.history import Change
+from mdm.ingest.workers import json_text
 from mdm.models import GoldenRecord, PairConstraint, SourceRecord, SourceSystem
 from mdm.services.feed import append_events, source_event
 from mdm.services.golden_records import golden_records_refresh, source_records_assign
@@ -37,6 +42,7 @@ class IncomingRecord:
     attributes: dict[str, Any]
     issues: dict[str, list[str]] = field(default_factory=dict)
     deleted: bool = False
+    standardized_by: str = ""  # the fingerprint of what standardized it ("": unknown, never re-read at upsert)
 
 
 @dataclass
@@ -45,12 +51,25 @@ class UpsertCounts:
     updated: int = 0
     unchanged: int = 0
     deleted: int = 0
+    restandardized: int = 0  # sent unchanged, stored values standardized by older code: now read differently
 
     def add(self, other: UpsertCounts) -> None:
         self.inserted += other.inserted
         self.updated += other.updated
         self.unchanged += other.unchanged
         self.deleted += other.deleted
+        self.restandardized += other.restandardized
+
+
+@dataclass(frozen=True)
+class Restandardized:
+    """A stored record read again from its raw payload: the values it reads as now, and the
+    fingerprint of the standardization that read them (mdm.ingest.freshness)."""
+
+    id: int
+    attributes: Any  # a dict, or its JSON text
+    issues: Any
+    standardized_by: str
 
 
 _UPDATED_FIELDS = [
@@ -59,6 +78,7 @@ _UPDATED_FIELDS = [
     "attributes",
     "issues",
     "content_hash",
+    "standardized_by",
     "version",
     "is_deleted",
     "updated_at",
@@ -73,10 +93,13 @@ def source_records_upsert(
     """Insert new records, version changed ones, skip unchanged ones; keys must be unique.
 
     A record whose content hash matches the stored one is left alone (no version, no event),
-    which makes re-loading the same data a no-op. The golden records of changed records are
-    recomputed (survivorship) in the same transaction; a deleted record leaves its golden
-    record. A deleted record sent again rejoins its must-link chain's golden record at once
-    (with or without real-time matching); other new records wait for a match run.
+    which makes re-loading the same data a no-op, unless it is live and was standardized
+    by older code (its `standardized_by` is not the incoming one): then it is written as
+    source_records_restandardized writes it, a version only when its values changed. The
+    golden records of changed records are recomputed (survivorship) in the same
+    transaction; a deleted record leaves its golden record. A deleted record sent again
+    rejoins its must-link chain's golden record at once (with or without real-time
+    matching); other new records wait for a match run.
     """
     get_domain(domain)
     # Locks in the one order every writer uses (system, domain, feed), all before reading:
@@ -88,7 +111,7 @@ def source_records_upsert(
         for row in SourceRecord.objects.filter(
             domain=domain, system=system, source_key__among=[r.source_key for r in records]
         ).values(
-            "id", "source_key", "content_hash", "version", "is_deleted", "golden_id",
+            "id", "source_key", "content_hash", "standardized_by", "version", "is_deleted", "golden_id",
             "golden__golden_id", "received_at", "deleted_at",
         )
     }
@@ -97,10 +120,16 @@ def source_records_upsert(
     to_insert: list[bulk.Row] = []
     to_update: list[bulk.Row] = []
     golden_codes: dict[str, str] = {}
+    stale: list[Restandardized] = []
     for incoming in records:
         current = existing.get(incoming.source_key)
         if current is not None and current["content_hash"] == incoming.content_hash:
-            counts.unchanged += 1
+            if (incoming.standardized_by and current["standardized_by"] != incoming.standardized_by
+                    and not current["is_deleted"]):
+                stale.append(Restandardized(id=current["id"], attributes=incoming.attributes,
+                                            issues=incoming.issues, standardized_by=incoming.standardized_by))
+            else:
+                counts.unchanged += 1
             continue
         row = _version(incoming, current, domain=domain, system=system, now=now)
         if current is None:
@@ -124,7 +153,10 @@ def source_records_upsert(
             for row in to_insert + to_update
         ]
     )
-    golden_records_refresh(domain=domain, goldens=goldens, change=change)
+    written = _write_standardized(stale, change, now)
+    counts.restandardized += written.changed
+    counts.unchanged += len(stale) - written.changed
+    golden_records_refresh(domain=domain, goldens=goldens | written.goldens, change=change)
     _rejoin_chains(domain, records, existing, change)
     return counts
 
@@ -141,6 +173,7 @@ def _version(incoming: IncomingRecord, current: dict[str, Any] | None, *, domain
         "attributes": incoming.attributes,
         "issues": incoming.issues,
         "content_hash": incoming.content_hash,
+        "standardized_by": incoming.standardized_by,
         "is_deleted": incoming.deleted,
         "updated_at": now,
     }
@@ -175,6 +208,68 @@ def _rejoin_chains(domain: str, records: Sequence[IncomingRecord], existing: dic
         goldens = GoldenRecord.objects.in_bulk(set(assignments.values()))
         source_records_assign(domain=domain, assignments={pk: goldens[g] for pk, g in assignments.items()},
                               change=change)
+
+
+@dataclass
+class Written:
+    """What writing re-read records changed: how many got a version, and their golden records."""
+
+    changed: int = 0
+    goldens: set[int] = field(default_factory=set)
+    golden_updates: int = 0  # golden records whose surviving values changed with them
+
+
+@transaction.atomic
+def source_records_restandardized(*, domain: str, records: Sequence[Restandardized], change: Change) -> Written:
+    """Store what live stored records of `domain` read as now (their raw payload
+    standardized again). A record whose attributes or issues change gets a new version
+    (history row, change event, `updated_at` moved so the next match run recomputes its
+    keys and features) and its golden record is recomputed (survivorship); a record whose values
+    are the same only has its `standardized_by` moved (no version, no event: history does
+    not keep it), so reading records again that read the same writes nothing that shows.
+    The caller holds the write locks of the records' systems (locks.domain_write_lock)."""
+    written = _write_standardized(records, change, timezone.now())
+    applied = golden_records_refresh(domain=domain, goldens=written.goldens, change=change)
+    written.golden_updates = applied.updated if applied else 0
+    return written
+
+
+def _plain(value: Any) -> Any:
+    """Values as the database gives them back (JSON types), to compare with stored ones."""
+    return json.loads(value if isinstance(value, str) else json_text(value))
+
+
+def _write_standardized(records: Sequence[Restandardized], change: Change, now: datetime) -> Written:
+    """Write re-read records (source_records_restandardized), recomputing no golden record:
+    the caller recomputes the returned ones with its own."""
+    written = Written()
+    if not records:
+        return written
+    stored = SourceRecord.objects.in_bulk([r.id for r in records])
+    rows: list[bulk.Row] = []
+    marks: dict[str, list[int]] = {}
+    for record in records:
+        current = stored[record.id]
+        if (_plain(record.attributes), _plain(record.issues)) == (current.attributes, current.issues):
+            marks.setdefault(record.standardized_by, []).append(record.id)
+            continue
+        rows.append({**bulk.as_row(current), "attributes": record.attributes, "issues": record.issues,
+                     "standardized_by": record.standardized_by, "version": current.version + 1, "updated_at": now})
+        if current.golden_id is not None:
+            written.goldens.add(current.golden_id)
+    history.bulk_update(SourceRecord, rows, ["attributes", "issues", "standardized_by", "version", "updated_at"],
+                        change)
+    systems = SourceSystem.objects.in_bulk({row["system_id"] for row in rows})
+    codes = dict(GoldenRecord.objects.filter(pk__in=written.goldens).values_list("pk", "golden_id"))
+    append_events([source_event(row, systems[row["system_id"]], codes.get(row["golden_id"], ""), change, now)
+                   for row in rows])
+    for fingerprint, ids in marks.items():
+        for start in range(0, len(ids), CHUNK):
+            # standardized_by is bookkeeping history does not keep (models.records): moving
+            # it is no change of the record, and writes no version
+            SourceRecord.objects.filter(pk__in=ids[start : start + CHUNK]).update(standardized_by=fingerprint)
+    written.changed = len(rows)
+    return written
 
 
 @transaction.atomic

@@ -16,13 +16,13 @@ from mdm.content import content_hash
 from mdm.domains import get_domain
 from mdm.errors import Conflict, InvalidInput, ReasonRequired, RowRejected
 from mdm.history import Change
+from mdm.ingest.freshness import REQUEST_PROFILE
 from mdm.models import GoldenRecord, MasterDataRequest, SourceRecord, SourceSystem
 from mdm.services.golden_records import golden_record_create
 from mdm.services.records import IncomingRecord, source_records_upsert
 from mdm.services.systems import source_system_register
 
 REQUESTS_SYSTEM = "requests"  # the hub's own source system: records that came in as requests
-PROFILE = "request"
 MSG_DECIDED = "request {pk} was {status} already"
 
 
@@ -83,7 +83,10 @@ def master_data_request_approve(*, request: MasterDataRequest, change: Change) -
         code=REQUESTS_SYSTEM, name="Master data requests", change=change)
     key = f"REQ-{request.pk}"
     source_records_upsert(domain=request.domain, system=system, change=change, records=[IncomingRecord(
-        source_key=key, profile=PROFILE, raw=request.values, content_hash=content_hash(PROFILE, request.values, False),
+        source_key=key, profile=REQUEST_PROFILE, raw=request.values,
+        content_hash=content_hash(REQUEST_PROFILE, request.values, False),
+        # standardized when it was submitted, by what code is not known: "" leaves it to
+        # `manage.py restandardize` to read it again when that code has changed since
         attributes=request.attributes, issues=request.issues,
     )])
     record = SourceRecord.objects.get(domain=request.domain, system=system, source_key=key)

@@ -105,6 +105,9 @@ class Command(BaseCommand):
             f"{would}inserted {run.inserted}, {would}updated {run.updated}, unchanged {run.unchanged}, "
             f"{would}deleted {run.deleted}, rejected {run.rejected} ({run.file_format}, {run.encoding or 'n/a'})"
         )
+        if run.restandardized:
+            summary += (f"; {run.restandardized} unchanged row(s) {would}updated all the same: their stored "
+                        "values were standardized by older code")
         if run.status != ImportRun.Status.COMPLETED:
             report = f" (report: {run.report_path})" if run.rejected and run.report_path else ""
             raise CommandError(f"import {run.pk or ''} {run.status} after {run.read:,} rows: {run.error}{report}")

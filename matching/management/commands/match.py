@@ -9,6 +9,11 @@ from matching.review import ACCEPTABLE
 from matching.runs import match_run
 from mdm.domains import all_domains
 from mdm.errors import MdmError
+from mdm.selectors import source_records_stale
+
+MSG_STALE = ("warning: {n:,} {domain} record(s) were standardized by older code: their stored values, which "
+             "matching compares, may not be what the current code makes of them; run "
+             "`manage.py restandardize {domain}` first (--dry-run to see what would change)")
 
 
 class Command(BaseCommand):
@@ -43,6 +48,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         quiet = options["no_progress"] or options["verbosity"] == 0
+        stale = source_records_stale(domain=options["domain"])
+        if stale:
+            self.stderr.write(MSG_STALE.format(n=stale, domain=options["domain"]))
         accept = options["accept_alarms"]
         try:
             with stages(quiet=quiet) as step:
