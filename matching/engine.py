@@ -605,6 +605,44 @@ def _em_fallback_rules(declared: m.DomainModel, sessions: list[dict[str, Any]]) 
     return rules
 
 
+def _scores(linker: Any) -> Any:
+    """What `linker.inference.predict()` scores, keeping of each pair only its ids, gamma
+    columns, match weight and probability (the same SQL, Splink's "training mode" select):
+    predict keeps both records' compared values too, which made training's own scoring of
+    two million random pairs (_u_without_matches) twice as slow, for columns it never reads."""
+    from splink.internals.comparison_vector_values import compute_comparison_vector_values_from_id_pairs_sqls
+    from splink.internals.dialects import SplinkDialect
+    from splink.internals.pipeline import CTEPipeline
+    from splink.internals.predict import predict_from_comparison_vectors_sqls
+    from splink.internals.vertically_concatenate import enqueue_df_concat_with_tf
+
+    settings = linker._settings_obj
+    columns = settings.column_info_settings
+    blocked = linker.inference.compute_blocked_pairs_for_predict()
+    pipeline = CTEPipeline([blocked])
+    enqueue_df_concat_with_tf(linker, pipeline)
+    pipeline.enqueue_list_of_sqls(compute_comparison_vector_values_from_id_pairs_sqls(
+        settings._columns_to_select_for_blocking,
+        settings._columns_to_select_for_comparison_vector_values,
+        input_tablename_l="__splink__df_concat_with_tf",
+        input_tablename_r="__splink__df_concat_with_tf",
+        source_dataset_input_column=columns.source_dataset_input_column,
+        unique_id_input_column=columns.unique_id_input_column,
+        link_type=settings._link_type,
+        sql_dialect_str=linker._sql_dialect_str,
+    ))
+    pipeline.enqueue_list_of_sqls(predict_from_comparison_vectors_sqls(
+        unique_id_input_columns=columns.unique_id_input_columns,
+        core_model_settings=settings.core_model_settings,
+        sql_dialect=SplinkDialect.from_string(linker._sql_dialect_str),
+        training_mode=True,
+    ))
+    try:
+        return linker._db_api.sql_pipeline_to_splink_dataframe(pipeline)
+    finally:
+        blocked.drop_table_from_database_and_remove_from_cache()
+
+
 MSG_PRIOR_NONE = ("prior: the deterministic rules ({rules}) found no usable estimate ({why}); {fallback}")
 
 
@@ -659,7 +697,7 @@ def _prior_from_blocks(declared: m.DomainModel, table: pa.Table, parameters: lis
     if total <= 0:
         return prior
     linker = _linker(declared, table, parameters=parameters, prior=prior, tf_tables=tf_tables)
-    result = linker.inference.predict(warning_mode="never")
+    result = _scores(linker)
     weights = linker.misc.query_sql(f"SELECT match_weight FROM {result.physical_name}", output_type="pandas")
     result.drop_table_from_database_and_remove_from_cache()
     linker.table_management.delete_tables_created_by_splink_from_db()
@@ -728,7 +766,7 @@ def _u_without_matches(declared: m.DomainModel, table: pa.Table, parameters: lis
             continue
         sampled = sampled_all.take(rows)
         linker = _linker(sampling, sampled, parameters=parameters, prior=prior, tf_tables=tf_tables)
-        result = linker.inference.predict(warning_mode="never")
+        result = _scores(linker)
         sql = " UNION ALL ".join(
             f"SELECT {ci} AS c, gamma_{comp.name} AS g, sum(1 - match_probability) AS w "
             f"FROM {result.physical_name} GROUP BY 2" for ci, comp in enumerate(declared.comparisons))
@@ -794,7 +832,7 @@ def _labelled_pairs(declared: m.DomainModel, table: pa.Table, parameters: list[l
     for column in _unlabelling(sep):
         table = table.filter(pc.is_valid(table.column(column)))
     linker = _linker(declared, table, parameters=parameters, prior=prior, tf_tables=tf_tables)
-    result = linker.inference.predict(warning_mode="never")
+    result = _scores(linker)
     columns = "".join(f", gamma_{names[ci]}" for ci in fitted)
     sql = (f"SELECT match_weight, gamma_{sep.name}{columns} FROM {result.physical_name} "
            f"WHERE gamma_{sep.name} IN ({', '.join(map(str, label_of))})")
