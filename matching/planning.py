@@ -377,6 +377,14 @@ def proposal_candidates(
     return [_candidate(pair, kinds.get(key, MergeProposal.Kind.REVIEW)) for key, pair in sorted(best.items())]
 
 
+def left_apart(clusters: Sequence[Sequence[int]], scored: Scored) -> Iterator[tuple[float, bool]]:
+    """The weight of each pair scored under the upper threshold, and whether the clusters
+    leave its records apart (Calibration.left_apart)."""
+    cluster_of = {sid: ci for ci, members in enumerate(clusters) for sid in members}
+    for pair in (*scored.review, *scored.below):
+        yield pair.weight, cluster_of[int(pair.left)] != cluster_of[int(pair.right)]
+
+
 def _rank(pair: Pair) -> tuple[float, int, int]:
     a, b = int(pair.left), int(pair.right)
     return (-pair.weight, min(a, b), max(a, b))
@@ -396,8 +404,11 @@ def _candidate(pair: Pair, kind: str) -> Candidate:
 def band_floor(thresholds: dict[str, float], limits: MatchingDefaults, calibration: Calibration) -> float:
     """The lowest weight a review proposal may have: where the calibrated probability falls
     under the domain's review_floor_probability, never above the lower threshold nor below
-    the weight that marks a conflict (a slope the decisions flattened reaches far down)."""
-    wanted = calibration.weight_at(limits.review_floor_probability)
+    the weight that marks a conflict (a slope the decisions flattened reaches far down).
+    Before any decision, the model's own: a run scores down to the floor before it knows
+    which pairs it leaves apart (Calibration.left_apart), and real time keeps its floor."""
+    chosen = calibration if calibration.decisions else Calibration()
+    wanted = chosen.weight_at(limits.review_floor_probability)
     return max(limits.conflict_below, min(thresholds["lower"], wanted))
 
 

@@ -78,16 +78,46 @@ def test_it_recovers_an_overconfident_model_from_many_decisions():
     assert 1 / 3 < handful.probability(1.0) < Calibration().probability(1.0)
 
 
-def test_a_run_without_decisions_estimates_by_the_model(customers):
+def test_it_reads_the_model_for_the_pairs_a_run_left_apart():
+    # 100 pairs at 3 bits (the model: 89% one entity, 11 pairs two), 80 of them merged: of
+    # the 20 left apart, the 11 two-entity pairs are nearly all, 9 one entity
+    pairs = [(3.0, i < 20) for i in range(100)]
+    fitted = Calibration.left_apart(pairs, [3.0] * 20)
+    assert (fitted.source, fitted.apart, fitted.decisions) == ("apart", 20, 0)
+    expected_false = 100 * (1 - probability(3.0))
+    assert fitted.expected_true([3.0] * 20) == pytest.approx(20 - expected_false, abs=1.0)
+    # none merged: the model's own share stands
+    alone = Calibration.left_apart([(3.0, True)] * 100, [3.0] * 20)
+    assert alone.probability(3.0) == pytest.approx(probability(3.0), abs=0.02)
+    # more two-entity pairs expected than were left apart: none of them one entity (five
+    # such proposals move the prior only so far)
+    merged = Calibration.left_apart([(3.0, i < 5) for i in range(100)], [3.0] * 5)
+    assert merged.probability(3.0) < fitted.probability(3.0) / 2
+    assert fitted.describe().startswith("no decision yet: the model's, less the pairs this run merged (20 apart)")
+
+
+def test_without_a_proposal_it_is_the_models_own():
+    assert Calibration.left_apart([(3.0, True), (-2.0, False)], []) == Calibration()
+    assert Calibration.left_apart([], []).describe().startswith("uncalibrated")
+
+
+def test_a_first_run_estimates_by_the_pairs_it_left_apart(customers):
     result = run()
     proposals = pending()
     assert proposals
-    assert result.report["calibration"]["source"] == "model"
+    report = result.report["calibration"]
+    assert (report["source"], report["decisions"]) == ("apart", 0)
+    calibration = Calibration.from_report(report)
+    assert calibration.apart == report["apart"] > len(proposals)
+    for proposal in proposals:
+        assert proposal.probability == pytest.approx(calibration.probability(proposal.weight), abs=1e-6)
+        assert proposal.calibration == calibration.describe()
     assert result.counts["proposals_likely_true"] == pytest.approx(sum(p.probability for p in proposals), abs=0.1)
-    # the first run's estimate is the model's, and it runs high: the report says so
-    assert result.report["calibration"]["text"].startswith("uncalibrated")
+    # below the model's own: the true pairs of the band's weights mostly merged already
+    assert result.counts["proposals_likely_true"] < sum(probability(p.weight) for p in proposals)
+    assert report["text"].startswith("no decision yet")
     line = next(line for line in summary_lines(result) if "true pairs" in line)
-    assert "true pairs (uncalibrated: the model's own probabilities" in line
+    assert "true pairs (no decision yet: the model's, less the pairs this run merged" in line
 
 
 def test_a_run_after_decisions_estimates_by_them(customers):
@@ -183,7 +213,7 @@ def test_the_budget_binds_the_band_and_what_it_held_back_comes_back(customers, m
     assert review_weights() == inside[:1]  # the strongest band pair only
     assert first.counts["proposals_held_back"] == first.report["band"]["held_back"] == len(inside) - 1
     assert first.report["band"]["held_back_likely_true"] == pytest.approx(
-        Calibration().expected_true(inside[1:]), abs=0.1)
+        Calibration.from_report(first.report["calibration"]).expected_true(inside[1:]), abs=0.1)
     decide(pending(), "reject")  # the steward cleared the queue: the next strongest comes
     second = run()
     assert review_weights() == inside[1:2]
@@ -191,11 +221,11 @@ def test_the_budget_binds_the_band_and_what_it_held_back_comes_back(customers, m
 
 
 def test_proposals_show_the_calibrated_probability_the_run_used(customers):
-    run()
+    first = Calibration.from_report(run().report["calibration"])
     for proposal in pending():
-        assert proposal.probability == pytest.approx(Calibration().probability(proposal.weight), abs=1e-6)
-        assert proposal.calibration == Calibration().describe()
-        assert proposal.calibration.startswith("uncalibrated")
+        assert proposal.probability == pytest.approx(first.probability(proposal.weight), abs=1e-6)
+        assert proposal.calibration == first.describe()
+        assert proposal.calibration.startswith("no decision yet")
     decide(sorted(pending(), key=lambda p: p.pk)[:2], "reject")
     run()
     fitted = Calibration.fit(steward_labels("customer"))
@@ -289,6 +319,9 @@ def test_the_floor_stays_between_the_conflict_weight_and_the_lower_threshold():
     approved = Calibration(a=3.0, b=1.0, decisions=10)  # mostly one company: further down
     assert band_floor(thresholds, limits, approved) == pytest.approx(approved.weight_at(0.05))
     assert limits.conflict_below < approved.weight_at(0.05) < Calibration().weight_at(0.05)
+    # a run's reading before any decision comes after it scored: the model's own floor
+    apart = Calibration(a=-3.0, b=1.0, apart=100)
+    assert band_floor(thresholds, limits, apart) == pytest.approx(Calibration().weight_at(0.05))
 
 
 def test_a_case_claimed_while_the_run_planned_keeps_its_place(customers, monkeypatch, steward):
