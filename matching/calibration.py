@@ -37,10 +37,15 @@ MAX_ITERATIONS = 50
 MIN_SLOPE = 0.05  # a calibration keeps stronger evidence at least as likely to be one entity
 
 BIN_BITS = 1.0  # the width of the weight bins a run's pairs are counted in (left_apart)
+MIN_LABELLED = 100  # pairs a separator labels about the band before they calibrate a first run
+LABELLED_ABOVE = 4.0  # bits above the upper threshold whose labelled pairs count: the automatic
+# merges next to the band, where a first run's reading subtracts the two-entity pairs it expects
 
 MSG_MODEL = "uncalibrated: the model's own probabilities (no steward decision yet; they run high in the band)"
 MSG_APART = ("no decision yet: the model's, less the pairs this run merged ({apart:,} apart): "
              "p = sigmoid({a:+.2f} + {b:.2f}·w·ln2)")
+MSG_IDS = ("no decision yet: {labelled:,} pairs ids label, less this run's merges ({apart:,} apart): "
+           "p = sigmoid({a:+.2f} + {b:.2f}·w·ln2)")
 MSG_STEWARDS = "{decisions} steward decisions ({approved} approved): p = sigmoid({a:+.2f} + {b:.2f}·w·ln2)"
 
 
@@ -57,12 +62,15 @@ class Calibration:
     decisions: int = 0
     approved: int = 0
     apart: int = 0  # without decisions: the pairs a run left apart it was estimated on (left_apart)
+    labelled: int = 0  # and the pairs a separator labelled, when they calibrated the model first
 
     @property
     def source(self) -> str:
-        return "stewards" if self.decisions else "apart" if self.apart else "model"
+        return "stewards" if self.decisions else "ids" if self.labelled else "apart" if self.apart else "model"
 
     def describe(self) -> str:
+        if self.labelled and not self.decisions:
+            return MSG_IDS.format(labelled=self.labelled, apart=self.apart, a=self.a, b=self.b)
         if self.apart and not self.decisions:
             return MSG_APART.format(apart=self.apart, a=self.a, b=self.b)
         if not self.decisions:
@@ -82,7 +90,7 @@ class Calibration:
     def as_report(self) -> dict[str, object]:
         # unrounded: real-time matching reads it back and must score as the run did
         return {"source": self.source, "decisions": self.decisions, "approved": self.approved,
-                "apart": self.apart, "a": self.a, "b": self.b, "text": self.describe()}
+                "apart": self.apart, "labelled": self.labelled, "a": self.a, "b": self.b, "text": self.describe()}
 
     @classmethod
     def from_report(cls, report: dict[str, object] | None) -> Calibration:
@@ -91,7 +99,7 @@ class Calibration:
             return cls()
         return cls(a=float(report["a"]), b=float(report["b"]),  # type: ignore[arg-type]
                    decisions=int(report["decisions"]), approved=int(report["approved"]),  # type: ignore[call-overload]
-                   apart=int(report.get("apart", 0)))  # type: ignore[call-overload]
+                   apart=int(report.get("apart", 0)), labelled=int(report.get("labelled", 0)))  # type: ignore[call-overload]
 
     @classmethod
     def fit(cls, labels: Sequence[tuple[float, bool]]) -> Calibration:
@@ -103,7 +111,25 @@ class Calibration:
         return cls(a=a, b=b, decisions=len(labels), approved=approved)
 
     @classmethod
-    def left_apart(cls, pairs: Iterable[tuple[float, bool]], proposed: Iterable[float]) -> Calibration:
+    def from_separator(cls, bins: Sequence[Sequence[float]], lower: float, upper: float) -> Calibration:
+        """The model calibrated on the pairs a separator labels (engine: [bit, one entity,
+        two, their mean weight] by the weight without the separator's own evidence, which
+        would give the label away), those from `lower` to LABELLED_ABOVE bits over `upper`:
+        where the band and the merges next to it lie. A tax id shows how often pairs alike
+        in all else are one company, which the model, trained without labels, cannot see
+        (two sister companies sharing a phone and a brand). Fewer than MIN_LABELLED such
+        pairs: the model's own."""
+        kept = [(weight * LN2, same, different) for bit, same, different, weight in bins
+                if lower <= bit < upper + LABELLED_ABOVE]
+        labelled = round(sum(same + different for _, same, different in kept))
+        if labelled < MIN_LABELLED:
+            return cls()
+        a, b = _fit([point for x, same, different in kept for point in ((x, 1.0, same), (x, 0.0, different))])
+        return cls(a=a, b=b, labelled=labelled)
+
+    @classmethod
+    def left_apart(cls, pairs: Iterable[tuple[float, bool]], proposed: Iterable[float],
+                   base: Calibration | None = None) -> Calibration:
         """What stewards would find among the pairs a run proposes, before they decide any:
         `pairs` are (weight, left apart?) of the pairs the run scored under its upper
         threshold, `proposed` the weights of its review proposals. The model's probability
@@ -115,12 +141,14 @@ class Calibration:
         weight: a fit of a few points whatever the run's size), labels a fit
         as the stewards' decisions would (the same prior), so the fit holds where the
         proposals are: far below them, where the model errs the other way, the counts of
-        pairs would outweigh them. Without a proposal, the model's own."""
+        pairs would outweigh them. The two-entity pairs expected are read through `base`
+        (from_separator), else the model's own. Without a proposal, `base` as it is."""
+        base = base or cls()
         bins: defaultdict[int, list[float]] = defaultdict(lambda: [0.0, 0.0])  # left apart, two entities expected
         for weight, apart in pairs:
             counts = bins[math.floor(weight / BIN_BITS)]
             counts[0] += apart
-            counts[1] += 1 - probability(weight)
+            counts[1] += 1 - base.probability(weight)
         at: defaultdict[int, list[float]] = defaultdict(lambda: [0.0, 0.0])  # proposals, their weights
         for weight in proposed:
             here = at[math.floor(weight / BIN_BITS)]
@@ -132,9 +160,9 @@ class Calibration:
             share = max(0.0, 1 - false / apart) if apart else 0.0
             points += [(weights / n * LN2, 1.0, n * share), (weights / n * LN2, 0.0, n * (1 - share))]
         if not points:
-            return cls()
+            return base
         a, b = _fit(points)
-        return cls(a=a, b=b, apart=round(sum(apart for apart, _ in bins.values())))
+        return cls(a=a, b=b, apart=round(sum(apart for apart, _ in bins.values())), labelled=base.labelled)
 
 
 def _fit(points: Sequence[tuple[float, float, float]]) -> tuple[float, float]:

@@ -346,8 +346,13 @@ def plan_goldens(clusters: Sequence[Sequence[int]], mapping: ClusterMap, snapsho
     )
 
 
+def cluster_index(clusters: Sequence[Sequence[int]]) -> dict[int, int]:
+    """Record -> the index of its cluster, built once for the steps that read it."""
+    return {sid: ci for ci, members in enumerate(clusters) for sid in members}
+
+
 def proposal_candidates(
-    clusters: Sequence[Sequence[int]],
+    cluster_of: Mapping[int, int],
     snapshot: Snapshot,
     scored: Scored,
     *,
@@ -357,8 +362,7 @@ def proposal_candidates(
     """The strongest review-band pair (or pair below the band, down to its floor) between
     each two clusters that no ruling keeps apart, and the automatic merges a run holds
     (`held`: kind "held", in place of a review pair between the same two clusters); none
-    about the records in `skip` (contradictory rulings)."""
-    cluster_of = {sid: ci for ci, members in enumerate(clusters) for sid in members}
+    about the records in `skip` (contradictory rulings). `cluster_of`: cluster_index."""
     apart = {_pair(cluster_of[a], cluster_of[b]) for a, b in snapshot.cannot_link}
     best: dict[tuple[int, int], Pair] = {}
     for pair in (*scored.review, *scored.below):
@@ -377,10 +381,9 @@ def proposal_candidates(
     return [_candidate(pair, kinds.get(key, MergeProposal.Kind.REVIEW)) for key, pair in sorted(best.items())]
 
 
-def left_apart(clusters: Sequence[Sequence[int]], scored: Scored) -> Iterator[tuple[float, bool]]:
+def left_apart(cluster_of: Mapping[int, int], scored: Scored) -> Iterator[tuple[float, bool]]:
     """The weight of each pair scored under the upper threshold, and whether the clusters
-    leave its records apart (Calibration.left_apart)."""
-    cluster_of = {sid: ci for ci, members in enumerate(clusters) for sid in members}
+    (cluster_index) leave its records apart (Calibration.left_apart)."""
     for pair in (*scored.review, *scored.below):
         yield pair.weight, cluster_of[int(pair.left)] != cluster_of[int(pair.right)]
 

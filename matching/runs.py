@@ -73,6 +73,7 @@ from matching.planning import (
     Systems,
     band_floor,
     cap_candidates,
+    cluster_index,
     contradictions,
     held_merges,
     hold,
@@ -323,8 +324,9 @@ class _Planner:
         clusters, frozen = hold(planned, review.held, snapshot, scored, pinned)
         merges = held_merges(planned, review.held, clusters, snapshot, scored)
         contested = {sid for c in found for sid in c.records}
+        cluster_of = cluster_index(clusters)
         candidates = proposal_candidates(
-            clusters, snapshot, scored, held=[p for pairs in merges.values() for p in pairs], skip=contested
+            cluster_of, snapshot, scored, held=[p for pairs in merges.values() for p in pairs], skip=contested
         )
         giants = {sid: ci for ci in review.giant if ci in review.held for sid in planned[ci]}
         candidates, review.giant_candidates = cap_candidates(candidates, giants, self.limits.held_per_cluster)
@@ -335,7 +337,9 @@ class _Planner:
         over_budget = reviewed - {(c.left, c.right) for c in candidates}
         if not self.calibration.decisions:  # the model's odds, read for the pairs this run leaves apart
             proposed = (c.weight for c in candidates if c.kind == MergeProposal.Kind.REVIEW)
-            self.calibration = Calibration.left_apart(left_apart(clusters, scored), proposed)
+            labelled = Calibration.from_separator(self.trained.report.get("separator_labels", []),
+                                                  self.limits.conflict_below, result.thresholds["upper"])
+            self.calibration = Calibration.left_apart(left_apart(cluster_of, scored), proposed, labelled)
         candidates = self._calibrated(candidates)
         mapping: ClusterMap = map_clusters(clusters, snapshot)
         golden = plan_goldens(clusters, mapping, snapshot)

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from matching import runs
 from matching.calibration import Calibration
+from matching.declarations import get_declaration
 from matching.describe import summary_lines
 from matching.planning import band_floor
 from matching.runs import match_run
@@ -94,6 +95,58 @@ def test_it_reads_the_model_for_the_pairs_a_run_left_apart():
     merged = Calibration.left_apart([(3.0, i < 5) for i in range(100)], [3.0] * 5)
     assert merged.probability(3.0) < fitted.probability(3.0) / 2
     assert fitted.describe().startswith("no decision yet: the model's, less the pairs this run merged (20 apart)")
+
+
+def test_pairs_a_tax_id_labels_read_the_model_first():
+    # at 3 bits the model says 89% one entity; the tax ids say a third: the two-entity
+    # pairs a run expects there are read through them, and fewer of those it left apart are true
+    bins = [[3, 100, 200, 3.5], [-2, 10, 290, -1.5], [30, 500, 0, 30.5]]  # the last far above the band
+    labelled = Calibration.from_separator(bins, -10.0, 6.6)
+    assert (labelled.labelled, labelled.source) == (600, "ids")
+    assert labelled.probability(3.5) == pytest.approx(1 / 3, abs=0.05)
+    pairs = [(3.0, i < 20) for i in range(100)]
+    by_ids = Calibration.left_apart(pairs, [3.0] * 20, labelled)
+    by_model = Calibration.left_apart(pairs, [3.0] * 20)
+    assert (by_ids.source, by_ids.labelled, by_ids.apart) == ("ids", 600, 20)
+    assert by_ids.probability(3.0) < by_model.probability(3.0)
+    assert by_ids.describe().startswith("no decision yet: 600 pairs ids label, less this run's merges (20 apart)")
+    assert Calibration.from_report(by_ids.as_report()) == by_ids
+    # too few labelled pairs about the band: the model's own
+    assert Calibration.from_separator([[3, 10, 20, 3.5], [30, 500, 0, 30.5]], -10.0, 6.6) == Calibration()
+
+
+def customers_labelled(trained, bins) -> None:
+    """The customer samples under a model whose training found `bins` of tax-id-labelled pairs."""
+    model = trained("customer")  # shared by the session: a copy with other labels
+    model = dataclasses.replace(model, report={**model.report, "separator_labels": bins})
+    match_model_store(domain="customer", trained=model, change=Change(actor="test", reason="model"))
+
+
+def test_a_first_run_reads_the_model_through_the_pairs_tax_ids_label(db, trained):
+    load_samples("customer", trust=DEMO_TRUST)
+    # about the band a third of the pairs the tax ids label are one company
+    customers_labelled(trained, [[-2, 50, 250, -1.5], [1, 100, 200, 1.5], [4, 150, 150, 4.5]])
+    first = run()
+    report = first.report["calibration"]
+    assert (report["source"], report["labelled"], report["decisions"]) == ("ids", 900, 0)
+    assert report["text"].startswith("no decision yet: 900 pairs ids label, less this run's merges")
+    proposals = pending()
+    assert first.counts["proposals_likely_true"] == pytest.approx(sum(p.probability for p in proposals), abs=0.1)
+    customers_labelled(trained, [])  # the same model, no pair labelled
+    second = run()
+    assert second.report["calibration"]["source"] == "apart"
+    assert "ids label" not in second.report["calibration"]["text"]
+    assert first.counts["proposals_likely_true"] < second.counts["proposals_likely_true"]
+
+
+def test_training_counts_the_pairs_a_separator_labels_only_where_they_calibrate(trained):
+    assert get_declaration("supplier").separator.calibrates
+    bins = trained("supplier").report["separator_labels"]
+    assert sum(same + different for _, same, different, _ in bins) > 0
+    assert all(weight >= bit for bit, _, _, weight in bins)
+    # one maker makes many items: its labels fit the look-alike levels only
+    assert not get_declaration("product").separator.calibrates
+    assert trained("product").report["separator_labels"] == []
 
 
 def test_without_a_proposal_it_is_the_models_own():
