@@ -18,7 +18,9 @@ reversed counts as two entities.
 Before any decision (Calibration.left_apart), a run reads the model's probabilities for the
 pairs it left apart: the model's probability at a weight holds for all its pairs, most true
 ones among them merged through stronger pairs, so those left apart hold fewer (a first run
-read through the model's own probabilities expected 3 to 5 times the true proposals).
+read through the model's own probabilities expected 3 to 5 times the true proposals). Where
+a separator labels pairs for any pair (tax ids: Separator.calibrates), the model is first
+calibrated on them (Calibration.from_separator), for it runs high on them too.
 """
 
 from __future__ import annotations

@@ -16,7 +16,7 @@ from matching.describe import summary_lines
 from matching.planning import band_floor
 from matching.runs import match_run
 from matching.scoring import probability
-from matching.selectors import steward_labels
+from matching.selectors import calibration_in_force, steward_labels
 from matching.tests.factories import DEMO_TRUST
 from matching.training import match_model_store
 from mdm.access import access_grant
@@ -169,6 +169,10 @@ def test_a_first_run_estimates_by_the_pairs_it_left_apart(customers):
     # below the model's own: the true pairs of the band's weights mostly merged already
     assert result.counts["proposals_likely_true"] < sum(probability(p.weight) for p in proposals)
     assert report["text"].startswith("no decision yet")
+    # real time reads it for its probabilities, and keeps the model's floor as the run did
+    assert calibration_in_force("customer") == calibration
+    limits = get_domain("customer").matching
+    assert band_floor(result.thresholds, limits, calibration) == pytest.approx(Calibration().weight_at(0.05))
     line = next(line for line in summary_lines(result) if "true pairs" in line)
     assert "true pairs (no decision yet: the model's, less the pairs this run merged" in line
 
