@@ -116,7 +116,7 @@ def declaration_to_dict(model: m.DomainModel) -> dict[str, Any]:
         "tf_columns": list(model.tf_columns),
         "separator": (
             {"comparison": model.separator.comparison, "same": list(model.separator.same),
-             "different": list(model.separator.different)}
+             "different": list(model.separator.different), "calibrates": model.separator.calibrates}
             if model.separator else None
         ),
     }
@@ -155,7 +155,7 @@ def declaration_from_dict(data: dict[str, Any]) -> m.DomainModel:
         features=data.get("features") or m.get_declaration(data["domain"]).features,
         tf_columns=tuple(data["tf_columns"]),
         separator=(
-            m.Separator(sep["comparison"], tuple(sep["same"]), tuple(sep["different"]))
+            m.Separator(sep["comparison"], tuple(sep["same"]), tuple(sep["different"]), sep.get("calibrates", False))
             if (sep := data.get("separator")) else None
         ),
     )

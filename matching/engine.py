@@ -549,6 +549,7 @@ def train(domain: str, rows: Any, *, seed: int = 1, u_max_pairs: float = DEFAULT
     t0 = time.perf_counter()
     labelled = _labelled_pairs(declared, table, parameters, prior, tf_tables)
     report["fitted"] = _fit_levels(declared, labelled, parameters)
+    report["separator_labels"] = _separator_bins(declared, labelled)
     report["fit_seconds"] = round(time.perf_counter() - t0, 3)
     report["notes"].extend(notes)
     report["prior"] = prior
@@ -848,6 +849,21 @@ def _labelled_pairs(declared: m.DomainModel, table: pa.Table, parameters: list[l
         same=sep_gamma.map(label_of).to_numpy(dtype=bool),
         levels=levels,
     )
+
+
+def _separator_bins(declared: m.DomainModel, labelled: _Labelled | None) -> list[list[float]]:
+    """The pairs the separator labels by the whole bit of their weight without its evidence
+    (the fitted levels' weights in): [bit, one entity, two, their mean weight], for a
+    separator whose labels hold for any pair (Separator.calibrates; Calibration.labelled)."""
+    if labelled is None or declared.separator is None or not declared.separator.calibrates:
+        return []
+    bits = np.floor(labelled.rest)
+    out: list[list[float]] = []
+    for bit in np.unique(bits):
+        at = bits == bit
+        same = int(labelled.same[at].sum())
+        out.append([int(bit), same, int(at.sum()) - same, round(float(labelled.rest[at].mean()), 4)])
+    return out
 
 
 def _unlabelling(comp: m.Comparison) -> list[str]:

@@ -346,8 +346,13 @@ def plan_goldens(clusters: Sequence[Sequence[int]], mapping: ClusterMap, snapsho
     )
 
 
+def cluster_index(clusters: Sequence[Sequence[int]]) -> dict[int, int]:
+    """Record -> the index of its cluster, built once for the steps that read it."""
+    return {sid: ci for ci, members in enumerate(clusters) for sid in members}
+
+
 def proposal_candidates(
-    clusters: Sequence[Sequence[int]],
+    cluster_of: Mapping[int, int],
     snapshot: Snapshot,
     scored: Scored,
     *,
@@ -357,8 +362,7 @@ def proposal_candidates(
     """The strongest review-band pair (or pair below the band, down to its floor) between
     each two clusters that no ruling keeps apart, and the automatic merges a run holds
     (`held`: kind "held", in place of a review pair between the same two clusters); none
-    about the records in `skip` (contradictory rulings)."""
-    cluster_of = {sid: ci for ci, members in enumerate(clusters) for sid in members}
+    about the records in `skip` (contradictory rulings). `cluster_of`: cluster_index."""
     apart = {_pair(cluster_of[a], cluster_of[b]) for a, b in snapshot.cannot_link}
     best: dict[tuple[int, int], Pair] = {}
     for pair in (*scored.review, *scored.below):
@@ -375,6 +379,13 @@ def proposal_candidates(
         best[key] = pair
         kinds[key] = MergeProposal.Kind.HELD
     return [_candidate(pair, kinds.get(key, MergeProposal.Kind.REVIEW)) for key, pair in sorted(best.items())]
+
+
+def left_apart(cluster_of: Mapping[int, int], scored: Scored) -> Iterator[tuple[float, bool]]:
+    """The weight of each pair scored under the upper threshold, and whether the clusters
+    (cluster_index) leave its records apart (Calibration.left_apart)."""
+    for pair in (*scored.review, *scored.below):
+        yield pair.weight, cluster_of[int(pair.left)] != cluster_of[int(pair.right)]
 
 
 def _rank(pair: Pair) -> tuple[float, int, int]:
@@ -396,8 +407,11 @@ def _candidate(pair: Pair, kind: str) -> Candidate:
 def band_floor(thresholds: dict[str, float], limits: MatchingDefaults, calibration: Calibration) -> float:
     """The lowest weight a review proposal may have: where the calibrated probability falls
     under the domain's review_floor_probability, never above the lower threshold nor below
-    the weight that marks a conflict (a slope the decisions flattened reaches far down)."""
-    wanted = calibration.weight_at(limits.review_floor_probability)
+    the weight that marks a conflict (a slope the decisions flattened reaches far down).
+    Before any decision, the model's own: a run scores down to the floor before it knows
+    which pairs it leaves apart (Calibration.left_apart), and real time keeps its floor."""
+    chosen = calibration if calibration.decisions else Calibration()
+    wanted = chosen.weight_at(limits.review_floor_probability)
     return max(limits.conflict_below, min(thresholds["lower"], wanted))
 
 

@@ -73,9 +73,11 @@ from matching.planning import (
     Systems,
     band_floor,
     cap_candidates,
+    cluster_index,
     contradictions,
     held_merges,
     hold,
+    left_apart,
     map_clusters,
     plan_clusters,
     plan_goldens,
@@ -286,9 +288,10 @@ class _Planner:
         result, domain = self.result, self.result.domain
         snapshot: Snapshot = self._timed("read", "reading records", lambda: read_domain(domain))
         keys = None if result.dry_run else RunKeys(domain, self.model.pk, self.trained.model)
-        # how far the model's weights hold, by the stewards' decisions so far (the model's
-        # own probabilities before there are any): it sets the band's floor and estimates
-        # the true pairs among the proposals; the report says which was used
+        # how far the model's weights hold, by the stewards' decisions so far: it sets the
+        # band's floor (the model's own before any decision) and estimates the true pairs
+        # among the proposals (before any decision, the model's read for the pairs the run
+        # leaves apart, once it has clustered); the report says which was used
         self.calibration = Calibration.fit(steward_labels(domain))
         floor = band_floor(result.thresholds, self.limits, self.calibration)
         scored: Scored = self._timed(
@@ -321,8 +324,9 @@ class _Planner:
         clusters, frozen = hold(planned, review.held, snapshot, scored, pinned)
         merges = held_merges(planned, review.held, clusters, snapshot, scored)
         contested = {sid for c in found for sid in c.records}
+        cluster_of = cluster_index(clusters)
         candidates = proposal_candidates(
-            clusters, snapshot, scored, held=[p for pairs in merges.values() for p in pairs], skip=contested
+            cluster_of, snapshot, scored, held=[p for pairs in merges.values() for p in pairs], skip=contested
         )
         giants = {sid: ci for ci in review.giant if ci in review.held for sid in planned[ci]}
         candidates, review.giant_candidates = cap_candidates(candidates, giants, self.limits.held_per_cluster)
@@ -331,6 +335,11 @@ class _Planner:
         candidates, held_back = within_budget(candidates, budget, result.thresholds["lower"],
                                                 proposals_in_hand(result.domain))
         over_budget = reviewed - {(c.left, c.right) for c in candidates}
+        if not self.calibration.decisions:  # the model's odds, read for the pairs this run leaves apart
+            proposed = (c.weight for c in candidates if c.kind == MergeProposal.Kind.REVIEW)
+            labelled = Calibration.from_separator(self.trained.report.get("separator_labels", []),
+                                                  self.limits.conflict_below, result.thresholds["upper"])
+            self.calibration = Calibration.left_apart(left_apart(cluster_of, scored), proposed, labelled)
         candidates = self._calibrated(candidates)
         mapping: ClusterMap = map_clusters(clusters, snapshot)
         golden = plan_goldens(clusters, mapping, snapshot)

@@ -42,7 +42,9 @@ class CaseProposalOut(serializers.Serializer):
         help_text="the weight read through `calibration` (the share of such pairs stewards find to be one "
                   "entity); the search endpoint's `probability` is the model's own")
     calibration = serializers.CharField(
-        help_text="which: the stewards' decisions so far (how many), or the model's own (uncalibrated); "
+        help_text="which: the stewards' decisions so far (how many); before any, the model's read for the pairs "
+                  "the run left apart (first calibrated on the pairs tax ids label, when there are enough), or "
+                  "the model's own (uncalibrated); "
                   "empty for a proposal no run has scored since calibrations were recorded (the model's own)")
     kind = serializers.CharField()
     evidence = serializers.ListField(child=serializers.JSONField())

@@ -36,6 +36,8 @@ from bench.report import write_section
 ROOT = Path(__file__).resolve().parents[2]
 DOMAINS = ("customer", "supplier", "product")
 SECTION = "Held-out matching quality"
+# a first run's estimate, by its source (matching.calibration)
+ESTIMATED_BY = {"model": ", uncalibrated", "apart": ", left apart", "ids": ", ids and left apart"}
 
 
 def run(args: list[str], env: dict[str, str] | None = None) -> float:
@@ -199,7 +201,7 @@ def table(rows: list[tuple[str, str, dict[str, float]]]) -> str:
         f"| {r['recall']:.3f} | **{r['f1']:.3f}** | {r['proposals']:,} ({r['proposal_share']:.1%}; "
         f"{r.get('held_back', 0):,} held back) "
         f"| {r.get('proposals_true', 0):,} ({r.get('proposals_likely_true', 0):,.0f}"
-        f"{', uncalibrated' if r.get('calibration') == 'model' else ''}) "
+        f"{ESTIMATED_BY.get(r.get('calibration', ''), '')}) "
         f"| {r['oracle_f1']:.3f} | {r['missed']:,} ({r.get('missed_below_band', '–')}) "
         + (f"| {r['after_proposals_true']:,} ({r['after_proposals_likely_true']:,.0f}, {r['after_calibration']}) "
            if "after_proposals_true" in r else "| – ")

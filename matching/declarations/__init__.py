@@ -182,11 +182,15 @@ RANDOM_PAIRS = "_random_pairs"
 class Separator:
     """A comparison whose levels say almost surely whether two records are one entity
     (an exact tax id: one company; two valid tax ids that differ: two): the pairs at them
-    are the labels that fitted levels (Level.fitted) are fitted to."""
+    are the labels that fitted levels (Level.fitted) are fitted to. `calibrates`: its
+    labels hold for any candidate pair, not only for those at the fitted levels (a tax id
+    does; one maker makes many items), so they also calibrate a first run's reading of the
+    model (matching.calibration.Calibration.labelled)."""
 
     comparison: str
     same: tuple[str, ...]  # level labels: one entity
     different: tuple[str, ...]  # level labels: two entities
+    calibrates: bool = False
 
 
 @dataclass(frozen=True)

@@ -269,5 +269,6 @@ SEPARATOR = Separator(
     "tax_id",
     same=("tax id exact", "same registration under two ids (organisation code, SIREN)"),
     different=("tax ids differ",),
+    calibrates=True,
 )
 DETERMINISTIC = (("tax_id",), ("nm_core", "phone"), ("email",))

@@ -11,11 +11,12 @@ from django.utils import timezone
 
 from matching import runs
 from matching.calibration import Calibration
+from matching.declarations import get_declaration
 from matching.describe import summary_lines
 from matching.planning import band_floor
 from matching.runs import match_run
 from matching.scoring import probability
-from matching.selectors import steward_labels
+from matching.selectors import calibration_in_force, steward_labels
 from matching.tests.factories import DEMO_TRUST
 from matching.training import match_model_store
 from mdm.access import access_grant
@@ -78,16 +79,102 @@ def test_it_recovers_an_overconfident_model_from_many_decisions():
     assert 1 / 3 < handful.probability(1.0) < Calibration().probability(1.0)
 
 
-def test_a_run_without_decisions_estimates_by_the_model(customers):
+def test_it_reads_the_model_for_the_pairs_a_run_left_apart():
+    # 100 pairs at 3 bits (the model: 89% one entity, 11 pairs two), 80 of them merged: of
+    # the 20 left apart, the 11 two-entity pairs are nearly all, 9 one entity
+    pairs = [(3.0, i < 20) for i in range(100)]
+    fitted = Calibration.left_apart(pairs, [3.0] * 20)
+    assert (fitted.source, fitted.apart, fitted.decisions) == ("apart", 20, 0)
+    expected_false = 100 * (1 - probability(3.0))
+    assert fitted.expected_true([3.0] * 20) == pytest.approx(20 - expected_false, abs=1.0)
+    # none merged: the model's own share stands
+    alone = Calibration.left_apart([(3.0, True)] * 100, [3.0] * 20)
+    assert alone.probability(3.0) == pytest.approx(probability(3.0), abs=0.02)
+    # more two-entity pairs expected than were left apart: none of them one entity (five
+    # such proposals move the prior only so far)
+    merged = Calibration.left_apart([(3.0, i < 5) for i in range(100)], [3.0] * 5)
+    assert merged.probability(3.0) < fitted.probability(3.0) / 2
+    assert fitted.describe().startswith("no decision yet: the model's, less the pairs this run merged (20 apart)")
+
+
+def test_pairs_a_tax_id_labels_read_the_model_first():
+    # at 3 bits the model says 89% one entity; the tax ids say a third: the two-entity
+    # pairs a run expects there are read through them, and fewer of those it left apart are true
+    bins = [[3, 100, 200, 3.5], [-2, 10, 290, -1.5], [30, 500, 0, 30.5]]  # the last far above the band
+    labelled = Calibration.from_separator(bins, -10.0, 6.6)
+    assert (labelled.labelled, labelled.source) == (600, "ids")
+    assert labelled.probability(3.5) == pytest.approx(1 / 3, abs=0.05)
+    pairs = [(3.0, i < 20) for i in range(100)]
+    by_ids = Calibration.left_apart(pairs, [3.0] * 20, labelled)
+    by_model = Calibration.left_apart(pairs, [3.0] * 20)
+    assert (by_ids.source, by_ids.labelled, by_ids.apart) == ("ids", 600, 20)
+    assert by_ids.probability(3.0) < by_model.probability(3.0)
+    assert by_ids.describe().startswith("no decision yet: 600 pairs ids label, less this run's merges (20 apart)")
+    assert Calibration.from_report(by_ids.as_report()) == by_ids
+    # too few labelled pairs about the band: the model's own
+    assert Calibration.from_separator([[3, 10, 20, 3.5], [30, 500, 0, 30.5]], -10.0, 6.6) == Calibration()
+
+
+def customers_labelled(trained, bins) -> None:
+    """The customer samples under a model whose training found `bins` of tax-id-labelled pairs."""
+    model = trained("customer")  # shared by the session: a copy with other labels
+    model = dataclasses.replace(model, report={**model.report, "separator_labels": bins})
+    match_model_store(domain="customer", trained=model, change=Change(actor="test", reason="model"))
+
+
+def test_a_first_run_reads_the_model_through_the_pairs_tax_ids_label(db, trained):
+    load_samples("customer", trust=DEMO_TRUST)
+    # about the band a third of the pairs the tax ids label are one company
+    customers_labelled(trained, [[-2, 50, 250, -1.5], [1, 100, 200, 1.5], [4, 150, 150, 4.5]])
+    first = run()
+    report = first.report["calibration"]
+    assert (report["source"], report["labelled"], report["decisions"]) == ("ids", 900, 0)
+    assert report["text"].startswith("no decision yet: 900 pairs ids label, less this run's merges")
+    proposals = pending()
+    assert first.counts["proposals_likely_true"] == pytest.approx(sum(p.probability for p in proposals), abs=0.1)
+    customers_labelled(trained, [])  # the same model, no pair labelled
+    second = run()
+    assert second.report["calibration"]["source"] == "apart"
+    assert "ids label" not in second.report["calibration"]["text"]
+    assert first.counts["proposals_likely_true"] < second.counts["proposals_likely_true"]
+
+
+def test_training_counts_the_pairs_a_separator_labels_only_where_they_calibrate(trained):
+    assert get_declaration("supplier").separator.calibrates
+    bins = trained("supplier").report["separator_labels"]
+    assert sum(same + different for _, same, different, _ in bins) > 0
+    assert all(weight >= bit for bit, _, _, weight in bins)
+    # one maker makes many items: its labels fit the look-alike levels only
+    assert not get_declaration("product").separator.calibrates
+    assert trained("product").report["separator_labels"] == []
+
+
+def test_without_a_proposal_it_is_the_models_own():
+    assert Calibration.left_apart([(3.0, True), (-2.0, False)], []) == Calibration()
+    assert Calibration.left_apart([], []).describe().startswith("uncalibrated")
+
+
+def test_a_first_run_estimates_by_the_pairs_it_left_apart(customers):
     result = run()
     proposals = pending()
     assert proposals
-    assert result.report["calibration"]["source"] == "model"
+    report = result.report["calibration"]
+    assert (report["source"], report["decisions"]) == ("apart", 0)
+    calibration = Calibration.from_report(report)
+    assert calibration.apart == report["apart"] > len(proposals)
+    for proposal in proposals:
+        assert proposal.probability == pytest.approx(calibration.probability(proposal.weight), abs=1e-6)
+        assert proposal.calibration == calibration.describe()
     assert result.counts["proposals_likely_true"] == pytest.approx(sum(p.probability for p in proposals), abs=0.1)
-    # the first run's estimate is the model's, and it runs high: the report says so
-    assert result.report["calibration"]["text"].startswith("uncalibrated")
+    # below the model's own: the true pairs of the band's weights mostly merged already
+    assert result.counts["proposals_likely_true"] < sum(probability(p.weight) for p in proposals)
+    assert report["text"].startswith("no decision yet")
+    # real time reads it for its probabilities, and keeps the model's floor as the run did
+    assert calibration_in_force("customer") == calibration
+    limits = get_domain("customer").matching
+    assert band_floor(result.thresholds, limits, calibration) == pytest.approx(Calibration().weight_at(0.05))
     line = next(line for line in summary_lines(result) if "true pairs" in line)
-    assert "true pairs (uncalibrated: the model's own probabilities" in line
+    assert "true pairs (no decision yet: the model's, less the pairs this run merged" in line
 
 
 def test_a_run_after_decisions_estimates_by_them(customers):
@@ -183,7 +270,7 @@ def test_the_budget_binds_the_band_and_what_it_held_back_comes_back(customers, m
     assert review_weights() == inside[:1]  # the strongest band pair only
     assert first.counts["proposals_held_back"] == first.report["band"]["held_back"] == len(inside) - 1
     assert first.report["band"]["held_back_likely_true"] == pytest.approx(
-        Calibration().expected_true(inside[1:]), abs=0.1)
+        Calibration.from_report(first.report["calibration"]).expected_true(inside[1:]), abs=0.1)
     decide(pending(), "reject")  # the steward cleared the queue: the next strongest comes
     second = run()
     assert review_weights() == inside[1:2]
@@ -191,11 +278,11 @@ def test_the_budget_binds_the_band_and_what_it_held_back_comes_back(customers, m
 
 
 def test_proposals_show_the_calibrated_probability_the_run_used(customers):
-    run()
+    first = Calibration.from_report(run().report["calibration"])
     for proposal in pending():
-        assert proposal.probability == pytest.approx(Calibration().probability(proposal.weight), abs=1e-6)
-        assert proposal.calibration == Calibration().describe()
-        assert proposal.calibration.startswith("uncalibrated")
+        assert proposal.probability == pytest.approx(first.probability(proposal.weight), abs=1e-6)
+        assert proposal.calibration == first.describe()
+        assert proposal.calibration.startswith("no decision yet")
     decide(sorted(pending(), key=lambda p: p.pk)[:2], "reject")
     run()
     fitted = Calibration.fit(steward_labels("customer"))
@@ -289,6 +376,9 @@ def test_the_floor_stays_between_the_conflict_weight_and_the_lower_threshold():
     approved = Calibration(a=3.0, b=1.0, decisions=10)  # mostly one company: further down
     assert band_floor(thresholds, limits, approved) == pytest.approx(approved.weight_at(0.05))
     assert limits.conflict_below < approved.weight_at(0.05) < Calibration().weight_at(0.05)
+    # a run's reading before any decision comes after it scored: the model's own floor
+    apart = Calibration(a=-3.0, b=1.0, apart=100)
+    assert band_floor(thresholds, limits, apart) == pytest.approx(Calibration().weight_at(0.05))
 
 
 def test_a_case_claimed_while_the_run_planned_keeps_its_place(customers, monkeypatch, steward):
