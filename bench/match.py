@@ -608,6 +608,21 @@ peak 1.94 GiB, 1.25× raw Splink training's (1.78×), scoring + clustering 0.58�
 within its own target, takes 80 of them. Training at 1,000,000 records not measured again
 (4.67 GiB before; the 400,000 saving scales to about 3.5 to 3.9 GiB).
 
+Since (2026-12-06 evening, not measured at 400,000 records: the machine ran other work all
+evening, load 5 to 9): training scores its own pairs (u re-estimated without matches, the
+prior from blocked pairs, the separator's labelled pairs) keeping only ids, comparison
+levels and weights, where Splink's predict also kept both records' compared values; the
+conflict check scores the pairs inside candidate groups with Splink, blocked on the group,
+instead of pair by pair in Python. Every weight, golden record, membership, proposal, change
+event, key and history row of a 100,000-record PostgreSQL run compared equal, database
+against database. At 100,000 records, CPU seconds, each pair run back to back: training
+63.0 and 66.5 → 56.5 and 54.8 s (u's re-estimate 25.7 → 15.6 s), training's peak 1.05 →
+0.90 GB, the conflict check 2.94 → 1.74 s, scoring 8.9 → 7.3 s. Scaled to the 400,000 run
+above this is about 3.4× raw Splink, still over 3×; what is left is the write's wall time
+(our Python and PostgreSQL taking turns: about 15 s if they overlapped), planning's
+survivorship in Python and u's re-estimate, which scores as many random pairs as Splink's
+own u estimate.
+
 At 1,000,000 records on PostgreSQL (963,887 live; 2026-12-06 11:33 to 11:41 UTC, the
 code of the 20,000 rows, with the audit's hash chain and the review band's floor; the
 match run at load 1.1): match 504 s and 3.41 GiB, inside the 10 min and 4 GiB targets
