@@ -577,15 +577,42 @@ def _em_session(linker: Any, rule: tuple[str, ...], report: dict[str, Any], *, f
     saved = linker._settings_obj.core_model_settings.copy()
     entry: dict[str, Any] = {"rule": list(rule), **({"fallback": True} if fallback else {})}
     try:
-        session = linker.training.estimate_parameters_using_expectation_maximisation(
-            _blocking_rule(rule, columns), fix_u_probabilities=True
-        )
+        with em_underflow_clamped():
+            session = linker.training.estimate_parameters_using_expectation_maximisation(
+                _blocking_rule(rule, columns), fix_u_probabilities=True
+            )
         entry["trained"] = True
         del session
-    except Exception as error:  # noqa: BLE001 - a rule without pairs or with an m underflow must not stop training
+    except Exception as error:  # noqa: BLE001 - a rule without pairs must not stop training
         linker._settings_obj.core_model_settings = saved
         entry["error"] = str(error).splitlines()[0][:200]
     report["em"].append(entry)
+
+
+@contextlib.contextmanager
+def em_underflow_clamped() -> Any:
+    """Splink's EM clamped at the smallest m and u it accepts. Splink 5 refuses a value under
+    1e-300 when an iteration sets it (float64 would underflow) and the whole session is lost
+    with every m it was training (a product model whose spec levels kept their default m
+    fell from F1 0.7 to 0.67). A level whose m is that small is one true matches never reach:
+    at the floor it is the same level, and its m is floored at M_FLOOR afterwards anyway."""
+    from splink.internals import expectation_maximisation as em
+    from splink.internals.comparison_level import M_U_CLAMP_MIN
+
+    original = em.populate_m_u_from_lookup
+
+    def clamped(fixed: set[str], level: Any, column: str, lookup: dict[str, dict[int, Any]]) -> None:
+        for record in lookup.get(column, {}).values():
+            for key in ("m_probability", "u_probability"):
+                if isinstance(record.get(key), float) and record[key] < M_U_CLAMP_MIN:
+                    record[key] = M_U_CLAMP_MIN
+        original(fixed, level, column, lookup)
+
+    em.populate_m_u_from_lookup = clamped
+    try:
+        yield
+    finally:
+        em.populate_m_u_from_lookup = original
 
 
 def _em_fallback_rules(declared: m.DomainModel, sessions: list[dict[str, Any]]) -> list[tuple[str, ...]]:

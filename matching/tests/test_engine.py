@@ -11,6 +11,8 @@ import random
 from collections import Counter
 
 import pytest
+import splink.comparison_library as splink_comparisons
+from splink.internals import expectation_maximisation
 
 from fixtures.codes import new_uscc
 from matching import engine
@@ -673,3 +675,21 @@ def test_it_blocks_a_pair_whose_city_is_mistyped_within_its_postcode(customer_mo
                       postcode="3165")
     found = {(p.left, p.right) for p in engine.predict(customer_model, [a, typo, moved_name])}
     assert {("a", "b"), ("a", "c")} <= found
+
+
+def test_an_em_iteration_whose_m_underflows_keeps_the_level_at_splinks_floor():
+    # Splink 5 refuses an m under 1e-300 mid-EM and the session, with every m it trains, was lost
+    comparison = splink_comparisons.ExactMatch("spec").get_comparison("duckdb")
+    level = comparison._comparison_levels_excluding_null[0]
+    name = comparison.output_column_name
+
+    def lookup() -> dict:
+        return {name: {level.comparison_vector_value: {"m_probability": 1.64e-308, "u_probability": 0.01}}}
+
+    populate = expectation_maximisation.populate_m_u_from_lookup
+    with pytest.raises(ValueError, match="below the minimum allowed"):
+        populate(set(), level, name, lookup())
+    with engine.em_underflow_clamped():
+        expectation_maximisation.populate_m_u_from_lookup(set(), level, name, lookup())
+    assert level.m_probability == 1e-300 and level.u_probability == 0.01
+    assert expectation_maximisation.populate_m_u_from_lookup is populate  # Splink's own again after
