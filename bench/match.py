@@ -608,8 +608,7 @@ peak 1.94 GiB, 1.25× raw Splink training's (1.78×), scoring + clustering 0.58�
 within its own target, takes 80 of them. Training at 1,000,000 records not measured again
 (4.67 GiB before; the 400,000 saving scales to about 3.5 to 3.9 GiB).
 
-Since (2026-12-06 evening, not measured at 400,000 records: the machine ran other work all
-evening, load 5 to 9): training scores its own pairs (u re-estimated without matches, the
+Since (2026-12-06 evening): training scores its own pairs (u re-estimated without matches, the
 prior from blocked pairs, the separator's labelled pairs) keeping only ids, comparison
 levels and weights, where Splink's predict also kept both records' compared values; the
 conflict check scores the pairs inside candidate groups with Splink, blocked on the group,
@@ -617,11 +616,20 @@ instead of pair by pair in Python. Every weight, golden record, membership, prop
 event, key and history row of a 100,000-record PostgreSQL run compared equal, database
 against database. At 100,000 records, CPU seconds, each pair run back to back: training
 63.0 and 66.5 → 56.5 and 54.8 s (u's re-estimate 25.7 → 15.6 s), training's peak 1.05 →
-0.90 GB, the conflict check 2.94 → 1.74 s, scoring 8.9 → 7.3 s. Scaled to the 400,000 run
-above this is about 3.4× raw Splink, still over 3×; what is left is the write's wall time
-(our Python and PostgreSQL taking turns: about 15 s if they overlapped), planning's
-survivorship in Python and u's re-estimate, which scores as many random pairs as Splink's
-own u estimate.
+0.90 GB, the conflict check 2.94 → 1.74 s, scoring 8.9 → 7.3 s. Then measured at 400,000
+records (2026-12-06 23:26 to 23:41 UTC, main at 1202443, load 1.2 to 1.9; the table's
+400,000 row), with the evening's other merges (records keep the fingerprint of the
+standardization that read them; a first run's calibration from the pairs it leaves apart):
+training 95 s and the match run 180 s (write 112 s, planning 22 s, reading 17 s, scoring
+22 s) against raw Splink's 70.4 s: train + match **3.91×** for 3× (3.62× four hours
+earlier), training's peak 1.19×, scoring + clustering 0.49×, the write 1.76× a bare COPY
+(1.47× with the chain triggers). The baselines ran about a fifth slower than in the
+earlier run (raw Splink 58.8 → 70.4 s, the bare COPY 52.3 → 63.4 s), but our side more:
+the write's CPU seconds, ours 24.1 → 35.9 and the database's 56.9 → 79.4, training 75 →
+95 s. Not yet explained (the new column on every source record row the write rewrites is
+the first suspect); what was left before is left too: the write's wall time (our Python
+and PostgreSQL taking turns), planning's survivorship in Python and u's re-estimate,
+which scores as many random pairs as Splink's own u estimate.
 
 At 1,000,000 records on PostgreSQL (963,887 live; 2026-12-06 11:33 to 11:41 UTC, the
 code of the 20,000 rows, with the audit's hash chain and the review band's floor; the
