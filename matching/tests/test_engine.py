@@ -90,6 +90,11 @@ def test_it_scores_blocked_pairs_like_splink_suppliers(samples):
         assert score_pair(model, by_id[pair.left], by_id[pair.right])[0] == pytest.approx(pair.weight, abs=1e-9)
 
 
+def _evidence(model, left, right, comparison):
+    """The evidence a pair's comparison gives: its level and weight."""
+    return {e.comparison: e for e in score_pair(model, left, right)[1]}[comparison]
+
+
 def _level(model, comparison, label_start):
     return next(row for row in model.report["levels"]
                 if row["comparison"] == comparison and row["level"].startswith(label_start))
@@ -418,9 +423,9 @@ def test_it_reads_an_organisation_code_and_the_uscc_that_embeds_it_as_one_regist
     old = _row("customer", "a", name="长沙宏达机械有限公司", tax_id="53340817-2", city="长沙")
     new = _row("customer", "b", name="长沙宏达机械有限公司", tax_id="914301105334081728", city="长沙")
     other = _row("customer", "c", name="长沙宏达机械有限公司", tax_id="914301107483378850", city="长沙")
-    tax = {e.comparison: e for e in score_pair(customer_model, old, new)[1]}["tax_id"]
+    tax = _evidence(customer_model, old, new, "tax_id")
     assert tax.level.startswith("same registration") and tax.weight > 5
-    assert {e.comparison: e for e in score_pair(customer_model, old, other)[1]}["tax_id"].weight < 0
+    assert _evidence(customer_model, old, other, "tax_id").weight < 0
 
 
 def test_it_does_not_compare_tax_ids_of_two_numberings(customer_model):
@@ -429,9 +434,9 @@ def test_it_does_not_compare_tax_ids_of_two_numberings(customer_model):
                         country="DE")
     other_vat = _row("customer", "c", name="Fischer Messtechnik GmbH", tax_id="DE136695976", city="Berlin",
                      country="DE")
-    tax = {e.comparison: e for e in score_pair(customer_model, vat, steuernummer)[1]}["tax_id"]
+    tax = _evidence(customer_model, vat, steuernummer, "tax_id")
     assert tax.level.endswith("(not comparable)") and tax.weight == 0
-    clash = {e.comparison: e for e in score_pair(customer_model, vat, other_vat)[1]}["tax_id"]
+    clash = _evidence(customer_model, vat, other_vat, "tax_id")
     assert clash.level == "tax ids differ" and clash.weight < -5
 
 
@@ -444,16 +449,16 @@ def test_it_reads_a_bare_number_as_the_registration_of_an_id_with_its_country_pr
     bare = _row("customer", "b", name="Schneider Kunststofftechnik GmbH", tax_id="715215267", city="Mannheim")
     austrian = _row("customer", "c", name="Schneider Kunststofftechnik GmbH", tax_id="715215267", city="Wien",
                     country="AT")
-    tax = {e.comparison: e for e in score_pair(customer_model, vat, bare)[1]}["tax_id"]
+    tax = _evidence(customer_model, vat, bare, "tax_id")
     assert tax.level.startswith("same registration") and tax.weight > 5
-    assert {e.comparison: e for e in score_pair(customer_model, vat, austrian)[1]}["tax_id"].level == "tax ids differ"
+    assert _evidence(customer_model, vat, austrian, "tax_id").level == "tax ids differ"
 
 
 def test_it_reads_a_typo_in_the_registration_an_id_embeds_as_a_typo(customer_model):
     """An O for a 0 in the USCC (its check fails) against the organisation code it embeds."""
     code = _row("customer", "a", name="北京奥创信息技术有限公司", tax_id="430605245", city="北京")
     uscc = _row("customer", "b", name="北京奥创信息技术有限公司", tax_id="9111011543O605245H", city="北京")
-    tax = {e.comparison: e for e in score_pair(customer_model, code, uscc)[1]}["tax_id"]
+    tax = _evidence(customer_model, code, uscc, "tax_id")
     assert tax.level.startswith("tax id typo") and tax.weight > 5
 
 
@@ -461,11 +466,10 @@ def test_it_reads_an_english_name_that_spells_the_brand_in_pinyin(customer_model
     chinese = _row("customer", "a", name="朗瀚塑胶制品有限公司", city="深圳")
     english = _row("customer", "b", name="Langhan Plastic Products Co., Ltd.", city="Shenzhen")
     sister = _row("customer", "c", name="朗瀚电子科技有限公司", city="深圳")
-    name = {e.comparison: e for e in score_pair(customer_model, chinese, english)[1]}["name"]
+    name = _evidence(customer_model, chinese, english, "name")
     assert name.level.startswith("same brand") and name.weight > 5
     # within one script a shared first syllable pair is no brand
-    assert not {e.comparison: e for e in score_pair(customer_model, chinese, sister)[1]}["name"].level.startswith(
-        "same brand (or its pinyin)")
+    assert not _evidence(customer_model, chinese, sister, "name").level.startswith("same brand (or its pinyin)")
 
 
 def test_it_weighs_two_countries_against_a_match(customer_model):
@@ -473,14 +477,14 @@ def test_it_weighs_two_countries_against_a_match(customer_model):
                     email="contact@mergen-mfg.com")
     glasgow = _row("customer", "b", name="Mergen Manufacturing Limited", city="Glasgow", country="GB",
                    email="contact@mergen-mfg.com")
-    country = {e.comparison: e for e in score_pair(customer_model, toulouse, glasgow)[1]}["country"]
+    country = _evidence(customer_model, toulouse, glasgow, "country")
     assert country.level == "countries differ" and country.weight < 0
 
 
 def test_it_weighs_two_legal_forms_of_one_name_against_a_match(customer_model):
     ag = _row("customer", "a", name="Teutonia Logistik AG", city="Hamburg", country="DE")
     gmbh = _row("customer", "b", name="Teutonia Logistik GmbH", city="Hamburg", country="DE")
-    form = {e.comparison: e for e in score_pair(customer_model, ag, gmbh)[1]}["legal_form"]
+    form = _evidence(customer_model, ag, gmbh, "legal_form")
     assert form.level == "legal forms differ" and form.weight < 0
 
 
@@ -491,13 +495,11 @@ def test_it_reads_the_city_a_name_carries_against_the_other_records_city(custome
     beijing = _row("customer", "b", name="长江机电有限公司", city="北京")
     local = _row("customer", "c", name="长江机电有限公司", city="Ningbo")
     branch = _row("customer", "d", name="长江机电有限公司北京分公司", city="北京")
-    assert {e.comparison: e for e in score_pair(customer_model, ningbo, beijing)[1]}["name"].level.startswith(
+    assert _evidence(customer_model, ningbo, beijing, "name").level.startswith(
         "same brand, other trade, region or branch")
-    assert {e.comparison: e for e in score_pair(customer_model, ningbo, local)[1]}["name"].level.startswith(
-        "name exact")
+    assert _evidence(customer_model, ningbo, local, "name").level.startswith("name exact")
     # a branch's city is the branch's: no place against the parent's name then
-    assert not {e.comparison: e for e in score_pair(customer_model, ningbo, branch)[1]}["name"].level.startswith(
-        "names differ")
+    assert not _evidence(customer_model, ningbo, branch, "name").level.startswith("names differ")
 
 
 def test_a_county_level_city_in_a_name_sits_in_its_prefecture(customer_model):
@@ -505,16 +507,15 @@ def test_a_county_level_city_in_a_name_sits_in_its_prefecture(customer_model):
     kunshan = _row("customer", "a", name="昆山长江机电有限公司", city="昆山")
     filed = _row("customer", "b", name="长江机电有限公司", city="苏州")
     beijing = _row("customer", "c", name="长江机电有限公司", city="北京")
-    assert {e.comparison: e for e in score_pair(customer_model, kunshan, filed)[1]}["name"].level.startswith(
-        "name exact")
-    assert {e.comparison: e for e in score_pair(customer_model, kunshan, beijing)[1]}["name"].level.startswith(
+    assert _evidence(customer_model, kunshan, filed, "name").level.startswith("name exact")
+    assert _evidence(customer_model, kunshan, beijing, "name").level.startswith(
         "same brand, other trade, region or branch")
 
 
 def test_it_gives_legal_forms_across_scripts_a_level_of_their_own(customer_model):
     chinese = _row("customer", "a", name="常州信诚化工股份有限公司", city="常州")
     english = _row("customer", "b", name="Changzhou Xincheng Chemical Co., Ltd.", city="Changzhou")
-    form = {e.comparison: e for e in score_pair(customer_model, chinese, english)[1]}["legal_form"]
+    form = _evidence(customer_model, chinese, english, "legal_form")
     assert form.level == "two legal forms across scripts (a translation)"
 
 
@@ -522,16 +523,16 @@ def test_it_reads_two_neighbouring_characters_swapped_anywhere_in_a_chinese_name
     right = _row("customer", "a", name="成都兴业电气有限公司", city="成都")
     swapped = _row("customer", "b", name="成兴都业电气有限公司", city="成都")
     other = _row("customer", "c", name="成都业兴电器有限公司", city="成都")
-    assert {e.comparison: e for e in score_pair(customer_model, right, swapped)[1]}["name"].level == (
+    assert _evidence(customer_model, right, swapped, "name").level == (
         "whole name with two neighbouring characters swapped")
-    assert {e.comparison: e for e in score_pair(customer_model, right, other)[1]}["name"].level != (
+    assert _evidence(customer_model, right, other, "name").level != (
         "whole name with two neighbouring characters swapped")
 
 
 def test_it_reads_a_phone_number_without_its_area_code(customer_model):
     local = _row("customer", "a", name="天津晟泰化工有限公司", phone="87811663", city="天津")
     full = _row("customer", "b", name="Tianjin Shengtai Chemical Co., Ltd.", phone="022-87811663", city="Tianjin")
-    location = {e.comparison: e for e in score_pair(customer_model, local, full)[1]}["location"]
+    location = _evidence(customer_model, local, full, "location")
     assert location.level == "same subscriber number, area code on one side only" and location.weight > 5
 
 
@@ -547,8 +548,7 @@ def test_it_fits_the_weight_of_two_places_to_the_pairs_tax_ids_label(customer_mo
 def test_it_keeps_the_brands_second_word_beside_a_known_trade(customer_model):
     bay = _row("customer", "a", name="Marina Bay Engineering Pte Ltd", city="Singapore")
     city = _row("customer", "b", name="Marina City Engineering Pte Ltd", city="Singapore")
-    assert not {e.comparison: e for e in score_pair(customer_model, bay, city)[1]}["name"].level.startswith(
-        "same brand (or its pinyin) and trade")
+    assert not _evidence(customer_model, bay, city, "name").level.startswith("same brand (or its pinyin) and trade")
 
 
 def test_it_fits_the_look_alike_weight_to_the_pairs_tax_ids_label():
