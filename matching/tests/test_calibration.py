@@ -381,9 +381,9 @@ def test_the_floor_stays_between_the_conflict_weight_and_the_lower_threshold():
     assert band_floor(thresholds, limits, apart) == pytest.approx(Calibration().weight_at(0.05))
 
 
-def test_a_case_claimed_while_the_run_planned_keeps_its_place(customers, monkeypatch, steward):
-    """The run read the queue before the steward claimed the case: applying, it must not
-    withdraw the case the budget would have kept had the claim come first."""
+def _claimed_while_applying(monkeypatch, steward):
+    """A run with no room in the queue, whose weakest case a steward claims after the run
+    planned and before it applies: (that case, the run's result)."""
     declared(monkeypatch, proposal_share=1.0)
     run()
     weakest = min(pending(), key=lambda p: p.weight)
@@ -393,7 +393,13 @@ def test_a_case_claimed_while_the_run_planned_keeps_its_place(customers, monkeyp
         if stage == "writing":  # planned, not yet applied
             case_claim(user=steward, proposals=[weakest.pk])
 
-    result = match_run(domain="customer", actor="test", on_progress=claim)
+    return weakest, match_run(domain="customer", actor="test", on_progress=claim)
+
+
+def test_a_case_claimed_while_the_run_planned_keeps_its_place(customers, monkeypatch, steward):
+    """The run read the queue before the steward claimed the case: applying, it must not
+    withdraw the case the budget would have kept had the claim come first."""
+    weakest, result = _claimed_while_applying(monkeypatch, steward)
     weakest.refresh_from_db()
     assert weakest.status == MergeProposal.Status.PENDING
     assert result.counts["attempts"] == 1
@@ -402,16 +408,7 @@ def test_a_case_claimed_while_the_run_planned_keeps_its_place(customers, monkeyp
 def test_a_case_spared_while_the_run_applied_is_counted_as_kept(customers, monkeypatch, steward):
     """The run's figures say what it did: a case it spared for a steward is neither
     withdrawn nor held back, it waits."""
-    declared(monkeypatch, proposal_share=1.0)
-    run()
-    weakest = min(pending(), key=lambda p: p.weight)
-    declared(monkeypatch, proposal_share=0.0, proposal_minimum=1)
-
-    def claim(stage: str) -> None:
-        if stage == "writing":  # planned, not yet applied
-            case_claim(user=steward, proposals=[weakest.pk])
-
-    result = match_run(domain="customer", actor="test", on_progress=claim)
+    _, result = _claimed_while_applying(monkeypatch, steward)
     withdrawn = MergeProposal.objects.filter(domain="customer", status="superseded", run=result.run)
     assert result.counts["proposals_superseded"] == withdrawn.count()
     waiting = MergeProposal.objects.filter(domain="customer", status="pending")
