@@ -548,7 +548,7 @@ chain triggers). Where the time goes:
   the write's wall time is their sum.
 
 Why 3× is out of reach at this size without writing less: a write as fast as the bare
-COPY of the same rows (66 s) would still leave train + match at 233 s, 3.25× raw
+COPY of the same rows (66 s) would still leave train + match at 234 s, 3.27× raw
 Splink's. A run rewrites each source record whose golden record changes whole (1.4 kB
 a row, most of it the raw payload and the standardized attributes) and copies it to its
 history, and at a first run that is every record.
