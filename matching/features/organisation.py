@@ -221,6 +221,9 @@ def _latin_first_word(display: str, core: str) -> list[str]:
 
 TYPO_TRADE_CHARS = 6
 SWAP_NAME_CHARS = 6  # a shorter name with two characters swapped is as often another name
+# A brand (字号) runs two to four characters: a longer head is no brand an English name
+# spells, and each costs its pinyin (every head of a 9,000-character name took minutes).
+BRAND_HEAD_CHARS = 8
 PHONE_LOCAL_DIGITS = 7  # the shortest subscriber numbers of Chinese cities
 BANK_TAIL = 8  # characters: the shortest national account numbers (British ones) have 8
 GROUP_FORMS = frozenset({"group", "group_joint_stock"})
@@ -281,14 +284,15 @@ def features(row: Mapping[str, Any]) -> FeatureRow:
         # Engineering and Marina City Engineering are not one brand "Marina".
         rest = core[len(words[0]) :] if words and core else ""
         brand_rest = brand[len(words[0]) :] if words and brand and brand.startswith(words[0]) else rest
-        if (brand and brand != words[0] and rest and brand_rest
+        if (rest and brand and brand != words[0] and brand_rest
                 and not _PINYIN_RE.fullmatch(brand_rest if trade else rest)):
             trade_text = rest
             trade, mapped = trade_key(rest)
     # the English name of a Chinese company spells its brand (字号) in pinyin and translates
     # the rest: 朗瀚塑胶 / Langhan Plastic. Compared across scripts only.
     if script == "cjk":
-        heads = sorted({v for k in range(2, len(brand or "")) for v in pinyin_variants(brand[:k])}) or None
+        ends = range(2, min(len(brand or ""), BRAND_HEAD_CHARS + 1))
+        heads = sorted({v for k in ends for v in pinyin_variants(brand[:k])}) or None
     else:
         heads = words[:1] or None
     region = text_of(row, "name__region")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from matching.features.organisation import address_keys, strip_trade
+from matching.features.organisation import BRAND_HEAD_CHARS, address_keys, strip_trade
 from matching.features.organisation import features as organisation_features
 from matching.features.text import sound_keys
 from mdm.domains import get_domain
@@ -58,6 +58,17 @@ def test_it_lets_an_umlaut_meet_its_written_out_form():
     umlaut, written = _row("Köhler Maschinenbau GmbH"), _row("Koehler Maschinenbau GmbH")
     assert set(umlaut["nm_pinyin"]) & set(written["nm_pinyin"])
     assert umlaut["nm_key"] == written["nm_key"] == "koehler"
+
+
+@pytest.mark.parametrize("name, brand", [("Ørsted A/S", "ørsted"), ("Æbelø ApS", "æbelø")])
+def test_it_reads_a_name_opening_with_a_letter_accents_do_not_fold(name, brand):
+    assert _row(name)["nm_pinyin"] == [brand]
+
+
+def test_it_reads_the_heads_of_a_long_name_only_as_long_as_a_brand_runs():
+    """Each head costs its pinyin: every head of a 9,000-character name took minutes."""
+    brand = "科创智能机电设备仪器" * 6
+    assert _row(f"成都{brand}有限公司")["nm_heads"] == _row(f"成都{brand[:BRAND_HEAD_CHARS + 1]}有限公司")["nm_heads"]
 
 
 def test_it_tells_a_mobile_from_a_landline():

@@ -59,7 +59,9 @@ def test_it_refuses_to_train_on_a_domain_whose_records_are_all_deleted(db):
     {"C1": {"name": "华为技术有限公司", "tax_id": "914403001922038216"}},
     {"C1": {"name": "华为技术有限公司", "tax_id": "914403001922038216"},
      "C2": {"name": "华为技术有限公司", "tax_id": "914403001922038216"}},
-], ids=["one record", "two identical records"])
+    {"C1": {"name": "Ørsted A/S"}, "C2": {"name": "Łukasiewicz Sp. z o.o."}, "C3": {"name": "Æbelø ApS"},
+     "C4": {"name": "Ørsted A/S"}},
+], ids=["one record", "two identical records", "names opening with a letter accents do not fold"])
 def test_it_trains_and_matches_on_the_smallest_inputs(db, rows):
     upsert(system("crm"), "customer", rows)
     model = model_train(domain="customer", actor="test")
